@@ -1,0 +1,180 @@
+"""The engine's tool loop, events, history and limits, driven by a scripted backend."""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+
+from tutor.backends.function import FunctionBackend, Scripted, script
+from tutor.engine import Limits, TutorSession, history_window
+from tutor.errors import ProviderError
+from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.store import Store
+
+
+async def run(session: TutorSession, text: str) -> list:
+    return [event async for event in session.send(text)]
+
+
+def text_of(events: list) -> str:
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+
+def last_tool_message(backend: FunctionBackend) -> ToolMessage:
+    return [m for m in backend.requests[-1] if isinstance(m, ToolMessage)][-1]
+
+
+async def test_events_arrive_in_order_for_a_tool_turn() -> None:
+    backend = FunctionBackend(script(
+        Scripted("Running it.", [("run_handoff_demo", "{}")]), Scripted("Done.")))
+    events = await run(TutorSession(backend), "run the demo")
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("ToolStarted") < kinds.index("ToolFinished") < len(kinds) - 1
+    assert kinds[-1] == "TurnDone"
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert finished.ok and finished.output.startswith("Risky handoffs")
+    assert finished.duration_s >= 0
+    assert events[-1].text == "Running it. Done. "
+
+
+async def test_malformed_tool_arguments_go_back_to_the_model_as_an_error() -> None:
+    backend = FunctionBackend(script(
+        Scripted("", [("run_handoff_demo", "{not json")]), Scripted("Sorry, fixed.")))
+    events = await run(TutorSession(backend), "demo please")
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert not finished.ok and "not valid JSON" in finished.output
+    assert "not valid JSON" in last_tool_message(backend).text
+    assert events[-1].status == "complete"
+
+
+async def test_arguments_that_do_not_fit_the_schema_are_reported_by_field() -> None:
+    backend = FunctionBackend(script(
+        Scripted("", [("allocate_team", '{"people": "three"}')]), Scripted("ok")))
+    events = await run(TutorSession(backend), "allocate")
+    finished = next(e for e in events if isinstance(e, ToolFinished))
+    assert not finished.ok
+    assert "invalid arguments for allocate_team" in finished.output and "people" in finished.output
+
+
+async def test_unknown_tool_and_failing_tool_do_not_end_the_session() -> None:
+    backend = FunctionBackend(script(
+        Scripted("", [("launch_rockets", "{}"),
+                      ("run_handoff_demo", '{"lifecycle": [{"stage": "a", "owner": "X"}]}')]),
+        Scripted("Recovered.")))
+    session = TutorSession(backend)
+    events = await run(session, "go")
+    outputs = [e.output for e in events if isinstance(e, ToolFinished)]
+    assert "no tool named 'launch_rockets'" in outputs[0]
+    assert outputs[1].startswith("Error:") and "stage" in outputs[1].lower()
+    assert events[-1].text == "Recovered. "
+
+
+async def test_tool_loop_stops_after_the_round_limit_with_a_notice() -> None:
+    backend = FunctionBackend(script(Scripted("again", [("run_handoff_demo", "{}")])))
+    session = TutorSession(backend, limits=Limits(max_tool_rounds=2))
+    events = await run(session, "loop forever")
+    assert sum(isinstance(e, ToolStarted) for e in events) == 2
+    assert len(backend.requests) == 3
+    notice = next(e for e in events if isinstance(e, Notice))
+    assert notice.kind == "tool_rounds" and "2 rounds" in notice.message
+    assert events[-1].status == "cut_off"
+    # The history stays valid: no tool call is left without its result.
+    backend.responder = script(Scripted("fine"))
+    assert (await run(session, "next"))[-1].text == "fine "
+
+
+async def test_provider_failure_midway_keeps_the_partial_answer_marked_cut_off() -> None:
+    backend = FunctionBackend(script(Scripted(
+        "Data scientists build", error=ProviderError("connection", "Lost the model server."))))
+    session = TutorSession(backend)
+    events = await run(session, "roles?")
+    assert events[-1].status == "cut_off"
+    assert events[-1].text.endswith("[…cut off]")
+    assert any(isinstance(e, Notice) and e.kind == "connection" for e in events)
+
+
+async def test_length_and_content_filter_finishes_are_explained() -> None:
+    for reason, words in (("length", "length limit"), ("content_filter", "content filter")):
+        backend = FunctionBackend(script(Scripted("Partial", finish_reason=reason)))
+        events = await run(TutorSession(backend), "hi")
+        notice = next(e for e in events if isinstance(e, Notice))
+        assert words in notice.message and events[-1].status == "cut_off"
+
+
+async def test_empty_and_huge_messages_never_reach_the_model() -> None:
+    backend = FunctionBackend(script(Scripted("hi")))
+    session = TutorSession(backend, limits=Limits(max_message_chars=100))
+    empty = await run(session, " \n\t ")
+    huge = await run(session, "x" * 101)
+    assert [type(e) for e in empty] == [Notice] and empty[0].kind == "empty"
+    assert huge[0].kind == "too_long" and "100" in huge[0].message
+    assert backend.requests == [] and session.history == []
+
+
+async def test_control_characters_are_stripped_and_unicode_kept() -> None:
+    backend = FunctionBackend(script(Scripted("ok")))
+    session = TutorSession(backend)
+    await run(session, "caf\u0065\u0301 \x00\x07 数据 🚀")
+    human = [m for m in backend.requests[0] if isinstance(m, HumanMessage)][0]
+    assert human.text == "café  数据 🚀"
+
+
+async def test_prompt_prefix_is_stable_and_context_goes_last() -> None:
+    backend = FunctionBackend(script(Scripted("ok")))
+    session = TutorSession(backend)
+    await run(session, "one")
+    await run(session, "/next")
+    first, second = backend.requests
+    assert first[0] == second[0] and isinstance(first[0], SystemMessage)
+    assert isinstance(second[-1], SystemMessage) and "Guided step 1 of 3" in second[-1].text
+    assert second[1] == first[1]  # earlier turns are sent unchanged
+
+
+def test_history_window_moves_in_blocks_and_never_splits_a_turn() -> None:
+    history = [HumanMessage(f"q{i}") for i in range(30)]
+    sizes = [len(history_window(history[:n], 8)[0]) for n in range(1, 31)]
+    assert max(sizes) == 8 and min(sizes[8:]) >= 5
+    window, dropped = history_window(history, 8)
+    assert isinstance(window[0], HumanMessage) and dropped + len(window) == 30
+    changes = sum(1 for a, b in zip(sizes, sizes[1:], strict=False) if b < a)
+    assert changes <= 6  # the start moves every 4 turns, not every turn
+
+
+async def test_next_prompt_walks_three_steps_then_says_done() -> None:
+    backend = FunctionBackend(script(Scripted("answer")))
+    session = TutorSession(backend)
+    sent = []
+    for _ in range(3):
+        await run(session, "/next")
+        sent.append([m for m in backend.requests[-1] if isinstance(m, HumanMessage)][-1].text)
+    assert sent == [s.prompt for s in session.pack.steps]
+    done = await run(session, "/next")
+    assert "completed all three" in text_of(done) and len(backend.requests) == 3
+
+
+async def test_turns_and_progress_are_stored_and_resumed(tmp_path) -> None:
+    store = Store(tmp_path / "t.db")
+    backend = FunctionBackend(script(Scripted("first answer")))
+    session = TutorSession(backend, store=store)
+    await run(session, "/next")
+    resumed = TutorSession(backend, store=Store(tmp_path / "t.db"), session_id=session.id)
+    assert resumed.guided_step == 1
+    assert [m.text for m in resumed.history] == [session.pack.steps[0].prompt, "first answer "]
+    rows = store.transcript(session.id)
+    assert [r.status for r in rows if r.role == "assistant"] == ["complete"]
+
+
+async def test_secrets_are_redacted_from_notices() -> None:
+    key = "sk-SENTINEL-abc"
+    backend = FunctionBackend(script(Scripted("", error=ProviderError("auth", f"bad {key}"))))
+    events = await run(TutorSession(backend, limits=Limits(secrets=(key,))), "hi")
+    notice = next(e for e in events if isinstance(e, Notice))
+    assert key not in notice.message and "[redacted]" in notice.message
+
+
+async def test_commands_do_not_call_the_model() -> None:
+    backend = FunctionBackend(script(Scripted("x")))
+    session = TutorSession(backend)
+    for command in ("/progress", "/help", "/bogus"):
+        events = await run(session, command)
+        assert isinstance(events[-1], TurnDone) and events[-1].status == "command"
+    assert backend.requests == []

@@ -1,0 +1,35 @@
+"""MLOps Roles Tutor: an LLM tutor for the lesson 'MLOps roles and handoffs'."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Exported lazily so `tutor demo` and `import tutor` stay fast (no langchain/openai import).
+_EXPORTS = {
+    "Team": "tutor.allocation",
+    "Person": "tutor.allocation",
+    "Allocation": "tutor.allocation",
+    "allocate": "tutor.allocation",
+    "run_handoff_demo": "tutor.handoffs",
+    "analyze_handoffs": "tutor.handoffs",
+    "TutorSession": "tutor.engine",
+    "parse_team": "tutor.team_parser",
+}
+
+if TYPE_CHECKING:
+    from tutor.allocation import Allocation, Person, Team, allocate
+    from tutor.engine import TutorSession
+    from tutor.handoffs import analyze_handoffs, run_handoff_demo
+    from tutor.team_parser import parse_team
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'tutor' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)
+
+
+__all__ = [*_EXPORTS]

@@ -1,0 +1,246 @@
+"""The offline tutor: a deterministic, rule-based 'model' behind the Backend interface.
+
+It reads the conversation the way a model would, answers from the authored answers in
+prompts/offline/, and calls the same tools through the same engine loop.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.tools import BaseTool
+
+from tutor import intents
+from tutor.backends.base import Backend
+from tutor.errors import TeamError
+from tutor.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
+from tutor.lesson import LessonPack, load_pack
+from tutor.quiz import is_insistence
+from tutor.render import format_grade, format_question, parse_json
+from tutor.team_parser import looks_like_team, parse_team
+from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+class OfflineBackend(Backend):
+    name = "offline"
+    model = "offline"
+    offline = True
+
+    def __init__(self, pack: LessonPack | None = None) -> None:
+        self.pack = pack or load_pack()
+        self.answers = self.pack.offline
+        self._prompts = [s.prompt for s in self.pack.steps]
+
+    async def stream(
+        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
+    ) -> AsyncIterator[AIMessageChunk]:
+        reply = self.respond(messages, {t.name for t in tools})
+        for piece in re.findall(r"\S+\s*|\s+", reply.text):
+            yield AIMessageChunk(content=piece)
+        chunks = [
+            {
+                "index": i,
+                "id": f"offline_{i}_{call['name']}",
+                "name": call["name"],
+                "args": json.dumps(call["args"]),
+            }
+            for i, call in enumerate(reply.tool_calls)
+        ]
+        prompt_chars = sum(len(m.text) for m in messages)
+        yield AIMessageChunk(
+            content="",
+            tool_call_chunks=chunks,
+            usage_metadata={
+                "input_tokens": prompt_chars // 4,
+                "output_tokens": len(reply.text) // 4,
+                "total_tokens": (prompt_chars + len(reply.text)) // 4,
+            },
+            response_metadata={"finish_reason": "tool_calls" if chunks else "stop"},
+        )
+
+    # -- deciding what to say ---------------------------------------------------------------
+
+    def respond(self, messages: Sequence[BaseMessage], tools: set[str]) -> Reply:
+        chat = [m for m in messages if not isinstance(m, SystemMessage)]
+        if not chat:
+            return Reply(self.answers.greeting)
+        if isinstance(chat[-1], ToolMessage):
+            return self.explain_tool_results(chat)
+        return self.answer(chat[-1].text, chat, tools)
+
+    def answer(self, text: str, chat: list[BaseMessage], tools: set[str]) -> Reply:
+        a = self.answers
+        if intents.asks_for_secret(text):
+            return Reply(a.decline_secret)
+        step = intents.match_guided(text, self._prompts)
+        if step is not None:
+            return self.guided(step, text)
+        pending = pending_question(chat)
+        if pending and not intents.is_new_question(text) and not intents.asks_for_quiz(text):
+            if is_insistence(text):
+                return Reply(a.quiz_insist)
+            return call(GRADE, {"question_id": pending, "answer": text})
+        if intents.asks_for_quiz(text) and ASK in tools:
+            return call(ASK, {})
+        if intents.asks_for_demo(text):
+            return call(DEMO, {}, a.step2_intro)
+        if looks_like_team(text):
+            return self.allocate(text)
+        claim = intents.ownership_claim(text, LESSON_LIFECYCLE)
+        if claim is not None:
+            return Reply(self.judge_claim(claim))
+        if intents.is_greeting(text):
+            return Reply(a.greeting)
+        return Reply(self.fallback(text))
+
+    def guided(self, step: int, text: str) -> Reply:
+        a = self.answers
+        if step == 0:
+            return Reply(f"{a.step1}\n\n{a.step1_question}")
+        if step == 1:
+            return call(DEMO, {}, a.step2_intro)
+        return self.allocate(text)
+
+    def allocate(self, text: str) -> Reply:
+        try:
+            team = parse_team(text)
+        except TeamError as exc:
+            return Reply(f"{exc}")
+        people, assumed = [], []
+        for i, person in enumerate(team.people):
+            roles = list(person.roles)
+            if not roles:
+                roles = [self.answers.assumed_roles[i % len(self.answers.assumed_roles)]]
+                assumed.append(f"{person.name} — {roles[0]}")
+            people.append({"name": person.name, "roles": roles})
+        lead = self.answers.step3_assumed.format(assumed="; ".join(assumed)) if assumed else ""
+        return call(ALLOCATE, {"people": people, "product": team.product}, lead)
+
+    def judge_claim(self, claim: intents.OwnershipClaim) -> str:
+        a = self.answers
+        if claim.correct:
+            return (
+                f"Yes — in the lesson, **{claim.stage}** is owned by **{claim.owner}**. "
+                f"{a.correction_why}"
+            )
+        wrong = a.correction.format(stage=claim.stage, owner=claim.owner, claimed=claim.role)
+        return f"{wrong} {a.correction_why}"
+
+    def fallback(self, text: str) -> str:
+        passages = self.pack.passages()
+        index, score = intents.best_passage(text, passages)
+        a = self.answers
+        quote = "\n".join(f"> {line}" for line in passages[index].splitlines())
+        if score == 0:
+            return (
+                f"That goes beyond this lesson, and offline I only know the lesson. "
+                f"{a.fallback_outro}\n\n_{a.connect_hint}_"
+            )
+        return f"{a.fallback_intro}\n\n{quote}\n\n{a.fallback_outro}\n\n_{a.connect_hint}_"
+
+    # -- explaining tool results ------------------------------------------------------------
+
+    def explain_tool_results(self, chat: list[BaseMessage]) -> Reply:
+        results = trailing_tool_messages(chat)
+        calls = {c["id"]: c for c in last_tool_calls(chat)}
+        parts = [self.explain(m, calls.get(m.tool_call_id, {}).get("args", {})) for m in results]
+        return Reply("\n\n".join(p for p in parts if p))
+
+    def explain(self, message: ToolMessage, args: dict[str, Any]) -> str:
+        output = message.text
+        if output.startswith("Error:"):
+            return f"The tool could not do that: {output.removeprefix('Error:').strip()}"
+        if message.name == DEMO:
+            return self.explain_demo(output, args)
+        if message.name == ALLOCATE:
+            a = self.answers
+            return f"{a.step3_intro}\n\n{output}\n\n{a.step3_outro}\n\n{a.step3_question}"
+        if message.name == ASK:
+            view = parse_json(output) or {}
+            if view.get("done"):
+                return self.answers.quiz_done
+            return f"{self.answers.quiz_intro}\n\n{format_question(view)}"
+        if message.name == GRADE:
+            # The grader's artifact holds the learner-facing explanation once revealed.
+            return format_grade(message.artifact or parse_json(output) or {})
+        return output
+
+    def explain_demo(self, output: str, args: dict[str, Any]) -> str:
+        demo = output.split("\n\n", 1)[0].rstrip("\n")
+        custom = args.get("lifecycle")
+        lifecycle = [(s["stage"], s["owner"]) for s in custom] if custom else None
+        analysis = analyze_handoffs(lifecycle)
+        lines = [f"```\n{demo}\n```", "What the output shows, handoff by handoff:"]
+        for h in analysis.handoffs:
+            why = self.answers.why_breaks.get(f"{h.from_stage} -> {h.to_stage}", "")
+            lines.append(f"- **{h.from_stage} → {h.to_stage}** ({handoff_kind(h)}). {why}".rstrip())
+        lines.append(
+            f"That is {analysis.full_count} full and {analysis.partial_count} partial "
+            "handoffs: a *full* handoff (nobody continues) is the riskiest; a *partial* "
+            "one keeps someone who carries context across."
+        )
+        lines += [self.answers.step2_outro, self.answers.step2_question]
+        return "\n\n".join(lines)
+
+
+def handoff_kind(h: Handoff) -> str:
+    if h.kind == "full":
+        return f"full handoff: {h.from_owner} → {h.to_owner}, nobody continues"
+    moves = [f"{', '.join(h.continues)} continues"]
+    if h.joins:
+        moves.append(f"{', '.join(h.joins)} joins")
+    if h.leaves:
+        moves.append(f"{', '.join(h.leaves)} steps back")
+    return "partial handoff: " + ", ".join(moves)
+
+
+def call(name: str, args: dict[str, Any], text: str = "") -> Reply:
+    return Reply(text, [{"name": name, "args": args}])
+
+
+def trailing_tool_messages(chat: list[BaseMessage]) -> list[ToolMessage]:
+    out: list[ToolMessage] = []
+    for message in reversed(chat):
+        if not isinstance(message, ToolMessage):
+            break
+        out.append(message)
+    return out[::-1]
+
+
+def last_tool_calls(chat: list[BaseMessage]) -> list[dict[str, Any]]:
+    for message in reversed(chat):
+        if isinstance(message, AIMessage) and message.tool_calls:
+            return list(message.tool_calls)
+    return []
+
+
+def pending_question(chat: list[BaseMessage]) -> str | None:
+    """The id of the last quiz question asked and not yet answered correctly or revealed."""
+    for message in reversed(chat):
+        if not isinstance(message, ToolMessage):
+            continue
+        data = parse_json(message.text) or {}
+        if message.name == GRADE:
+            if data.get("verdict") == "correct" or data.get("revealed"):
+                return None
+            return data.get("question_id")
+        if message.name == ASK:
+            return data.get("id")
+    return None

@@ -1,0 +1,91 @@
+"""`tutor chat`: the tutor in a terminal; piped stdin gives one learner message per line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from tutor.engine import TutorSession
+from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.runtime import build_runtime
+
+TOOL_TITLES = {
+    "run_handoff_demo": "ran the handoff demo",
+    "allocate_team": "ran the team planner",
+    "ask_quiz_question": "picked a quiz question",
+    "grade_quiz_answer": "graded your answer",
+}
+
+
+async def chat(
+    resume: str | None = None, stdin: TextIO | None = None, out: TextIO | None = None
+) -> int:
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    runtime = build_runtime()
+    try:
+        session = runtime.session(resume)
+        interactive = stdin.isatty()
+        print(f"MLOps Roles Tutor — {runtime.banner()}", file=out)
+        print(
+            f"Session {session.id} (resume with: tutor chat --resume {session.id}). "
+            "Type /help for commands, /quit to leave.\n",
+            file=out,
+        )
+        while True:
+            line = await read_line(stdin, interactive, out)
+            if line is None or line.strip().lower() in ("/quit", "/exit"):
+                break
+            if not interactive:
+                print(f"you> {line}", file=out)
+            if line.strip().lower().startswith("/export"):
+                export(session, line, out)
+                continue
+            await print_turn(session, line, out)
+    finally:
+        await runtime.aclose()
+    return 0
+
+
+async def read_line(stdin: TextIO, interactive: bool, out: TextIO) -> str | None:
+    if interactive:
+        try:
+            return await asyncio.to_thread(input, "you> ")
+        except EOFError:
+            return None
+    line = await asyncio.to_thread(stdin.readline)
+    return line.rstrip("\n") if line else None
+
+
+async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
+    started = False
+    async for event in session.send(text):
+        if isinstance(event, TextDelta):
+            if not started:
+                out.write("tutor> ")
+                started = True
+            out.write(event.text)
+            out.flush()
+        elif isinstance(event, ToolStarted):
+            pass
+        elif isinstance(event, ToolFinished):
+            verb = TOOL_TITLES.get(event.name, f"ran {event.name}")
+            status = "" if event.ok else " (failed)"
+            out.write(f"\n  · {verb}{status} in {event.duration_s * 1000:.0f} ms\n")
+        elif isinstance(event, Notice):
+            out.write(f"\n[!] {event.message}\n")
+        elif isinstance(event, TurnDone):
+            out.write("\n\n")
+    out.flush()
+
+
+def export(session: TutorSession, line: str, out: TextIO) -> None:
+    from pathlib import Path
+
+    from tutor.cli import default_export_path
+    from tutor.progress import export_markdown
+
+    parts = line.split(maxsplit=1)
+    path = Path(parts[1]) if len(parts) > 1 else default_export_path(session.id)
+    path.write_text(export_markdown(session), encoding="utf-8")
+    print(f"Saved the transcript and progress to {path}\n", file=out)

@@ -1,0 +1,78 @@
+"""The `tutor` command: serve (default), chat, demo, allocate, eval."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tutor.errors import TutorError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tutor", description="MLOps Roles Tutor.")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the web app (the default)")
+    serve.add_argument("--host", help="interface to bind (default 127.0.0.1, or TUTOR_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 7860, or TUTOR_PORT)")
+    chat = sub.add_parser("chat", help="talk to the tutor in the terminal")
+    chat.add_argument("--resume", metavar="SESSION", help="continue a saved session")
+    sub.add_parser("demo", help="print exactly what the lesson's demo code prints")
+    alloc = sub.add_parser("allocate", help="allocate MLOps responsibilities for a team")
+    alloc.add_argument("description", help='e.g. "Ana is a data scientist, Ben runs infra"')
+    alloc.add_argument("--product", choices=["llm", "ml"], help="product kind (default: guess)")
+    alloc.add_argument("--json", action="store_true", help="print the Allocation as JSON")
+    ev = sub.add_parser("eval", help="score the configured backend on scripted learners")
+    ev.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except TutorError as exc:
+        print(f"tutor: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from tutor.handoffs import run_handoff_demo
+
+        sys.stdout.write(run_handoff_demo())
+        return 0
+    if args.command == "allocate":
+        return allocate_command(args.description, args.product, args.json)
+    if args.command == "chat":
+        from tutor.chat import chat
+
+        return asyncio.run(chat(args.resume))
+    if args.command == "eval":
+        from tutor.evaluate import eval_command
+
+        return eval_command(as_json=args.json)
+    from tutor.web import serve
+
+    return serve(host=getattr(args, "host", None), port=getattr(args, "port", None))
+
+
+def allocate_command(description: str, product: str | None, as_json: bool) -> int:
+    from tutor.allocation import allocate
+    from tutor.team_parser import parse_team
+
+    allocation = allocate(parse_team(description, product=product))
+    print(allocation.model_dump_json(indent=2) if as_json else allocation.render_table())
+    return 0
+
+
+def default_export_path(session_id: str) -> Path:
+    return Path.cwd() / f"tutor-transcript-{session_id[:8]}.md"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Settings from the environment and `.env` (see .env.example for every variable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tutor.errors import ConfigError
+from tutor.resources import describe_validation
+
+DEFAULT_MODEL = "gpt-4o-mini"
+# Local OpenAI-compatible servers (Ollama, vLLM, LM Studio) ignore the key, but the
+# openai client refuses to start without one.
+PLACEHOLDER_KEY = "not-needed"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    tutor_model: str = DEFAULT_MODEL
+    tutor_backend: Literal["auto", "openai", "offline"] = "auto"
+    tutor_db: Path | None = None
+    tutor_auth: SecretStr | None = None
+    tutor_host: str = "127.0.0.1"
+    tutor_port: int = Field(7860, ge=1, le=65535)
+    tutor_request_timeout: float = Field(60.0, gt=0, le=3600)
+    tutor_max_message_chars: int = Field(8000, ge=100, le=200_000)
+    tutor_concurrency: int = Field(64, ge=1, le=10_000)
+    tutor_max_tool_rounds: int = Field(4, ge=1, le=20)
+    tutor_history_turns: int = Field(8, ge=2, le=200)
+    tutor_idle_minutes: float = Field(60.0, gt=0)
+
+    @field_validator("openai_api_key", "openai_base_url", "tutor_db", "tutor_auth", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `.env.example` copied as-is has empty values: treat them as not set.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def backend_kind(self) -> Literal["openai", "offline"]:
+        if self.tutor_backend == "offline":
+            return "offline"
+        if self.tutor_backend == "openai":
+            return "openai"
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "offline"
+
+    def api_key(self) -> str:
+        if self.openai_api_key and self.openai_api_key.get_secret_value():
+            return self.openai_api_key.get_secret_value()
+        if self.openai_base_url:
+            return PLACEHOLDER_KEY
+        raise ConfigError(
+            "TUTOR_BACKEND=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server "
+            "such as Ollama (http://localhost:11434/v1)."
+        )
+
+    def auth_pair(self) -> tuple[str, str] | None:
+        """`TUTOR_AUTH=user:password` as a (user, password) pair."""
+        if not self.tutor_auth:
+            return None
+        user, sep, password = self.tutor_auth.get_secret_value().partition(":")
+        if not sep or not user or not password:
+            raise ConfigError("TUTOR_AUTH must look like user:password (both non-empty).")
+        return user, password
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(f"Invalid setting: {describe_validation(exc)}") from None

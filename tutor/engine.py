@@ -1,0 +1,420 @@
+"""TutorSession: one learner's conversation, guided steps, quiz state and the tool loop."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import unicodedata
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+from tutor.backends.base import Backend
+from tutor.errors import ProviderError
+from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.lesson import LessonPack, load_pack
+from tutor.quiz import Grade, QuizBank, QuizState, default_bank
+from tutor.store import Store
+from tutor.render import display_for
+from tutor.tools import ToolOutcome, build_tools, run_tool
+
+CUT_OFF_MARK = " […cut off]"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_chars: int = 8000
+    max_tool_rounds: int = 4
+    history_turns: int = 8
+    #: strings that must never reach a learner (API keys); redacted from notices
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass
+class _Turn:
+    """What one turn produced so far."""
+
+    text: str = ""
+    status: str = "complete"
+    usage: dict[str, int] = field(default_factory=dict)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+
+
+class TutorSession:
+    """One learner's session. Create one per learner; never share between learners."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        pack: LessonPack | None = None,
+        bank: QuizBank | None = None,
+        store: Store | None = None,
+        session_id: str | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.backend = backend
+        self.pack = pack or load_pack()
+        self.quiz_bank = bank or default_bank()
+        self.store = store
+        self.limits = limits or Limits()
+        self.id = session_id or uuid.uuid4().hex
+        self.history: list[BaseMessage] = []
+        self.guided_step = 0
+        self.quiz_state = QuizState()
+        self.tools = build_tools(self)
+        self._tools_by_name = {t.name: t for t in self.tools}
+        self._system = SystemMessage(self.pack.system_prompt([t.name for t in self.tools]))
+        self.last_used = time.monotonic()
+        if store is not None:
+            self._load_or_create()
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def steps_total(self) -> int:
+        return len(self.pack.steps)
+
+    @property
+    def next_guided_prompt(self) -> str | None:
+        if self.guided_step >= self.steps_total:
+            return None
+        return self.pack.steps[self.guided_step].prompt
+
+    async def send(self, text: str) -> AsyncIterator[Event]:
+        """Handle one learner message (or slash command) and stream what happens."""
+        self.last_used = time.monotonic()
+        from tutor.commands import dispatch  # commands build on this class
+
+        command = dispatch(self, text)
+        if command is not None:
+            async for event in command:
+                yield event
+            return
+        async for event in self._guarded_turn(text):
+            yield event
+
+    async def next_prompt(self) -> AsyncIterator[Event]:
+        """Send the next guided try-it prompt verbatim."""
+        prompt = self.next_guided_prompt
+        if prompt is None:
+            message = (
+                "You've completed all three try-it prompts. Type /quiz to check "
+                "yourself, describe your own team for an allocation, or ask anything."
+            )
+            yield TextDelta(message)
+            yield TurnDone(message, status="command", step=self.guided_step)
+            return
+        async for event in self.send(prompt):
+            yield event
+
+    def reset(self) -> None:
+        """Forget the conversation and progress; a new stored session starts."""
+        self.history.clear()
+        self.guided_step = 0
+        self.quiz_state = QuizState()
+        if self.store is not None:
+            self.store.delete_session(self.id)
+            self.store.create_session(self.id, backend=self.backend.label)
+
+    def record_grade(self, result: Grade, answer: str) -> None:
+        if self.store is not None:
+            self.store.record_attempt(
+                self.id, result.question_id, answer, result.verdict, result.attempt
+            )
+        self.save_progress()
+
+    # -- the turn -------------------------------------------------------------------------
+
+    async def _guarded_turn(self, raw: str) -> AsyncIterator[Event]:
+        text = clean_message(raw)
+        if not text:
+            yield Notice("empty", self.pack.offline.empty_hint)
+            return
+        if len(text) > self.limits.max_message_chars:
+            yield Notice(
+                "too_long",
+                f"That message is {len(text):,} characters; the limit is "
+                f"{self.limits.max_message_chars:,}. Shorten it and send it again.",
+            )
+            return
+        if self.guided_step < self.steps_total and same_prompt(text, self.next_guided_prompt):
+            self.guided_step += 1
+        async for event in self._turn(text):
+            yield event
+
+    async def _turn(self, text: str) -> AsyncIterator[Event]:
+        turn_id = self.store.begin_turn(self.id, text) if self.store is not None else None
+        start = len(self.history)
+        self.history.append(HumanMessage(text))
+        turn = _Turn()
+        async for event in self._tool_loop(turn):
+            yield event
+        if turn.status == "error" and not turn.text:
+            # Keep a failed request out of the model's view so a retry can succeed.
+            del self.history[start:]
+        if self.store is not None and turn_id is not None:
+            meta = {"tools": turn.tools, "usage": turn.usage}
+            self.store.finish_turn(turn_id, turn.text, meta, status=turn.status)
+        self.save_progress()
+        yield TurnDone(turn.text, status=turn.status, usage=turn.usage, step=self.guided_step)
+
+    async def _tool_loop(self, turn: _Turn) -> AsyncIterator[Event]:
+        for _round in range(self.limits.max_tool_rounds + 1):
+            message = None
+            async for event in self._stream_reply(turn):
+                if isinstance(event, AIMessageChunk):
+                    message = event
+                else:
+                    yield event
+            if message is None:
+                return
+            calls = parse_tool_calls(message)
+            if not calls:
+                self.history.append(AIMessage(message.text))
+                return
+            if _round == self.limits.max_tool_rounds:
+                break
+            self.history.append(
+                AIMessage(message.text, tool_calls=[c.as_tool_call() for c in calls])
+            )
+            for call in calls:
+                async for event in self._run_call(call, turn):
+                    yield event
+        turn.status = "cut_off"
+        if turn.text:
+            self.history.append(AIMessage(turn.text))
+        yield Notice(
+            "tool_rounds",
+            f"The model kept calling tools after "
+            f"{self.limits.max_tool_rounds} rounds, so I stopped this answer. Ask again, "
+            "more specifically, or try another model.",
+        )
+
+    async def _stream_reply(self, turn: _Turn) -> AsyncIterator[Event | AIMessageChunk]:
+        """Stream one model response; yields text events, then the merged chunk."""
+        merged: AIMessageChunk | None = None
+        round_text = ""
+        try:
+            async for chunk in self.backend.stream(self._request(), self.tools):
+                merged = chunk if merged is None else merged + chunk
+                if chunk.text:
+                    round_text += chunk.text
+                    turn.text += chunk.text
+                    yield TextDelta(chunk.text)
+        except ProviderError as exc:
+            async for event in self._fail(turn, round_text, exc.kind, str(exc)):
+                yield event
+            return
+        if merged is None:
+            return
+        if merged.usage_metadata:
+            for key in ("input_tokens", "output_tokens", "total_tokens"):
+                turn.usage[key] = turn.usage.get(key, 0) + int(merged.usage_metadata.get(key, 0))
+        finish = merged.response_metadata.get("finish_reason")
+        if finish in ("length", "content_filter"):
+            why = (
+                "it hit the model's length limit"
+                if finish == "length"
+                else "the provider's content filter stopped it"
+            )
+            async for event in self._fail(
+                turn,
+                round_text,
+                finish,
+                f"The answer was cut off: {why}. Ask for a shorter answer or rephrase.",
+            ):
+                yield event
+            return
+        yield merged
+
+    async def _fail(
+        self, turn: _Turn, round_text: str, kind: str, message: str
+    ) -> AsyncIterator[Event]:
+        if round_text:
+            turn.text += CUT_OFF_MARK
+            turn.status = "cut_off"
+            self.history.append(AIMessage(turn.text))
+            yield TextDelta(CUT_OFF_MARK)
+        else:
+            turn.status = "cut_off" if turn.text else "error"
+        yield Notice(kind, self.redact(message))
+
+    async def _run_call(self, call: ToolCallIn, turn: _Turn) -> AsyncIterator[Event]:
+        yield ToolStarted(call.id, call.name, call.args)
+        started = time.perf_counter()
+        tool = self._tools_by_name.get(call.name)
+        if call.error:
+            outcome = ToolOutcome(call.error, False)
+        elif tool is None:
+            available = ", ".join(self._tools_by_name)
+            outcome = ToolOutcome(
+                f"Error: there is no tool named {call.name!r}. Available: {available}.", False
+            )
+        else:
+            outcome = run_tool(tool, call.args, call.id)
+        duration = time.perf_counter() - started
+        self.history.append(tool_message(call.id, call.name, outcome))
+        display = display_for(call.name, outcome)
+        turn.tools.append(
+            {"name": call.name, "args": call.args, "ok": outcome.ok, "display": display}
+        )
+        yield ToolFinished(
+            call.id, call.name, call.args, outcome.content, duration, outcome.ok, display
+        )
+
+    # -- the prompt -----------------------------------------------------------------------
+
+    def _request(self) -> list[BaseMessage]:
+        """Stable prefix (system prompt with lesson and tools), a window of history, context."""
+        window, dropped = history_window(self.history, self.limits.history_turns)
+        return [self._system, *window, SystemMessage(self._context_note(dropped))]
+
+    def _context_note(self, dropped_turns: int) -> str:
+        lines = ["Tutor context (from the tutor app, not the learner):"]
+        if self.guided_step == 0:
+            lines.append("- The learner has not started the three try-it prompts yet.")
+        else:
+            step = self.pack.steps[self.guided_step - 1]
+            must = "; ".join(k.name for k in step.key_points)
+            lines.append(
+                f"- Guided step {self.guided_step} of {self.steps_total}: "
+                f'"{step.title}". Goal: {step.goal} Must cover: {must}.'
+            )
+            if step.uses_tool:
+                lines.append(f"- For this step, call `{step.uses_tool}` and explain its output.")
+        summary = self.quiz_state.summary()
+        lines.append(f"- Quiz so far: {summary.correct} correct of {summary.answered} answered.")
+        if self.quiz_state.current:
+            lines.append(
+                f"- A quiz question is waiting for an answer: id "
+                f"{self.quiz_state.current} (grade it with grade_quiz_answer)."
+            )
+        if dropped_turns:
+            lines.append(
+                f"- {dropped_turns} earlier turns are not shown, to keep the prompt short."
+            )
+        return "\n".join(lines)
+
+    # -- persistence ------------------------------------------------------------------------
+
+    def _load_or_create(self) -> None:
+        assert self.store is not None
+        progress = self.store.load_progress(self.id)
+        if progress is None:
+            self.store.create_session(self.id, backend=self.backend.label)
+            return
+        self.guided_step = progress.guided_step
+        if progress.quiz_state_json:
+            self.quiz_state = QuizState.model_validate_json(progress.quiz_state_json)
+        self.history = history_from_transcript(self.store.transcript(self.id))
+
+    def save_progress(self) -> None:
+        if self.store is not None:
+            self.store.save_progress(self.id, self.guided_step, self.quiz_state.model_dump_json())
+
+    def redact(self, text: str) -> str:
+        for secret in self.limits.secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+
+@dataclass(frozen=True)
+class ToolCallIn:
+    """A tool call as the model sent it; `error` is set when its arguments were unusable."""
+
+    id: str
+    name: str
+    args: dict[str, Any]
+    error: str | None = None
+
+    def as_tool_call(self) -> dict[str, Any]:
+        return {"name": self.name, "args": self.args, "id": self.id, "type": "tool_call"}
+
+
+def tool_message(call_id: str, name: str, outcome: ToolOutcome) -> ToolMessage:
+    return ToolMessage(outcome.content, tool_call_id=call_id, name=name,
+                       artifact=outcome.artifact, status="success" if outcome.ok else "error")
+
+
+def parse_tool_calls(message: AIMessageChunk) -> list[ToolCallIn]:
+    """Strictly parse streamed tool calls (langchain would silently turn bad JSON into {})."""
+    calls = []
+    for i, chunk in enumerate(message.tool_call_chunks):
+        name = chunk.get("name") or ""
+        call_id = chunk.get("id") or f"call_{i}"
+        raw = chunk.get("args") or "{}"
+        try:
+            args = json.loads(raw)
+        except json.JSONDecodeError:
+            calls.append(
+                ToolCallIn(
+                    call_id,
+                    name,
+                    {},
+                    f"Error: the arguments for {name} were "
+                    "not valid JSON. Send a JSON object that fits the schema.",
+                )
+            )
+            continue
+        if not isinstance(args, dict):
+            calls.append(
+                ToolCallIn(
+                    call_id, name, {}, f"Error: the arguments for {name} must be a JSON object."
+                )
+            )
+            continue
+        calls.append(ToolCallIn(call_id, name, args))
+    return calls
+
+
+def history_window(history: list[BaseMessage], max_turns: int) -> tuple[list[BaseMessage], int]:
+    """The last turns of history, cut in blocks so the prompt prefix stays cacheable.
+
+    The window start only moves every max_turns/2 turns, so most consecutive requests share
+    their whole prefix (what providers cache), and the window stays between max_turns/2 and
+    max_turns turns.
+    """
+    starts = [i for i, m in enumerate(history) if isinstance(m, HumanMessage)]
+    if len(starts) <= max_turns:
+        return history, 0
+    block = max(1, max_turns // 2)
+    first = ((len(starts) - max_turns - 1) // block + 1) * block
+    return history[starts[first] :], first
+
+
+def clean_message(text: str) -> str:
+    """Normalise learner text: NFC, no control characters, trimmed."""
+    text = unicodedata.normalize("NFC", text or "")
+    return _CONTROL.sub("", text).strip()
+
+
+def same_prompt(text: str, prompt: str | None) -> bool:
+    if prompt is None:
+        return False
+    squash = lambda s: re.sub(r"\W+", " ", s.lower()).strip()  # noqa: E731
+    return squash(text) == squash(prompt)
+
+
+def history_from_transcript(records: list[Any]) -> list[BaseMessage]:
+    """Rebuild the model's view of a stored session: learner and tutor text of each turn."""
+    messages: list[BaseMessage] = []
+    for record in records:
+        if record.role == "user":
+            messages.append(HumanMessage(record.content))
+        elif record.role == "assistant" and record.content:
+            messages.append(AIMessage(record.content))
+    return messages

@@ -1,0 +1,208 @@
+"""Pure text rules the offline tutor uses to understand a learner message."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_STOP = frozenset(
+    "a an the and or of to in on for with is are be it its this that what which who how me my "
+    "i you your we our do does did at as by from into each one their they them so if but not "
+    "can will would should could about".split()
+)
+
+SECRET_PATTERNS = [
+    r"system\s*prompt",
+    r"your\s+(instructions|prompt|rules)",
+    r"ignore\s+(all|any|the|your|previous)",
+    r"api[\s_-]*key",
+    r"openai_api_key",
+    r"secret",
+    r"password",
+    r"answer\s*key",
+    r"(give|tell|show)\s+me\s+(all\s+)?the\s+(quiz\s+)?answers",
+    r"developer\s+mode",
+    r"jailbreak",
+    r"(print|repeat|reveal|show)\s+(your|the)\s+(prompt|instructions|configuration|config)",
+    r"you\s+are\s+now\b",
+    r"disregard\s+",
+]
+_SECRET = re.compile("|".join(SECRET_PATTERNS), re.I)
+_QUIZ = re.compile(
+    r"\b(quiz|test)\s+me\b|\bquiz\b|\bask me a question\b|\bcheck my understanding\b", re.I
+)
+_DEMO = re.compile(
+    r"\b(run|show|explain|see)\b.*\bdemo\b|\bdemo\b.*\b(output|run|code)\b|"
+    r"^\s*demo\s*$|\brisky handoffs\b",
+    re.I,
+)
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|hallo|good (morning|afternoon|evening)|start|help)"
+    r"\b[\s!.?]*$",
+    re.I,
+)
+
+ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "Data Scientist": ("data scientist", "data science", "scientist"),
+    "Data Engineer": ("data engineer", "data engineering"),
+    "ML Engineer": ("ml engineer", "machine learning engineer", "mle"),
+    "SRE/Platform": (
+        "sre",
+        "site reliability",
+        "platform engineer",
+        "platform team",
+        "platform",
+        "ops team",
+        "devops",
+    ),
+    "Product": ("product manager", "product owner", "product", "pm"),
+}
+STAGE_WORDS: dict[str, tuple[str, ...]] = {
+    "frame problem & metrics": ("frame the problem", "framing", "frames the problem", "metrics"),
+    "build data pipeline": (
+        "data pipeline",
+        "pipeline",
+        "pipelines",
+        "data contract",
+        "data-contract",
+    ),
+    "train & evaluate model": (
+        "trains the model",
+        "train the model",
+        "training",
+        "trains",
+        "evaluate the model",
+        "evaluates",
+    ),
+    "productionize / serve": (
+        "productionize",
+        "productionise",
+        "productionizes",
+        "serving",
+        "serves the model",
+        "serve the model",
+    ),
+    "deploy & monitor": ("deploy", "deploys", "deployment", "monitor", "monitors", "monitoring"),
+    "on-call / incidents": (
+        "on-call",
+        "on call",
+        "paged",
+        "page",
+        "3am",
+        "3 am",
+        "pager",
+        "incident",
+        "incidents",
+        "woken up",
+    ),
+}
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def stem(word: str) -> str:
+    for suffix in ("ing", "ers", "ed", "es", "er", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in _STOP]
+
+
+def asks_for_secret(text: str) -> bool:
+    return bool(_SECRET.search(text))
+
+
+def asks_for_quiz(text: str) -> bool:
+    return bool(_QUIZ.search(text))
+
+
+def asks_for_demo(text: str) -> bool:
+    return bool(_DEMO.search(text))
+
+
+_NEW_QUESTION = re.compile(
+    r"^\s*(what|who|whom|why|how|when|where|which|can|could|would|explain|tell|show|run|walk)"
+    r"\b.*\?\s*$|\bdemo\b", re.I | re.S)
+
+
+def is_new_question(text: str) -> bool:
+    """A learner question or request, rather than an answer to a pending quiz question."""
+    return bool(_NEW_QUESTION.search(text))
+
+
+def is_greeting(text: str) -> bool:
+    return bool(_GREETING.match(text))
+
+
+def match_guided(text: str, prompts: Sequence[str], threshold: float = 0.6) -> int | None:
+    """Index of the try-it prompt `text` is (verbatim or a close paraphrase), else None."""
+    said = set(content_terms(text))
+    if not said:
+        return None
+    best, best_score = None, 0.0
+    for index, prompt in enumerate(prompts):
+        wanted = set(content_terms(prompt))
+        overlap = len(said & wanted)
+        # Recall of the prompt's terms, damped when the message is much longer than the prompt.
+        score = overlap / len(wanted) * min(1.0, 1.5 * len(wanted) / len(said))
+        if score > best_score:
+            best, best_score = index, score
+    return best if best_score >= threshold else None
+
+
+def _mentions(text: str, phrases: Sequence[str]) -> bool:
+    said = f" {' '.join(stem(w) for w in words(text))} "
+    return any(f" {' '.join(stem(w) for w in words(p))} " in said for p in phrases)
+
+
+def roles_mentioned(text: str) -> list[str]:
+    return [role for role, phrases in ROLE_WORDS.items() if _mentions(text, phrases)]
+
+
+def stages_mentioned(text: str) -> list[str]:
+    return [stage for stage, phrases in STAGE_WORDS.items() if _mentions(text, phrases)]
+
+
+@dataclass(frozen=True)
+class OwnershipClaim:
+    stage: str
+    role: str
+    correct: bool
+    owner: str
+
+
+def ownership_claim(text: str, lifecycle: Sequence[tuple[str, str]]) -> OwnershipClaim | None:
+    """A learner statement or question that one role owns one stage, checked against the lesson."""
+    stages, roles = stages_mentioned(text), roles_mentioned(text)
+    if len(stages) != 1 or len(roles) != 1:
+        return None
+    owners = dict(lifecycle)
+    owner = owners.get(stages[0])
+    if owner is None:
+        return None
+    holders = [o.strip() for o in owner.split("+")]
+    return OwnershipClaim(stages[0], roles[0], roles[0] in holders, owner)
+
+
+def best_passage(query: str, passages: Sequence[str]) -> tuple[int, float]:
+    """Index and score of the passage sharing the most (IDF-weighted) terms with `query`."""
+    docs = [Counter(content_terms(p)) for p in passages]
+    terms = set(content_terms(query))
+    best, best_score = 0, 0.0
+    for index, doc in enumerate(docs):
+        score = 0.0
+        for term in terms & set(doc):
+            frequency = sum(1 for d in docs if term in d)
+            score += math.log(1 + len(docs) / frequency)
+        if score > best_score:
+            best, best_score = index, score
+    return best, best_score

@@ -1,0 +1,124 @@
+"""The lesson pack: prompts/ loaded into validated pydantic models."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from pydantic import BaseModel, Field, field_validator
+
+from tutor.errors import LessonPackError
+from tutor.resources import load_toml, read_text
+
+SYSTEM_VARIABLES = frozenset({"lesson", "tools"})
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+class KeyPoint(BaseModel):
+    name: str = Field(min_length=1)
+    any_of: list[str] = Field(min_length=1)
+
+
+class GuidedStep(BaseModel):
+    prompt: str = Field(min_length=10)
+    title: str = Field(min_length=1)
+    goal: str = Field(min_length=1)
+    key_points: list[KeyPoint] = Field(min_length=1)
+    uses_tool: str | None = None
+
+
+class Guided(BaseModel):
+    steps: list[GuidedStep] = Field(min_length=3, max_length=3)
+
+
+class OfflineAnswers(BaseModel):
+    """Authored words for the offline tutor; see prompts/offline/answers.toml."""
+
+    label: str
+    connect_hint: str
+    step1: str
+    step1_question: str
+    step2_intro: str
+    step2_outro: str
+    step2_question: str
+    step3_intro: str
+    step3_assumed: str
+    step3_outro: str
+    step3_question: str
+    assumed_roles: list[str] = Field(min_length=1)
+    fallback_intro: str
+    fallback_outro: str
+    decline_secret: str
+    greeting: str
+    empty_hint: str
+    quiz_intro: str
+    quiz_done: str
+    quiz_insist: str
+    correction: str
+    correction_why: str
+    why_breaks: dict[str, str]
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+
+class LessonPack(BaseModel):
+    lesson: str
+    system_template: str
+    guided: Guided
+    offline: OfflineAnswers
+
+    @property
+    def steps(self) -> list[GuidedStep]:
+        return self.guided.steps
+
+    def system_prompt(self, tool_names: list[str]) -> str:
+        """The stable system prompt: persona, rules, tools and the lesson."""
+        values = {"lesson": self.lesson.strip(), "tools": ", ".join(tool_names) or "none"}
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.system_template).strip()
+
+    def passages(self) -> list[str]:
+        """The lesson's prose paragraphs and its demo code block, for offline retrieval."""
+        return lesson_passages(self.lesson)
+
+    def demo_code(self) -> str:
+        match = re.search(r"```python\n(.*?)```", self.lesson, re.S)
+        if not match:
+            raise LessonPackError("prompts/lesson.md: no ```python block with the demo code.")
+        return match.group(1)
+
+
+def lesson_passages(text: str) -> list[str]:
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text)]
+    return [b for b in blocks if b and not b.startswith("#") and not b.startswith("```")]
+
+
+def check_template(name: str, template: str) -> str:
+    found = set(_PLACEHOLDER.findall(template))
+    unknown, missing = found - SYSTEM_VARIABLES, SYSTEM_VARIABLES - found
+    if unknown:
+        raise LessonPackError(
+            f"prompts/{name}: unknown variable(s) {sorted(unknown)}; "
+            f"allowed: {sorted(SYSTEM_VARIABLES)}."
+        )
+    if missing:
+        raise LessonPackError(
+            f"prompts/{name}: missing variable(s) {sorted(missing)} (write them as {{{{name}}}})."
+        )
+    return template
+
+
+@cache
+def load_pack() -> LessonPack:
+    """Load and validate every file of the pack once; errors name the file and field."""
+    lesson = read_text("lesson.md")
+    if not lesson.strip():
+        raise LessonPackError("prompts/lesson.md: the lesson text is empty.")
+    return LessonPack(
+        lesson=lesson,
+        system_template=check_template("system.md", read_text("system.md")),
+        guided=load_toml("guided.toml", Guided),
+        offline=load_toml("offline/answers.toml", OfflineAnswers),
+    )

@@ -1,0 +1,55 @@
+"""Plain-text and Markdown renderings of tool results, shared by the UIs and the offline tutor."""
+
+from __future__ import annotations
+
+import json
+import string
+from typing import Any
+
+VERDICT_MARKS = {"correct": "✅", "partial": "🟡", "incorrect": "❌"}
+
+
+def parse_json(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def format_question(view: dict[str, Any]) -> str:
+    """A quiz question as the learner sees it (the view never holds the answer)."""
+    lines = [f"**Question** ({view.get('topic', 'lesson')}): {view.get('prompt', '')}"]
+    for letter, option in zip(string.ascii_uppercase, view.get("options") or [], strict=False):
+        lines.append(f"- **{letter})** {option}")
+    if view.get("kind") == "choice":
+        lines.append("\nAnswer with a letter.")
+    else:
+        lines.append("\nAnswer in a sentence or two.")
+    return "\n".join(lines)
+
+
+def format_grade(result: dict[str, Any]) -> str:
+    """A grader verdict in words; every fact comes from the grader's result."""
+    verdict = str(result.get("verdict", ""))
+    mark = VERDICT_MARKS.get(verdict, "")
+    lines = [f"{mark} **{verdict.title() or 'Graded'}.** {result.get('message', '')}".strip()]
+    if result.get("hit") and result.get("verdict") != "correct":
+        lines.append("You got: " + "; ".join(result["hit"]) + ".")
+    if result.get("hint") and not result.get("revealed"):
+        lines.append(f"Hint: {result['hint']}")
+    if result.get("explanation") and (result.get("revealed") or result.get("verdict") == "correct"):
+        lines.append(f"Explanation: {result['explanation']}")
+    return "\n\n".join(lines)
+
+
+def display_for(name: str, outcome: Any) -> str:
+    """What the learner sees of a tool result (the grader's artifact holds the explanation)."""
+    if not outcome.ok:
+        return outcome.content
+    if name == "ask_quiz_question":
+        view = parse_json(outcome.content) or {}
+        return "Every question is mastered." if view.get("done") else format_question(view)
+    if name == "grade_quiz_answer":
+        return format_grade(outcome.artifact or parse_json(outcome.content) or {})
+    return outcome.content

@@ -1,0 +1,67 @@
+"""Wires settings into a backend, a store and sessions; shared by the CLI, web app and eval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tutor.backends import Backend, make_backend
+from tutor.config import Settings, load_settings
+from tutor.engine import Limits, TutorSession
+from tutor.store import Store, default_db_path
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    backend: Backend
+    store: Store | None
+    limits: Limits
+
+    def session(self, session_id: str | None = None) -> TutorSession:
+        """A learner session; with a known id, resumes it from the store."""
+        return TutorSession(
+            self.backend, store=self.store, session_id=session_id, limits=self.limits
+        )
+
+    def banner(self) -> str:
+        if self.backend.offline:
+            from tutor.lesson import load_pack
+
+            offline = load_pack().offline
+            return f"{offline.label} {offline.connect_hint}"
+        return f"Running on {self.backend.label}."
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+        if self.store is not None:
+            self.store.close()
+
+
+def limits_from(settings: Settings) -> Limits:
+    secrets = tuple(
+        s.get_secret_value() for s in (settings.openai_api_key, settings.tutor_auth) if s
+    )
+    return Limits(
+        max_message_chars=settings.tutor_max_message_chars,
+        max_tool_rounds=settings.tutor_max_tool_rounds,
+        history_turns=settings.tutor_history_turns,
+        secrets=secrets,
+    )
+
+
+def build_runtime(
+    settings: Settings | None = None,
+    *,
+    db: str | Path | None = None,
+    persist: bool = True,
+    http_client: Any = None,
+) -> Runtime:
+    """Everything a surface needs. `persist=False` keeps progress in memory only."""
+    settings = settings or load_settings()
+    store = None
+    if persist:
+        store = Store(db or settings.tutor_db or default_db_path())
+        store.mark_interrupted_turns()
+    return Runtime(settings, make_backend(settings, http_client), store, limits_from(settings))

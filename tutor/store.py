@@ -1,0 +1,467 @@
+"""SQLite store for sessions, transcripts and quiz progress (stdlib sqlite3).
+
+Every write is its own short transaction, committed before the call returns, so a finished turn
+is on disk before the next one starts. One connection is shared by the web server's threads
+behind a lock. The schema evolves by numbered migrations tracked in `PRAGMA user_version`.
+
+Stored text is capped: each message's content at MAX_CONTENT_CHARS (64k characters, the tail
+replaced by a marker) and its meta JSON at MAX_META_CHARS. The store keeps whatever it is given;
+callers must not pass secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Self, get_args
+
+from tutor.errors import ConfigError, InputError, TutorError
+
+MAX_CONTENT_CHARS = 65_536
+MAX_META_CHARS = 262_144
+TRUNCATED_MARK = "\n[... truncated by the tutor's store]"
+MEMORY = ":memory:"
+
+Role = Literal["user", "assistant", "tool", "notice"]
+# "error": the provider failed before a reply could finish (the engine keeps the request).
+Status = Literal["complete", "in_progress", "interrupted", "cut_off", "error"]
+Verdict = Literal["correct", "partial", "incorrect"]
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+
+# Append only: never edit a migration that has shipped; add a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sessions and their transcript
+    """
+    CREATE TABLE sessions (
+        id          TEXT PRIMARY KEY,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        backend     TEXT NOT NULL DEFAULT '',
+        guided_step INTEGER NOT NULL DEFAULT 0,
+        quiz_state  TEXT
+    );
+    CREATE TABLE turns (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool', 'notice')),
+        content     TEXT NOT NULL,
+        meta        TEXT NOT NULL DEFAULT '{}',
+        status      TEXT NOT NULL
+                    CHECK (status IN ('complete', 'in_progress', 'interrupted', 'cut_off',
+                                      'error')),
+        created_at  TEXT NOT NULL,
+        UNIQUE (session_id, seq)
+    );
+    """,
+    # 2: quiz attempts, and a small index for the startup sweep of unfinished turns
+    """
+    CREATE TABLE quiz_attempts (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        answer      TEXT NOT NULL,
+        verdict     TEXT NOT NULL CHECK (verdict IN ('correct', 'partial', 'incorrect')),
+        attempt     INTEGER NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX quiz_attempts_by_session ON quiz_attempts (session_id, id);
+    CREATE INDEX turns_in_progress ON turns (status) WHERE status = 'in_progress';
+    """,
+)
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One stored message of a transcript."""
+
+    id: int
+    seq: int
+    role: Role
+    content: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    status: Status = "complete"
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a learner is: guided step and quiz state (JSON from `QuizState.model_dump_json`)."""
+
+    session_id: str
+    guided_step: int
+    quiz_state_json: str | None
+    backend: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    session_id: str
+    question_id: str
+    answer: str
+    verdict: Verdict
+    attempt: int
+    created_at: str
+
+
+def default_db_path() -> Path:
+    """Per-user database: $XDG_DATA_HOME/mlops-tutor/tutor.db or ~/.local/share/mlops-tutor/."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "mlops-tutor" / "tutor.db"
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) -> int:
+    """Apply the migrations the database lacks, each atomically; returns the new version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(migrations):
+        raise ConfigError(
+            f"The progress database (TUTOR_DB) has schema version {version}, newer than this "
+            f"tutor knows ({len(migrations)}). Upgrade the tutor or point TUTOR_DB elsewhere."
+        )
+    for number in range(version + 1, len(migrations) + 1):
+        script = migrations[number - 1]
+        try:
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+    return len(migrations)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _cap(text: str, limit: int = MAX_CONTENT_CHARS) -> str:
+    """Bound stored text; the marker tells a reader that the tail was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(TRUNCATED_MARK)] + TRUNCATED_MARK
+
+
+def _meta_json(meta: dict[str, Any] | None) -> str:
+    text = json.dumps(meta or {}, ensure_ascii=False, default=str)
+    if len(text) > MAX_META_CHARS:
+        return json.dumps({"truncated": True, "original_chars": len(text)})
+    return text
+
+
+def _check_session_id(session_id: str) -> str:
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        raise InputError("A session id is 1-128 characters of letters, digits and . _ : @ - only.")
+    return session_id
+
+
+def _check_choice(value: str, allowed: Any, what: str) -> None:
+    if value not in get_args(allowed):
+        raise InputError(f"Unknown {what} {value!r}; expected one of {get_args(allowed)}.")
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; every write opens its own below.
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    if path != MEMORY:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")  # a committed turn survives power loss too
+    return conn
+
+
+def _open(path: str) -> sqlite3.Connection:
+    """Connect and migrate, turning OS and SQLite failures into a ConfigError naming the path."""
+    try:
+        if path != MEMORY:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = _connect(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"Cannot open the progress database {path} (TUTOR_DB): {exc}") from None
+    try:
+        migrate(conn)
+    except (sqlite3.Error, ConfigError) as exc:
+        conn.close()
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"Cannot prepare the progress database {path}: {exc}") from None
+    return conn
+
+
+def _turn(row: sqlite3.Row) -> TurnRecord:
+    return TurnRecord(
+        id=row["id"],
+        seq=row["seq"],
+        role=row["role"],
+        content=row["content"],
+        meta=json.loads(row["meta"] or "{}"),
+        status=row["status"],
+        created_at=row["created_at"],
+    )
+
+
+class Store:
+    """Sessions, transcripts and quiz progress in one SQLite file (or ':memory:')."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = MEMORY if str(path) == MEMORY else str(Path(path).expanduser())
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = _open(self.path)
+
+    # ------------------------------------------------------------ plumbing
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def version(self) -> int:
+        """Schema version (PRAGMA user_version)."""
+        return self._read("PRAGMA user_version")[0][0]
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise TutorError("The progress store is closed.")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, committed (and so on disk) before the caller continues."""
+        with self._lock:
+            conn = self._db()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db().execute(sql, params).fetchall()
+
+    # ------------------------------------------------------------ sessions
+
+    def create_session(self, session_id: str | None = None, backend: str = "") -> str:
+        """Create a session (a uuid4 hex id when None); an existing id is kept and touched."""
+        sid = _check_session_id(session_id) if session_id is not None else uuid.uuid4().hex
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO sessions (id, created_at, updated_at, backend) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at,"
+                " backend = CASE WHEN excluded.backend != '' THEN excluded.backend"
+                " ELSE sessions.backend END",
+                (sid, now, now, backend),
+            )
+        return sid
+
+    def session_exists(self, session_id: str) -> bool:
+        return bool(self._read("SELECT 1 FROM sessions WHERE id = ?", (session_id,)))
+
+    def touch(self, session_id: str) -> bool:
+        """Mark the session as used now; False if it does not exist."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE sessions SET updated_at = ? WHERE id = ?", (_now(), session_id)
+            )
+        return cur.rowcount > 0
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete a session and everything stored for it; False if it did not exist."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
+            conn.execute("DELETE FROM quiz_attempts WHERE session_id = ?", (session_id,))
+            cur = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        return cur.rowcount > 0
+
+    # ------------------------------------------------------------ transcript
+
+    def _insert_message(
+        self,
+        conn: sqlite3.Connection,
+        session_id: str,
+        role: Role,
+        content: str,
+        meta: dict[str, Any] | None,
+        status: Status,
+    ) -> int:
+        now = _now()
+        cur = conn.execute(
+            "INSERT INTO turns (session_id, seq, role, content, meta, status, created_at)"
+            " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?),"
+            " ?, ?, ?, ?, ?)",
+            (session_id, session_id, role, _cap(content), _meta_json(meta), status, now),
+        )
+        conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+        return int(cur.lastrowid or 0)
+
+    def _require_session(self, conn: sqlite3.Connection, session_id: str) -> None:
+        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+            raise InputError(f"There is no session {session_id!r}; create it first.")
+
+    def add_message(
+        self,
+        session_id: str,
+        role: Role,
+        content: str,
+        meta: dict[str, Any] | None = None,
+        status: Status = "complete",
+    ) -> int:
+        """Append one message (e.g. a notice or a tool result) to a session; returns its id."""
+        _check_choice(role, Role, "role")
+        _check_choice(status, Status, "status")
+        with self._write() as conn:
+            self._require_session(conn, session_id)
+            return self._insert_message(conn, session_id, role, content, meta, status)
+
+    def begin_turn(self, session_id: str, user_text: str) -> int:
+        """Store the learner's message as an in-progress turn; returns the turn id."""
+        with self._write() as conn:
+            self._require_session(conn, session_id)
+            return self._insert_message(conn, session_id, "user", user_text, None, "in_progress")
+
+    def finish_turn(
+        self,
+        turn_id: int,
+        assistant_text: str,
+        events_meta: dict[str, Any] | None = None,
+        status: Status = "complete",
+    ) -> int:
+        """Store the reply (tool calls etc. in `events_meta`) and close the turn with `status`.
+
+        Returns the reply's message id. A turn can be finished once.
+        """
+        _check_choice(status, Status, "status")
+        if status == "in_progress":
+            raise InputError("A turn cannot finish as 'in_progress'.")
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT session_id, status FROM turns WHERE id = ? AND role = 'user'", (turn_id,)
+            ).fetchone()
+            if row is None or row["status"] != "in_progress":
+                raise InputError(f"Turn {turn_id} is not an unfinished turn.")
+            conn.execute("UPDATE turns SET status = ? WHERE id = ?", (status, turn_id))
+            return self._insert_message(
+                conn, row["session_id"], "assistant", assistant_text, events_meta, status
+            )
+
+    def mark_interrupted_turns(self) -> int:
+        """At startup: every turn still in progress was cut short by a crash; returns how many."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE turns SET status = 'interrupted' WHERE status = 'in_progress'"
+            )
+        return cur.rowcount
+
+    def transcript(self, session_id: str, last: int | None = None) -> list[TurnRecord]:
+        """The session's messages in order (only the `last` N when given)."""
+        if last is None:
+            rows = self._read(
+                "SELECT * FROM turns WHERE session_id = ? ORDER BY seq", (session_id,)
+            )
+        else:
+            rows = self._read(
+                "SELECT * FROM (SELECT * FROM turns WHERE session_id = ? ORDER BY seq DESC"
+                " LIMIT ?) ORDER BY seq",
+                (session_id, max(0, last)),
+            )
+        return [_turn(r) for r in rows]
+
+    def prune_transcript(self, session_id: str, keep_last: int) -> int:
+        """Delete all but the newest `keep_last` messages; returns how many were deleted."""
+        if keep_last < 0:
+            raise InputError("keep_last must be 0 or more.")
+        with self._write() as conn:
+            cur = conn.execute(
+                "DELETE FROM turns WHERE session_id = ? AND seq <= (SELECT seq FROM turns"
+                " WHERE session_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                (session_id, session_id, keep_last),
+            )
+        return cur.rowcount
+
+    # ------------------------------------------------------------ progress and quiz
+
+    def save_progress(self, session_id: str, guided_step: int, quiz_state_json: str) -> None:
+        """Save the guided step and quiz state (creating the session if needed)."""
+        _check_session_id(session_id)
+        if guided_step < 0:
+            raise InputError("guided_step must be 0 or more.")
+        try:
+            json.loads(quiz_state_json)
+        except (TypeError, ValueError):
+            raise InputError("quiz_state_json must be JSON text.") from None
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO sessions (id, created_at, updated_at, guided_step, quiz_state)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                " updated_at = excluded.updated_at, guided_step = excluded.guided_step,"
+                " quiz_state = excluded.quiz_state",
+                (session_id, now, now, guided_step, quiz_state_json),
+            )
+
+    def load_progress(self, session_id: str) -> Progress | None:
+        rows = self._read("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return Progress(
+            session_id=row["id"],
+            guided_step=row["guided_step"],
+            quiz_state_json=row["quiz_state"],
+            backend=row["backend"],
+            updated_at=row["updated_at"],
+        )
+
+    def record_attempt(
+        self, session_id: str, question_id: str, answer: str, verdict: Verdict, attempt: int
+    ) -> int:
+        """Log one graded answer; returns its row id."""
+        _check_choice(verdict, Verdict, "verdict")
+        with self._write() as conn:
+            self._require_session(conn, session_id)
+            cur = conn.execute(
+                "INSERT INTO quiz_attempts"
+                " (session_id, question_id, answer, verdict, attempt, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, question_id, _cap(answer), verdict, attempt, _now()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def attempts(self, session_id: str) -> list[AttemptRecord]:
+        rows = self._read(
+            "SELECT * FROM quiz_attempts WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+        return [
+            AttemptRecord(
+                session_id=r["session_id"],
+                question_id=r["question_id"],
+                answer=r["answer"],
+                verdict=r["verdict"],
+                attempt=r["attempt"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,150 @@
+"""langchain-core tools: thin wrappers that let a model call the pure domain code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, Field, ValidationError
+
+from tutor import handoffs
+from tutor.allocation import Person, Team, allocate
+from tutor.errors import TutorError
+from tutor.quiz import Grade, QuizBank, QuizState, ask, grade
+from tutor.resources import describe_validation
+
+DEMO = "run_handoff_demo"
+ALLOCATE = "allocate_team"
+ASK = "ask_quiz_question"
+GRADE = "grade_quiz_answer"
+
+
+class StageIn(BaseModel):
+    stage: str = Field(description="Lifecycle stage, e.g. 'build data pipeline'.")
+    owner: str = Field(description="Who owns it; join shared owners with ' + '.")
+
+
+class DemoArgs(BaseModel):
+    """Run the lesson's handoff demo and analyse each handoff (full or partial)."""
+
+    lifecycle: list[StageIn] | None = Field(
+        None,
+        description="Optional custom lifecycle; omit to run the lesson's own demo.",
+        max_length=50,
+    )
+
+
+class PersonIn(BaseModel):
+    name: str = Field(description="The person's name, or 'Person 1' if unnamed.")
+    roles: list[str] = Field(
+        default_factory=list,
+        description="Their roles or skills as the learner said them, e.g. ['data scientist'].",
+    )
+
+
+class AllocateArgs(BaseModel):
+    """Allocate every MLOps responsibility across a team, verified: nothing critical unowned."""
+
+    people: list[PersonIn] = Field(description="Everyone on the team.")
+    product: Literal["llm", "ml"] = Field(
+        "llm", description="'llm' for an LLM product, 'ml' for a classic ML model."
+    )
+
+
+class AskArgs(BaseModel):
+    """Get the next quiz question for the learner (the answer key stays hidden)."""
+
+
+class GradeArgs(BaseModel):
+    """Grade the learner's answer to a quiz question; returns the verdict and a hint."""
+
+    question_id: str = Field(description="The id returned by ask_quiz_question.")
+    answer: str = Field(description="The learner's answer, verbatim.")
+
+
+class QuizHost(Protocol):
+    """What the quiz tools need from the learner's session."""
+
+    quiz_state: QuizState
+    quiz_bank: QuizBank
+    guided_step: int
+
+    def record_grade(self, result: Grade, answer: str) -> None: ...
+
+
+def demo_tool_output(lifecycle: list[Any] | None = None) -> str:
+    output = handoffs.run_handoff_demo(lifecycle)
+    analysis = handoffs.analyze_handoffs(lifecycle)
+    return f"{output}\n{analysis.render_text()}"
+
+
+def run_demo(lifecycle: list[StageIn] | None = None) -> str:
+    pairs = [(s.stage, s.owner) for s in lifecycle] if lifecycle else None
+    return demo_tool_output(pairs)
+
+
+def allocate_people(people: list[PersonIn], product: str = "llm") -> str:
+    team = Team(people=[Person(name=p.name, roles=p.roles) for p in people], product=product)
+    return allocate(team).render_table()
+
+
+def build_tools(host: QuizHost) -> list[BaseTool]:
+    """The session's tools; the quiz tools close over this learner's own state."""
+
+    def ask_question() -> str:
+        step = host.guided_step or None
+        question = ask(host.quiz_bank, host.quiz_state, step=step)
+        if question is None:
+            return json.dumps({"done": True, "message": "Every question is mastered."})
+        return question.public().model_dump_json()
+
+    def grade_answer(question_id: str, answer: str) -> tuple[str, dict[str, Any]]:
+        result = grade(host.quiz_bank.get(question_id), answer, host.quiz_state)
+        host.record_grade(result, answer)
+        # The model gets the verdict and hint only; the explanation is for the learner.
+        return json.dumps(result.for_model()), result.model_dump()
+
+    return [
+        make_tool(DEMO, run_demo, DemoArgs),
+        make_tool(ALLOCATE, allocate_people, AllocateArgs),
+        make_tool(ASK, ask_question, AskArgs),
+        make_tool(GRADE, grade_answer, GradeArgs, with_artifact=True),
+    ]
+
+
+def make_tool(name: str, func: Callable[..., Any], schema: type[BaseModel],
+              with_artifact: bool = False) -> BaseTool:
+    return StructuredTool.from_function(
+        func=func,
+        name=name,
+        description=(schema.__doc__ or name).strip(),
+        args_schema=schema,
+        response_format="content_and_artifact" if with_artifact else "content",
+    )
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """`content` goes to the model; `artifact` stays with the app (learner-facing data)."""
+
+    content: str
+    ok: bool
+    artifact: Any = None
+
+
+def run_tool(tool: BaseTool, args: dict[str, Any], call_id: str = "call") -> ToolOutcome:
+    """Run a tool; bad arguments or a failure come back as text for the model, not a crash."""
+    try:
+        message = tool.invoke({"name": tool.name, "args": args, "id": call_id,
+                               "type": "tool_call"})
+    except ValidationError as exc:
+        return ToolOutcome(f"Error: invalid arguments for {tool.name}: "
+                           f"{describe_validation(exc)}", False)
+    except TutorError as exc:
+        return ToolOutcome(f"Error: {exc}", False)
+    except Exception as exc:  # a tool bug must not end the learner's session
+        return ToolOutcome(f"Error: the tool {tool.name} failed ({type(exc).__name__}).", False)
+    return ToolOutcome(str(message.content), True, getattr(message, "artifact", None))
