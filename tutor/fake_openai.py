@@ -106,7 +106,7 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length") or 0)
                 request = json.loads(self.rfile.read(length) or b"{}")
                 with fake._lock:
-                    fake.headers.append(dict(self.headers))
+                    fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 reply = fake.next_reply(request)
                 if fake.latency:
                     time.sleep(fake.latency)

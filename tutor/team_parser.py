@@ -177,19 +177,10 @@ def _mentions_first_person(text: str) -> bool:
 
 
 def _people(drafts: list[_Draft]) -> list[dict[str, Any]]:
-    """Unnamed drafts become 'Person k' (k = their place in the team), avoiding given names."""
-    taken = {d.name.casefold() for d in drafts if d.name}
-    people = []
-    for k, draft in enumerate(drafts, start=1):
-        name = draft.name
-        if name is None:
-            n = k
-            while f"person {n}" in taken:
-                n += 1
-            name = f"Person {n}"
-            taken.add(name.casefold())
-        people.append({"name": name, "roles": draft.roles})
-    return people
+    """Unnamed drafts become 'Person k', k their place in the team ("Person" is never a name)."""
+    return [
+        {"name": d.name or f"Person {k}", "roles": d.roles} for k, d in enumerate(drafts, start=1)
+    ]
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -232,7 +223,7 @@ def _has_count_cue(segment: str) -> bool:
 
 
 def _number(token: str) -> int:
-    token = token.strip()
+    token = token.strip().casefold()
     if token.endswith("+"):  # "50+ people" means more than 50
         return int(token[:-1].strip()) + 1
     return NUMBER_WORDS[token] if token in NUMBER_WORDS else int(token)

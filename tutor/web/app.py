@@ -13,7 +13,7 @@ import hashlib
 import logging
 import tempfile
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +27,18 @@ from tutor.handoffs import analyze_handoffs, run_handoff_demo
 from tutor.progress import export_markdown, progress_markdown
 from tutor.runtime import Runtime
 from tutor.sessions import SessionRegistry
-from tutor.web import panels
+from tutor.web.panels import plan_team, svg_block
 from tutor.web.view import ChatView, final_text, next_label, stepper_html, transcript_messages
 
 log = logging.getLogger(__name__)
 
 # Coalesce streamed text into at most one UI update per STREAM_EVERY seconds (a model can
 # send hundreds of tokens a second). The offline engine answers instantly, so it is paced a
-# little instead, or its answer would land all at once rather than stream.
+# little instead (PACE_CHARS per OFFLINE_PACE seconds, ~1.5k characters a second), or its
+# answer would land all at once rather than stream.
 STREAM_EVERY = 0.04
-OFFLINE_PACE = 0.012
+OFFLINE_PACE = 0.015
+PACE_CHARS = 24
 INTERNAL = {"api_visibility": "private"}
 
 
@@ -50,7 +52,10 @@ class TutorApp:
                                         idle_seconds=settings.tutor_idle_minutes * 60)
         self.pace = (OFFLINE_PACE if runtime.backend.offline else 0.0) \
             if offline_pace is None else offline_pace
+        # Keyed by the live session, so both go when the registry drops an idle session.
         self._locks: weakref.WeakKeyDictionary[TutorSession, asyncio.Lock] = \
+            weakref.WeakKeyDictionary()
+        self._views: weakref.WeakKeyDictionary[TutorSession, ChatView] = \
             weakref.WeakKeyDictionary()
         self._export_dir = Path(tempfile.mkdtemp(prefix="mlops-tutor-export-"))
 
@@ -63,38 +68,64 @@ class TutorApp:
             lock = self._locks[session] = asyncio.Lock()
         return lock
 
-    async def stream(self, session: TutorSession, events: AsyncIterator[Event],
-                     view: ChatView) -> AsyncIterator[None]:
-        """Apply a turn's events to `view`, yielding whenever the page should update."""
-        loop = asyncio.get_running_loop()
-        last = 0.0
+    def view(self, session: TutorSession) -> ChatView:
+        """The learner's chat as shown, kept beside the live session (rebuilt from the store)."""
+        view = self._views.get(session)
+        if view is None:
+            records = session.store.transcript(session.id) if session.store else []
+            view = self._views[session] = ChatView(transcript_messages(records))
+        return view
+
+    async def stream(self, session: TutorSession, events: AsyncIterator[Event], view: ChatView,
+                     said: Callable[[], str | None] | None = None) -> AsyncIterator[None]:
+        """Apply a turn's events to `view`, yielding whenever the page should update.
+
+        `said` gives the learner's words to show first; it is read once the turn holds the
+        session's lock, so it sees the state the previous turn left.
+        """
         async with self._lock(session):
-            try:
-                async for event in events:
-                    view.apply(event)
-                    if isinstance(event, TextDelta) and not self.pace:
-                        if loop.time() - last < STREAM_EVERY:
-                            continue
-                        last = loop.time()
-                    yield
-                    if self.pace and isinstance(event, TextDelta):
-                        await asyncio.sleep(self.pace)
-            except TutorError as exc:
-                view.apply(Notice("error", session.redact(str(exc))))
-            except Exception:  # never show a traceback to a learner
-                log.exception("turn failed for session %s", session.id)
-                view.apply(Notice("error", "Something went wrong on the tutor's side; your "
-                                  "message was not lost. Try again in a moment."))
+            words = said() if said is not None else None
+            if words is not None:
+                view.user(words)
+                yield
+            async for _ in self._paced(session, events, view):
+                yield
         yield
+
+    async def _paced(self, session: TutorSession, events: AsyncIterator[Event],
+                     view: ChatView) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        last, pending = 0.0, 0
+        try:
+            async for event in events:
+                view.apply(event)
+                if isinstance(event, TextDelta):
+                    pending += len(event.text)
+                    if not self._due(pending, loop.time() - last):
+                        continue
+                    last, pending = loop.time(), 0
+                yield
+                if self.pace and isinstance(event, TextDelta):
+                    await asyncio.sleep(self.pace)
+        except TutorError as exc:
+            view.apply(Notice("error", session.redact(str(exc))))
+        except Exception:  # never show a traceback to a learner
+            log.exception("turn failed for session %s", session.id)
+            view.apply(Notice("error", "Something went wrong on the tutor's side. Try again "
+                              "in a moment."))
+
+    def _due(self, pending_chars: int, since_last: float) -> bool:
+        """Time for a page update: paced by characters offline, by time for a model."""
+        if self.pace:
+            return pending_chars >= PACE_CHARS
+        return since_last >= STREAM_EVERY
 
     # -- the chat page ----------------------------------------------------------------------
 
     def on_load(self, browser_sid: str | None) -> tuple[Any, ...]:
-        """Resume the browser's session (or start one) and rebuild its chat from the store."""
+        """Resume the browser's session (or start one) and show its conversation."""
         session = self.registry.get(browser_sid)
-        store = session.store
-        chat = transcript_messages(store.transcript(session.id)) if store else []
-        return (session.id, session.id, chat, *self.panels(session))
+        return (session.id, session.id, self.view(session).snapshot(), *self.panels(session))
 
     def panels(self, session: TutorSession) -> tuple[Any, Any, Any]:
         """Stepper, Next button and progress, read fresh after every turn."""
@@ -105,48 +136,43 @@ class TutorApp:
     def refresh(self, sid: str | None) -> tuple[Any, Any, Any]:
         return self.panels(self.registry.get(sid))
 
-    async def chat_ui(self, text: str, chat: list[dict[str, Any]], sid: str | None
-                      ) -> AsyncIterator[tuple[Any, Any]]:
+    async def chat_ui(self, text: str, sid: str | None) -> AsyncIterator[tuple[Any, Any]]:
         if not (text or "").strip():
             yield gr.skip(), gr.skip()
             return
         session = self.registry.get(sid)
-        view = ChatView(chat)
-        view.user(text)
-        yield view.snapshot(), ""  # show the message and clear the box at once
-        async for _ in self.stream(session, session.send(text), view):
-            yield view.snapshot(), gr.skip()  # the box stays the learner's while we stream
+        view = self.view(session)
+        cleared = False
+        async for _ in self.stream(session, session.send(text), view, said=lambda: text):
+            # Clear the box once; after that it is the learner's again while we stream.
+            yield view.snapshot(), gr.skip() if cleared else ""
+            cleared = True
 
-    async def next_ui(self, chat: list[dict[str, Any]], sid: str | None
-                      ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def next_ui(self, sid: str | None) -> AsyncIterator[list[dict[str, Any]]]:
         session = self.registry.get(sid)
-        view = ChatView(chat)
-        prompt = session.next_guided_prompt
-        if prompt is not None:
-            view.user(prompt)
-            yield view.snapshot()
-        async for _ in self.stream(session, session.next_prompt(), view):
+        view = self.view(session)
+        said = lambda: session.next_guided_prompt  # noqa: E731 - read under the lock
+        async for _ in self.stream(session, session.next_prompt(), view, said=said):
             yield view.snapshot()
 
-    async def quiz_ui(self, chat: list[dict[str, Any]], sid: str | None
-                      ) -> AsyncIterator[list[dict[str, Any]]]:
+    async def quiz_ui(self, sid: str | None) -> AsyncIterator[list[dict[str, Any]]]:
         session = self.registry.get(sid)
-        view = ChatView(chat)
-        view.user("/quiz")
-        async for _ in self.stream(session, session.send("/quiz"), view):
+        view = self.view(session)
+        async for _ in self.stream(session, session.send("/quiz"), view, said=lambda: "/quiz"):
             yield view.snapshot()
 
     async def reset_ui(self, sid: str | None) -> tuple[Any, ...]:
         session = self.registry.get(sid)
         async with self._lock(session):
             session.reset()
-        return ([], *self.panels(session), None)
+            self._views[session] = ChatView()
+        return ([], *self.panels(session), gr.File(value=None, visible=False))
 
-    def export(self, sid: str | None) -> str:
+    def export(self, sid: str | None) -> Any:
         session = self.registry.get(sid)
         path = self._export_dir / f"tutor-transcript-{session.id[:8]}.md"
         path.write_text(export_markdown(session), encoding="utf-8")
-        return str(path)
+        return gr.File(value=str(path), visible=True)
 
     # -- the API for programmatic clients ---------------------------------------------------
 
@@ -168,10 +194,10 @@ class TutorApp:
 
     def run_demo(self) -> tuple[str, str, str]:
         analysis = analyze_handoffs()
-        return run_handoff_demo(), analysis.render_text(), panels.svg_block(handoff_svg(analysis))
+        return run_handoff_demo(), analysis.render_text(), svg_block(handoff_svg(analysis))
 
     def plan_team(self, text: str, rows: Any, product: str) -> tuple[str, str]:
-        return panels.plan_team(text, rows, product)
+        return plan_team(text, rows, product)
 
 
 def browser_secret(runtime: Runtime) -> str:

@@ -1,0 +1,248 @@
+"""Free-text team descriptions: the phrasings learners use, and clear errors for the rest."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tutor.allocation import Team, allocate
+from tutor.errors import TeamError
+from tutor.team_parser import MAX_TEXT_CHARS, detect_product, looks_like_team, parse_team
+
+THIRD_TRY_IT = (
+    "Given a 3-person team shipping an LLM product, help me allocate the MLOps "
+    "responsibilities so nothing critical is unowned."
+)
+
+
+def people(team: Team) -> list[tuple[str, list[str]]]:
+    return [(p.name, p.roles) for p in team.people]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "product"),
+    [
+        (
+            "3-person team shipping an LLM product",
+            [("Person 1", []), ("Person 2", []), ("Person 3", [])],
+            "llm",
+        ),
+        (THIRD_TRY_IT, [("Person 1", []), ("Person 2", []), ("Person 3", [])], "llm"),
+        (
+            "Ana is a data scientist, Ben does backend, Chen runs infra and on-call",
+            [("Ana", ["data scientist"]), ("Ben", ["backend"]), ("Chen", ["infra", "on-call"])],
+            "llm",
+        ),
+        (
+            "two of us: me (full-stack) and a data engineer",
+            [("Me", ["full-stack"]), ("Person 2", ["data engineer"])],
+            "llm",
+        ),
+        ("solo founder building a RAG chatbot", [("Person 1", [])], "llm"),
+        (
+            "a team of 4: a PM, a data scientist, an ML engineer and an SRE",
+            [
+                ("Person 1", ["PM"]),
+                ("Person 2", ["data scientist"]),
+                ("Person 3", ["ML engineer"]),
+                ("Person 4", ["SRE"]),
+            ],
+            "llm",
+        ),
+        (
+            "Ana (PM), Ben (ML, on-call) and Chen: infra. We build a churn model.",
+            [("Ana", ["PM"]), ("Ben", ["ML", "on-call"]), ("Chen", ["infra"])],
+            "ml",
+        ),
+        (
+            "- Zoë: data scientist\n- José: SRE\n- Kai: backend",
+            [("Zoë", ["data scientist"]), ("José", ["SRE"]), ("Kai", ["backend"])],
+            "llm",
+        ),
+        (
+            "Ana, a data scientist, and Ben, an SRE, on a fraud detection model",
+            [("Ana", ["data scientist"]), ("Ben", ["SRE"])],
+            "ml",
+        ),
+        (
+            "two data scientists and an SRE",
+            [
+                ("Person 1", ["data scientist"]),
+                ("Person 2", ["data scientist"]),
+                ("Person 3", ["SRE"]),
+            ],
+            "llm",
+        ),
+        ("Ana, Ben and Chen", [("Ana", []), ("Ben", []), ("Chen", [])], "llm"),
+        (
+            "Two SREs and a PM",
+            [("Person 1", ["SRE"]), ("Person 2", ["SRE"]), ("Person 3", ["PM"])],
+            "llm",
+        ),
+        (
+            "I'm a PM and Ben Silva is an ML engineer",
+            [("Me", ["PM"]), ("Ben Silva", ["ML engineer"])],
+            "llm",
+        ),
+        (
+            "We're a team of 3 doing classic ML: Ana's our data scientist",
+            [("Ana", ["data scientist"]), ("Person 2", []), ("Person 3", [])],
+            "ml",
+        ),
+    ],
+)
+def test_phrasings(text: str, expected: list[tuple[str, list[str]]], product: str) -> None:
+    team = parse_team(text)
+    assert people(team) == expected
+    assert team.product == product
+
+
+@pytest.mark.parametrize(
+    ("word", "n"),
+    [("one", 1), ("two", 2), ("five", 5), ("seven", 7), ("ten", 10), ("twelve", 12), ("8", 8)],
+)
+def test_head_counts_in_words_and_digits(word: str, n: int) -> None:
+    assert len(parse_team(f"a {word}-person team").people) == n
+    assert len(parse_team(f"we are {word}").people) == n
+    assert len(parse_team(f"team of {word}, building an agent").people) == n
+
+
+def test_named_people_fill_a_head_count_first() -> None:
+    team = parse_team("a 3-person team: Ana is a data scientist and Ben runs infra")
+    assert people(team) == [("Ana", ["data scientist"]), ("Ben", ["infra"]), ("Person 3", [])]
+
+
+def test_unnamed_people_are_numbered_by_their_place_in_the_team() -> None:
+    team = parse_team("Ana is a PM, plus a data engineer")
+    assert people(team) == [("Ana", ["PM"]), ("Person 2", ["data engineer"])]
+
+
+def test_solo_in_the_first_person_is_me() -> None:
+    assert people(parse_team("just me, building a chatbot")) == [("Me", [])]
+
+
+def test_parsed_team_allocates_with_skills() -> None:
+    team = parse_team("Ana is a data scientist, Ben does backend, Chen runs infra and on-call")
+    owners = {a.id: a.owner for a in allocate(team).assignments}
+    assert owners["on-call"] == "Chen" and owners["eval-suite"] == "Ana"
+
+
+@pytest.mark.parametrize(
+    ("text", "product"),
+    [
+        ("fraud detection model", "ml"),
+        ("a classic ML churn model", "ml"),
+        ("demand forecasting with xgboost", "ml"),
+        ("a RAG chatbot", "llm"),
+        ("an agent on GPT-4o", "llm"),
+        ("an LLM product", "llm"),
+        ("a team of three", "llm"),  # default
+        ("an ML engineer and a data scientist", "llm"),  # roles are not a product kind
+    ],
+)
+def test_detect_product(text: str, product: str) -> None:
+    assert detect_product(text) == product
+
+
+def test_explicit_product_wins_and_is_checked() -> None:
+    assert parse_team("solo founder building a RAG chatbot", product="ml").product == "ml"
+    with pytest.raises(TeamError, match="'llm' or 'ml'"):
+        parse_team("two of us", product="vision")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        THIRD_TRY_IT,
+        "Ana is a data scientist, Ben runs infra",
+        "we are two: me and a data engineer",
+        "solo founder building a RAG chatbot",
+        "Ana, Ben and Chen",
+        "a PM, a data scientist and an SRE",
+    ],
+)
+def test_looks_like_team(text: str) -> None:
+    assert looks_like_team(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In one paragraph, explain the main roles involved in running an ML system in "
+        "production and what each does.",
+        "Walk me through how an ML project flows across roles — data scientist, ML engineer, "
+        "data engineer, SRE — and where the handoffs typically break.",
+        "What does an SRE do?",
+        "Who owns the eval gate?",
+        "Thanks, that helps",
+        "Latency is a problem for the SRE",
+        "I'm a data scientist, what should I learn?",
+        "next",
+        "",
+        "x" * (MAX_TEXT_CHARS + 1),
+    ],
+)
+def test_does_not_look_like_team(text: str) -> None:
+    assert not looks_like_team(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("   \n ", "empty"),
+        ("hello there", "Tell me who is on the team"),
+        ("What does an SRE do?", "Tell me who is on the team, e.g. 'Ana is a data scientist"),
+        ("0 people", "A team needs at least one person"),
+        ("51 people", "at most 50 people"),
+        ("50+ people", "at most 50 people"),
+        ("a team of 1000000", "at most 50 people"),
+        (", ".join(f"Dev{i}" for i in range(51)), "at most 50 people"),
+        ("Ana is a PM and ana is an SRE", "Two people are called"),
+        ("a" * (MAX_TEXT_CHARS + 1), "2,000"),
+    ],
+)
+def test_bad_descriptions_raise_team_error(text: str, message: str) -> None:
+    with pytest.raises(TeamError, match=message):
+        parse_team(text)
+
+
+def test_limits_are_inclusive() -> None:
+    assert len(parse_team("50 people").people) == 50
+    text = "Ana is a data scientist" + " " * (MAX_TEXT_CHARS - 23)
+    assert len(text) == MAX_TEXT_CHARS
+    assert parse_team(text).people[0].name == "Ana"
+
+
+WORDS = [
+    "Ana", "Ben", "is", "a", "an", "data", "scientist", "SRE", "and", ",", ":", "(", ")", "me",
+    "I'm", "team", "of", "3", "two", "people", "person", "-", "runs", "infra", "on-call", ".",
+    "we", "are", "50+", "solo", "LLM", "churn", "model", "Person", "'s", "\n", "- ", "plus",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.text(max_size=300), st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join))
+)
+def test_any_text_gives_a_team_or_a_team_error(text: str) -> None:
+    looks = looks_like_team(text)
+    try:
+        team = parse_team(text)
+    except TeamError as exc:
+        assert str(exc)
+        return
+    assert 1 <= len(team.people) <= 50
+    assert isinstance(looks, bool)
+
+
+def test_parsing_the_longest_description_is_quick() -> None:
+    text = ("Ana is a data scientist (evals, on-call), " * 60)[:MAX_TEXT_CHARS]
+    start = time.perf_counter()
+    looks_like_team(text)
+    with pytest.raises(TeamError, match="Two people are called"):
+        parse_team(text)
+    assert time.perf_counter() - start < 2
