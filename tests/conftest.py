@@ -9,9 +9,19 @@ from pathlib import Path
 import pytest
 
 SETTING_VARS = [
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "TUTOR_MODEL", "TUTOR_BACKEND", "TUTOR_DB",
-    "TUTOR_AUTH", "TUTOR_HOST", "TUTOR_PORT", "TUTOR_REQUEST_TIMEOUT", "TUTOR_CONCURRENCY",
-    "TUTOR_MAX_MESSAGE_CHARS", "TUTOR_MAX_TOOL_ROUNDS", "TUTOR_HISTORY_TURNS",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "TUTOR_MODEL",
+    "TUTOR_BACKEND",
+    "TUTOR_DB",
+    "TUTOR_AUTH",
+    "TUTOR_HOST",
+    "TUTOR_PORT",
+    "TUTOR_REQUEST_TIMEOUT",
+    "TUTOR_CONCURRENCY",
+    "TUTOR_MAX_MESSAGE_CHARS",
+    "TUTOR_MAX_TOOL_ROUNDS",
+    "TUTOR_HISTORY_TURNS",
     "TUTOR_IDLE_MINUTES",
 ]
 
@@ -35,5 +45,8 @@ def chunk(delta: dict | None = None, finish: str | None = None, **extra: object)
     base = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
     if delta is None and finish is None:
         return {**base, "choices": [], **extra}
-    return {**base, "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish}],
-            **extra}
+    return {
+        **base,
+        "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish}],
+        **extra,
+    }

@@ -21,8 +21,9 @@ def lesson_demo_output() -> str:
 
 
 def test_tutor_demo_prints_exactly_what_the_lesson_code_prints() -> None:
-    result = subprocess.run([sys.executable, "-m", "tutor", "demo"], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "demo"], capture_output=True, text=True, check=True
+    )
     assert result.stdout == lesson_demo_output()
     assert result.stdout.count("\n") == 6
 
@@ -43,8 +44,12 @@ async def test_piped_chat_answers_each_line_and_runs_commands() -> None:
 
 def test_chat_as_a_subprocess_with_piped_stdin(tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tutor", "chat"], input="Who gets paged at 3am?\n",
-        capture_output=True, text=True, timeout=60, check=True,
+        [sys.executable, "-m", "tutor", "chat"],
+        input="Who gets paged at 3am?\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert "tutor> " in result.stdout and "paged at 3am" in result.stdout
     assert "Traceback" not in result.stderr
@@ -53,8 +58,12 @@ def test_chat_as_a_subprocess_with_piped_stdin(tmp_path) -> None:
 def test_export_writes_markdown(tmp_path) -> None:
     path = tmp_path / "out.md"
     result = subprocess.run(
-        [sys.executable, "-m", "tutor", "chat"], input=f"/next\n/export {path}\n",
-        capture_output=True, text=True, timeout=60, check=True,
+        [sys.executable, "-m", "tutor", "chat"],
+        input=f"/next\n/export {path}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert f"Saved the transcript and progress to {path}" in result.stdout
     exported = path.read_text()
@@ -62,8 +71,7 @@ def test_export_writes_markdown(tmp_path) -> None:
 
 
 def test_allocate_json_and_table(capsys) -> None:
-    assert main(["allocate", "Ana is a data scientist, Ben runs infra and on-call",
-                 "--json"]) == 0
+    assert main(["allocate", "Ana is a data scientist, Ben runs infra and on-call", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["unowned"] == []
     owners = {a["owner"] for a in data["assignments"]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 
 from tutor.backends.function import FunctionBackend, Scripted, script
@@ -24,8 +26,9 @@ def last_tool_message(backend: FunctionBackend) -> ToolMessage:
 
 
 async def test_events_arrive_in_order_for_a_tool_turn() -> None:
-    backend = FunctionBackend(script(
-        Scripted("Running it.", [("run_handoff_demo", "{}")]), Scripted("Done.")))
+    backend = FunctionBackend(
+        script(Scripted("Running it.", [("run_handoff_demo", "{}")]), Scripted("Done."))
+    )
     events = await run(TutorSession(backend), "run the demo")
     kinds = [type(e).__name__ for e in events]
     assert kinds.index("ToolStarted") < kinds.index("ToolFinished") < len(kinds) - 1
@@ -37,8 +40,9 @@ async def test_events_arrive_in_order_for_a_tool_turn() -> None:
 
 
 async def test_malformed_tool_arguments_go_back_to_the_model_as_an_error() -> None:
-    backend = FunctionBackend(script(
-        Scripted("", [("run_handoff_demo", "{not json")]), Scripted("Sorry, fixed.")))
+    backend = FunctionBackend(
+        script(Scripted("", [("run_handoff_demo", "{not json")]), Scripted("Sorry, fixed."))
+    )
     events = await run(TutorSession(backend), "demo please")
     finished = next(e for e in events if isinstance(e, ToolFinished))
     assert not finished.ok and "not valid JSON" in finished.output
@@ -47,8 +51,9 @@ async def test_malformed_tool_arguments_go_back_to_the_model_as_an_error() -> No
 
 
 async def test_arguments_that_do_not_fit_the_schema_are_reported_by_field() -> None:
-    backend = FunctionBackend(script(
-        Scripted("", [("allocate_team", '{"people": "three"}')]), Scripted("ok")))
+    backend = FunctionBackend(
+        script(Scripted("", [("allocate_team", '{"people": "three"}')]), Scripted("ok"))
+    )
     events = await run(TutorSession(backend), "allocate")
     finished = next(e for e in events if isinstance(e, ToolFinished))
     assert not finished.ok
@@ -56,10 +61,18 @@ async def test_arguments_that_do_not_fit_the_schema_are_reported_by_field() -> N
 
 
 async def test_unknown_tool_and_failing_tool_do_not_end_the_session() -> None:
-    backend = FunctionBackend(script(
-        Scripted("", [("launch_rockets", "{}"),
-                      ("run_handoff_demo", '{"lifecycle": [{"stage": "a", "owner": "X"}]}')]),
-        Scripted("Recovered.")))
+    backend = FunctionBackend(
+        script(
+            Scripted(
+                "",
+                [
+                    ("launch_rockets", "{}"),
+                    ("run_handoff_demo", '{"lifecycle": [{"stage": "a", "owner": "X"}]}'),
+                ],
+            ),
+            Scripted("Recovered."),
+        )
+    )
     session = TutorSession(backend)
     events = await run(session, "go")
     outputs = [e.output for e in events if isinstance(e, ToolFinished)]
@@ -83,8 +96,13 @@ async def test_tool_loop_stops_after_the_round_limit_with_a_notice() -> None:
 
 
 async def test_provider_failure_midway_keeps_the_partial_answer_marked_cut_off() -> None:
-    backend = FunctionBackend(script(Scripted(
-        "Data scientists build", error=ProviderError("connection", "Lost the model server."))))
+    backend = FunctionBackend(
+        script(
+            Scripted(
+                "Data scientists build", error=ProviderError("connection", "Lost the model server.")
+            )
+        )
+    )
     session = TutorSession(backend)
     events = await run(session, "roles?")
     assert events[-1].status == "cut_off"
@@ -114,7 +132,7 @@ async def test_control_characters_are_stripped_and_unicode_kept() -> None:
     backend = FunctionBackend(script(Scripted("ok")))
     session = TutorSession(backend)
     await run(session, "caf\u0065\u0301 \x00\x07 数据 🚀")
-    human = [m for m in backend.requests[0] if isinstance(m, HumanMessage)][0]
+    human = next(m for m in backend.requests[0] if isinstance(m, HumanMessage))
     assert human.text == "café  数据 🚀"
 
 
@@ -135,7 +153,7 @@ def test_history_window_moves_in_blocks_and_never_splits_a_turn() -> None:
     assert max(sizes) == 8 and min(sizes[8:]) >= 5
     window, dropped = history_window(history, 8)
     assert isinstance(window[0], HumanMessage) and dropped + len(window) == 30
-    changes = sum(1 for a, b in zip(sizes, sizes[1:], strict=False) if b < a)
+    changes = sum(1 for a, b in pairwise(sizes) if b < a)
     assert changes <= 6  # the start moves every 4 turns, not every turn
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_system_prompt_carries_rules_lesson_and_tools() -> None:
 
 def test_offline_answers_cover_each_handoff_of_the_demo() -> None:
     lifecycle = re.findall(r'\("([^"]+)", "([^"]+)"\)', PACK.demo_code())
-    pairs = {f"{a[0]} -> {b[0]}" for a, b in zip(lifecycle, lifecycle[1:], strict=False)}
+    pairs = {f"{a[0]} -> {b[0]}" for a, b in pairwise(lifecycle)}
     assert pairs == set(PACK.offline.why_breaks)
 
 
@@ -75,10 +76,13 @@ def test_missing_file_is_named() -> None:
         resources.read_text("nope.md")
 
 
-@pytest.mark.parametrize(("template", "problem"), [
-    ("{{lesson}} only", "missing variable(s) ['tools']"),
-    ("{{lesson}} {{tools}} {{secret}}", "unknown variable(s) ['secret']"),
-])
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("{{lesson}} only", "missing variable(s) ['tools']"),
+        ("{{lesson}} {{tools}} {{secret}}", "unknown variable(s) ['secret']"),
+    ],
+)
 def test_system_template_variables_are_checked(template: str, problem: str) -> None:
     with pytest.raises(LessonPackError) as err:
         check_template("system.md", template)

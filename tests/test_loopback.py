@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from tutor.config import load_settings
 from tutor.events import TextDelta, ToolFinished
 from tutor.fake_openai import FakeOpenAI, Reply
 from tutor.handoffs import run_handoff_demo
@@ -22,8 +21,7 @@ def lesson_model(request: dict[str, Any]) -> Reply:
     if last["role"] == "tool":
         return Reply(text=f"The demo printed:\n{last['content'].splitlines()[0]}")
     if "handoffs typically break" in str(last.get("content")):
-        return Reply(tool_calls=[{"id": "call_1", "name": "run_handoff_demo",
-                                  "arguments": "{}"}])
+        return Reply(tool_calls=[{"id": "call_1", "name": "run_handoff_demo", "arguments": "{}"}])
     return Reply(text="Data scientists build models; SREs get paged.")
 
 
@@ -34,7 +32,8 @@ def fake():
 
 
 async def test_guided_flow_through_a_model_calls_the_demo_and_sends_the_result_back(
-    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch,
+    fake: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)  # no key: a placeholder is used
     monkeypatch.setenv("TUTOR_MODEL", "llama3.1")
@@ -56,10 +55,21 @@ async def test_guided_flow_through_a_model_calls_the_demo_and_sends_the_result_b
 
 
 def test_tutor_chat_subprocess_runs_on_the_model(fake: FakeOpenAI) -> None:
-    env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-SENTINEL-loopback",
-           "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
-    result = subprocess.run([sys.executable, "-m", "tutor", "chat"], input="/next\n/next\n",
-                            capture_output=True, text=True, timeout=60, env=env, check=True)
+    env = {
+        "OPENAI_BASE_URL": fake.base_url,
+        "OPENAI_API_KEY": "sk-SENTINEL-loopback",
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "chat"],
+        input="/next\n/next\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=True,
+    )
     assert "Running on model gpt-4o-mini" in result.stdout
     assert "The demo printed:\nRisky handoffs" in result.stdout
     assert "sk-SENTINEL-loopback" not in result.stdout + result.stderr

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible backend, mocked at the HTTP layer with respx: what is sent, what is read."""
+"""The OpenAI-compatible backend mocked at the HTTP layer (respx): what is sent, what is read."""
 
 from __future__ import annotations
 
@@ -19,8 +19,13 @@ KEY = "sk-test-SENTINEL-1234567890"
 
 
 def backend() -> OpenAICompatBackend:
-    return OpenAICompatBackend(model="tutor-model", api_key=KEY, base_url=BASE, max_retries=0,
-                               http_client=httpx.AsyncClient())
+    return OpenAICompatBackend(
+        model="tutor-model",
+        api_key=KEY,
+        base_url=BASE,
+        max_retries=0,
+        http_client=httpx.AsyncClient(),
+    )
 
 
 def stream_response(body: str) -> httpx.Response:
@@ -28,17 +33,25 @@ def stream_response(body: str) -> httpx.Response:
 
 
 def demo_call_then_text() -> list[httpx.Response]:
-    call = {"index": 0, "id": "call_demo_1", "type": "function",
-            "function": {"name": "run_handoff_demo", "arguments": ""}}
-    first = sse(chunk({"role": "assistant", "content": ""}),
-                chunk({"tool_calls": [call]}),
-                chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
-                chunk(finish="tool_calls"),
-                chunk(usage={"prompt_tokens": 900, "completion_tokens": 12, "total_tokens": 912}))
-    second = sse(chunk({"content": "The demo shows "}), chunk({"content": "five handoffs."}),
-                 chunk(finish="stop"),
-                 chunk(usage={"prompt_tokens": 1000, "completion_tokens": 8,
-                              "total_tokens": 1008}))
+    call = {
+        "index": 0,
+        "id": "call_demo_1",
+        "type": "function",
+        "function": {"name": "run_handoff_demo", "arguments": ""},
+    }
+    first = sse(
+        chunk({"role": "assistant", "content": ""}),
+        chunk({"tool_calls": [call]}),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
+        chunk(finish="tool_calls"),
+        chunk(usage={"prompt_tokens": 900, "completion_tokens": 12, "total_tokens": 912}),
+    )
+    second = sse(
+        chunk({"content": "The demo shows "}),
+        chunk({"content": "five handoffs."}),
+        chunk(finish="stop"),
+        chunk(usage={"prompt_tokens": 1000, "completion_tokens": 8, "total_tokens": 1008}),
+    )
     return [stream_response(first), stream_response(second)]
 
 
@@ -61,8 +74,12 @@ async def test_demo_tool_round_trip_sends_what_a_model_needs(respx_mock: respx.M
     assert "Risky handoffs (ownership changes hands):" in system["content"]  # the lesson
     assert "who gets paged at 3am" in system["content"]
     tools = {t["function"]["name"]: t["function"] for t in first["tools"]}
-    assert set(tools) == {"run_handoff_demo", "allocate_team", "ask_quiz_question",
-                          "grade_quiz_answer"}
+    assert set(tools) == {
+        "run_handoff_demo",
+        "allocate_team",
+        "ask_quiz_question",
+        "grade_quiz_answer",
+    }
     assert "lifecycle" in tools["run_handoff_demo"]["parameters"]["properties"]
     assert "Args:" not in tools["run_handoff_demo"]["description"]
 
@@ -86,7 +103,8 @@ async def test_request_carries_the_key_only_in_the_auth_header(
     respx_mock: respx.MockRouter,
 ) -> None:
     route = respx_mock.post("/chat/completions").mock(
-        return_value=stream_response(sse(chunk({"content": "ok"}), chunk(finish="stop"))))
+        return_value=stream_response(sse(chunk({"content": "ok"}), chunk(finish="stop")))
+    )
     await run(TutorSession(backend()), "hello")
     request = route.calls[0].request
     assert request.headers["authorization"] == f"Bearer {KEY}"
@@ -107,10 +125,12 @@ async def test_provider_errors_become_notices_and_the_session_stays_usable(
     status: int, kind: str, words: str
 ) -> None:
     with respx.mock(base_url=BASE) as mock:
-        mock.post("/chat/completions").mock(side_effect=[
-            httpx.Response(status, json={"error": {"message": f"boom {KEY}"}}),
-            stream_response(sse(chunk({"content": "Back again."}), chunk(finish="stop"))),
-        ])
+        mock.post("/chat/completions").mock(
+            side_effect=[
+                httpx.Response(status, json={"error": {"message": f"boom {KEY}"}}),
+                stream_response(sse(chunk({"content": "Back again."}), chunk(finish="stop"))),
+            ]
+        )
         session = TutorSession(backend())
         events = await run(session, "hello")
         notices = [e for e in events if isinstance(e, Notice)]
@@ -125,8 +145,7 @@ async def test_provider_errors_become_notices_and_the_session_stays_usable(
 
 async def test_connection_refused_is_a_notice() -> None:
     # Port 9 on loopback: nothing listens, so the connection is refused at once.
-    b = OpenAICompatBackend(model="m", api_key=KEY, base_url="http://127.0.0.1:9/v1",
-                            max_retries=0)
+    b = OpenAICompatBackend(model="m", api_key=KEY, base_url="http://127.0.0.1:9/v1", max_retries=0)
     events = await run(TutorSession(b), "hello")
     notice = next(e for e in events if isinstance(e, Notice))
     assert notice.kind == "connection" and "OPENAI_BASE_URL" in notice.message

@@ -32,4 +32,13 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(_EXPORTS[name]), name)
 
 
-__all__ = [*_EXPORTS]
+__all__ = [
+    "Allocation",
+    "Person",
+    "Team",
+    "TutorSession",
+    "allocate",
+    "analyze_handoffs",
+    "parse_team",
+    "run_handoff_demo",
+]

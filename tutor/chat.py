@@ -40,8 +40,10 @@ async def chat(
                 print(f"you> {line}", file=out)
             if line.strip().lower() == "/next" and session.next_guided_prompt:
                 step = session.guided_step + 1
-                print(f"(try-it prompt {step}/{session.steps_total}) "
-                      f"{session.next_guided_prompt}", file=out)
+                print(
+                    f"(try-it prompt {step}/{session.steps_total}) {session.next_guided_prompt}",
+                    file=out,
+                )
             if line.strip().lower().startswith("/export"):
                 export(session, line, out)
                 continue

@@ -65,8 +65,9 @@ async def quiz(session: TutorSession) -> AsyncIterator[Event]:
     started = time.perf_counter()
     outcome = run_tool(tool, {}, call_id)
     output, ok = outcome.content, outcome.ok
-    yield ToolFinished(call_id, ASK, {}, output, time.perf_counter() - started, ok,
-                       display_for(ASK, outcome))
+    yield ToolFinished(
+        call_id, ASK, {}, output, time.perf_counter() - started, ok, display_for(ASK, outcome)
+    )
     view = parse_json(output) or {}
     text = (
         session.pack.offline.quiz_done

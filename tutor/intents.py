@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _STOP = frozenset(
-    "a an the and or of to in on for with is are be it its this that what which who how me my "
-    "i you your we our do does did at as by from into each one their they them so if but not "
-    "can will would should could about".split()
+    (
+        "a an the and or of to in on for with is are be it its this that what which who how me "
+        "my i you your we our do does did at as by from into each one their they them so if but "
+        "not can will would should could about"
+    ).split()
 )
 
 SECRET_PATTERNS = [
@@ -131,7 +133,9 @@ def asks_for_demo(text: str) -> bool:
 
 _NEW_QUESTION = re.compile(
     r"^\s*(what|who|whom|why|how|when|where|which|can|could|would|explain|tell|show|run|walk)"
-    r"\b.*\?\s*$|\bdemo\b", re.I | re.S)
+    r"\b.*\?\s*$|\bdemo\b",
+    re.I | re.S,
+)
 
 
 def is_new_question(text: str) -> bool:

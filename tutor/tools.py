@@ -115,8 +115,9 @@ def build_tools(host: QuizHost) -> list[BaseTool]:
     ]
 
 
-def make_tool(name: str, func: Callable[..., Any], schema: type[BaseModel],
-              with_artifact: bool = False) -> BaseTool:
+def make_tool(
+    name: str, func: Callable[..., Any], schema: type[BaseModel], with_artifact: bool = False
+) -> BaseTool:
     return StructuredTool.from_function(
         func=func,
         name=name,
@@ -138,11 +139,11 @@ class ToolOutcome:
 def run_tool(tool: BaseTool, args: dict[str, Any], call_id: str = "call") -> ToolOutcome:
     """Run a tool; bad arguments or a failure come back as text for the model, not a crash."""
     try:
-        message = tool.invoke({"name": tool.name, "args": args, "id": call_id,
-                               "type": "tool_call"})
+        message = tool.invoke({"name": tool.name, "args": args, "id": call_id, "type": "tool_call"})
     except ValidationError as exc:
-        return ToolOutcome(f"Error: invalid arguments for {tool.name}: "
-                           f"{describe_validation(exc)}", False)
+        return ToolOutcome(
+            f"Error: invalid arguments for {tool.name}: {describe_validation(exc)}", False
+        )
     except TutorError as exc:
         return ToolOutcome(f"Error: {exc}", False)
     except Exception as exc:  # a tool bug must not end the learner's session

@@ -43,13 +43,17 @@ class FunctionBackend(Backend):
             yield AIMessageChunk(content=word + " ")
         if reply.error is not None:
             raise reply.error
-        chunks = [{"index": i, "id": f"call_{len(self.requests)}_{i}", "name": name, "args": args}
-                  for i, (name, args) in enumerate(reply.tool_calls)]
+        chunks = [
+            {"index": i, "id": f"call_{len(self.requests)}_{i}", "name": name, "args": args}
+            for i, (name, args) in enumerate(reply.tool_calls)
+        ]
         finish = reply.finish_reason or ("tool_calls" if chunks else "stop")
-        yield AIMessageChunk(content="", tool_call_chunks=chunks,
-                             usage_metadata={"input_tokens": 10, "output_tokens": 5,
-                                             "total_tokens": 15},
-                             response_metadata={"finish_reason": finish})
+        yield AIMessageChunk(
+            content="",
+            tool_call_chunks=chunks,
+            usage_metadata={"input_tokens": 10, "output_tokens": 5, "total_tokens": 15},
+            response_metadata={"finish_reason": finish},
+        )
 
 
 def script(*replies: Scripted) -> Responder:
