@@ -273,11 +273,13 @@ def test_generalists_are_light_specialists_strong() -> None:
     ("people", "message"),
     [
         ([], "A team needs at least one person"),
-        (["Ana", "  "], r"Person 2 \(name\): the name is empty"),
+        (["Ana", "  "], "Person 2: the name is empty"),
         (["Ana", "ana"], "Two people are called 'Ana' and 'ana'"),
         ([f"P{i}" for i in range(51)], "at most 50 people"),
-        ([{"name": "Ana", "roles": ["x" * 101]}], "over 100 characters"),
+        ([{"name": "Ana", "roles": ["x" * 101]}], "Person 1: a role is over 100 characters"),
         ([{"name": "A" * 81}], "over 80 characters"),
+        ([{"name": "Ana", "roles": ["ds"] * 21}], "at most 20 roles"),
+        ([{"nme": "Ana"}], r"Person 1 \(name\): Field required"),
     ],
 )
 def test_bad_teams_raise_team_error(people: list[object], message: str) -> None:
@@ -287,6 +289,22 @@ def test_bad_teams_raise_team_error(people: list[object], message: str) -> None:
         Team.build(people)  # type: ignore[arg-type]
     with pytest.raises(TeamError, match=message):
         allocate({"people": [{"name": p} if isinstance(p, str) else p for p in people]})
+
+
+def test_constructing_a_bad_team_directly_is_a_team_error_too() -> None:
+    with pytest.raises(TeamError, match="at least one person"):
+        Team([])
+    with pytest.raises(TeamError, match="Person 2: the name is empty"):
+        Team([Person("Ana"), Person("   ")])
+    with pytest.raises(TeamError, match="Two people are called"):
+        Team(people=[Person(name="Ana"), Person(name="ANA")])
+    with pytest.raises(TeamError, match="product"):
+        Team([Person("Ana")], "vision")
+
+
+def test_person_accepts_positional_arguments() -> None:
+    assert Person("Ana", ["data scientist"]) == Person(name="Ana", roles=["data scientist"])
+    assert Team([Person("Ana")], "ml").product == "ml"
 
 
 def test_fifty_people_are_allowed() -> None:

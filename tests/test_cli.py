@@ -90,3 +90,31 @@ def test_bad_setting_is_a_clear_error(monkeypatch, capsys) -> None:
     monkeypatch.setenv("TUTOR_BACKEND", "openai")
     assert main(["chat"]) == 2
     assert "OPENAI_API_KEY" in capsys.readouterr().err
+
+
+def test_env_example_copied_as_is_runs_offline(tmp_path, monkeypatch) -> None:
+    """A learner who copies .env.example to .env unchanged still gets the offline tutor."""
+    from pathlib import Path
+
+    from tutor.config import load_settings
+
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    monkeypatch.delenv("TUTOR_DB", raising=False)
+    settings = load_settings()
+    assert settings.backend_kind == "offline" and settings.tutor_model == "gpt-4o-mini"
+    assert settings.tutor_db is None and settings.tutor_auth is None
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    from pathlib import Path
+
+    from tutor.config import Settings
+
+    lines = (Path(__file__).resolve().parents[1] / ".env.example").read_text().splitlines()
+    listed = [line.split("=")[0] for line in lines if line and not line.startswith("#")]
+    assert sorted(listed) == sorted(name.upper() for name in Settings.model_fields)
+    for index, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            above = [x for x in lines[:index] if not x or x.startswith("#")]
+            assert above and above[-1].startswith("#"), f"{line} has no comment above it"

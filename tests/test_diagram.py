@@ -79,7 +79,7 @@ def test_width_scales_with_stage_count(count: int) -> None:
     lifecycle = [(f"stage {i}", f"Owner {i % 3}") for i in range(count)]
     root = parse(handoff_svg(analyze_handoffs(lifecycle)))
     width = int(root.get("width") or 0)
-    assert width >= 164 * count
+    assert width >= 140 * count
     assert root.get("viewBox", "").split()[2] == str(width)
 
 

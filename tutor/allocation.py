@@ -194,39 +194,38 @@ def hats_for(roles: Iterable[str]) -> set[Hat]:
 # --- team -----------------------------------------------------------------------------------
 
 
+_UNSET: Any = object()
+
+
 class Person(BaseModel):
-    """A team member: a name and free role/skill words ("data scientist", "infra", "PM")."""
+    """A team member: a name and free role/skill words ("data scientist", "infra", "PM").
+
+    Whitespace is tidied here; whether the name and roles are usable is checked by `Team`,
+    which can say which person (by position) is wrong.
+    """
 
     name: str
     roles: list[str] = Field(default_factory=list)
 
+    def __init__(self, name: str = _UNSET, roles: Iterable[str] = _UNSET, **data: Any) -> None:
+        # Positional use reads naturally: Person("Ana", ["data scientist"]).
+        given = {k: v for k, v in (("name", name), ("roles", roles)) if v is not _UNSET}
+        super().__init__(**given, **data)
+
     @field_validator("name", mode="before")
     @classmethod
-    def _clean_name(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        name = " ".join(value.split())
-        if not name:
-            raise ValueError("the name is empty: give every person a name (e.g. 'Ana').")
-        if len(name) > MAX_NAME_CHARS:
-            raise ValueError(f"the name is over {MAX_NAME_CHARS} characters: {name[:40]!r}…")
-        return name
+    def _tidy_name(cls, value: Any) -> Any:
+        return " ".join(value.split()) if isinstance(value, str) else value
 
     @field_validator("roles", mode="before")
     @classmethod
-    def _clean_roles(cls, value: Any) -> Any:
+    def _tidy_roles(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list | tuple):
             return value
         roles = [" ".join(r.split()) if isinstance(r, str) else r for r in value]
-        roles = [r for r in roles if r != ""]
-        if len(roles) > MAX_ROLES:
-            raise ValueError(f"at most {MAX_ROLES} roles per person (got {len(roles)}).")
-        for role in roles:
-            if isinstance(role, str) and len(role) > MAX_ROLE_CHARS:
-                raise ValueError(f"a role is over {MAX_ROLE_CHARS} characters: {role[:40]!r}…")
-        return roles
+        return [r for r in roles if r != ""]
 
     @property
     def hats(self) -> tuple[Hat, ...]:
@@ -235,11 +234,34 @@ class Person(BaseModel):
         return tuple(h for h in HATS if h in have)
 
 
+def _person_problem(person: Person) -> str | None:
+    if not person.name:
+        return "the name is empty: give every person a name (e.g. 'Ana')."
+    if len(person.name) > MAX_NAME_CHARS:
+        return f"the name is over {MAX_NAME_CHARS} characters: {person.name[:40]!r}…"
+    if len(person.roles) > MAX_ROLES:
+        return f"at most {MAX_ROLES} roles per person (got {len(person.roles)})."
+    for role in person.roles:
+        if len(role) > MAX_ROLE_CHARS:
+            return f"a role is over {MAX_ROLE_CHARS} characters: {role[:40]!r}…"
+    return None
+
+
 class Team(BaseModel):
     """The people (1 to 50, unique names) and the kind of product they ship."""
 
     people: list[Person]
     product: ProductKind = "llm"
+
+    def __init__(
+        self, people: Iterable[Person] = _UNSET, product: str = _UNSET, **data: Any
+    ) -> None:
+        """Team([Person("Ana")], "llm"); TeamError with a clear message if it is not valid."""
+        given = {k: v for k, v in (("people", people), ("product", product)) if v is not _UNSET}
+        try:
+            super().__init__(**given, **data)
+        except ValidationError as exc:
+            raise team_error(exc) from None
 
     @field_validator("product", mode="before")
     @classmethod
@@ -254,7 +276,10 @@ class Team(BaseModel):
         if len(people) > MAX_PEOPLE:
             raise ValueError(too_many_people(len(people)))
         seen: dict[str, str] = {}
-        for person in people:
+        for number, person in enumerate(people, start=1):
+            problem = _person_problem(person)
+            if problem:
+                raise ValueError(f"Person {number}: {problem}")
             key = person.name.casefold()
             if key in seen:
                 raise ValueError(
@@ -295,13 +320,13 @@ def team_error(exc: ValidationError) -> TeamError:
     """A TeamError whose message says which person (1-based) or field is wrong, and why."""
     messages: list[str] = []
     for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        if len(loc) >= 2 and loc[0] == "people" and loc[1].isdigit():
+            where = f"Person {int(loc[1]) + 1} ({'.'.join(loc[2:]) or 'entry'})"
+        else:
+            where = "" if loc == ["people"] else ".".join(loc)
         msg = err["msg"].removeprefix("Value error, ")
-        loc = err["loc"]
-        if len(loc) >= 2 and loc[0] == "people" and isinstance(loc[1], int):
-            field = ".".join(str(p) for p in loc[2:])
-            msg = f"Person {loc[1] + 1}" + (f" ({field})" if field else "") + f": {msg}"
-        elif loc and err["type"] != "value_error":
-            msg = f"{'.'.join(str(p) for p in loc)}: {msg}"
+        msg = f"{where}: {msg}" if where else msg
         if msg not in messages:
             messages.append(msg)
     return TeamError("; ".join(messages))

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         # `.env.example` copied as-is has empty values: treat them as not set.
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("tutor_model", mode="before")
+    @classmethod
+    def _default_model(cls, value: object) -> object:
+        return DEFAULT_MODEL if isinstance(value, str) and not value.strip() else value
+
     @property
     def backend_kind(self) -> Literal["openai", "offline"]:
         if self.tutor_backend == "offline":

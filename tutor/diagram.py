@@ -17,9 +17,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from tutor.handoffs import Handoff, HandoffAnalysis, Stage
 
-BOX_W, GAP, MARGIN = 164, 64, 18
+BOX_W, GAP, MARGIN = 140, 50, 16
 LINE_H, PAD = 16, 10
-NAME_CHARS, OWNER_CHARS = 18, 22
+NAME_CHARS, OWNER_CHARS = 16, 19
 MAX_NAME_LINES, MAX_OWNER_LINES = 3, 4
 TITLE_H, LEGEND_H = 34, 58
 
@@ -72,6 +72,8 @@ def handoff_svg(analysis: HandoffAnalysis, title: str = "Lifecycle stages and ha
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{layout.width}" '
         f'height="{layout.height}" viewBox="0 0 {layout.width} {layout.height}" '
+        # In a page: shrink to fit down to 80% (text stays legible), then scroll sideways.
+        f'style="max-width:100%;height:auto;min-width:{round(layout.width * 0.8)}px" '
         f'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" '
         f"aria-label={quoteattr(label)}>",
         f"<title>{escape(label)}</title>",
@@ -140,14 +142,14 @@ def _box(layout: _Layout, index: int, stage: Stage) -> str:
     ]
     ty = y + PAD + 12
     for line in names:
-        rows.append(_text(x + PAD, ty, line, size=12.5, weight="600", fill=INK))
+        rows.append(_text(x + PAD, ty, line, size=13, weight="600", fill=INK))
         ty += LINE_H
     divider = ty - 9
     rows.append(f'<line x1="{x + PAD}" y1="{divider}" x2="{x + BOX_W - PAD}" y2="{divider}" '
                 f'stroke="{BOX_EDGE}" stroke-opacity="0.5"/>')
     ty += 6
     for line in owners:
-        rows.append(_text(x + PAD, ty, line, size=12, fill=MUTED))
+        rows.append(_text(x + PAD, ty, line, size=12.5, fill=MUTED))
         ty += LINE_H
     rows.append("</g>")
     return "\n".join(rows)

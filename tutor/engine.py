@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
+import traceback
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +28,21 @@ from tutor.errors import ProviderError
 from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.lesson import LessonPack, load_pack
 from tutor.quiz import Grade, QuizBank, QuizState, default_bank
-from tutor.store import Store
 from tutor.render import display_for
+from tutor.store import Store
 from tutor.tools import ToolOutcome, build_tools, run_tool
 
+log = logging.getLogger(__name__)
+
 CUT_OFF_MARK = " […cut off]"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters except tab, newline and carriage return. Format characters
+# (zero-width joiners, RTL marks) are kept: emoji sequences and right-to-left text need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+INTERNAL_ERROR = (
+    "Something went wrong on the tutor's side, so this answer stopped. Your conversation is "
+    "saved: send your message again."
+)
+EMPTY_REPLY = "The model sent an empty answer. Send your message again, or rephrase it."
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,11 @@ class Limits:
     max_message_chars: int = 8000
     max_tool_rounds: int = 4
     history_turns: int = 8
+    #: messages kept in memory per session; older whole turns are dropped (the model only
+    #: ever sees the window of `history_turns` anyway)
+    max_history_messages: int = 400
+    #: transcript messages kept in the store per session; older whole turns are pruned
+    max_stored_messages: int = 2000
     #: strings that must never reach a learner (API keys); redacted from notices
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -46,10 +63,14 @@ class Limits:
 class _Turn:
     """What one turn produced so far."""
 
+    #: everything the learner has been shown this turn
     text: str = ""
+    #: text of the model response being streamed, not yet in the history
+    round_text: str = ""
     status: str = "complete"
     usage: dict[str, int] = field(default_factory=dict)
     tools: list[dict[str, Any]] = field(default_factory=list)
+    notice: Notice | None = None
 
 
 class TutorSession:
@@ -72,6 +93,8 @@ class TutorSession:
         self.limits = limits or Limits()
         self.id = session_id or uuid.uuid4().hex
         self.history: list[BaseMessage] = []
+        #: turns dropped from memory by `compact` (they stay in the store)
+        self.trimmed_turns = 0
         self.guided_step = 0
         self.quiz_state = QuizState()
         self.tools = build_tools(self)
@@ -98,13 +121,23 @@ class TutorSession:
         self.last_used = time.monotonic()
         from tutor.commands import dispatch  # commands build on this class
 
-        command = dispatch(self, text)
-        if command is not None:
-            async for event in command:
-                yield event
+        # A learner who pastes the server's key must not send it to the provider or the store.
+        text = self.redact(clean_message(text))
+        # Checked before commands too, so a huge "/..." is refused, not echoed back.
+        refusal = self._refusal(text)
+        if refusal is not None:
+            yield refusal
             return
-        async for event in self._guarded_turn(text):
-            yield event
+        command = dispatch(self, text)
+        if command is None:
+            if self.guided_step < self.steps_total and same_prompt(text, self.next_guided_prompt):
+                self.guided_step += 1
+            command = self._turn(text)
+        # aclosing: if our consumer leaves, the turn learns it at once (and stores it as
+        # interrupted) instead of whenever the garbage collector gets to it.
+        async with aclosing(command) as events:
+            async for event in events:
+                yield event
 
     async def next_prompt(self) -> AsyncIterator[Event]:
         """Send the next guided try-it prompt verbatim."""
@@ -117,8 +150,9 @@ class TutorSession:
             yield TextDelta(message)
             yield TurnDone(message, status="command", step=self.guided_step)
             return
-        async for event in self.send(prompt):
-            yield event
+        async with aclosing(self.send(prompt)) as events:
+            async for event in events:
+                yield event
 
     def reset(self) -> None:
         """Forget the conversation and progress; a new stored session starts."""
@@ -138,84 +172,99 @@ class TutorSession:
 
     # -- the turn -------------------------------------------------------------------------
 
-    async def _guarded_turn(self, raw: str) -> AsyncIterator[Event]:
-        text = clean_message(raw)
+    def _refusal(self, text: str) -> Notice | None:
+        """Why a (cleaned) message is not sent at all, or None when it may go."""
         if not text:
-            yield Notice("empty", self.pack.offline.empty_hint)
-            return
+            return Notice("empty", self.pack.offline.empty_hint)
         if len(text) > self.limits.max_message_chars:
-            yield Notice(
+            return Notice(
                 "too_long",
                 f"That message is {len(text):,} characters; the limit is "
                 f"{self.limits.max_message_chars:,}. Shorten it and send it again.",
             )
-            return
-        if self.guided_step < self.steps_total and same_prompt(text, self.next_guided_prompt):
-            self.guided_step += 1
-        async for event in self._turn(text):
-            yield event
+        return None
 
     async def _turn(self, text: str) -> AsyncIterator[Event]:
+        """One learner message through the tool loop. Whatever happens, the turn is stored
+        and the history is left valid for the next message."""
         turn_id = self.store.begin_turn(self.id, text) if self.store is not None else None
         start = len(self.history)
         self.history.append(HumanMessage(text))
         turn = _Turn()
-        async for event in self._tool_loop(turn):
-            yield event
-        if turn.status == "error" and not turn.text:
-            # Keep a failed request out of the model's view so a retry can succeed.
-            del self.history[start:]
-        if self.store is not None and turn_id is not None:
-            meta = {"tools": turn.tools, "usage": turn.usage}
-            self.store.finish_turn(turn_id, turn.text, meta, status=turn.status)
-        self.save_progress()
+        settled = False
+        try:
+            async with aclosing(self._tool_loop(turn)) as loop:
+                async for event in loop:
+                    yield event
+            if not turn.text and not turn.tools and turn.status == "complete":
+                yield self._notice(turn, "error", "empty_reply", EMPTY_REPLY)
+        except Exception as exc:  # a bug must cost one answer, never the learner's session
+            log.error(
+                "turn failed in session %s:\n%s",
+                self.id,
+                self.redact("".join(traceback.format_exception(exc))),
+            )
+            for event in self._cut(turn, "internal", INTERNAL_ERROR):
+                yield event
+        else:
+            settled = True
+        finally:
+            if not settled and turn.notice is None:
+                # The consumer went away mid-turn (page closed, request cancelled).
+                turn.status = "interrupted"
+                if turn.text:
+                    turn.text += CUT_OFF_MARK
+            self._settle_history(turn, start)
+            self._store_turn(turn_id, turn)
         yield TurnDone(turn.text, status=turn.status, usage=turn.usage, step=self.guided_step)
 
     async def _tool_loop(self, turn: _Turn) -> AsyncIterator[Event]:
         for _round in range(self.limits.max_tool_rounds + 1):
             message = None
-            async for event in self._stream_reply(turn):
-                if isinstance(event, AIMessageChunk):
-                    message = event
-                else:
-                    yield event
-            if message is None:
+            async with aclosing(self._stream_reply(turn)) as reply:
+                async for event in reply:
+                    if isinstance(event, AIMessageChunk):
+                        message = event
+                    else:
+                        yield event
+            if message is None:  # failed (a notice was given) or the model sent nothing
                 return
             calls = parse_tool_calls(message)
             if not calls:
-                self.history.append(AIMessage(message.text))
+                self.history.append(AIMessage(turn.round_text))
+                turn.round_text = ""
                 return
             if _round == self.limits.max_tool_rounds:
                 break
             self.history.append(
-                AIMessage(message.text, tool_calls=[c.as_tool_call() for c in calls])
+                AIMessage(turn.round_text, tool_calls=[c.as_tool_call() for c in calls])
             )
+            turn.round_text = ""
             for call in calls:
                 async for event in self._run_call(call, turn):
                     yield event
-        turn.status = "cut_off"
-        if turn.text:
-            self.history.append(AIMessage(turn.text))
-        yield Notice(
+        for event in self._cut(
+            turn,
             "tool_rounds",
-            f"The model kept calling tools after "
-            f"{self.limits.max_tool_rounds} rounds, so I stopped this answer. Ask again, "
-            "more specifically, or try another model.",
-        )
+            f"The model kept calling tools after {self.limits.max_tool_rounds} rounds, so I "
+            "stopped this answer. Ask again, more specifically, or try another model.",
+        ):
+            yield event
 
     async def _stream_reply(self, turn: _Turn) -> AsyncIterator[Event | AIMessageChunk]:
         """Stream one model response; yields text events, then the merged chunk."""
         merged: AIMessageChunk | None = None
-        round_text = ""
+        turn.round_text = ""
         try:
-            async for chunk in self.backend.stream(self._request(), self.tools):
-                merged = chunk if merged is None else merged + chunk
-                if chunk.text:
-                    round_text += chunk.text
-                    turn.text += chunk.text
-                    yield TextDelta(chunk.text)
+            async with aclosing(aiter(self.backend.stream(self._request(), self.tools))) as chunks:
+                async for chunk in chunks:
+                    merged = chunk if merged is None else merged + chunk
+                    if chunk.text:
+                        turn.round_text += chunk.text
+                        turn.text += chunk.text
+                        yield TextDelta(chunk.text)
         except ProviderError as exc:
-            async for event in self._fail(turn, round_text, exc.kind, str(exc)):
+            for event in self._cut(turn, exc.kind, str(exc)):
                 yield event
             return
         if merged is None:
@@ -230,27 +279,68 @@ class TutorSession:
                 if finish == "length"
                 else "the provider's content filter stopped it"
             )
-            async for event in self._fail(
-                turn,
-                round_text,
-                finish,
-                f"The answer was cut off: {why}. Ask for a shorter answer or rephrase.",
-            ):
+            message = f"The answer was cut off: {why}. Ask for a shorter answer or rephrase."
+            for event in self._cut(turn, finish, message):
                 yield event
             return
         yield merged
 
-    async def _fail(
-        self, turn: _Turn, round_text: str, kind: str, message: str
-    ) -> AsyncIterator[Event]:
-        if round_text:
+    def _cut(self, turn: _Turn, kind: str, message: str) -> list[Event]:
+        """End the turn early: mark what the learner saw as cut off, then say why."""
+        events: list[Event] = []
+        if turn.text:
             turn.text += CUT_OFF_MARK
-            turn.status = "cut_off"
-            self.history.append(AIMessage(turn.text))
-            yield TextDelta(CUT_OFF_MARK)
-        else:
-            turn.status = "cut_off" if turn.text else "error"
-        yield Notice(kind, self.redact(message))
+            events.append(TextDelta(CUT_OFF_MARK))
+        events.append(self._notice(turn, "cut_off" if turn.text else "error", kind, message))
+        return events
+
+    def _notice(self, turn: _Turn, status: str, kind: str, message: str) -> Notice:
+        turn.status = status
+        turn.notice = Notice(kind, self.redact(message))
+        return turn.notice
+
+    def _settle_history(self, turn: _Turn, start: int) -> None:
+        """Leave the history valid for the next request, whatever stopped the turn."""
+        if turn.status == "error" and not turn.text:
+            # Keep a failed request out of the model's view so a retry can succeed.
+            del self.history[start:]
+            return
+        answer_dangling_calls(self.history, start)
+        if turn.round_text:
+            # The partial answer stays in view, marked, so the model knows it was cut short.
+            mark = "" if turn.status == "complete" else CUT_OFF_MARK
+            self.history.append(AIMessage(turn.round_text + mark))
+            turn.round_text = ""
+        self.compact()
+
+    def _store_turn(self, turn_id: int | None, turn: _Turn) -> None:
+        if self.store is not None and turn_id is not None:
+            meta: dict[str, Any] = {"tools": turn.tools, "usage": turn.usage}
+            if turn.notice is not None:
+                meta["notice"] = {"kind": turn.notice.kind, "message": turn.notice.message}
+            self.store.finish_turn(turn_id, self.redact(turn.text), meta, status=turn.status)
+            self._prune_store()
+        self.save_progress()
+
+    # -- bounded resources ------------------------------------------------------------------
+
+    def compact(self) -> None:
+        """Bound the in-memory history: drop the oldest whole turns past the cap."""
+        block = max(1, self.limits.history_turns // 2)
+        self.history, dropped = trim_history(self.history, self.limits.max_history_messages, block)
+        self.trimmed_turns += dropped
+
+    def _prune_store(self) -> None:
+        """Bound the stored transcript: past the cap, delete the oldest whole turns."""
+        assert self.store is not None
+        cap = self.limits.max_stored_messages
+        rows = self.store.transcript(self.id, last=cap + 1)
+        if len(rows) <= cap:
+            return
+        # Keep from the first learner message inside the newest `cap` rows: whole turns only.
+        kept = rows[1:]
+        first_user = next((i for i, r in enumerate(kept) if r.role == "user"), len(kept))
+        self.store.prune_transcript(self.id, len(kept) - first_user)
 
     async def _run_call(self, call: ToolCallIn, turn: _Turn) -> AsyncIterator[Event]:
         yield ToolStarted(call.id, call.name, call.args)
@@ -280,7 +370,8 @@ class TutorSession:
     def _request(self) -> list[BaseMessage]:
         """Stable prefix (system prompt with lesson and tools), a window of history, context."""
         window, dropped = history_window(self.history, self.limits.history_turns)
-        return [self._system, *window, SystemMessage(self._context_note(dropped))]
+        note = self._context_note(dropped + self.trimmed_turns)
+        return [self._system, *window, SystemMessage(note)]
 
     def _context_note(self, dropped_turns: int) -> str:
         lines = ["Tutor context (from the tutor app, not the learner):"]
@@ -320,6 +411,7 @@ class TutorSession:
         if progress.quiz_state_json:
             self.quiz_state = QuizState.model_validate_json(progress.quiz_state_json)
         self.history = history_from_transcript(self.store.transcript(self.id))
+        self.compact()
 
     def save_progress(self) -> None:
         if self.store is not None:
@@ -346,8 +438,13 @@ class ToolCallIn:
 
 
 def tool_message(call_id: str, name: str, outcome: ToolOutcome) -> ToolMessage:
-    return ToolMessage(outcome.content, tool_call_id=call_id, name=name,
-                       artifact=outcome.artifact, status="success" if outcome.ok else "error")
+    return ToolMessage(
+        outcome.content,
+        tool_call_id=call_id,
+        name=name,
+        artifact=outcome.artifact,
+        status="success" if outcome.ok else "error",
+    )
 
 
 def parse_tool_calls(message: AIMessageChunk) -> list[ToolCallIn]:
@@ -379,6 +476,55 @@ def parse_tool_calls(message: AIMessageChunk) -> list[ToolCallIn]:
             continue
         calls.append(ToolCallIn(call_id, name, args))
     return calls
+
+
+def answer_dangling_calls(history: list[BaseMessage], start: int) -> None:
+    """Give every tool call from `start` on a result, so providers accept the history.
+
+    A turn stopped between a model's tool calls and their results (a crash in a tool, a
+    closed page) would otherwise leave calls no request may contain unanswered.
+    """
+    index = start
+    while index < len(history):
+        message = history[index]
+        index += 1
+        if not isinstance(message, AIMessage) or not message.tool_calls:
+            continue
+        answered = set()
+        while index < len(history) and isinstance(history[index], ToolMessage):
+            answered.add(history[index].tool_call_id)  # type: ignore[attr-defined]
+            index += 1
+        missing = [c for c in message.tool_calls if c["id"] not in answered]
+        results = [
+            ToolMessage(
+                "Error: not run (the turn was stopped).",
+                tool_call_id=c["id"],
+                name=c["name"],
+                status="error",
+            )
+            for c in missing
+        ]
+        history[index:index] = results
+        index += len(results)
+
+
+def trim_history(
+    history: list[BaseMessage], max_messages: int, block: int
+) -> tuple[list[BaseMessage], int]:
+    """Drop the oldest whole turns until at most `max_messages` remain; keeps the last turn.
+
+    Turns go in multiples of `block` (history_window's block) while possible, so the window
+    the model sees starts at the same message before and after a trim: its prefix stays cached.
+    """
+    if len(history) <= max_messages:
+        return history, 0
+    starts = [i for i, m in enumerate(history) if isinstance(m, HumanMessage)]
+    dropped = 0
+    while dropped < len(starts) - 1 and len(history) - starts[dropped] > max_messages:
+        dropped += block if dropped + block < len(starts) else 1
+    if dropped == 0:
+        return history, 0
+    return history[starts[dropped] :], dropped
 
 
 def history_window(history: list[BaseMessage], max_turns: int) -> tuple[list[BaseMessage], int]:

@@ -6,7 +6,9 @@ be told how to answer each one (text, tool calls, faults) and how slowly.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -22,23 +24,34 @@ class Reply:
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)  # {"name", "arguments": str}
     finish_reason: str | None = None
-    #: "status" (send `status` with `body`), "cut" (drop the stream midway), "empty_choices"
-    #: (a chunk with no choices first), "hang" (never answer)
+    #: "status" (send `status` with `body`), "cut" (end the stream cleanly midway, with no
+    #: finish_reason and no [DONE]), "reset" (break the chunked body off midway: a transport
+    #: error), "garbage" (a chunk that is not JSON midway), "error_event" (an SSE error object
+    #: with `body` midway), "empty_choices" (a chunk with no choices first), "hang" (never
+    #: answer)
     fault: str | None = None
     status: int = 200
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     prompt_tokens: int | None = None
+    #: seconds between chunks for this reply (None: the server's `chunk_delay`)
+    chunk_delay: float | None = None
 
 
 Responder = Callable[[dict[str, Any]], Reply]
+
+
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops connections when many learners call at once
+    # (measured: 163 of 200 simultaneous requests failed); benchmarks send hundreds.
+    request_queue_size = 512
 
 
 def echo_responder(request: dict[str, Any]) -> Reply:
     """Answers with a short text that quotes the last user message."""
     last = next((m for m in reversed(request["messages"]) if m["role"] == "user"), None)
     said = last["content"] if last else ""
-    return Reply(text=f"You said: {said if isinstance(said, str) else said!r}")
+    return Reply(text=f"You said: {said if isinstance(said, str) else repr(said)}")
 
 
 class FakeOpenAI:
@@ -60,9 +73,13 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._closing = threading.Event()
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for it, and tests start many servers.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -76,7 +93,13 @@ class FakeOpenAI:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return len(self.requests)
+
     def close(self) -> None:
+        self._closing.set()  # releases hanging replies
         self._server.shutdown()
         self._server.server_close()
 
@@ -96,6 +119,11 @@ class FakeOpenAI:
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
 
+            def handle(self) -> None:
+                # The client went away (a timeout, a closed stream): not worth a traceback.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
+
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/models"):
                     self._json(200, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
@@ -111,14 +139,18 @@ class FakeOpenAI:
                 if fake.latency:
                     time.sleep(fake.latency)
                 if reply.fault == "hang":
-                    time.sleep(3600)
+                    fake._closing.wait(3600)
+                    return
                 if reply.fault == "status":
                     self._json(
                         reply.status, reply.body or {"error": {"message": "fault"}}, reply.headers
                     )
                     return
                 if request.get("stream"):
-                    self._stream(request, reply)
+                    try:
+                        self._stream(request, reply)
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True  # the client left mid-stream
                 else:
                     self._json(200, completion(request, reply))
 
@@ -135,26 +167,50 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
             def _stream(self, request: dict[str, Any], reply: Reply) -> None:
+                chunked = reply.fault == "reset"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 chunks = stream_chunks(request, reply, fake.chunk_chars)
-                cut_at = len(chunks) // 2 if reply.fault == "cut" else None
+                midway = len(chunks) // 2
+                delay = fake.chunk_delay if reply.chunk_delay is None else reply.chunk_delay
                 for index, chunk in enumerate(chunks):
-                    if cut_at is not None and index == cut_at:
+                    if index == midway and reply.fault in ("cut", "reset"):
+                        # "cut": a clean end of the body; "reset": a chunked body that stops
+                        # before its last chunk, which the client sees as a broken transfer.
                         self.wfile.flush()
-                        self.connection.shutdown(2)
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
                         return
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    if index == midway and reply.fault in ("garbage", "error_event"):
+                        self._write(fault_event(reply), chunked)
+                    self._write(f"data: {json.dumps(chunk)}\n\n".encode(), chunked)
+                    if delay:
+                        time.sleep(delay)
+                self._write(b"data: [DONE]\n\n", chunked)
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
                     self.wfile.flush()
-                    if fake.chunk_delay:
-                        time.sleep(fake.chunk_delay)
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
                 self.close_connection = True
 
+            def _write(self, data: bytes, chunked: bool) -> None:
+                if chunked:
+                    data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
+                self.wfile.write(data)
+                self.wfile.flush()
+
         return Handler
+
+
+def fault_event(reply: Reply) -> bytes:
+    """The bad SSE event a "garbage" or "error_event" reply sends midway."""
+    if reply.fault == "garbage":
+        return b"data: {not json\n\n"
+    body = reply.body or {"error": {"message": "fault"}}
+    return f"data: {json.dumps(body)}\n\n".encode()
 
 
 def _base(request: dict[str, Any]) -> dict[str, Any]:

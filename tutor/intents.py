@@ -23,13 +23,27 @@ SECRET_PATTERNS = [
     r"ignore\s+(all|any|the|your|previous)",
     r"api[\s_-]*key",
     r"openai_api_key",
-    r"secret",
+    # "the secret to good handoffs" is a lesson question, not a request for a secret
+    r"\bsecrets?\b(?!\s+(to|of|behind)\b)",
     r"password",
     r"answer\s*key",
     r"(give|tell|show)\s+me\s+(all\s+)?the\s+(quiz\s+)?answers",
+    r"answers?\s+(to|for|of)\s+(the|this|that|each|every|all|these)\s+(\w+\s+)?"
+    r"(quiz|question)",
+    r"(what|tell|give|show)\b[^.?!]{0,30}\b(correct|right)\s+answers\b",
+    # the bare singular only: "the right answer to who owns deploy?" is a lesson question
+    r"^\W*(what'?s|what\s+is|tell\s+me|give\s+me)\s+the\s+(correct|right)\s+answer\W*$",
+    r"key\s+to\s+the\s+quiz",
     r"developer\s+mode",
     r"jailbreak",
-    r"(print|repeat|reveal|show)\s+(your|the)\s+(prompt|instructions|configuration|config)",
+    r"(print|repeat|reveal|show|output|dump|display)\s+(me\s+)?(your|the)\s+(\w+\s+)?"
+    r"(prompt|instructions|configuration|config)",
+    r"(hidden|initial|original|secret|full)\s+(system\s+)?(prompt|instructions)",
+    r"(repeat|print|output|show|dump)\s+(everything|all|the\s+text|the\s+words)\s+"
+    r"(above|before)",
+    r"\benv(ironment)?\s+var",
+    r"(^|\s)\.env\b",
+    r"os\.environ",
     r"you\s+are\s+now\b",
     r"disregard\s+",
 ]

@@ -15,6 +15,8 @@ from tutor.engine import TutorSession
 
 
 class SessionRegistry:
+    """Live sessions in least-recently-used order; each `get` counts as use."""
+
     def __init__(
         self,
         factory: Callable[[str | None], TutorSession],
@@ -27,7 +29,8 @@ class SessionRegistry:
         self._idle = idle_seconds
         self._max_live = max_live
         self._clock = clock
-        self._live: OrderedDict[str, TutorSession] = OrderedDict()
+        # id -> (session, when last got): the registry's own clock decides expiry.
+        self._live: OrderedDict[str, tuple[TutorSession, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, session_id: str | None) -> TutorSession:
@@ -35,14 +38,15 @@ class SessionRegistry:
         with self._lock:
             self._expire()
             if session_id and session_id in self._live:
-                self._live.move_to_end(session_id)
-                session = self._live[session_id]
-                session.last_used = self._clock()
-                return session
+                return self._use(self._live[session_id][0])
+        # Built outside the lock: resuming reads the store, and other learners must not wait.
         session = self._factory(session_id if session_id and valid_id(session_id) else None)
-        session.last_used = self._clock()
         with self._lock:
-            self._live[session.id] = session
+            if session.id in self._live:
+                # Two requests resumed the same learner at once: keep one session object, or
+                # their turns would go to two diverging histories.
+                return self._use(self._live[session.id][0])
+            self._use(session)
             while len(self._live) > self._max_live:
                 self._live.popitem(last=False)
         return session
@@ -54,11 +58,21 @@ class SessionRegistry:
     def __len__(self) -> int:
         return len(self._live)
 
+    def __contains__(self, session_id: object) -> bool:
+        return session_id in self._live
+
+    def _use(self, session: TutorSession) -> TutorSession:
+        now = self._clock()
+        session.last_used = now
+        self._live[session.id] = (session, now)
+        self._live.move_to_end(session.id)
+        return session
+
     def _expire(self) -> None:
         cutoff = self._clock() - self._idle
         while self._live:
-            oldest_id, oldest = next(iter(self._live.items()))
-            if oldest.last_used >= cutoff:
+            oldest_id, (_, used) = next(iter(self._live.items()))
+            if used >= cutoff:
                 break
             del self._live[oldest_id]
 

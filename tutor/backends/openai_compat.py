@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import httpx2
 import openai
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.utils import convert_to_openai_messages
@@ -56,18 +57,51 @@ class OpenAICompatBackend(Backend):
         }
         if tools:
             request["tools"] = [openai_tool_schema(t) for t in tools]
+        started = finished = False
         try:
             response = await self._client.chat.completions.create(**request)
-            async for chunk in response:
-                yield to_chunk(chunk)
+            try:
+                async for chunk in response:
+                    message = to_chunk(chunk)
+                    finished = finished or "finish_reason" in message.response_metadata
+                    started = True
+                    yield message
+            finally:
+                # Also when the learner leaves mid-answer: stop the model generating.
+                await response.close()
         except openai.APIError as exc:
-            error = provider_error(exc, self.model)
-            # A server may echo the request back; the key must never reach a learner.
-            message = str(error).replace(self._api_key, "[redacted]")
-            raise ProviderError(error.kind, message) from None
+            if started and type(exc) is openai.APIConnectionError:
+                # The server was reached and answering: the stream broke, it is not down.
+                raise ProviderError("cut_off", CUT_OFF_MESSAGE) from None
+            raise self._redacted(provider_error(exc, self.model)) from None
+        except (httpx2.HTTPError, ValueError) as exc:
+            # Not every transport failure is wrapped by openai, and a garbled chunk is a
+            # ValueError (bad JSON): both are the provider's fault, not the learner's.
+            raise self._redacted(unreadable(exc)) from None
+        if not finished:
+            # The stream ended without a finish_reason: the server closed it midway.
+            raise ProviderError("cut_off", CUT_OFF_MESSAGE)
+
+    def _redacted(self, error: ProviderError) -> ProviderError:
+        # A server may echo the request back; the key must never reach a learner.
+        return ProviderError(error.kind, str(error).replace(self._api_key, "[redacted]"))
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+CUT_OFF_MESSAGE = (
+    "The model's answer stopped midway: the connection to the model server broke before it "
+    "finished. Send your message again."
+)
+
+
+def unreadable(exc: Exception) -> ProviderError:
+    return ProviderError(
+        "provider",
+        f"The model server sent a reply the tutor could not read ({type(exc).__name__}). "
+        "Send your message again; if it keeps happening, check OPENAI_BASE_URL.",
+    )
 
 
 def openai_tool_schema(tool: BaseTool) -> dict[str, Any]:
@@ -87,6 +121,9 @@ def to_chunk(chunk: Any) -> AIMessageChunk:
         return AIMessageChunk(content="", usage_metadata=usage)
     choice = chunk.choices[0]
     delta = choice.delta
+    if delta is None:  # some servers send a finish-only chunk without a delta
+        meta = {"finish_reason": choice.finish_reason} if choice.finish_reason else {}
+        return AIMessageChunk(content="", usage_metadata=usage, response_metadata=meta)
     tool_chunks = [
         {
             "index": tc.index,
@@ -125,7 +162,7 @@ def provider_error(exc: openai.APIError, model: str) -> ProviderError:
     if isinstance(exc, openai.RateLimitError):
         return ProviderError(
             "rate_limit",
-            "The model provider is rate-limiting requests. Wait a "
+            f"The model provider is rate-limiting requests{wait_hint(exc)}. Wait a "
             "moment and send your message again.",
         )
     if isinstance(exc, openai.NotFoundError):
@@ -144,6 +181,16 @@ def provider_error(exc: openai.APIError, model: str) -> ProviderError:
             f"{short_reason(exc)}. Try /reset to start a fresh conversation.",
         )
     return ProviderError("provider", f"The model provider failed: {short_reason(exc)}.")
+
+
+def wait_hint(exc: openai.APIStatusError) -> str:
+    """' (it asked to wait 30 s)' from a retry-after header, when there is one."""
+    value = exc.response.headers.get("retry-after") if exc.response is not None else None
+    try:
+        seconds = float(value) if value is not None else 0.0
+    except ValueError:
+        return ""
+    return f" (it asked to wait {seconds:.0f} s)" if seconds >= 1 else ""
 
 
 def short_reason(exc: openai.APIError) -> str:

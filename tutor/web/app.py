@@ -1,4 +1,4 @@
-"""The Gradio app: layout, event wiring and the programmatic API (`/chat`, `/next_prompt`).
+"""The app's event handlers: the chat page and the programmatic API (`/chat`, `/next_prompt`).
 
 Sessions: a browser keeps its session id in `gr.BrowserState` (localStorage, so a reload
 resumes the conversation); an API client (one `gradio_client.Client`) keeps its own in a
@@ -13,21 +13,19 @@ import hashlib
 import logging
 import tempfile
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from tutor.diagram import handoff_svg
 from tutor.engine import TutorSession
 from tutor.errors import TutorError
 from tutor.events import Event, Notice, TextDelta
-from tutor.handoffs import analyze_handoffs, run_handoff_demo
 from tutor.progress import export_markdown, progress_markdown
 from tutor.runtime import Runtime
 from tutor.sessions import SessionRegistry
-from tutor.web.panels import plan_team, svg_block
 from tutor.web.view import ChatView, final_text, next_label, stepper_html, transcript_messages
 
 log = logging.getLogger(__name__)
@@ -40,6 +38,8 @@ STREAM_EVERY = 0.04
 OFFLINE_PACE = 0.015
 PACE_CHARS = 24
 INTERNAL = {"api_visibility": "private"}
+Turn = AsyncGenerator[Event, None]  # what TutorSession.send / next_prompt return
+SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
 
 
 class TutorApp:
@@ -50,14 +50,17 @@ class TutorApp:
         settings = runtime.settings
         self.registry = SessionRegistry(runtime.session,
                                         idle_seconds=settings.tutor_idle_minutes * 60)
-        self.pace = (OFFLINE_PACE if runtime.backend.offline else 0.0) \
-            if offline_pace is None else offline_pace
+        if offline_pace is None:
+            offline_pace = OFFLINE_PACE if runtime.backend.offline else 0.0
+        self.pace = offline_pace
         # Keyed by the live session, so both go when the registry drops an idle session.
         self._locks: weakref.WeakKeyDictionary[TutorSession, asyncio.Lock] = \
             weakref.WeakKeyDictionary()
         self._views: weakref.WeakKeyDictionary[TutorSession, ChatView] = \
             weakref.WeakKeyDictionary()
-        self._export_dir = Path(tempfile.mkdtemp(prefix="mlops-tutor-export-"))
+        # Removed when the app is garbage-collected or the process exits.
+        self._exports = tempfile.TemporaryDirectory(prefix="mlops-tutor-export-")
+        self._export_dir = Path(self._exports.name)
 
     # -- streaming a turn -------------------------------------------------------------------
 
@@ -72,11 +75,12 @@ class TutorApp:
         """The learner's chat as shown, kept beside the live session (rebuilt from the store)."""
         view = self._views.get(session)
         if view is None:
-            records = session.store.transcript(session.id) if session.store else []
+            store = session.store
+            records = store.transcript(session.id, last=SHOWN_RECORDS) if store else []
             view = self._views[session] = ChatView(transcript_messages(records))
         return view
 
-    async def stream(self, session: TutorSession, events: AsyncIterator[Event], view: ChatView,
+    async def stream(self, session: TutorSession, events: Turn, view: ChatView,
                      said: Callable[[], str | None] | None = None) -> AsyncIterator[None]:
         """Apply a turn's events to `view`, yielding whenever the page should update.
 
@@ -92,21 +96,23 @@ class TutorApp:
                 yield
         yield
 
-    async def _paced(self, session: TutorSession, events: AsyncIterator[Event],
+    async def _paced(self, session: TutorSession, events: Turn,
                      view: ChatView) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         last, pending = 0.0, 0
         try:
-            async for event in events:
-                view.apply(event)
-                if isinstance(event, TextDelta):
-                    pending += len(event.text)
-                    if not self._due(pending, loop.time() - last):
-                        continue
-                    last, pending = loop.time(), 0
-                yield
-                if self.pace and isinstance(event, TextDelta):
-                    await asyncio.sleep(self.pace)
+            # aclosing: if the page goes away mid-turn, the engine still settles the turn now.
+            async with aclosing(events):
+                async for event in events:
+                    view.apply(event)
+                    if isinstance(event, TextDelta):
+                        pending += len(event.text)
+                        if not self._due(pending, loop.time() - last):
+                            continue
+                        last, pending = loop.time(), 0
+                    yield
+                    if self.pace and isinstance(event, TextDelta):
+                        await asyncio.sleep(self.pace)
         except TutorError as exc:
             view.apply(Notice("error", session.redact(str(exc))))
         except Exception:  # never show a traceback to a learner
@@ -123,8 +129,10 @@ class TutorApp:
     # -- the chat page ----------------------------------------------------------------------
 
     def on_load(self, browser_sid: str | None) -> tuple[Any, ...]:
-        """Resume the browser's session (or start one) and show its conversation."""
+        """Resume the browser's session (or start one) and show its saved conversation."""
         session = self.registry.get(browser_sid)
+        if not self._lock(session).locked():  # mid-turn, another tab's live view is fresher
+            self._views.pop(session, None)  # show what the store kept, as after a restart
         return (session.id, session.id, self.view(session).snapshot(), *self.panels(session))
 
     def panels(self, session: TutorSession) -> tuple[Any, Any, Any]:
@@ -136,17 +144,14 @@ class TutorApp:
     def refresh(self, sid: str | None) -> tuple[Any, Any, Any]:
         return self.panels(self.registry.get(sid))
 
-    async def chat_ui(self, text: str, sid: str | None) -> AsyncIterator[tuple[Any, Any]]:
+    async def chat_ui(self, text: str, sid: str | None) -> AsyncIterator[Any]:
         if not (text or "").strip():
-            yield gr.skip(), gr.skip()
+            yield gr.skip()
             return
         session = self.registry.get(sid)
         view = self.view(session)
-        cleared = False
         async for _ in self.stream(session, session.send(text), view, said=lambda: text):
-            # Clear the box once; after that it is the learner's again while we stream.
-            yield view.snapshot(), gr.skip() if cleared else ""
-            cleared = True
+            yield view.snapshot()
 
     async def next_ui(self, sid: str | None) -> AsyncIterator[list[dict[str, Any]]]:
         session = self.registry.get(sid)
@@ -189,15 +194,6 @@ class TutorApp:
         view = ChatView()
         async for _ in self.stream(session, session.next_prompt(), view):
             yield final_text(view, 0), session.id
-
-    # -- lesson and team panels -------------------------------------------------------------
-
-    def run_demo(self) -> tuple[str, str, str]:
-        analysis = analyze_handoffs()
-        return run_handoff_demo(), analysis.render_text(), svg_block(handoff_svg(analysis))
-
-    def plan_team(self, text: str, rows: Any, product: str) -> tuple[str, str]:
-        return plan_team(text, rows, product)
 
 
 def browser_secret(runtime: Runtime) -> str:

@@ -8,9 +8,16 @@ from typing import Any
 from tutor.allocation import Team, allocate
 from tutor.diagram import handoff_svg
 from tutor.errors import InputError, TutorError
+from tutor.handoffs import analyze_handoffs, run_handoff_demo
 
 AUTO = "auto"
 MAX_TABLE_ROWS = 50
+
+
+def demo_panel() -> tuple[str, str, str]:
+    """The Lesson tab's demo: what it prints, the analysis, and the picture."""
+    analysis = analyze_handoffs()
+    return run_handoff_demo(), analysis.render_text(), svg_block(handoff_svg(analysis))
 
 
 def svg_block(svg: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from typing import Any
 
@@ -11,11 +12,14 @@ from tutor.errors import ConfigError
 from tutor.lesson import load_pack
 from tutor.runtime import Runtime, build_runtime
 from tutor.web.app import INTERNAL, TutorApp, browser_secret
+from tutor.web.panels import demo_panel, plan_team
 
 TITLE = "MLOps Roles Tutor"
 STORAGE_KEY = "mlops-roles-tutor-session"
 PRODUCTS = [("Guess from the description", "auto"), ("LLM product", "llm"),
             ("Classic ML model", "ml")]
+SANS = ("ui-sans-serif", "system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif")
+MONO = ("ui-monospace", "DejaVu Sans Mono", "Menlo", "Consolas", "monospace")
 TEAM_EXAMPLE = ("We're 3 people shipping a RAG chatbot: Ana is a data scientist, "
                 "Ben is a backend engineer, Chen runs infra.")
 
@@ -37,6 +41,9 @@ CSS = """
 .tutor-steps li.done { opacity: 0.8; }
 .tutor-steps .prompt { font-size: 0.85em; opacity: 0.85; margin-top: 2px; }
 .tutor-steps .steps-head { margin: 0 0 4px 0; }
+#tutor-chat table, #team-result table { font-size: 0.9em; }
+#tutor-chat th, #tutor-chat td, #team-result th, #team-result td {
+  word-break: normal; overflow-wrap: normal; padding: 6px 10px; }
 .tutor-steps .steps-end { margin: 8px 0 0 0; padding: 8px 10px; border-radius: 8px;
   background: #dcfce7; color: #14532d; font-weight: 600; }
 """
@@ -56,7 +63,7 @@ def build_app(runtime: Runtime, *, offline_pace: float | None = None) -> gr.Bloc
     with gr.Blocks(title=TITLE) as demo:
         c = _layout(runtime)
         _wire_chat(app, c)
-        _wire_panels(app, c)
+        _wire_panels(c)
         _wire_api(app)
         demo.load(app.on_load, [c["browser_sid"]],
                   [c["browser_sid"], c["sid"], c["chatbot"], c["stepper"], c["next"],
@@ -70,6 +77,7 @@ def _layout(runtime: Runtime) -> dict[str, Any]:
     c["browser_sid"] = gr.BrowserState(None, storage_key=STORAGE_KEY,
                                        secret=browser_secret(runtime))
     c["sid"] = gr.State(None)
+    c["pending"] = gr.State("")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420), gr.Tabs(elem_id="tabs"):
             with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
@@ -86,7 +94,7 @@ def _layout(runtime: Runtime) -> dict[str, Any]:
 
 def _chat_tab(c: dict[str, Any]) -> None:
     c["chatbot"] = gr.Chatbot(
-        elem_id="tutor-chat", label="Tutor", height=560, buttons=["copy"],
+        elem_id="tutor-chat", label="Tutor", show_label=False, height=560, buttons=["copy"],
         placeholder="Click **Next prompt** to start the lesson's three try-it prompts, "
                     "or ask anything about MLOps roles and handoffs.",
     )
@@ -120,8 +128,9 @@ def _team_tab(c: dict[str, Any]) -> None:
     c["team_text"] = gr.Textbox(label="Your team", elem_id="team-text", lines=3,
                                 placeholder=TEAM_EXAMPLE)
     c["team_table"] = gr.Dataframe(headers=["name", "roles"], datatype=["str", "str"],
-                                   type="array", row_count=3, column_count=2, interactive=True,
-                                   label="People (optional)", elem_id="team-table")
+                                   type="array", value=[["", ""]] * 3, column_count=2,
+                                   interactive=True, label="People (optional)",
+                                   elem_id="team-table")
     c["team_product"] = gr.Radio(PRODUCTS, value="auto", label="Product",
                                  elem_id="team-product")
     c["plan"] = gr.Button("Plan my team", elem_id="plan-btn", variant="primary")
@@ -129,10 +138,17 @@ def _team_tab(c: dict[str, Any]) -> None:
     c["team_svg"] = gr.HTML(elem_id="team-svg")
 
 
+def take_message(text: str) -> tuple[str, str]:
+    return "", text
+
+
 def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
     panels = [c["stepper"], c["next"], c["progress"]]
-    gr.on([c["msg"].submit, c["send"].click], app.chat_ui, [c["msg"], c["sid"]],
-          [c["chatbot"], c["msg"]], **INTERNAL
+    # Take the text and clear the box at once, outside the queue; the streaming turn then
+    # only outputs the chat, so the box stays usable while the answer streams.
+    gr.on([c["msg"].submit, c["send"].click], take_message, [c["msg"]],
+          [c["msg"], c["pending"]], queue=False, **INTERNAL
+          ).then(app.chat_ui, [c["pending"], c["sid"]], [c["chatbot"]], **INTERNAL
           ).then(app.refresh, [c["sid"]], panels, **INTERNAL)
     c["next"].click(app.next_ui, [c["sid"]], [c["chatbot"]], **INTERNAL
                     ).then(app.refresh, [c["sid"]], panels, **INTERNAL)
@@ -143,10 +159,10 @@ def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
     c["export"].click(app.export, [c["sid"]], [c["export_file"]], **INTERNAL)
 
 
-def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
-    c["run_demo"].click(app.run_demo, None, [c["demo_out"], c["demo_notes"], c["demo_svg"]],
+def _wire_panels(c: dict[str, Any]) -> None:
+    c["run_demo"].click(demo_panel, None, [c["demo_out"], c["demo_notes"], c["demo_svg"]],
                         **INTERNAL)
-    c["plan"].click(app.plan_team, [c["team_text"], c["team_table"], c["team_product"]],
+    c["plan"].click(plan_team, [c["team_text"], c["team_table"], c["team_product"]],
                     [c["team_result"], c["team_svg"]], **INTERNAL)
 
 
@@ -169,37 +185,38 @@ def launch_options(runtime: Runtime) -> dict[str, Any]:
     return {
         "auth": runtime.settings.auth_pair(),
         "auth_message": f"{TITLE}: log in with the TUTOR_AUTH user and password.",
-        "theme": gr.themes.Soft(primary_hue="indigo"),
+        # System fonts only: the default theme fonts would be fetched from Google on page load.
+        "theme": gr.themes.Soft(primary_hue="indigo", font=_fonts(SANS),
+                                font_mono=_fonts(MONO)),
         "css": CSS,
         "share": False,  # never expose a tunnel: a learner's transcript is private
-        "footer_links": ["api"],
     }
+
+
+def _fonts(names: tuple[str, ...]) -> list[gr.themes.Font]:
+    return [gr.themes.Font(name) for name in names]
 
 
 def serve(host: str | None = None, port: int | None = None) -> int:
     """Run the web app until interrupted; binds loopback unless told otherwise."""
     runtime = build_runtime()
-    settings = runtime.settings
-    demo = build_app(runtime)
-    demo.queue(default_concurrency_limit=settings.tutor_concurrency)
-    host = host or settings.tutor_host
-    port = port or settings.tutor_port
+    try:
+        demo = build_app(runtime)
+        demo.queue(default_concurrency_limit=runtime.settings.tutor_concurrency)
+        _launch(demo, runtime, host or runtime.settings.tutor_host,
+                port or runtime.settings.tutor_port)
+        print(f"{TITLE} — {runtime.banner()}", flush=True)
+        print(f"Open {demo.local_url} in your browser (Ctrl+C to stop).", flush=True)
+        demo.block_thread()
+    finally:
+        asyncio.run(runtime.aclose())
+    return 0
+
+
+def _launch(demo: gr.Blocks, runtime: Runtime, host: str, port: int) -> None:
     try:
         demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
                     **launch_options(runtime))
     except OSError as exc:
         raise ConfigError(f"Cannot serve on {host}:{port} ({exc}). Pick another port with "
                           "--port or TUTOR_PORT.") from None
-    print(f"{TITLE} — {runtime.banner()}", flush=True)
-    print(f"Open {demo.local_url} in your browser (Ctrl+C to stop).", flush=True)
-    try:
-        demo.block_thread()
-    finally:
-        _close(runtime)
-    return 0
-
-
-def _close(runtime: Runtime) -> None:
-    import asyncio
-
-    asyncio.run(runtime.aclose())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,10 @@ def normalise(message: dict[str, Any]) -> Message:
     return out
 
 
+_GLUED_FENCE = re.compile(r"(?<=[^\n])```(?=[\w-]*\n)")
+MAX_MESSAGES = 400  # the page keeps the recent conversation; the store keeps it all
+
+
 class ChatView:
     """The chat as a list of message dicts, updated event by event."""
 
@@ -88,7 +93,11 @@ class ChatView:
         self._text: int | None = None  # index of the answer message being streamed
 
     def user(self, text: str) -> None:
+        """A new learner message (which starts a turn: older messages may be let go)."""
+        if len(self.messages) >= MAX_MESSAGES:
+            del self.messages[: len(self.messages) - MAX_MESSAGES + 1]
         self.messages.append({"role": "user", "content": text})
+        self._tools.clear()  # indices of the previous turn's tool calls
         self._text = None
 
     def apply(self, event: Event) -> None:
@@ -150,12 +159,22 @@ def transcript_messages(records: Iterable[Any]) -> list[Message]:
         elif record.role == "assistant":
             messages += stored_tools(record.meta)
             if record.content:
-                messages.append({"role": "assistant", "content": record.content})
+                messages.append({"role": "assistant", "content": unglue_fences(record.content)})
             if record.status == "cut_off" and not record.content.endswith("cut off]"):
                 messages.append({"role": "assistant", "content": STATUS_NOTES["cut_off"]})
         elif record.role == "notice":
             messages.append({"role": "assistant", "content": f"⚠ {record.content}"})
     return messages
+
+
+def unglue_fences(text: str) -> str:
+    """Put an opening code fence glued to prose ("I ran it:```") back on its own line.
+
+    A stored reply joins the text of every tool round, so a round that opens with a code
+    block can end up glued to the previous sentence, and Markdown would then show the rest
+    of the reply as code.
+    """
+    return _GLUED_FENCE.sub("\n\n```", text)
 
 
 def stored_tools(meta: dict[str, Any]) -> list[Message]:
@@ -205,5 +224,5 @@ def next_label(session: TutorSession) -> tuple[str, bool]:
     """The Next button's label and whether it can be clicked."""
     step, total = session.guided_step, session.steps_total
     if step >= total:
-        return f"All {total} prompts done ✓", False
+        return "All prompts done ✓", False
     return f"Next prompt ({step + 1}/{total})", True
