@@ -225,7 +225,7 @@ def _read_url(proc: Proc, timeout: float = 30.0) -> str:
 
 def tutor_env(tmp: Path, base_url: str | None = None, **extra: str) -> dict[str, str]:
     """Environment for `tutor serve`: a temp database; a model at `base_url`, else offline."""
-    env = clean_env(TUTOR_DB=str(tmp / "tutor.db"), **extra)
+    env = clean_env(**{"TUTOR_DB": str(tmp / "tutor.db"), **extra})
     if base_url:
         env.update(OPENAI_BASE_URL=base_url, TUTOR_MODEL="fake", TUTOR_BACKEND="openai")
     else:
@@ -255,11 +255,13 @@ def tutor_app(
 
 
 @contextlib.contextmanager
-def echo_app(tmp: Path, concurrency: int = 64, sleep: float = 0.0) -> Iterator[Proc]:
+def echo_app(
+    tmp: Path, concurrency: int = 64, sleep: float = 0.0, max_threads: int = 40
+) -> Iterator[Proc]:
     """The minimal Gradio echo chat (`echo_app.py`), same queue settings as the tutor."""
     port = free_port()
-    args = [PYTHON, str(HERE / "echo_app.py"), "--port", str(port),
-            "--concurrency", str(concurrency), "--sleep", str(sleep)]  # fmt: skip
+    args = [PYTHON, str(HERE / "echo_app.py"), "--port", str(port), "--concurrency",
+            str(concurrency), "--sleep", str(sleep), "--max-threads", str(max_threads)]  # fmt: skip
     proc = spawn(args, clean_env(), tmp, tmp / f"echo-{port}.log")
     proc.url = f"http://127.0.0.1:{port}/"
     try:

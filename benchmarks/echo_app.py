@@ -34,10 +34,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--sleep", type=float, default=0.0, help="seconds before replying")
     parser.add_argument("--concurrency", type=int, default=64, help="queue concurrency limit")
+    parser.add_argument("--max-threads", type=int, default=40, help="Gradio's worker pool")
     args = parser.parse_args()
     demo = build(args.sleep)
     demo.queue(default_concurrency_limit=args.concurrency)
-    demo.launch(server_name="127.0.0.1", server_port=args.port, quiet=True)
+    demo.launch(
+        server_name="127.0.0.1", server_port=args.port, quiet=True, max_threads=args.max_threads
+    )
 
 
 if __name__ == "__main__":

@@ -334,11 +334,10 @@ class TutorSession:
         """Bound the stored transcript: past the cap, delete the oldest whole turns."""
         assert self.store is not None
         cap = self.limits.max_stored_messages
-        rows = self.store.transcript(self.id, last=cap + 1)
-        if len(rows) <= cap:
+        if self.store.message_count(self.id) <= cap:
             return
         # Keep from the first learner message inside the newest `cap` rows: whole turns only.
-        kept = rows[1:]
+        kept = self.store.transcript(self.id, last=cap)
         first_user = next((i for i, r in enumerate(kept) if r.role == "user"), len(kept))
         self.store.prune_transcript(self.id, len(kept) - first_user)
 
@@ -490,9 +489,12 @@ def answer_dangling_calls(history: list[BaseMessage], start: int) -> None:
         index += 1
         if not isinstance(message, AIMessage) or not message.tool_calls:
             continue
-        answered = set()
-        while index < len(history) and isinstance(history[index], ToolMessage):
-            answered.add(history[index].tool_call_id)  # type: ignore[attr-defined]
+        answered: set[str] = set()
+        while index < len(history):
+            result = history[index]
+            if not isinstance(result, ToolMessage):
+                break
+            answered.add(result.tool_call_id)
             index += 1
         missing = [c for c in message.tool_calls if c["id"] not in answered]
         results = [

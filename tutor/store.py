@@ -389,6 +389,10 @@ class Store:
             )
         return [_turn(r) for r in rows]
 
+    def message_count(self, session_id: str) -> int:
+        """How many transcript messages the session has (cheap: no content is read)."""
+        return self._read("SELECT COUNT(*) FROM turns WHERE session_id = ?", (session_id,))[0][0]
+
     def prune_transcript(self, session_id: str, keep_last: int) -> int:
         """Delete all but the newest `keep_last` messages; returns how many were deleted."""
         if keep_last < 0:
