@@ -36,7 +36,8 @@ async def test_events_arrive_in_order_for_a_tool_turn() -> None:
     finished = next(e for e in events if isinstance(e, ToolFinished))
     assert finished.ok and finished.output.startswith("Risky handoffs")
     assert finished.duration_s >= 0
-    assert events[-1].text == "Running it. Done. "
+    assert events[-1].text == "Running it. \n\nDone. "  # rounds are separate paragraphs
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == events[-1].text
 
 
 async def test_malformed_tool_arguments_go_back_to_the_model_as_an_error() -> None:

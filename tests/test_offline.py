@@ -128,3 +128,9 @@ async def test_quiz_is_graded_in_code_and_insistence_never_flips_it(session) -> 
     assert tools == [] and "verdicts come only from the grader" in insist
     stored = [a.verdict for a in session.store.attempts(session.id)]
     assert stored == ["incorrect"]
+
+
+async def test_a_team_description_over_the_limit_is_refused_by_name(session) -> None:
+    people = ", ".join(f"P{i} is a data engineer" for i in range(150))
+    text, tools = await turn(session, f"Our team: {people}")
+    assert tools == [] and "the limit is 2,000" in text

@@ -498,3 +498,27 @@ async def test_reset_deletes_everything_stored_for_the_learner(tmp_path: Path) -
     assert runtime.store.transcript(session.id) == [] and runtime.store.attempts(session.id) == []
     assert runtime.store.load_progress(session.id).guided_step == 0
     await runtime.aclose()
+
+
+async def test_a_resumed_session_never_replays_a_revealed_explanation(tmp_path) -> None:
+    """Offline shows the explanation after two misses; a model resuming the session must not
+    receive it in the rebuilt history."""
+    from tutor.backends.function import FunctionBackend, Scripted, script
+    from tutor.backends.offline import OfflineBackend
+    from tutor.engine import TutorSession
+    from tutor.quiz import default_bank
+    from tutor.store import Store
+
+    offline = TutorSession(OfflineBackend(), store=Store(tmp_path / "q.db"))
+    [e async for e in offline.send("/quiz")]
+    question = default_bank().get(offline.quiz_state.current)
+    for _ in range(2):
+        [e async for e in offline.send("bananas")]
+    stored = "".join(r.content for r in offline.store.transcript(offline.id))
+    assert question.explanation in stored  # the learner did see it
+
+    model = FunctionBackend(script(Scripted("ok")))
+    resumed = TutorSession(model, store=Store(tmp_path / "q.db"), session_id=offline.id)
+    [e async for e in resumed.send("hello")]
+    sent = "".join(m.text for m in model.requests[0])
+    assert question.explanation not in sent

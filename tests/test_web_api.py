@@ -17,7 +17,7 @@ from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.fake_openai import FakeOpenAI, Reply
 from tutor.handoffs import run_handoff_demo
 from tutor.web.panels import plan_team
-from tutor.web.view import ChatView, final_text, transcript_messages, unglue_fences
+from tutor.web.view import ChatView, final_text, transcript_messages
 
 TIMEOUT = 60
 
@@ -205,12 +205,6 @@ def test_transcript_rebuilds_statuses_and_tools() -> None:
     assert "Who is paged?" in messages[3]["content"]
     assert messages[4]["content"] == "half an answer"
     assert "cut off" in messages[5]["content"]
-
-
-def test_reply_glued_to_a_code_fence_is_repaired() -> None:
-    # A stored reply joins its tool rounds: "I ran it:" + "```\n...```" from the next round.
-    assert unglue_fences("I ran it:```\nRisky\n```\nSo.") == "I ran it:\n\n```\nRisky\n```\nSo."
-    assert unglue_fences("inline ```x``` stays") == "inline ```x``` stays"
 
 
 def test_team_planner_table_text_and_errors() -> None:

@@ -80,6 +80,7 @@ async def quiz(session: TutorSession) -> AsyncIterator[Event]:
         ToolMessage(output, tool_call_id=call_id, name=ASK),
         AIMessage(text),
     ]
+    session.compact()
     if session.store and turn_id is not None:
         tools = [{"name": ASK, "args": {}, "ok": ok, "display": display_for(ASK, outcome)}]
         session.store.finish_turn(turn_id, text, {"tools": tools}, status="complete")

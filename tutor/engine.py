@@ -30,7 +30,7 @@ from tutor.lesson import LessonPack, load_pack
 from tutor.quiz import Grade, QuizBank, QuizState, default_bank
 from tutor.render import display_for
 from tutor.store import Store
-from tutor.tools import ToolOutcome, build_tools, run_tool
+from tutor.tools import GRADE, ToolOutcome, build_tools, run_tool
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +260,11 @@ class TutorSession:
                 async for chunk in chunks:
                     merged = chunk if merged is None else merged + chunk
                     if chunk.text:
+                        if not turn.round_text and turn.text and not turn.text.endswith("\n\n"):
+                            # A new round after a tool call starts a new paragraph, so the
+                            # live view and the stored reply read the same.
+                            turn.text += "\n\n"
+                            yield TextDelta("\n\n")
                         turn.round_text += chunk.text
                         turn.text += chunk.text
                         yield TextDelta(chunk.text)
@@ -564,5 +569,14 @@ def history_from_transcript(records: list[Any]) -> list[BaseMessage]:
         if record.role == "user":
             messages.append(HumanMessage(record.content))
         elif record.role == "assistant" and record.content:
-            messages.append(AIMessage(record.content))
+            messages.append(AIMessage(model_safe_reply(record)))
     return messages
+
+
+def model_safe_reply(record: Any) -> str:
+    """A stored reply as a model may see it again: a grading turn's words can hold the
+    revealed explanation (the offline tutor shows it), which a model must never receive."""
+    tools = (record.meta or {}).get("tools") or [] if isinstance(record.meta, dict) else []
+    if any(isinstance(t, dict) and t.get("name") == GRADE for t in tools):
+        return "(The tutor showed the grader's verdict on the learner's quiz answer.)"
+    return record.content

@@ -146,9 +146,11 @@ def parse_team(text: str, product: str | None = None) -> Team:
 
 def looks_like_team(text: str) -> bool:
     """Whether a chat message describes a team (a head count, or people with roles)."""
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
+    if not isinstance(text, str) or not text.strip():
         return False
-    parsed = _parse(text)
+    # Judge a too-long description by its start, so the learner hears about the limit
+    # (from parse_team) instead of getting an unrelated answer.
+    parsed = _parse(text[:MAX_TEXT_CHARS])
     return (
         parsed.count is not None or any(d.strong for d in parsed.drafts) or len(parsed.drafts) >= 2
     )

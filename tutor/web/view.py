@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import html
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +79,6 @@ def normalise(message: dict[str, Any]) -> Message:
     return out
 
 
-_GLUED_FENCE = re.compile(r"(?<=[^\n])```(?=[\w-]*\n)")
 MAX_MESSAGES = 400  # the page keeps the recent conversation; the store keeps it all
 
 
@@ -159,22 +157,12 @@ def transcript_messages(records: Iterable[Any]) -> list[Message]:
         elif record.role == "assistant":
             messages += stored_tools(record.meta)
             if record.content:
-                messages.append({"role": "assistant", "content": unglue_fences(record.content)})
+                messages.append({"role": "assistant", "content": record.content})
             if record.status == "cut_off" and not record.content.endswith("cut off]"):
                 messages.append({"role": "assistant", "content": STATUS_NOTES["cut_off"]})
         elif record.role == "notice":
             messages.append({"role": "assistant", "content": f"⚠ {record.content}"})
     return messages
-
-
-def unglue_fences(text: str) -> str:
-    """Put an opening code fence glued to prose ("I ran it:```") back on its own line.
-
-    A stored reply joins the text of every tool round, so a round that opens with a code
-    block can end up glued to the previous sentence, and Markdown would then show the rest
-    of the reply as code.
-    """
-    return _GLUED_FENCE.sub("\n\n```", text)
 
 
 def stored_tools(meta: dict[str, Any]) -> list[Message]:
