@@ -118,3 +118,28 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
         if line and not line.startswith("#"):
             above = [x for x in lines[:index] if not x or x.startswith("#")]
             assert above and above[-1].startswith("#"), f"{line} has no comment above it"
+
+
+def test_export_to_a_bad_path_is_a_message_not_a_crash(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "chat"],
+        input="/export /no/such/dir/x.md\n/exporter\n",
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert "[!] Could not save to /no/such/dir/x.md" in result.stdout
+    assert "Unknown command /exporter" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_resuming_an_unknown_session_says_so(capsys) -> None:
+    assert main(["chat", "--resume", "0" * 32]) == 2
+    assert "no saved session" in capsys.readouterr().err
+
+
+async def test_resume_continues_a_saved_session() -> None:
+    first = io.StringIO()
+    await chat(stdin=io.StringIO("/next\n"), out=first)
+    session_id = first.getvalue().split("Session ")[1].split(" ")[0]
+    second = io.StringIO()
+    await chat(session_id, stdin=io.StringIO("/progress\n"), out=second)
+    assert "try-it prompts: 1/3" in second.getvalue()

@@ -76,6 +76,8 @@ async def test_close_paraphrases_are_recognised(session, index: int) -> None:
     expected = [[], ["run_handoff_demo"], ["allocate_team"]][index]
     assert [t.name for t in tools] == expected
     assert covers(text, index) == []
+    # Progress follows only when it is the *next* prompt.
+    assert session.guided_step == (1 if index == 0 else 0)
 
 
 async def test_a_described_team_gets_a_verified_allocation(session) -> None:
@@ -134,3 +136,18 @@ async def test_a_team_description_over_the_limit_is_refused_by_name(session) -> 
     people = ", ".join(f"P{i} is a data engineer" for i in range(150))
     text, tools = await turn(session, f"Our team: {people}")
     assert tools == [] and "the limit is 2,000" in text
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Who gets paged at 3am for an LLM product?", "is owned by **SRE/Platform**"),
+    ("Who owns the data contract?", "is owned by **Data Engineer**"),
+    ("The ML engineer does not train the model", "Yes — in the lesson"),
+    ("The ML engineer doesn't productionize the model", "Not quite"),
+    ("What does the SRE do?", "gets paged at 3am"),
+])
+async def test_ownership_questions_and_statements_are_answered_from_the_lesson(
+    session, said: str, expected: str
+) -> None:
+    text, _ = await turn(session, said)
+    assert expected in text
+    assert "not Product" not in text  # "an LLM product" is not a role

@@ -87,15 +87,16 @@ _SKILL_ROWS: tuple[tuple[str, str], ...] = (
     ("Data Scientist~", "analyst, data analyst, analytics, business analyst"),
     (
         "Data Engineer",
-        "data engineer, data engineering, de, etl, elt, pipeline, pipelines, data pipeline,"
-        " data pipelines, analytics engineer, dbt, spark, airflow, sql, warehouse, data warehouse",
+        "data engineer, data eng, data engineering, de, etl, elt, pipeline, pipelines,"
+        " data pipeline, data pipelines, analytics engineer, dbt, spark, airflow, sql, warehouse,"
+        " data warehouse",
     ),
     ("Data Engineer, SRE/Platform~", "data platform, data infra, data infrastructure"),
     ("Data Engineer~, Data Scientist~", "data"),
     (
         "ML Engineer",
-        "ml engineer, mle, machine learning engineer, ml engineering, ai engineer, llm engineer,"
-        " genai engineer, applied ml, model serving, serving",
+        "ml engineer, ml eng, mle, machine learning engineer, ml engineering, ai engineer,"
+        " llm engineer, genai engineer, applied ml, model serving, serving",
     ),
     (
         "ML Engineer, Data Scientist~",
@@ -453,6 +454,17 @@ class Allocation(BaseModel):
     hat_switches: list[HatSwitch]
     notes: list[str]
 
+    @property
+    def fully_backed_up(self) -> bool:
+        """Every critical responsibility has a backup who is someone other than its owner.
+
+        Always False for a one-person team (nobody on the team can back anyone up), so a
+        closing text can ask for an external backup; True for any valid team of two or more.
+        """
+        return all(
+            a.backup is not None and a.backup != a.owner for a in self.assignments if a.critical
+        )
+
     def owner_of(self, responsibility_id: str) -> str:
         """The owner of a responsibility by id (KeyError if the product has no such one)."""
         for a in self.assignments:
@@ -799,6 +811,7 @@ def _notes(
     notes = []
     if len(people) == 1:
         notes.append(_solo_note(assignments))
+        notes.append(SOLO_BACKUP_NOTE)
     gaps = sum(1 for a in assignments if not a.skill_match)
     if gaps:
         notes.append(
@@ -817,6 +830,14 @@ def _notes(
             "(e.g. 'Ana is a data scientist') for a skill-matched allocation."
         )
     return notes
+
+
+SOLO_BACKUP_NOTE = (
+    "No backup is possible inside a one-person team: if you are asleep, ill or away, nobody "
+    "covers the critical work (★). Arrange an external backup — a managed on-call/paging "
+    "service, or a friend or contractor who agrees to be on-call — and keep runbooks they can "
+    "follow."
+)
 
 
 def _solo_note(assignments: Sequence[Assignment]) -> str:

@@ -7,6 +7,7 @@ import sys
 from typing import TextIO
 
 from tutor.engine import TutorSession
+from tutor.errors import InputError
 from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.runtime import build_runtime
 
@@ -24,6 +25,11 @@ async def chat(
     stdin, out = stdin or sys.stdin, out or sys.stdout
     runtime = build_runtime()
     try:
+        if resume and runtime.store is not None and not runtime.store.session_exists(resume):
+            raise InputError(
+                f"There is no saved session {resume!r}. Start a new one with "
+                "`tutor chat` (its id is printed at the top)."
+            )
         session = runtime.session(resume)
         interactive = stdin.isatty()
         print(f"MLOps Roles Tutor — {runtime.banner()}", file=out)
@@ -44,7 +50,7 @@ async def chat(
                     f"(try-it prompt {step}/{session.steps_total}) {session.next_guided_prompt}",
                     file=out,
                 )
-            if line.strip().lower().startswith("/export"):
+            if line.split(maxsplit=1)[:1] == ["/export"]:
                 export(session, line, out)
                 continue
             await print_turn(session, line, out)
@@ -92,6 +98,10 @@ def export(session: TutorSession, line: str, out: TextIO) -> None:
     from tutor.progress import export_markdown
 
     parts = line.split(maxsplit=1)
-    path = Path(parts[1]) if len(parts) > 1 else default_export_path(session.id)
-    path.write_text(export_markdown(session), encoding="utf-8")
+    path = Path(parts[1]).expanduser() if len(parts) > 1 else default_export_path(session.id)
+    try:
+        path.write_text(export_markdown(session), encoding="utf-8")
+    except OSError as exc:
+        print(f"[!] Could not save to {path}: {exc.strerror or exc}. Try another path.\n", file=out)
+        return
     print(f"Saved the transcript and progress to {path}\n", file=out)

@@ -16,6 +16,10 @@ from tutor.tools import ASK, run_tool
 if TYPE_CHECKING:
     from tutor.engine import TutorSession
 
+EXPORT_HINT = (
+    "To save this conversation with your progress as Markdown, press **Export transcript** "
+    "under the chat (in the terminal, `/export [file]` saves it)."
+)
 HELP = (
     "Commands: /next — the next try-it prompt · /quiz — a quiz question · /progress — your "
     "progress · /export — the transcript as Markdown · /reset — start over · /help — this list."
@@ -29,7 +33,7 @@ def dispatch(session: TutorSession, text: str) -> AsyncIterator[Event] | None:
         "/next": lambda s: s.next_prompt(),
         "/quiz": quiz,
         "/progress": lambda s: reply(s, progress_markdown(s)),
-        "/export": lambda s: reply(s, export_notice(s)),
+        "/export": lambda s: reply(s, EXPORT_HINT),
         "/reset": reset,
         "/help": lambda s: reply(s, HELP),
     }
@@ -48,12 +52,6 @@ async def reset(session: TutorSession) -> AsyncIterator[Event]:
     session.reset()
     async for event in reply(session, "Started over: conversation and progress cleared."):
         yield event
-
-
-def export_notice(session: TutorSession) -> str:
-    from tutor.progress import export_markdown
-
-    return export_markdown(session)
 
 
 async def quiz(session: TutorSession) -> AsyncIterator[Event]:

@@ -73,7 +73,7 @@ def handoff_svg(analysis: HandoffAnalysis, title: str = "Lifecycle stages and ha
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{layout.width}" '
         f'height="{layout.height}" viewBox="0 0 {layout.width} {layout.height}" '
         # In a page: shrink to fit down to 80% (text stays legible), then scroll sideways.
-        f'style="max-width:100%;height:auto;min-width:{round(layout.width * 0.8)}px" '
+        f'style="max-width:100%;height:auto;min-width:{round(layout.width * 0.7)}px" '
         f'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" '
         f"aria-label={quoteattr(label)}>",
         f"<title>{escape(label)}</title>",

@@ -26,6 +26,7 @@ from langchain_core.messages import (
 from tutor.backends.base import Backend
 from tutor.errors import ProviderError
 from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.intents import match_guided
 from tutor.lesson import LessonPack, load_pack
 from tutor.quiz import Grade, QuizBank, QuizState, default_bank
 from tutor.render import display_for
@@ -130,7 +131,7 @@ class TutorSession:
             return
         command = dispatch(self, text)
         if command is None:
-            if self.guided_step < self.steps_total and same_prompt(text, self.next_guided_prompt):
+            if self.asks_next_guided(text):
                 self.guided_step += 1
             command = self._turn(text)
         # aclosing: if our consumer leaves, the turn learns it at once (and stores it as
@@ -153,6 +154,12 @@ class TutorSession:
         async with aclosing(self.send(prompt)) as events:
             async for event in events:
                 yield event
+
+    def asks_next_guided(self, text: str) -> bool:
+        """Whether `text` is the next try-it prompt, verbatim or a close paraphrase."""
+        if self.guided_step >= self.steps_total:
+            return False
+        return match_guided(text, [s.prompt for s in self.pack.steps]) == self.guided_step
 
     def reset(self) -> None:
         """Forget the conversation and progress; a new stored session starts."""
@@ -368,6 +375,13 @@ class TutorSession:
         yield ToolFinished(
             call.id, call.name, call.args, outcome.content, duration, outcome.ok, display
         )
+        if call.name == GRADE and outcome.ok:
+            # The learner reads the grader's verdict verbatim, whatever the model says next:
+            # no model can soften it, and a revealed explanation reaches only the learner.
+            sep = "\n\n" if turn.text and not turn.text.endswith("\n\n") else ""
+            shown = f"{sep}{display}\n\n"
+            turn.text += shown
+            yield TextDelta(shown)
 
     # -- the prompt -----------------------------------------------------------------------
 
@@ -553,13 +567,6 @@ def clean_message(text: str) -> str:
     """Normalise learner text: NFC, no control characters, trimmed."""
     text = unicodedata.normalize("NFC", text or "")
     return _CONTROL.sub("", text).strip()
-
-
-def same_prompt(text: str, prompt: str | None) -> bool:
-    if prompt is None:
-        return False
-    squash = lambda s: re.sub(r"\W+", " ", s.lower()).strip()  # noqa: E731
-    return squash(text) == squash(prompt)
 
 
 def history_from_transcript(records: list[Any]) -> list[BaseMessage]:

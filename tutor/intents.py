@@ -52,7 +52,7 @@ _QUIZ = re.compile(
     r"\b(quiz|test)\s+me\b|\bquiz\b|\bask me a question\b|\bcheck my understanding\b", re.I
 )
 _DEMO = re.compile(
-    r"\b(run|show|explain|see)\b.*\bdemo\b|\bdemo\b.*\b(output|run|code)\b|"
+    r"\b(run|show|explain|see)\b.*\bdemo\b|\bdemo\b.*\b(output|run|code|print|show)|"
     r"^\s*demo\s*$|\brisky handoffs\b",
     re.I,
 )
@@ -190,25 +190,62 @@ def stages_mentioned(text: str) -> list[str]:
     return [stage for stage, phrases in STAGE_WORDS.items() if _mentions(text, phrases)]
 
 
+# "Product" is a role ("product manager", "Product + Data Scientist"), but "an LLM product"
+# or "our product" is the thing being built.
+_PRODUCT_THING = re.compile(
+    r"\b(llm|ml|ai|our|an|a|the|this|my|your|shipping|building|classic|rag)\s+products?\b", re.I
+)
+# A leading "No, ..." disagrees with the tutor; it does not negate the learner's claim.
+_NEGATION = re.compile(r"\b(not|never)\b|n't\b", re.I)
+_WHO = re.compile(
+    r"^\s*(who|whom|whose|which (role|team|hat|person))\b|\bwho (owns|gets|is|does|"
+    r"handles|runs)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class OwnershipClaim:
+    """What a learner said or asked about who owns one lifecycle stage.
+
+    `role` is None for a plain question ("who gets paged at 3am?").
+    """
+
     stage: str
-    role: str
-    correct: bool
     owner: str
+    role: str | None = None
+    negated: bool = False
+
+    @property
+    def holders(self) -> list[str]:
+        return [o.strip() for o in self.owner.split("+")]
+
+    @property
+    def correct(self) -> bool:
+        """Whether the learner's statement matches the lesson (a negation flips it)."""
+        owns = self.role in self.holders
+        return owns != self.negated
 
 
 def ownership_claim(text: str, lifecycle: Sequence[tuple[str, str]]) -> OwnershipClaim | None:
-    """A learner statement or question that one role owns one stage, checked against the lesson."""
-    stages, roles = stages_mentioned(text), roles_mentioned(text)
-    if len(stages) != 1 or len(roles) != 1:
+    """A statement or question about who owns one stage, to check against the lesson."""
+    cleaned = _PRODUCT_THING.sub(" ", text)
+    stages, roles = stages_mentioned(cleaned), roles_mentioned(cleaned)
+    owner = dict(lifecycle).get(stages[0]) if len(stages) == 1 else None
+    if owner is None or len(roles) > 1:
         return None
-    owners = dict(lifecycle)
-    owner = owners.get(stages[0])
-    if owner is None:
-        return None
-    holders = [o.strip() for o in owner.split("+")]
-    return OwnershipClaim(stages[0], roles[0], roles[0] in holders, owner)
+    if not roles:
+        return OwnershipClaim(stages[0], owner) if _WHO.search(cleaned) else None
+    return OwnershipClaim(stages[0], owner, roles[0], bool(_NEGATION.search(cleaned)))
+
+
+def role_question(text: str) -> str | None:
+    """The one role a question is about ("what does the SRE do?"), if any."""
+    cleaned = _PRODUCT_THING.sub(" ", text)
+    roles = roles_mentioned(cleaned)
+    if len(roles) == 1 and not stages_mentioned(cleaned) and is_new_question(text):
+        return roles[0]
+    return None
 
 
 def best_passage(query: str, passages: Sequence[str]) -> tuple[int, float]:

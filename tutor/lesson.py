@@ -53,9 +53,14 @@ class OfflineAnswers(BaseModel):
     empty_hint: str
     quiz_intro: str
     quiz_done: str
+    quiz_next: str
+    quiz_retry: str
+    quiz_later: str
     quiz_insist: str
     correction: str
+    ownership_fact: str
     correction_why: str
+    roles: dict[str, str]
     why_breaks: dict[str, str]
 
     @field_validator("*", mode="after")

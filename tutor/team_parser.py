@@ -37,6 +37,9 @@ _COUNT_CUES = (
     re.compile(rf"\bwe(?:'re|’re| are) (?:a team of )?{_NUM}\b"),
 )
 _SOLO = re.compile(r"\b(?:solo|just me|only me|by myself|on my own|alone|single[- ]person)\b")
+_SOLO_ANY_CASE = re.compile(_SOLO.pattern, re.IGNORECASE)
+# Solo cues that are themselves the speaker: "it's just me" names a person ("Me").
+_SOLO_ME = re.compile(r"\b(?:just me|only me|by myself|on my own)\b", re.IGNORECASE)
 
 _LLM_CUES = re.compile(
     r"\b(?:llms?|rag|chat ?bots?|agents?|agentic|gpt[\w.-]*|genai|gen ai|generative|copilots?"
@@ -45,7 +48,11 @@ _LLM_CUES = re.compile(
 _ML_CUES = re.compile(
     r"\b(?:classic(?:al)? ml|traditional ml|tabular|fraud|churn|forecast\w*|recommend\w*"
     r"|classifiers?|classification|regression|xgboost|scikit|sklearn|credit scor\w*"
-    r"|anomaly detection|ranking model|computer vision|propensity|demand model)\b"
+    r"|anomaly detection|ranking model|computer vision|propensity|demand model"
+    # "an ML product", "a machine learning model": ML as the product, not as a role
+    # ("an ML engineer" names a person's job and says nothing about the product).
+    r"|(?:ml|machine learning)[ -](?:products?|models?|systems?|apps?|applications?|services?"
+    r"|projects?|platforms?|features?|solutions?))\b"
 )
 
 
@@ -69,15 +76,22 @@ ROLE_NOUNS = _wordset(
 )
 _VERBS = (
     r"is|are|was|does|do|runs|run|handles|handle|owns|own|leads|lead|manages|manage|covers|"
-    r"takes care of|takes|works on|works as|works in|works|builds|writes|knows|as|who is|who does"
+    r"takes care of|takes|works on|works as|works in|works|work on|work as|work in|work|builds|"
+    r"writes|knows|as|who is|who does"
 )
+# What a team is doing, not a person's job: "Ana and Ben building a recommender" (no roles).
+_ACTIVITY = r"building|shipping|making|developing|creating|launching|prototyping|working on"
+_NAME_ACTIVITY = re.compile(
+    rf"^\s*(?:(?:is|are|was|were|who (?:is|are))\s+)?(?:{_ACTIVITY})\b", re.IGNORECASE
+)
+_ACTIVITY_TAIL = re.compile(rf"\s+(?:{_ACTIVITY})\b.*$", re.IGNORECASE | re.DOTALL)
 _CONNECT = re.compile(rf"^(?:\s*[:(—–,-]|\s+(?:{_VERBS})\b)", re.IGNORECASE)
 _LEADING = re.compile(
     rf"^(?:\s|[:,—–-]|(?:{_VERBS}|am|'m|’m|a|an|the|our|my|also|mostly|mainly)\b)+",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(
-    r"^(?:me|myself|i(?:'m|’m| am)|i(?= (?:do|run|handle|own|lead|manage|work)\b))"
+    r"^(?:me|myself|i(?:'m|’m| am)|i(?= (?:also |mostly |mainly )?(?:do|run|handle|own|lead|manage|work)\b|\s*$))"
     r"(?![\w'’])(?P<rest>.*)$",
     re.IGNORECASE,
 )
@@ -101,6 +115,15 @@ NAME_STOPWORDS = _wordset(
     now today currently right well great cool actually basically first second next finally
     person people member members role roles hat hats stage stages"""
 ) | frozenset(NUMBER_WORDS)
+
+# "my friend Sam", "our cofounder": who someone is to the speaker, not their job.
+RELATION_WORDS = _wordset(
+    """friend friends colleague colleagues coworker coworkers teammate teammates partner
+    partners cofounder cofounders buddy buddies pal pals mate mates roommate flatmate classmate
+    brother sister sibling wife husband spouse son daughter cousin boyfriend girlfriend
+    neighbour neighbor"""
+)
+_POSSESSIVE = re.compile(r"^(?:my|our)\s+(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
@@ -193,6 +216,8 @@ def _parse(text: str) -> _Parsed:
     all_people = True  # every clause is a person or their roles: a plain list of names
     for sep, segment in _segments(text):
         if _has_count_cue(segment):
+            # "a team of 3" only counts; "I'm a solo founder" also describes the one person.
+            _add(drafts, _solo_people(segment))
             continue
         found = _person(segment)
         if found is None:
@@ -201,13 +226,38 @@ def _parse(text: str) -> _Parsed:
             drafts[-1].roles += found[0].roles
             drafts[-1].strong = _roleish(drafts[-1].roles)
         else:
-            drafts += found
+            _add(drafts, found)
     count = _count(text)
     # A lone capitalised word is a name only in a list of names ("Ana, Ben and Chen") or beside
     # other evidence of a team; otherwise "Thanks" would become a person.
     if not (all_people or count is not None or any(d.strong for d in drafts)):
         drafts = [d for d in drafts if d.roles or d.name is None or d.name == "Me"]
     return _Parsed(count, drafts)
+
+
+def _add(drafts: list[_Draft], found: list[_Draft]) -> None:
+    """Append people; the speaker is one person however often they speak ("I'm a PM. I ...")."""
+    for draft in found:
+        me = next((d for d in drafts if d.name == "Me"), None)
+        if draft.name == "Me" and me is not None:
+            me.roles += [r for r in draft.roles if r not in me.roles]
+            me.strong = me.strong or draft.strong
+        else:
+            drafts.append(draft)
+
+
+def _solo_people(segment: str) -> list[_Draft]:
+    """The person a solo cue describes: 'I'm a solo founder' -> Me (founder); 'just me' -> Me."""
+    if any(c.search(segment.casefold()) for c in _COUNT_CUES):
+        return []  # a head count ("a team of 3") names nobody
+    rest = " ".join(_SOLO_ANY_CASE.sub(" ", segment).split()).strip(" ,.:;-—–")
+    found = _person(rest) if rest else None
+    if found is None and rest and _is_role_noun(rest):  # "solo founder building a chatbot"
+        found = [_Draft(None, _roles(rest))]
+    found = found or []
+    if _SOLO_ME.search(segment) and not any(d.name == "Me" for d in found):
+        found = [_Draft("Me", [r for d in found for r in d.roles])]
+    return found
 
 
 def _count(text: str) -> int | None:
@@ -280,6 +330,10 @@ def _person(segment: str) -> list[_Draft] | None:
     if match := _FIRST_PERSON.match(segment):
         roles = _roles(match.group("rest"))
         return [_Draft("Me", roles)]
+    if match := _POSSESSIVE.match(segment):
+        related = _related(match.group("rest"))
+        if related is not None:
+            return related
     if (match := _NUMBERED.match(segment)) and _is_role_noun(match.group("rest"), plural=True):
         # Capped: a description asking for more than the maximum fails later with a clear error.
         n = min(_number(match.group(1)), MAX_PEOPLE + 1)
@@ -291,10 +345,39 @@ def _person(segment: str) -> list[_Draft] | None:
     if found is None:
         return None
     name, rest, connector = found
+    if connector == "activity":  # "Ben building a recommender": a person, no role given
+        return [_Draft(name)]
     roles = _roles(rest)
     if connector in {"", "("}:
         return [_Draft(name, roles, strong=_roleish(roles))]
-    return [_Draft(name, roles, strong=True)] if _roleish(roles) else None
+    if _roleish(roles):
+        return [_Draft(name, roles, strong=True)]
+    # "Ben is building a recommender" is what the team does, not Ben's job.
+    return [_Draft(name)] if _NAME_ACTIVITY.match(rest) else None
+
+
+def _related(rest: str) -> list[_Draft] | None:
+    """After 'my'/'our': 'friend Sam does devops', 'PM Priya', 'cofounder who does infra'.
+
+    A relation word ("friend", "cofounder") gives no role; a job ("PM", "data engineer") does,
+    but only before a name, so "our product is a churn model" names nobody.
+    """
+    for word in list(re.finditer(r"[^\s(:,]+", rest))[:3]:
+        head, tail = rest[: word.end()], rest[word.end() :].strip()
+        words = re.sub(r"[^\w\s]+", "", head.casefold()).split()
+        relation = bool(words) and words[-1] in RELATION_WORDS
+        if not relation and not _is_role_noun(head):
+            continue
+        found = _name(tail) if tail else None
+        if found is not None:
+            name, after, connector = found
+            roles = [] if relation else [head]
+            if connector != "activity":
+                roles += _roles(after)
+            return [_Draft(name, roles, strong=_roleish(roles))]
+        if relation and (not tail or tail.startswith("(") or _CONNECT.match(" " + tail)):
+            return [_Draft(None, _roles(tail))]  # "my friend does devops"
+    return None
 
 
 def _name(segment: str) -> tuple[str, str, str] | None:
@@ -320,6 +403,8 @@ def _name(segment: str) -> tuple[str, str, str] | None:
 def _connector(rest: str) -> str | None:
     if not rest.strip():
         return ""
+    if re.match(rf"^\s+(?:{_ACTIVITY})\b", rest, re.IGNORECASE):
+        return "activity"
     match = _CONNECT.match(rest)
     if match is None:
         return None
@@ -344,7 +429,9 @@ def _roles(rest: str) -> list[str]:
         for group in re.findall(r"\(([^)]*)\)", rest)
         for part in re.split(r",|;|\band\b|&", group)
     ]
-    outside = _LEADING.sub("", re.sub(r"\([^)]*\)?", " ", rest)).strip(" .,;:-—–")
+    outside = _LEADING.sub("", re.sub(r"\([^)]*\)?", " ", rest))
+    # "founder building a RAG chatbot" -> "founder" (what they build is not their job).
+    outside = _ACTIVITY_TAIL.sub("", outside).strip(" .,;:-—–")
     roles = [outside, *inside]
     return [" ".join(r.split()) for r in roles if r.strip()]
 

@@ -27,7 +27,7 @@ from tutor.errors import TeamError
 from tutor.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
 from tutor.lesson import LessonPack, load_pack
 from tutor.quiz import is_insistence
-from tutor.render import format_grade, format_question, parse_json
+from tutor.render import format_question, parse_json
 from tutor.team_parser import looks_like_team, parse_team
 from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
 
@@ -106,6 +106,9 @@ class OfflineBackend(Backend):
         claim = intents.ownership_claim(text, LESSON_LIFECYCLE)
         if claim is not None:
             return Reply(self.judge_claim(claim))
+        role = intents.role_question(text)
+        if role is not None:
+            return Reply(self.describe_role(role))
         if intents.is_greeting(text):
             return Reply(a.greeting)
         return Reply(self.fallback(text))
@@ -134,14 +137,31 @@ class OfflineBackend(Backend):
         return call(ALLOCATE, {"people": people, "product": team.product}, lead)
 
     def judge_claim(self, claim: intents.OwnershipClaim) -> str:
+        """Answer who owns a stage, or say whether the learner's statement about it is right."""
         a = self.answers
+        fact = a.ownership_fact.format(stage=claim.stage, owner=claim.owner)
+        if claim.role is None:
+            who = " ".join(a.roles[h] for h in claim.holders if h in a.roles)
+            return f"{fact} {who}\n\n{a.correction_why}"
         if claim.correct:
-            return (
-                f"Yes — in the lesson, **{claim.stage}** is owned by **{claim.owner}**. "
-                f"{a.correction_why}"
-            )
+            return f"Yes — {fact[0].lower()}{fact[1:]} {a.correction_why}"
         wrong = a.correction.format(stage=claim.stage, owner=claim.owner, claimed=claim.role)
+        if claim.negated:  # "the ML engineer doesn't serve the model" when it does
+            wrong = f"Not quite: {fact[0].lower()}{fact[1:]}"
         return f"{wrong} {a.correction_why}"
+
+    def describe_role(self, role: str) -> str:
+        """What a role does, and which of the demo's stages it owns (computed, not authored)."""
+        owned = [
+            stage
+            for stage, owner in LESSON_LIFECYCLE
+            if role in (o.strip() for o in owner.split("+"))
+        ]
+        stages = ", ".join(f"**{s}**" for s in owned) or "no stage on its own"
+        return (
+            f"{self.answers.roles[role]}\n\nIn the demo's lifecycle, {role} owns {stages}. "
+            f"{self.answers.fallback_outro}"
+        )
 
     def fallback(self, text: str) -> str:
         passages = self.pack.passages()
@@ -178,9 +198,15 @@ class OfflineBackend(Backend):
                 return self.answers.quiz_done
             return f"{self.answers.quiz_intro}\n\n{format_question(view)}"
         if message.name == GRADE:
-            # The grader's artifact holds the learner-facing explanation once revealed.
-            return format_grade(message.artifact or parse_json(output) or {})
+            # The engine has already shown the learner the grader's verdict verbatim.
+            return self.after_grade(parse_json(output) or {})
         return output
+
+    def after_grade(self, result: dict[str, Any]) -> str:
+        a = self.answers
+        if result.get("verdict") == "correct":
+            return a.quiz_next
+        return a.quiz_later if result.get("revealed") else a.quiz_retry
 
     def explain_demo(self, output: str, args: dict[str, Any]) -> str:
         demo = output.split("\n\n", 1)[0].rstrip("\n")

@@ -40,7 +40,11 @@ def tool_title(name: str, ok: bool = True) -> str:
 
 
 def tool_body(name: str, output: str, ok: bool = True) -> str:
-    """A tool's real output, rendered for reading: the demo as code, the rest as Markdown."""
+    """A tool's real result as the learner sees it: the demo as code, the rest as Markdown.
+
+    `output` is the engine's learner-facing display (quiz tools: already Markdown) or, for
+    older rows, the raw JSON the model received.
+    """
     if not ok:
         return f"⚠ {output}"
     if name == DEMO:
@@ -71,8 +75,10 @@ def text_of(content: Any) -> str:
 
 def normalise(message: dict[str, Any]) -> Message:
     """A chat message from the browser as a plain dict with string content."""
-    out: Message = {"role": message.get("role", "assistant"), "content": text_of(
-        message.get("content"))}
+    out: Message = {
+        "role": message.get("role", "assistant"),
+        "content": text_of(message.get("content")),
+    }
     metadata = {k: v for k, v in (message.get("metadata") or {}).items() if v is not None}
     if metadata:
         out["metadata"] = metadata
@@ -122,12 +128,17 @@ class ChatView:
         self.messages[self._text]["content"] += text
 
     def _tool_started(self, event: ToolStarted) -> None:
-        self.messages.append({
-            "role": "assistant",
-            "content": "…",
-            "metadata": {"title": tool_title(event.name), "status": "pending",
-                         "id": event.call_id},
-        })
+        self.messages.append(
+            {
+                "role": "assistant",
+                "content": "…",
+                "metadata": {
+                    "title": tool_title(event.name),
+                    "status": "pending",
+                    "id": event.call_id,
+                },
+            }
+        )
         self._tools[event.call_id] = len(self.messages) - 1
         self._text = None  # text after a tool call starts a new bubble below it
 
@@ -135,9 +146,13 @@ class ChatView:
         index = self._tools.get(event.call_id)
         message = {
             "role": "assistant",
-            "content": tool_body(event.name, event.output, event.ok),
-            "metadata": {"title": tool_title(event.name, event.ok), "status": "done",
-                         "duration": round(event.duration_s, 3), "id": event.call_id},
+            "content": tool_body(event.name, event.display or event.output, event.ok),
+            "metadata": {
+                "title": tool_title(event.name, event.ok),
+                "status": "done",
+                "duration": round(event.duration_s, 3),
+                "id": event.call_id,
+            },
         }
         if index is None:
             self.messages.append(message)
@@ -173,18 +188,25 @@ def stored_tools(meta: dict[str, Any]) -> list[Message]:
         if not isinstance(tool, dict) or "name" not in tool:
             continue
         ok = bool(tool.get("ok", True))
-        out.append({
-            "role": "assistant",
-            "content": tool_body(tool["name"], str(tool.get("output", "")), ok),
-            "metadata": {"title": tool_title(tool["name"], ok), "status": "done"},
-        })
+        out.append(
+            {
+                "role": "assistant",
+                "content": tool_body(
+                    tool["name"], str(tool.get("display") or tool.get("output", "")), ok
+                ),
+                "metadata": {"title": tool_title(tool["name"], ok), "status": "done"},
+            }
+        )
     return out
 
 
 def final_text(view: ChatView, start: int) -> str:
     """The reply as one string for API clients: answer text and notices since `start`."""
-    parts = [m["content"] for m in view.messages[start:]
-             if m["role"] == "assistant" and "metadata" not in m and m["content"]]
+    parts = [
+        m["content"]
+        for m in view.messages[start:]
+        if m["role"] == "assistant" and "metadata" not in m and m["content"]
+    ]
     return "\n\n".join(parts)
 
 
@@ -202,8 +224,10 @@ def stepper_html(session: TutorSession) -> str:
         )
     end = ""
     if step >= total:
-        end = ('<p class="steps-end" id="steps-end">All three try-it prompts done. '
-               "Take the quiz, plan your own team, or ask anything.</p>")
+        end = (
+            '<p class="steps-end" id="steps-end">All three try-it prompts done. '
+            "Take the quiz, plan your own team, or ask anything.</p>"
+        )
     head = f'<p class="steps-head">Try-it prompts: <b>{min(step, total)}/{total}</b> done</p>'
     return f'<div class="tutor-steps">{head}<ol>{"".join(items)}</ol>{end}</div>'
 
