@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import tomllib
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +24,7 @@ from tutor.allocation import (
     skill_levels,
 )
 from tutor.errors import LessonPackError, TeamError
-from tutor.handoffs import STAGE_NAMES
+from tutor.handoffs import LESSON_LIFECYCLE, STAGE_NAMES
 from tutor.resources import parse_toml, read_text
 
 ROLE_WORDS = [
@@ -80,6 +82,7 @@ def test_every_responsibility_has_exactly_one_owner_on_the_team(team: Team) -> N
 @given(teams())
 def test_backups_are_someone_else_whenever_the_team_has_two_people(team: Team) -> None:
     allocation = allocate(team)
+    assert allocation.fully_backed_up == (len(team.people) >= 2)
     for a in allocation.assignments:
         if len(team.people) == 1:
             assert a.backup is None
@@ -196,7 +199,9 @@ def test_golden_classic_ml_team() -> None:
     assert owners["on-call"][0] == "Dana"
     assert owners["problem-metrics"][0] == "Eve"
     assert allocation.gaps == []
-    assert "eval-gate" not in owners  # LLM-only work is not allocated for a classic model
+    # A classic model passes an eval gate too: owned by the ML engineer, backed by the DS.
+    assert owners["eval-gate"] == ("Ben", "Ana")
+    assert "eval-suite" not in owners  # LLM-only work is not allocated for a classic model
     stage_owners = [s.owner for s in allocation.handoffs.stages]
     assert stage_owners == ["Eve", "Chen", "Ana", "Ben", "Ben", "Dana"]
 
@@ -219,6 +224,41 @@ def test_one_person_team_owns_everything_with_a_hat_note() -> None:
     assert allocation.handoffs.handoffs == []
     assert len(allocation.hat_switches) == 5
     assert allocation.hat_switches[0].from_hats == ["Product"]
+    assert not allocation.fully_backed_up
+
+
+@pytest.mark.parametrize("product", ["llm", "ml"])
+def test_one_person_team_is_told_to_find_an_external_backup(product: str) -> None:
+    allocation = allocate(Team(people=[person("Me", "founder")], product=product))
+    assert len(allocation.people) == 1 and not allocation.fully_backed_up
+    backup_note = next(n for n in allocation.notes if n.startswith("No backup is possible"))
+    assert "one-person team" in backup_note
+    assert "managed on-call" in backup_note and "friend" in backup_note
+    table = allocation.render_table()
+    assert f"- {backup_note}" in table.split("Notes:\n", 1)[1]
+
+
+def test_teams_of_two_or_more_get_no_solo_backup_note() -> None:
+    allocation = allocate(Team(people=[person("Ana", "PM"), person("Ben", "SRE")]))
+    assert allocation.fully_backed_up
+    assert not any("No backup is possible" in n for n in allocation.notes)
+    assert "No backup is possible" not in allocation.render_table()
+
+
+def test_fully_backed_up_looks_only_at_critical_work() -> None:
+    allocation = allocate(Team(people=[person("Ana", "PM"), person("Ben", "SRE")]))
+
+    def with_backup(pick: object, backup: object) -> Allocation:
+        changed = [
+            a.model_copy(update={"backup": backup(a)}) if pick(a) else a  # type: ignore[operator]
+            for a in allocation.assignments
+        ]
+        return allocation.model_copy(update={"assignments": changed})
+
+    first_critical = next(a.id for a in allocation.assignments if a.critical)
+    assert not with_backup(lambda a: a.id == first_critical, lambda a: None).fully_backed_up
+    assert not with_backup(lambda a: a.id == first_critical, lambda a: a.owner).fully_backed_up
+    assert with_backup(lambda a: not a.critical, lambda a: None).fully_backed_up
 
 
 def test_team_without_roles_gets_one_coherent_hat_group_per_gap() -> None:
@@ -252,6 +292,8 @@ def test_product_argument_overrides_the_team() -> None:
         (["SREs"], {"SRE/Platform"}),
         (["SRE/Platform"], {"SRE/Platform"}),
         (["backend"], {"ML Engineer", "Data Engineer"}),
+        (["data eng"], {"Data Engineer"}),  # an abbreviation, not "data" (which is ambiguous)
+        (["ML eng"], {"ML Engineer"}),
         (["juggler"], set()),
         ([], set()),
     ],
@@ -350,9 +392,42 @@ def test_catalogue_covers_every_stage_with_critical_work_for_both_products() -> 
     ml = {r.id for r in catalogue.for_product("ml")}
     assert {
         "feature-pipelines", "training-data-contract", "training-evaluation", "model-registry",
-        "model-serving", "drift-monitoring", "on-call",
+        "model-serving", "drift-monitoring", "on-call", "eval-gate",
     } <= ml  # fmt: skip
     assert {r.hat for r in catalogue.responsibilities} == set(HATS)
+
+
+def test_the_eval_gate_guards_the_model_handoff_to_production() -> None:
+    """The catalogue agrees with the quiz: the gate sits at Data Scientist -> ML Engineer."""
+    quiz = tomllib.loads(read_text("quiz.toml"))
+    question = next(q for q in quiz["questions"] if q["id"] == "eval-gate")
+    answer = question["options"]["abcd".index(question["answer"])]
+    giver, receiver = (part.strip() for part in answer.split("->"))
+    assert (giver, receiver) == ("Data Scientist", "ML Engineer")
+    from_stage, to_stage = next(
+        (a[0], b[0])
+        for a, b in itertools.pairwise(LESSON_LIFECYCLE)
+        if (a[1], b[1]) == (giver, receiver)
+    )
+    evals = {"llm": "eval-suite", "ml": "training-evaluation"}
+    for product in ("llm", "ml"):
+        items = {r.id: r for r in default_catalogue().for_product(product)}
+        gate = items["eval-gate"]
+        # Before the model is served, owned by the ML engineer who receives it...
+        assert (gate.stage, gate.hat, gate.critical) == (to_stage, receiver, True), product
+        # ...on the evals the data scientist owns in the stage before.
+        suite = items[evals[product]]
+        assert (suite.stage, suite.hat, suite.critical) == (from_stage, giver, True), product
+        assert "ML engineer owns the gate" in gate.summary
+        assert "data scientist" in gate.summary
+
+
+def test_the_eval_gate_is_owned_by_the_ml_engineer_and_backed_by_the_data_scientist() -> None:
+    for product in ("llm", "ml"):
+        team = Team(
+            people=[person("Dan", "data scientist"), person("Mo", "ML engineer")], product=product
+        )
+        assert by_id(allocate(team))["eval-gate"] == ("Mo", "Dan"), product
 
 
 BAD_CATALOGUES = [

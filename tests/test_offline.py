@@ -151,3 +151,12 @@ async def test_ownership_questions_and_statements_are_answered_from_the_lesson(
     text, _ = await turn(session, said)
     assert expected in text
     assert "not Product" not in text  # "an LLM product" is not a role
+
+
+async def test_a_solo_allocation_is_not_described_as_backed_up(session) -> None:
+    text, tools = await turn(session, "solo founder building a RAG chatbot")
+    assert tools[0].name == "allocate_team"
+    assert "no backup inside the team" in text
+    assert "Every critical responsibility has a backup" not in text
+    team, _ = await turn(session, "Ana is a data scientist, Ben runs infra and on-call")
+    assert "Every critical responsibility has a backup" in team

@@ -108,6 +108,117 @@ def test_head_counts_in_words_and_digits(word: str, n: int) -> None:
     assert len(parse_team(f"team of {word}, building an agent").people) == n
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "product"),
+    [
+        # The speaker and a friend named by relation: two people, nobody lost.
+        (
+            "I'm a data scientist and my friend Sam does devops",
+            [("Me", ["data scientist"]), ("Sam", ["devops"])],
+            "llm",
+        ),
+        (
+            "I'm a data scientist and my friend does devops",
+            [("Me", ["data scientist"]), ("Person 2", ["devops"])],
+            "llm",
+        ),
+        (
+            "our PM Priya and my cofounder Sam (infra)",
+            [("Priya", ["PM"]), ("Sam", ["infra"])],
+            "llm",
+        ),
+        ("my best friend Kim is an SRE and I do ML", [("Kim", ["SRE"]), ("Me", ["ML"])], "llm"),
+        # Names beside what the team builds: people without roles; a recommender is classic ML.
+        ("Ana and Ben building a recommender system", [("Ana", []), ("Ben", [])], "ml"),
+        ("Ana and Ben are building a recommender system", [("Ana", []), ("Ben", [])], "ml"),
+        ("Sam and I", [("Sam", []), ("Me", [])], "llm"),
+        # "ML product" names the product kind.
+        (
+            "a team of 3 for an ML product",
+            [("Person 1", []), ("Person 2", []), ("Person 3", [])],
+            "ml",
+        ),
+        # A solo founder in the first person is Me, wearing the founder (Product) hat.
+        ("I'm a solo founder building a RAG chatbot", [("Me", ["founder"])], "llm"),
+        (
+            "me and two engineers",
+            [("Me", []), ("Person 2", ["engineer"]), ("Person 3", ["engineer"])],
+            "llm",
+        ),
+        (
+            "Priya (PM), Omar (data eng) and Lee (SRE)",
+            [("Priya", ["PM"]), ("Omar", ["data eng"]), ("Lee", ["SRE"])],
+            "llm",
+        ),
+        (
+            "We are 4: two data scientists, one backend engineer, one SRE",
+            [
+                ("Person 1", ["data scientist"]),
+                ("Person 2", ["data scientist"]),
+                ("Person 3", ["backend engineer"]),
+                ("Person 4", ["SRE"]),
+            ],
+            "llm",
+        ),
+        ("just me", [("Me", [])], "llm"),
+        ("just me and a data engineer", [("Me", []), ("Person 2", ["data engineer"])], "llm"),
+        ("It's just me, I'm a full-stack dev", [("Me", ["full-stack dev"])], "llm"),
+        (
+            "Ana is a data scientist building a churn model, Ben is an SRE",
+            [("Ana", ["data scientist"]), ("Ben", ["SRE"])],
+            "ml",
+        ),
+        (
+            "Ana is building the data pipeline, Ben is an SRE",
+            [("Ana", ["building the data pipeline"]), ("Ben", ["SRE"])],
+            "llm",
+        ),
+    ],
+)
+def test_reviewed_phrasings(text: str, expected: list[tuple[str, list[str]]], product: str) -> None:
+    team = parse_team(text)
+    assert people(team) == expected
+    assert team.product == product
+    assert looks_like_team(text)
+
+
+def test_the_speaker_is_one_person_however_often_they_speak() -> None:
+    assert people(parse_team("I'm a PM. I also run on-call")) == [("Me", ["PM", "on-call"])]
+    assert people(parse_team("just me, I'm a founder")) == [("Me", ["founder"])]
+    # One person describing themselves is not (yet) a team description.
+    assert not looks_like_team("I'm a PM. I also run on-call")
+
+
+def test_our_product_names_nobody() -> None:
+    team = parse_team("our product is a churn model, I'm a data scientist and Sam is an SRE")
+    assert people(team) == [("Me", ["data scientist"]), ("Sam", ["SRE"])]
+    assert team.product == "ml"
+
+
+def test_friend_and_speaker_both_get_work() -> None:
+    allocation = allocate(parse_team("I'm a data scientist and my friend Sam does devops"))
+    owners = {a.id: a.owner for a in allocation.assignments}
+    assert owners["on-call"] == "Sam" and owners["eval-suite"] == "Me"
+    assert allocation.fully_backed_up
+
+
+def test_data_eng_abbreviation_is_a_data_engineer() -> None:
+    allocation = allocate(parse_team("Priya (PM), Kai (backend), Omar (data eng) and Lee (SRE)"))
+    owners = {a.id: a.owner for a in allocation.assignments}
+    # Strong, so Omar owns data work before the backend generalist (lightly a data engineer).
+    assert owners["data-contract"] == owners["retrieval-pipeline"] == "Omar"
+    assert owners["problem-metrics"] == "Priya"
+    assert "Data Engineer" not in {g.hat for g in allocation.gaps}
+
+
+def test_solo_founder_wears_the_product_hat_and_has_no_backup() -> None:
+    team = parse_team("I'm a solo founder building a RAG chatbot")
+    allocation = allocate(team)
+    assert allocation.owner_of("problem-metrics") == "Me"
+    assert not any(g.id == "problem-metrics" for g in allocation.gaps)
+    assert len(allocation.people) == 1 and not allocation.fully_backed_up
+
+
 def test_named_people_fill_a_head_count_first() -> None:
     team = parse_team("a 3-person team: Ana is a data scientist and Ben runs infra")
     assert people(team) == [("Ana", ["data scientist"]), ("Ben", ["infra"]), ("Person 3", [])]
@@ -139,6 +250,12 @@ def test_parsed_team_allocates_with_skills() -> None:
         ("an LLM product", "llm"),
         ("a team of three", "llm"),  # default
         ("an ML engineer and a data scientist", "llm"),  # roles are not a product kind
+        ("a team of 3 for an ML product", "ml"),
+        ("we ship a machine learning model", "ml"),
+        ("an ML-powered product", "llm"),  # unclear: the default
+        ("Ana and Ben building a recommender system", "ml"),
+        ("an LLM product", "llm"),
+        ("an ML system with a RAG chatbot on top", "llm"),  # LLM cues win
     ],
 )
 def test_detect_product(text: str, product: str) -> None:

@@ -44,6 +44,7 @@ class OfflineAnswers(BaseModel):
     step3_intro: str
     step3_assumed: str
     step3_outro: str
+    step3_outro_solo: str
     step3_question: str
     assumed_roles: list[str] = Field(min_length=1)
     fallback_intro: str

@@ -2,8 +2,11 @@
 
 Understands a head count ("3-person team", "team of four", "two of us", "solo founder"),
 named people with roles ("Ana is a data scientist", "Ben (backend)", "Chen: infra"), first
-person ("me (full-stack)", "I'm a PM"), unnamed roles ("a data engineer", "two SREs"), and the
-product kind ("fraud detection model" -> ml, "RAG chatbot" -> llm; llm by default).
+person ("me (full-stack)", "I'm a PM", "I'm a solo founder" -> Me, founder), people named by
+their relation to the speaker ("my friend Sam does devops", "our PM Priya"), unnamed roles
+("a data engineer", "two SREs"), names beside what the team builds ("Ana and Ben building a
+recommender" -> two people, no roles), and the product kind ("fraud detection model",
+"recommender", "an ML product" -> ml; "RAG chatbot" -> llm; llm by default).
 """
 
 from __future__ import annotations
@@ -91,7 +94,8 @@ _LEADING = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(
-    r"^(?:me|myself|i(?:'m|’m| am)|i(?= (?:also |mostly |mainly )?(?:do|run|handle|own|lead|manage|work)\b|\s*$))"
+    r"^(?:me|myself|i(?:'m|’m| am)"
+    r"|i(?= (?:also |mostly |mainly )?(?:do|run|handle|own|lead|manage|work)\b|\s*$))"
     r"(?![\w'’])(?P<rest>.*)$",
     re.IGNORECASE,
 )

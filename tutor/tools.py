@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, ValidationError
 
 from tutor import handoffs
-from tutor.allocation import Person, Team, allocate
+from tutor.allocation import Allocation, Person, Team, allocate
 from tutor.errors import TutorError
 from tutor.quiz import Grade, QuizBank, QuizState, ask, grade
 from tutor.resources import describe_validation
@@ -86,9 +86,10 @@ def run_demo(lifecycle: list[StageIn] | None = None) -> str:
     return demo_tool_output(pairs)
 
 
-def allocate_people(people: list[PersonIn], product: str = "llm") -> str:
+def allocate_people(people: list[PersonIn], product: str = "llm") -> tuple[str, Allocation]:
     team = Team(people=[Person(name=p.name, roles=p.roles) for p in people], product=product)
-    return allocate(team).render_table()
+    allocation = allocate(team)
+    return allocation.render_table(), allocation
 
 
 def build_tools(host: QuizHost) -> list[BaseTool]:
@@ -109,7 +110,7 @@ def build_tools(host: QuizHost) -> list[BaseTool]:
 
     return [
         make_tool(DEMO, run_demo, DemoArgs),
-        make_tool(ALLOCATE, allocate_people, AllocateArgs),
+        make_tool(ALLOCATE, allocate_people, AllocateArgs, with_artifact=True),
         make_tool(ASK, ask_question, AskArgs),
         make_tool(GRADE, grade_answer, GradeArgs, with_artifact=True),
     ]

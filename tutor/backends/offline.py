@@ -22,6 +22,7 @@ from langchain_core.messages import (
 from langchain_core.tools import BaseTool
 
 from tutor import intents
+from tutor.allocation import Allocation
 from tutor.backends.base import Backend
 from tutor.errors import TeamError
 from tutor.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
@@ -191,7 +192,10 @@ class OfflineBackend(Backend):
             return self.explain_demo(output, args)
         if message.name == ALLOCATE:
             a = self.answers
-            return f"{a.step3_intro}\n\n{output}\n\n{a.step3_outro}\n\n{a.step3_question}"
+            # Say only what the allocator produced: a solo team has no backups.
+            solo = isinstance(message.artifact, Allocation) and not message.artifact.fully_backed_up
+            outro = a.step3_outro_solo if solo else a.step3_outro
+            return f"{a.step3_intro}\n\n{output}\n\n{outro}\n\n{a.step3_question}"
         if message.name == ASK:
             view = parse_json(output) or {}
             if view.get("done"):
