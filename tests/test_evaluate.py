@@ -137,13 +137,19 @@ async def test_a_bad_tutor_fails_the_relevant_checks() -> None:
     assert card.percent < 50
 
 
-async def test_a_crashing_backend_fails_instead_of_stopping_the_eval() -> None:
+async def test_a_crashing_backend_fails_instead_of_stopping_the_eval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def broken(messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> Scripted:
         raise RuntimeError("boom")
 
     card = await run_suite(lambda: TutorSession(FunctionBackend(broken)))
     assert card.total == default_suite().check_count()
-    assert any("boom" in r.evidence for r in card.failed())
+    # Every check on a model's reply fails and says why; what the app does alone still passes
+    # (step tracking, and /quiz, which asks through the quiz tool without the model).
+    passed = [r for r in card.results if r.passed]
+    assert all(r.kind == "guided_step" or r.send == "/quiz" for r in passed)
+    assert all(r.evidence.startswith("no reply (") for r in card.failed())
 
 
 # -- through the real OpenAI client ----------------------------------------------------------

@@ -529,6 +529,7 @@ def test_a_lone_a_is_a_letter_in_answer_like_positions(bank: QuizBank, answer: s
         ("A/B", ["a", "b"]),
         ("e.g. the eval gate, so b", ["b"]),
         ("paged at 3 a.m., so c", ["c"]),
+        ("b, like an A/B test", ["b"]),
     ],
 )
 def test_letters_named_tells_the_article_from_the_letter(answer: str, letters: list[str]) -> None:

@@ -195,8 +195,12 @@ def stages_mentioned(text: str) -> list[str]:
 _PRODUCT_THING = re.compile(
     r"\b(llm|ml|ai|our|an|a|the|this|my|your|shipping|building|classic|rag)\s+products?\b", re.I
 )
-# A leading "No, ..." disagrees with the tutor; it does not negate the learner's claim.
+# A leading "No, ..." disagrees with the tutor, and a tag question ("..., don't they?") asks
+# for confirmation: neither negates the learner's claim.
 _NEGATION = re.compile(r"\b(not|never)\b|n't\b", re.I)
+_TAG_QUESTION = re.compile(
+    r",?\s*\b(do|does|did|is|are|was|were|will|would|can|should)(n't| not)\s+"
+    r"(they|it|he|she|we|you|i|there)\s*\?*\s*$", re.I)
 _WHO = re.compile(
     r"^\s*(who|whom|whose|which (role|team|hat|person))\b|\bwho (owns|gets|is|does|"
     r"handles|runs)\b",
@@ -236,7 +240,8 @@ def ownership_claim(text: str, lifecycle: Sequence[tuple[str, str]]) -> Ownershi
         return None
     if not roles:
         return OwnershipClaim(stages[0], owner) if _WHO.search(cleaned) else None
-    return OwnershipClaim(stages[0], owner, roles[0], bool(_NEGATION.search(cleaned)))
+    negated = bool(_NEGATION.search(_TAG_QUESTION.sub("", cleaned)))
+    return OwnershipClaim(stages[0], owner, roles[0], negated)
 
 
 def role_question(text: str) -> str | None:

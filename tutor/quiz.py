@@ -543,7 +543,7 @@ class Grade(BaseModel):
 # "a" (and "i") are English words as well as option letters: they count as a letter only in
 # answer-like positions. Any other option letter standing alone as a word is a letter.
 _WORDLIKE_LETTERS = frozenset("ai")
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|a\.m|p\.m)\b\.?")
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|a\.m|p\.m)\b\.?|\ba\s*/\s*b(?=\s*test)")
 _LETTER_CUES = frozenset({"option", "choice", "letter"})
 _AFTER_LETTER_CLAIM = re.compile(
     r"\s*(?:(?:is|was) (?:correct|right|(?:the |my )(?:right |correct )?answer)|because|since)\b"
