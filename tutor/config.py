@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     tutor_port: int = Field(7860, ge=1, le=65535)
     tutor_request_timeout: float = Field(60.0, gt=0, le=3600)
     tutor_max_message_chars: int = Field(8000, ge=100, le=200_000)
-    tutor_concurrency: int = Field(64, ge=1, le=10_000)
+    tutor_concurrency: int = Field(256, ge=1, le=10_000)
     tutor_max_tool_rounds: int = Field(4, ge=1, le=20)
     tutor_history_turns: int = Field(8, ge=2, le=200)
     tutor_idle_minutes: float = Field(60.0, gt=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -105,7 +106,17 @@ def unreadable(exc: Exception) -> ProviderError:
 
 
 def openai_tool_schema(tool: BaseTool) -> dict[str, Any]:
-    return convert_to_openai_tool(tool)
+    """The tool's OpenAI schema. Every session has its own tool objects (the quiz tools hold
+    its state), but their schemas are the same: build each once, not once per learner."""
+    key = (tool.name, tool.description, tool.args_schema)
+    schema = _SCHEMAS.get(key)
+    if schema is None:
+        schema = _SCHEMAS[key] = convert_to_openai_tool(tool)
+    return copy.deepcopy(schema)
+
+
+# Immutable facts about tool classes (name, description, argument model), not learner state.
+_SCHEMAS: dict[tuple[str, str, Any], dict[str, Any]] = {}
 
 
 def to_chunk(chunk: Any) -> AIMessageChunk:

@@ -190,6 +190,9 @@ def launch_options(runtime: Runtime) -> dict[str, Any]:
                                 font_mono=_fonts(MONO)),
         "css": CSS,
         "share": False,  # never expose a tunnel: a learner's transcript is private
+        # Gradio runs at most `max_threads` events at once (default 40), whatever the queue's
+        # concurrency limit says; learners mostly wait on the provider, so let them all run.
+        "max_threads": max(40, runtime.settings.tutor_concurrency),
     }
 
 
