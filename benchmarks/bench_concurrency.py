@@ -3,9 +3,7 @@
 Reports the burst's wall time over one learner's time (target at most 1.3 for N = 50 and 200)
 and the time to the first streamed token under that load. Rows:
 
-- `tutor serve`, as shipped;
-- `serve_tuned.py`: the same app with the proposed fixes (Gradio's `max_threads` raised,
-  tool schemas cached);
+- `tutor serve`, as shipped (default settings);
 - a minimal Gradio echo app that sleeps 1.0 s: the floor Gradio and the client side set here;
 - the fake OpenAI server alone (async httpx streams): shows the fake is not the bottleneck.
 
@@ -44,7 +42,7 @@ from common import (
 
 MESSAGE = "Who gets paged at 3am when latency spikes?"
 COMMAND = "python benchmarks/bench_concurrency.py"
-SHIPPED = "tutor serve (as shipped)"
+SHIPPED = "tutor serve"
 
 
 def burst_row(setup: str, n: int, result: Burst, single: float, kind: str) -> dict[str, Any]:
@@ -117,15 +115,13 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0, help="provider latency, seconds")
     parser.add_argument("--chunk-delay", type=float, default=0.005, help="seconds per chunk")
     args = parser.parse_args()
-    ns, concurrency = args.n, str(max(256, *args.n))
+    ns, concurrency = args.n, max(256, *args.n)
     fake_args = {"latency": args.latency, "chunk_delay": args.chunk_delay}
     with workdir() as tmp, fake_server(tmp, **fake_args) as fake:
         rows = measure_fake(fake.url, ns)
         with tutor_app(tmp, fake.url) as app:
             rows += measure_app(SHIPPED, app.url, ns)
-        with tutor_app(tmp, fake.url, tuned=True, TUTOR_CONCURRENCY=concurrency) as app:
-            rows += measure_app("tutor + proposed fixes", app.url, ns)
-        with echo_app(tmp, int(concurrency), args.latency, int(concurrency)) as app:
+        with echo_app(tmp, concurrency, args.latency, concurrency) as app:
             rows += measure_app("Gradio echo floor", app.url, ns)
     report(rows, ns)
 

@@ -234,17 +234,10 @@ def tutor_env(tmp: Path, base_url: str | None = None, **extra: str) -> dict[str,
 
 
 @contextlib.contextmanager
-def tutor_app(
-    tmp: Path, base_url: str | None = None, *, tuned: bool = False, **extra: str
-) -> Iterator[Proc]:
-    """`tutor serve` on a free port, started and ready (first HTTP 200).
-
-    `tuned=True` runs `serve_tuned.py` instead: the same app with the proposed concurrency fix.
-    """
+def tutor_app(tmp: Path, base_url: str | None = None, **extra: str) -> Iterator[Proc]:
+    """`tutor serve` on a free port, started and ready (first HTTP 200)."""
     port = free_port()
     args = [PYTHON, "-m", "tutor", "serve", "--port", str(port)]
-    if tuned:
-        args = [PYTHON, str(HERE / "serve_tuned.py"), "--port", str(port)]
     proc = spawn(args, tutor_env(tmp, base_url, **extra), tmp, tmp / f"tutor-{port}.log")
     proc.url = f"http://127.0.0.1:{port}/"
     try:
@@ -256,7 +249,7 @@ def tutor_app(
 
 @contextlib.contextmanager
 def echo_app(
-    tmp: Path, concurrency: int = 64, sleep: float = 0.0, max_threads: int = 40
+    tmp: Path, concurrency: int = 256, sleep: float = 0.0, max_threads: int = 256
 ) -> Iterator[Proc]:
     """The minimal Gradio echo chat (`echo_app.py`), same queue settings as the tutor."""
     port = free_port()

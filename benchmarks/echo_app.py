@@ -3,7 +3,7 @@
 Same shape as the tutor's `/chat` API (a text in, the reply streamed out as a generator) and the
 same queue settings, with no tutor code at all.
 
-    python benchmarks/echo_app.py --port 7861 [--sleep 1.0] [--concurrency 64]
+    python benchmarks/echo_app.py --port 7861 [--sleep 1.0] [--concurrency 256]
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--sleep", type=float, default=0.0, help="seconds before replying")
-    parser.add_argument("--concurrency", type=int, default=64, help="queue concurrency limit")
-    parser.add_argument("--max-threads", type=int, default=40, help="Gradio's worker pool")
+    # The tutor's defaults: TUTOR_CONCURRENCY=256, and Gradio's worker slots to match.
+    parser.add_argument("--concurrency", type=int, default=256, help="queue concurrency limit")
+    parser.add_argument("--max-threads", type=int, default=256, help="Gradio's worker slots")
     args = parser.parse_args()
     demo = build(args.sleep)
     demo.queue(default_concurrency_limit=args.concurrency)

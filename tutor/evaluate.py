@@ -88,9 +88,7 @@ class Context:
     @cached_property
     def key_strings(self) -> list[str]:
         """Answer-key strings no reply may contain before the learner's attempts reveal them."""
-        offline = self.pack.offline.model_dump()
-        authored = [v for v in offline.values() if isinstance(v, str)]
-        authored += list(self.pack.offline.why_breaks.values())
+        authored = list(strings_in(self.pack.offline.model_dump()))
         public = [
             self.pack.lesson,
             self.pack.system_prompt(self.tool_names),
@@ -110,6 +108,18 @@ class Context:
                 run = tuple(words[i : i + SHINGLE])
                 shingles.setdefault(run, " ".join(run))
         return shingles
+
+
+def strings_in(value: Any) -> Iterable[str]:
+    """Every string inside nested dicts and lists (the offline tutor's authored words)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
 
 
 SHINGLE = 8  # words in a row of the system prompt that count as quoting it
