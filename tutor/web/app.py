@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 # little instead (PACE_CHARS per OFFLINE_PACE seconds, ~1.5k characters a second), or its
 # answer would land all at once rather than stream.
 STREAM_EVERY = 0.04
+# Under load, every page update costs the one event loop: past this many turns streaming at
+# once, the interval grows with their number, so the total update rate stays about constant.
+BUSY_TURNS = 8
 OFFLINE_PACE = 0.015
 PACE_CHARS = 24
 INTERNAL = {"api_visibility": "private"}
@@ -53,6 +56,7 @@ class TutorApp:
         if offline_pace is None:
             offline_pace = OFFLINE_PACE if runtime.backend.offline else 0.0
         self.pace = offline_pace
+        self.streaming = 0  # turns streaming right now, across all learners
         # Keyed by the live session, so both go when the registry drops an idle session.
         self._locks: weakref.WeakKeyDictionary[TutorSession, asyncio.Lock] = \
             weakref.WeakKeyDictionary()
@@ -100,6 +104,7 @@ class TutorApp:
                      view: ChatView) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         last, pending = 0.0, 0
+        self.streaming += 1
         try:
             # aclosing: if the page goes away mid-turn, the engine still settles the turn now.
             async with aclosing(events):
@@ -119,12 +124,14 @@ class TutorApp:
             log.exception("turn failed for session %s", session.id)
             view.apply(Notice("error", "Something went wrong on the tutor's side. Try again "
                               "in a moment."))
+        finally:
+            self.streaming -= 1
 
     def _due(self, pending_chars: int, since_last: float) -> bool:
         """Time for a page update: paced by characters offline, by time for a model."""
         if self.pace:
             return pending_chars >= PACE_CHARS
-        return since_last >= STREAM_EVERY
+        return since_last >= STREAM_EVERY * max(1.0, self.streaming / BUSY_TURNS)
 
     # -- the chat page ----------------------------------------------------------------------
 
