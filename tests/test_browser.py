@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -201,3 +204,40 @@ def test_each_browser_has_its_own_conversation(page: Page, browser: object,
     assert "secret-marker-9182" not in other.inner_text("body")
     assert stepper_states(other) == ["current", "todo", "todo"]
     other.context.close()
+
+
+def wait_until_stored(app: Served, user_text: str, seconds: float = 30) -> None:
+    """Wait until the turn that `user_text` began is committed as complete."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(app.db)) as db:  # a reader beside the app's writer (WAL)
+            rows = db.execute("SELECT content, status FROM turns").fetchall()
+        if (user_text, "complete") in rows:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the turn {user_text!r} was never stored as complete")
+
+
+def test_a_learner_resumes_after_a_server_restart(browser: object, tmp_path: Path) -> None:
+    """Same address, same database, a new server process state: the page picks up the
+    learner's conversation and steps from browser storage and the store."""
+    db, port = tmp_path / "restart.db", webutil.free_port()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    with serve_app(db, port=port) as first:
+        open_app(page, first.url)
+        next_prompt(page, 1)
+        page.fill("#tutor-input textarea", "Who gets paged at 3am?")
+        page.press("#tutor-input textarea", "Enter")
+        expect_text(page.locator(BOT).last, "where systems break")  # the whole answer
+        wait_until_stored(first, "Who gets paged at 3am?")
+    with serve_app(db, port=port) as second:
+        open_app(page, second.url)
+        page.wait_for_function(f"document.querySelectorAll('{USER}').length === 2")
+        assert stepper_states(page) == ["done", "current", "todo"]
+        chat = page.inner_text("#tutor-chat")
+        assert "Who gets paged at 3am?" in chat and "where systems break" in chat
+        assert "interrupted" not in chat
+        shot(page, "after-restart")
+    context.close()

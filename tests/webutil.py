@@ -45,14 +45,15 @@ class Served:
 
 
 @contextmanager
-def serve_app(db: Path, settings: Settings | None = None, **build: Any) -> Iterator[Served]:
+def serve_app(db: Path, settings: Settings | None = None, port: int | None = None,
+              **build: Any) -> Iterator[Served]:
     """The real app on a loopback port (queue, auth, theme as `tutor serve` sets them)."""
     from tutor.web import build_app, launch_options
 
     runtime = build_runtime(settings or offline_settings(), db=db)
     demo = build_app(runtime, **build)
     demo.queue(default_concurrency_limit=runtime.settings.tutor_concurrency)
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+    demo.launch(server_name="127.0.0.1", server_port=port or free_port(), prevent_thread_lock=True,
                 quiet=True, **launch_options(runtime))
     try:
         yield Served(demo.local_url, runtime, db)
