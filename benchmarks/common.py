@@ -238,13 +238,8 @@ def tutor_app(tmp: Path, base_url: str | None = None, **extra: str) -> Iterator[
     """`tutor serve` on a free port, started and ready (first HTTP 200)."""
     port = free_port()
     args = [PYTHON, "-m", "tutor", "serve", "--port", str(port)]
-    proc = spawn(args, tutor_env(tmp, base_url, **extra), tmp, tmp / f"tutor-{port}.log")
-    proc.url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_http_200(proc.url)
+    with _ready(args, tutor_env(tmp, base_url, **extra), tmp, f"tutor-{port}", port) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @contextlib.contextmanager
@@ -255,7 +250,15 @@ def echo_app(
     port = free_port()
     args = [PYTHON, str(HERE / "echo_app.py"), "--port", str(port), "--concurrency",
             str(concurrency), "--sleep", str(sleep), "--max-threads", str(max_threads)]  # fmt: skip
-    proc = spawn(args, clean_env(), tmp, tmp / f"echo-{port}.log")
+    with _ready(args, clean_env(), tmp, f"echo-{port}", port) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def _ready(args: list[str], env: dict[str, str], tmp: Path, name: str,
+           port: int) -> Iterator[Proc]:
+    """A server process, yielded once it answers HTTP 200; stopped afterwards."""
+    proc = spawn(args, env, tmp, tmp / f"{name}.log")
     proc.url = f"http://127.0.0.1:{port}/"
     try:
         wait_http_200(proc.url)
