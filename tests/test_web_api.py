@@ -160,7 +160,7 @@ def test_chat_view_renders_tools_as_thoughts() -> None:
         TextDelta("Let me run "), TextDelta("the demo."),
         ToolStarted("c1", "run_handoff_demo", {}),
         ToolFinished("c1", "run_handoff_demo", {}, run_handoff_demo() + "\n5 handoffs.", 0.004,
-                     True),
+                     True, run_handoff_demo() + "\n5 handoffs."),
         TextDelta("Done."), Notice("timeout", "The model timed out."), TurnDone("x"),
     ]:
         view.apply(event)
@@ -180,7 +180,8 @@ def test_failed_tool_is_marked() -> None:
     view = ChatView()
     view.apply(ToolStarted("c", "allocate_team", {}))
     assert view.messages[0]["metadata"]["status"] == "pending"
-    view.apply(ToolFinished("c", "allocate_team", {}, "Error: no people", 0.001, False))
+    view.apply(ToolFinished("c", "allocate_team", {}, "Error: no people", 0.001, False,
+                            "Error: no people"))
     assert view.messages[0]["metadata"]["title"] == "Ran the team planner (failed)"
     assert view.messages[0]["content"] == "⚠ Error: no people"
 
@@ -196,7 +197,7 @@ def test_transcript_rebuilds_statuses_and_tools() -> None:
         Rec("user", "q2", "cut_off"),
         Rec("assistant", "half an answer", "cut_off",
             {"tools": [{"name": "ask_quiz_question", "ok": True,
-                        "output": '{"id": "x", "prompt": "Who is paged?", "options": []}'}]}),
+                        "display": "**Question** (on-call): Who is paged?"}]}),
     ]
     messages = transcript_messages(records)
     assert messages[0] == {"role": "user", "content": "q1"}

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from tutor.engine import TutorSession
 from tutor.errors import InputError
 from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.render import TOOL_TITLES
 from tutor.runtime import build_runtime
-
-TOOL_TITLES = {
-    "run_handoff_demo": "ran the handoff demo",
-    "allocate_team": "ran the team planner",
-    "ask_quiz_question": "picked a quiz question",
-    "grade_quiz_answer": "graded your answer",
-}
 
 
 async def chat(
@@ -81,9 +76,9 @@ async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
         elif isinstance(event, ToolStarted):
             pass
         elif isinstance(event, ToolFinished):
-            verb = TOOL_TITLES.get(event.name, f"ran {event.name}")
+            title = TOOL_TITLES.get(event.name, f"Ran {event.name}")
             status = "" if event.ok else " (failed)"
-            out.write(f"\n  · {verb}{status} in {event.duration_s * 1000:.0f} ms\n")
+            out.write(f"\n  · {title.lower()}{status} in {event.duration_s * 1000:.0f} ms\n")
         elif isinstance(event, Notice):
             out.write(f"\n[!] {event.message}\n")
         elif isinstance(event, TurnDone):
@@ -92,9 +87,6 @@ async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
 
 
 def export(session: TutorSession, line: str, out: TextIO) -> None:
-    from pathlib import Path
-
-    from tutor.cli import default_export_path
     from tutor.progress import export_markdown
 
     parts = line.split(maxsplit=1)
@@ -105,3 +97,7 @@ def export(session: TutorSession, line: str, out: TextIO) -> None:
         print(f"[!] Could not save to {path}: {exc.strerror or exc}. Try another path.\n", file=out)
         return
     print(f"Saved the transcript and progress to {path}\n", file=out)
+
+
+def default_export_path(session_id: str) -> Path:
+    return Path.cwd() / f"tutor-transcript-{session_id[:8]}.md"

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from tutor.errors import TutorError
 
@@ -68,10 +67,6 @@ def allocate_command(description: str, product: str | None, as_json: bool) -> in
     allocation = allocate(parse_team(description, product=product))
     print(allocation.model_dump_json(indent=2) if as_json else allocation.render_table())
     return 0
-
-
-def default_export_path(session_id: str) -> Path:
-    return Path.cwd() / f"tutor-transcript-{session_id[:8]}.md"
 
 
 if __name__ == "__main__":

@@ -6,6 +6,13 @@ import json
 import string
 from typing import Any
 
+# How a tool call is named to the learner, on every surface.
+TOOL_TITLES = {
+    "run_handoff_demo": "Ran the handoff demo",
+    "allocate_team": "Ran the team planner",
+    "ask_quiz_question": "Picked a quiz question",
+    "grade_quiz_answer": "Graded your answer",
+}
 VERDICT_MARKS = {"correct": "✅", "partial": "🟡", "incorrect": "❌"}
 
 

@@ -13,20 +13,14 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.render import format_grade, format_question, parse_json
-from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
+from tutor.render import TOOL_TITLES
+from tutor.tools import DEMO
 
 if TYPE_CHECKING:
     from tutor.engine import TutorSession
 
 Message = dict[str, Any]
 
-TOOL_TITLES = {
-    DEMO: "Ran the handoff demo",
-    ALLOCATE: "Ran the team planner",
-    ASK: "Picked a quiz question",
-    GRADE: "Graded your answer",
-}
 STATUS_NOTES = {
     "interrupted": "⚠ This answer was interrupted (the server stopped). Ask again to continue.",
     "in_progress": "⚠ This answer was interrupted. Ask again to continue.",
@@ -39,27 +33,14 @@ def tool_title(name: str, ok: bool = True) -> str:
     return title if ok else f"{title} (failed)"
 
 
-def tool_body(name: str, output: str, ok: bool = True) -> str:
-    """A tool's real result as the learner sees it: the demo as code, the rest as Markdown.
-
-    `output` is the engine's learner-facing display (quiz tools: already Markdown) or, for
-    older rows, the raw JSON the model received.
-    """
+def tool_body(name: str, display: str, ok: bool = True) -> str:
+    """A tool's result as the learner sees it (the engine's `display`): the demo as code."""
     if not ok:
-        return f"⚠ {output}"
+        return f"⚠ {display}"
     if name == DEMO:
-        printed, _, analysis = output.partition("\n\n")
+        printed, _, analysis = display.partition("\n\n")
         return f"```text\n{printed.rstrip()}\n```\n\n{analysis.strip()}".rstrip()
-    if name in (ASK, GRADE):
-        view = parse_json(output)
-        if view is None:
-            return output
-        if view.get("done"):
-            return str(view.get("message", "Every question is mastered."))
-        return format_question(view) if name == ASK else format_grade(view)
-    if name == ALLOCATE:
-        return output
-    return f"```text\n{output}\n```"
+    return display
 
 
 def text_of(content: Any) -> str:
@@ -146,7 +127,7 @@ class ChatView:
         index = self._tools.get(event.call_id)
         message = {
             "role": "assistant",
-            "content": tool_body(event.name, event.display or event.output, event.ok),
+            "content": tool_body(event.name, event.display, event.ok),
             "metadata": {
                 "title": tool_title(event.name, event.ok),
                 "status": "done",
