@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tutor.errors import ConfigError, InputError, TutorError
+from tutor.errors import ConfigError, InputError, LearnerBusyError, TutorError
 from tutor.store import (
     MAX_CONTENT_CHARS,
     MEMORY,
@@ -39,7 +42,7 @@ def test_fresh_database_migrates_to_latest() -> None:
     conn = sqlite3.connect(MEMORY)
     assert migrate(conn) == len(MIGRATIONS)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-    assert tables(conn) == {"sessions", "turns", "quiz_attempts"}
+    assert tables(conn) == {"sessions", "turns", "quiz_attempts", "leases"}
 
 
 def test_migrating_twice_is_a_no_op() -> None:
@@ -301,3 +304,182 @@ def test_many_threads_write_safely(tmp_path: Path) -> None:
             assert len(s.attempts(f"learner-{n}")) == turns_n
         shared_seqs = [r.seq for r in s.transcript(shared)]
         assert shared_seqs == list(range(1, threads_n * turns_n + 1))
+
+
+# ---------------------------------------------------------------- queue, leases and locks
+
+
+def test_version_two_database_keeps_its_turns_through_the_rebuild() -> None:
+    conn = sqlite3.connect(MEMORY)
+    migrate(conn, MIGRATIONS[:2])
+    conn.execute("INSERT INTO sessions VALUES ('old', 't0', 't0', 'offline', 2, '{}')")
+    conn.execute(
+        "INSERT INTO turns (session_id, seq, role, content, status, created_at)"
+        " VALUES ('old', 1, 'user', 'hello', 'in_progress', 't0')"
+    )
+    conn.commit()
+    migrate(conn)
+    assert conn.execute("SELECT id, content, status, owner FROM turns").fetchall() == [
+        (1, "hello", "in_progress", None)
+    ]
+    conn.execute(
+        "INSERT INTO turns (session_id, seq, role, content, status, created_at)"
+        " VALUES ('old', 2, 'user', 'later', 'queued', 't1')"
+    )
+    assert conn.execute("SELECT MAX(id) FROM turns").fetchone() == (2,)
+
+
+def test_queued_messages_wait_outside_the_transcript(store: Store) -> None:
+    sid = store.create_session()
+    running = store.begin_turn(sid, "first")
+    second = store.enqueue(sid, "second")
+    third = store.enqueue(sid, "third")
+    assert [(r.id, r.content, r.status) for r in store.queued(sid)] == [
+        (second, "second", "queued"),
+        (third, "third", "queued"),
+    ]
+    assert [r.content for r in store.transcript(sid)] == ["first"]
+    assert store.message_count(sid) == 1
+    store.finish_turn(running, "answer one", {})
+    # Promoted: the queued message moves after the reply it waited for, keeping its id.
+    assert store.begin_turn(sid, "second", queued_id=second) == second
+    assert [(r.content, r.status) for r in store.transcript(sid)] == [
+        ("first", "complete"),
+        ("answer one", "complete"),
+        ("second", "in_progress"),
+    ]
+    assert [r.id for r in store.queued(sid)] == [third]
+    store.finish_turn(second, "answer two", {}, status="stopped")
+    assert [r.content for r in store.transcript(sid)] == [
+        "first",
+        "answer one",
+        "second",
+        "answer two",
+    ]
+    assert store.prune_transcript(sid, keep_last=0) == 4
+    assert [r.id for r in store.queued(sid)] == [third]  # pruning never drops a waiting message
+
+
+def test_only_a_queued_message_of_that_session_can_be_promoted(store: Store) -> None:
+    sid, other = store.create_session(), store.create_session()
+    waiting = store.enqueue(sid, "mine")
+    with pytest.raises(InputError):
+        store.begin_turn(other, "mine", queued_id=waiting)
+    store.begin_turn(sid, "mine", queued_id=waiting)
+    with pytest.raises(InputError):
+        store.begin_turn(sid, "mine", queued_id=waiting)  # not queued any more
+    with pytest.raises(InputError):
+        store.finish_turn(waiting, "x", status="queued")
+    with pytest.raises(InputError):
+        store.enqueue("missing", "x")
+
+
+def test_restart_marks_only_turns_whose_process_is_gone(tmp_path: Path) -> None:
+    path = tmp_path / "tutor.db"
+    with Store(path) as live:
+        sid = live.create_session()
+        mine = live.begin_turn(sid, "answered by a live process")
+        # A process on another machine that keeps renewing, one that stopped, and one on
+        # this machine that exited (its lease has not run out yet).
+        other = Store(path, owner="elsewhere:1")
+        alive = other.begin_turn(sid, "live elsewhere")
+        expired = Store(path, owner="elsewhere:2", lease_seconds=0.01)
+        stale = expired.begin_turn(sid, "stopped renewing")
+        exited = Store(path, owner=f"{live.owner.rpartition(':')[0]}:{2**22 + 7}")
+        dead = exited.begin_turn(sid, "its process exited")
+        time.sleep(0.05)
+        with Store(path) as restarted:
+            assert restarted.mark_interrupted_turns() == 2
+        status = {r.id: r.status for r in live.transcript(sid)}
+        assert status == {
+            mine: "in_progress",
+            alive: "in_progress",
+            stale: "interrupted",
+            dead: "interrupted",
+        }
+        for s in (other, expired, exited):
+            s.close()
+
+
+def test_own_leftovers_from_a_previous_life_are_interrupted(tmp_path: Path) -> None:
+    path = tmp_path / "tutor.db"
+    first = Store(path, owner="box:1")
+    sid = first.create_session()
+    left = first.begin_turn(sid, "cut short")
+    first.close()
+    with Store(path, owner="box:1") as again:  # same name, e.g. a container restarted
+        running = again.begin_turn(sid, "running now")
+        assert again.mark_interrupted_turns() == 1
+        assert {r.id: r.status for r in again.transcript(sid)} == {
+            left: "interrupted",
+            running: "in_progress",
+        }
+
+
+def test_heartbeat_keeps_a_long_turn_alive(tmp_path: Path) -> None:
+    path = tmp_path / "tutor.db"
+    with Store(path, owner="far:1", lease_seconds=0.3) as runner:
+        sid = runner.create_session()
+        turn = runner.begin_turn(sid, "a long answer")
+        time.sleep(0.8)  # several lease lengths: only the heartbeat keeps it
+        with Store(path) as other:
+            assert other.mark_interrupted_turns() == 0
+        runner.finish_turn(turn, "done", {})
+    with Store(path, owner="far:2", lease_seconds=0.3) as crashed:
+        turn = crashed.begin_turn(sid, "never finished")
+        crashed._stop.set()  # the process froze: no more renewals
+        time.sleep(0.5)
+        with Store(path) as other:
+            assert other.mark_interrupted_turns() == 1
+
+
+def test_learner_lock_excludes_and_is_released(store: Store) -> None:
+    sid = store.create_session()
+    lease = store.try_lock(sid)
+    assert lease is not None and store.try_lock(sid) is None
+    assert store.try_lock(store.create_session()) is not None  # other learners are free
+    assert store.release(lease)
+    assert store.try_lock(sid) is not None
+
+
+def test_learner_lock_takes_over_an_expired_lease(tmp_path: Path) -> None:
+    path = tmp_path / "tutor.db"
+    with Store(path, owner="far:1", lease_seconds=0.05) as gone, Store(path) as here:
+        sid = gone.create_session()
+        held = gone.try_lock(sid)
+        gone._stop.set()
+        assert held is not None and here.try_lock(sid) is None
+        time.sleep(0.1)
+        assert here.try_lock(sid) is not None
+        assert not gone.release(held)  # it had expired: releasing late changes nothing
+
+
+async def test_learner_lock_serialises_turns_across_stores(tmp_path: Path) -> None:
+    path = tmp_path / "tutor.db"
+    with Store(path, owner="p:1") as one, Store(path, owner="p:2") as two:
+        sid = one.create_session()
+        spans: list[tuple[str, float, float]] = []
+
+        async def turn(store: Store, name: str) -> None:
+            async with store.learner_lock(sid, wait=5):
+                start = time.monotonic()
+                await asyncio.sleep(0.1)
+                spans.append((name, start, time.monotonic()))
+
+        await asyncio.gather(turn(one, "a"), turn(two, "b"), turn(one, "c"))
+        spans.sort(key=lambda s: s[1])
+        assert len(spans) == 3
+        for (_, _, end), (_, start, _) in itertools.pairwise(spans):
+            assert start >= end  # never two at once
+
+
+async def test_learner_lock_wait_is_bounded(store: Store) -> None:
+    sid = store.create_session()
+    async with store.learner_lock(sid):
+        started = time.monotonic()
+        with pytest.raises(LearnerBusyError, match="saved"):
+            async with store.learner_lock(sid, wait=0.2):
+                pass
+        assert 0.15 < time.monotonic() - started < 2
+    async with store.learner_lock(sid, wait=0.2):
+        pass  # released on exit

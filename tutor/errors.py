@@ -33,3 +33,11 @@ class ProviderError(TutorError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class LearnerBusyError(TutorError):
+    """A learner's earlier message was still being answered when the wait for it ran out."""
+
+
+class StructuredOutputError(TutorError):
+    """A model's answer to a strict-JSON request was not valid JSON for the schema asked for."""

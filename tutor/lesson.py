@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from tutor.errors import LessonPackError
 from tutor.resources import load_toml, read_text
+from tutor.text import Lexicon, Vocabulary
 
 SYSTEM_VARIABLES = frozenset({"lesson", "tools"})
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -128,3 +129,9 @@ def load_pack() -> LessonPack:
         guided=load_toml("guided.toml", Guided),
         offline=load_toml("offline/answers.toml", OfflineAnswers),
     )
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The shared reader of learner text, built once from prompts/vocabulary.toml."""
+    return Lexicon(load_toml("vocabulary.toml", Vocabulary))

@@ -11,29 +11,39 @@ callers must not pass secrets.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import re
+import socket
 import sqlite3
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self, get_args
 
-from tutor.errors import ConfigError, InputError, TutorError
+from tutor.errors import ConfigError, InputError, LearnerBusyError, TutorError
+
+log = logging.getLogger(__name__)
 
 MAX_CONTENT_CHARS = 65_536
 MAX_META_CHARS = 262_144
 TRUNCATED_MARK = "\n[... truncated by the tutor's store]"
 MEMORY = ":memory:"
+LEASE_SECONDS = 15.0  # a turn or learner lease not renewed for this long belongs to no one
+LOCK_WAIT_SECONDS = 30.0  # how long a learner's message waits for the one before it
 
 Role = Literal["user", "assistant", "tool", "notice"]
 # "error": the provider failed before a reply could finish (the engine keeps the request).
-Status = Literal["complete", "in_progress", "interrupted", "cut_off", "error"]
+# "queued": a learner message waiting for its turn (stored at once, so it is never lost).
+# "stopped": the learner pressed Stop; "interrupted": the page closed or the process died.
+Status = Literal["complete", "in_progress", "interrupted", "cut_off", "error", "queued", "stopped"]
 Verdict = Literal["correct", "partial", "incorrect"]
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
@@ -78,6 +88,37 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX quiz_attempts_by_session ON quiz_attempts (session_id, id);
     CREATE INDEX turns_in_progress ON turns (status) WHERE status = 'in_progress';
     """,
+    # 3: queued and stopped messages; a turn in progress names its process and lease; the
+    # per-learner lease table. SQLite cannot alter a CHECK, so the turns table is rebuilt.
+    """
+    CREATE TABLE turns_new (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool', 'notice')),
+        content     TEXT NOT NULL,
+        meta        TEXT NOT NULL DEFAULT '{}',
+        status      TEXT NOT NULL
+                    CHECK (status IN ('complete', 'in_progress', 'interrupted', 'cut_off',
+                                      'error', 'queued', 'stopped')),
+        created_at  TEXT NOT NULL,
+        owner       TEXT,
+        lease_until REAL,
+        UNIQUE (session_id, seq)
+    );
+    INSERT INTO turns_new (id, session_id, seq, role, content, meta, status, created_at)
+        SELECT id, session_id, seq, role, content, meta, status, created_at FROM turns;
+    DROP TABLE turns;
+    ALTER TABLE turns_new RENAME TO turns;
+    CREATE INDEX turns_in_progress ON turns (status) WHERE status = 'in_progress';
+    CREATE INDEX turns_queued ON turns (session_id, id) WHERE status = 'queued';
+    CREATE TABLE leases (
+        session_id  TEXT PRIMARY KEY,
+        owner       TEXT NOT NULL,
+        token       TEXT NOT NULL,
+        expires_at  REAL NOT NULL
+    );
+    """,
 )
 
 
@@ -113,6 +154,48 @@ class AttemptRecord:
     verdict: Verdict
     attempt: int
     created_at: str
+
+
+@dataclass
+class Lease:
+    """A held per-learner lock (see `Store.learner_lock`)."""
+
+    session_id: str
+    token: str
+    owner: str
+
+
+def machine_name() -> str:
+    """This machine as other processes see it: host name plus PID namespace (containers differ)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}{'/' + namespace if namespace else ''}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def owner_alive(owner: str | None, lease_until: float | None, now: float, me: str) -> bool:
+    """Whether a turn or lease still belongs to a live process.
+
+    Not when it has no owner (written before owners existed), when its lease expired, or when
+    its owner ran on this machine and that process is gone (no need to wait for the lease).
+    """
+    if not owner or lease_until is None or lease_until < now:
+        return False
+    machine, _, pid = owner.rpartition(":")
+    my_machine = me.rpartition(":")[0]
+    same_machine = machine == my_machine and pid.isdigit()
+    return not same_machine or _pid_alive(int(pid))
 
 
 def default_db_path() -> Path:
@@ -214,10 +297,19 @@ def _turn(row: sqlite3.Row) -> TurnRecord:
 class Store:
     """Sessions, transcripts and quiz progress in one SQLite file (or ':memory:')."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self, path: str | Path, *, owner: str | None = None, lease_seconds: float = LEASE_SECONDS
+    ) -> None:
         self.path = MEMORY if str(path) == MEMORY else str(Path(path).expanduser())
+        # Who runs the turns this store begins: "<machine>:<pid>" unless told otherwise.
+        self.owner = owner or f"{machine_name()}:{os.getpid()}"
+        self.lease_seconds = lease_seconds
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = _open(self.path)
+        self._live_turns: set[int] = set()  # turns begun here and not finished
+        self._held: dict[str, str] = {}  # learner lock token -> session id
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
 
     # ------------------------------------------------------------ plumbing
 
@@ -228,7 +320,8 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Stop the heartbeat and close the connection; safe to call twice."""
+        self._stop.set()
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
@@ -293,6 +386,7 @@ class Store:
         with self._write() as conn:
             conn.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
             conn.execute("DELETE FROM quiz_attempts WHERE session_id = ?", (session_id,))
+            conn.execute("DELETE FROM leases WHERE session_id = ?", (session_id,))
             cur = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         return cur.rowcount > 0
 
@@ -336,11 +430,53 @@ class Store:
             self._require_session(conn, session_id)
             return self._insert_message(conn, session_id, role, content, meta, status)
 
-    def begin_turn(self, session_id: str, user_text: str) -> int:
-        """Store the learner's message as an in-progress turn; returns the turn id."""
+    def enqueue(self, session_id: str, text: str) -> int:
+        """Store a learner message at once as "queued" (waiting for its turn); returns its id."""
         with self._write() as conn:
             self._require_session(conn, session_id)
-            return self._insert_message(conn, session_id, "user", user_text, None, "in_progress")
+            return self._insert_message(conn, session_id, "user", text, None, "queued")
+
+    def queued(self, session_id: str) -> list[TurnRecord]:
+        """The session's queued messages, oldest first."""
+        rows = self._read(
+            "SELECT * FROM turns WHERE session_id = ? AND status = 'queued' ORDER BY id",
+            (session_id,),
+        )
+        return [_turn(r) for r in rows]
+
+    def begin_turn(self, session_id: str, user_text: str, queued_id: int | None = None) -> int:
+        """Store the learner's message as an in-progress turn owned by this process.
+
+        With `queued_id`, that queued message is promoted instead of inserting a new one: it
+        moves to the end of the transcript (a queued message waits behind the running turn's
+        reply) and takes `user_text` as its content. Returns the turn id.
+        """
+        with self._write() as conn:
+            self._require_session(conn, session_id)
+            if queued_id is None:
+                turn_id = self._insert_message(
+                    conn, session_id, "user", user_text, None, "in_progress"
+                )
+            else:
+                turn_id = self._promote(conn, session_id, queued_id, user_text)
+            conn.execute(
+                "UPDATE turns SET owner = ?, lease_until = ? WHERE id = ?",
+                (self.owner, time.time() + self.lease_seconds, turn_id),
+            )
+        self._live_turns.add(turn_id)
+        self._start_heartbeat()
+        return turn_id
+
+    def _promote(self, conn: sqlite3.Connection, session_id: str, turn_id: int, text: str) -> int:
+        cur = conn.execute(
+            "UPDATE turns SET status = 'in_progress', content = ?, created_at = ?,"
+            " seq = (SELECT MAX(seq) + 1 FROM turns WHERE session_id = ?)"
+            " WHERE id = ? AND session_id = ? AND status = 'queued'",
+            (_cap(text), _now(), session_id, turn_id, session_id),
+        )
+        if cur.rowcount != 1:
+            raise InputError(f"Message {turn_id} is not queued in session {session_id!r}.")
+        return turn_id
 
     def finish_turn(
         self,
@@ -354,53 +490,179 @@ class Store:
         Returns the reply's message id. A turn can be finished once.
         """
         _check_choice(status, Status, "status")
-        if status == "in_progress":
-            raise InputError("A turn cannot finish as 'in_progress'.")
+        if status in ("in_progress", "queued"):
+            raise InputError(f"A turn cannot finish as {status!r}.")
         with self._write() as conn:
             row = conn.execute(
                 "SELECT session_id, status FROM turns WHERE id = ? AND role = 'user'", (turn_id,)
             ).fetchone()
             if row is None or row["status"] != "in_progress":
                 raise InputError(f"Turn {turn_id} is not an unfinished turn.")
-            conn.execute("UPDATE turns SET status = ? WHERE id = ?", (status, turn_id))
-            return self._insert_message(
+            conn.execute(
+                "UPDATE turns SET status = ?, owner = NULL, lease_until = NULL WHERE id = ?",
+                (status, turn_id),
+            )
+            reply = self._insert_message(
                 conn, row["session_id"], "assistant", assistant_text, events_meta, status
             )
+        self._live_turns.discard(turn_id)
+        return reply
 
     def mark_interrupted_turns(self) -> int:
-        """At startup: every turn still in progress was cut short by a crash; returns how many."""
+        """Mark as interrupted the turns in progress whose process is gone; returns how many.
+
+        Run at startup and by the heartbeat. A turn is gone when this process owned it in a
+        previous life (same owner name, not begun by this store), a process on this machine
+        owned it and has exited, or its lease expired (no process renewed it). A live
+        process's turn is never touched.
+        """
+        with self._write() as conn:
+            rows = conn.execute(
+                "SELECT id, owner, lease_until FROM turns WHERE status = 'in_progress'"
+            ).fetchall()
+            now = time.time()
+            dead = [
+                r["id"]
+                for r in rows
+                if (r["owner"] == self.owner and r["id"] not in self._live_turns)
+                or not owner_alive(r["owner"], r["lease_until"], now, self.owner)
+            ]
+            for turn_id in dead:
+                conn.execute(
+                    "UPDATE turns SET status = 'interrupted', owner = NULL, lease_until = NULL"
+                    " WHERE id = ?",
+                    (turn_id,),
+                )
+        return len(dead)
+
+    # ------------------------------------------------------------ per-learner lock
+
+    def try_lock(self, session_id: str) -> Lease | None:
+        """Take the learner's lock if no live process holds it; None when it is taken."""
+        token = uuid.uuid4().hex
+        expires = time.time() + self.lease_seconds
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT owner, token, expires_at FROM leases WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO leases (session_id, owner, token, expires_at) VALUES (?, ?, ?, ?)",
+                    (session_id, self.owner, token, expires),
+                )
+            elif not owner_alive(row["owner"], row["expires_at"], time.time(), self.owner):
+                conn.execute(
+                    "UPDATE leases SET owner = ?, token = ?, expires_at = ?"
+                    " WHERE session_id = ? AND token = ?",
+                    (self.owner, token, expires, session_id, row["token"]),
+                )
+            else:
+                return None
+        self._held[token] = session_id
+        self._start_heartbeat()
+        return Lease(session_id, token, self.owner)
+
+    def release(self, lease: Lease) -> bool:
+        """Give the lock back; False if it had already expired and been taken over."""
+        self._held.pop(lease.token, None)
         with self._write() as conn:
             cur = conn.execute(
-                "UPDATE turns SET status = 'interrupted' WHERE status = 'in_progress'"
+                "DELETE FROM leases WHERE session_id = ? AND token = ?",
+                (lease.session_id, lease.token),
             )
-        return cur.rowcount
+        if cur.rowcount == 0:
+            log.warning(
+                "The lock of session %s had expired before its turn ended.", lease.session_id
+            )
+        return cur.rowcount > 0
+
+    @asynccontextmanager
+    async def learner_lock(
+        self, session_id: str, wait: float | None = None
+    ) -> AsyncIterator[Lease]:
+        """Hold the learner's lock (across processes) for one turn, waiting up to `wait` s.
+
+        Raises LearnerBusyError when the wait runs out; the caller keeps the message queued.
+        The heartbeat renews the lease while it is held, so a long turn keeps it.
+        """
+        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+        pause = 0.02
+        while (lease := self.try_lock(session_id)) is None:
+            if time.monotonic() >= deadline:
+                raise LearnerBusyError(
+                    "Your previous message is still being answered (in another tab or window)."
+                    " This one is saved and waits; send it again in a moment."
+                )
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 0.5)
+        try:
+            yield lease
+        finally:
+            self.release(lease)
+
+    # ------------------------------------------------------------ heartbeat
+
+    def _start_heartbeat(self) -> None:
+        with self._lock:
+            if self._beat is None and self._conn is not None:
+                self._beat = threading.Thread(
+                    target=self._heartbeat, name="tutor-store-heartbeat", daemon=True
+                )
+                self._beat.start()
+
+    def _heartbeat(self) -> None:
+        """Renew this process's leases; mark the turns of dead processes interrupted."""
+        while not self._stop.wait(self.lease_seconds / 3):
+            try:
+                self.renew()
+                self.mark_interrupted_turns()
+            except TutorError:
+                return  # the store was closed
+            except sqlite3.Error as exc:
+                log.warning("Could not renew the store's leases: %s", exc)
+
+    def renew(self) -> None:
+        """Extend the leases of this process's turns in progress and held learner locks."""
+        until = time.time() + self.lease_seconds
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE turns SET lease_until = ? WHERE owner = ? AND status = 'in_progress'",
+                (until, self.owner),
+            )
+            conn.execute("UPDATE leases SET expires_at = ? WHERE owner = ?", (until, self.owner))
 
     def transcript(self, session_id: str, last: int | None = None) -> list[TurnRecord]:
-        """The session's messages in order (only the `last` N when given)."""
+        """The session's messages in order (only the `last` N when given); queued ones are
+        not part of it yet (see `queued`)."""
         if last is None:
             rows = self._read(
-                "SELECT * FROM turns WHERE session_id = ? ORDER BY seq", (session_id,)
+                "SELECT * FROM turns WHERE session_id = ? AND status != 'queued' ORDER BY seq",
+                (session_id,),
             )
         else:
             rows = self._read(
-                "SELECT * FROM (SELECT * FROM turns WHERE session_id = ? ORDER BY seq DESC"
-                " LIMIT ?) ORDER BY seq",
+                "SELECT * FROM (SELECT * FROM turns WHERE session_id = ? AND status != 'queued'"
+                " ORDER BY seq DESC LIMIT ?) ORDER BY seq",
                 (session_id, max(0, last)),
             )
         return [_turn(r) for r in rows]
 
     def message_count(self, session_id: str) -> int:
         """How many transcript messages the session has (cheap: no content is read)."""
-        return self._read("SELECT COUNT(*) FROM turns WHERE session_id = ?", (session_id,))[0][0]
+        return self._read(
+            "SELECT COUNT(*) FROM turns WHERE session_id = ? AND status != 'queued'",
+            (session_id,),
+        )[0][0]
 
     def prune_transcript(self, session_id: str, keep_last: int) -> int:
-        """Delete all but the newest `keep_last` messages; returns how many were deleted."""
+        """Delete all but the newest `keep_last` messages (queued ones stay); returns how many."""
         if keep_last < 0:
             raise InputError("keep_last must be 0 or more.")
         with self._write() as conn:
             cur = conn.execute(
-                "DELETE FROM turns WHERE session_id = ? AND seq <= (SELECT seq FROM turns"
-                " WHERE session_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                "DELETE FROM turns WHERE session_id = ? AND status != 'queued' AND seq <= ("
+                "SELECT seq FROM turns WHERE session_id = ? AND status != 'queued'"
+                " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                 (session_id, session_id, keep_last),
             )
         return cur.rowcount

@@ -22,6 +22,7 @@ def make_backend(settings: Settings, http_client: Any = None) -> Backend:
         api_key=settings.api_key(),
         base_url=settings.openai_base_url,
         timeout=settings.tutor_request_timeout,
+        max_tokens=settings.tutor_max_tokens,
         http_client=http_client,
     )
 

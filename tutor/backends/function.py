@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 
-from tutor.backends.base import Backend
+from tutor.backends.base import Backend, ModelProfile, T, parse_json_reply
 
 
 @dataclass
@@ -30,9 +30,27 @@ class FunctionBackend(Backend):
     name = "function"
     model = "function"
 
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, *, supports_tools: bool = True) -> None:
         self.responder = responder
         self.requests: list[list[BaseMessage]] = []
+        self.supports_tools = supports_tools
+
+    @property
+    def profile(self) -> ModelProfile:
+        return ModelProfile(
+            label=self.label, streams_instantly=True, supports_tools=self.supports_tools
+        )
+
+    async def complete_json(
+        self, system: str, user: str, schema: type[T], *, timeout: float | None = None
+    ) -> T:
+        """The responder's text, validated as `schema` like a model's JSON answer."""
+        messages = [SystemMessage(system), HumanMessage(user)]
+        self.requests.append(messages)
+        reply = self.responder(messages, [])
+        if reply.error is not None:
+            raise reply.error
+        return parse_json_reply(reply.text, schema)
 
     async def stream(
         self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 import httpx2
@@ -13,12 +14,20 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.utils import convert_to_openai_messages
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel
 
-from tutor.backends.base import Backend
-from tutor.errors import ProviderError
+from tutor.backends.base import Backend, ModelProfile, T, fold_tool_messages, parse_json_reply
+from tutor.errors import ProviderError, StructuredOutputError
 
 
 class OpenAICompatBackend(Backend):
+    """Streams chat completions; learns, once per backend, what a server refuses.
+
+    A server that rejects `stream_options` is asked again without it; one that rejects
+    `tools` is asked again with the tool rounds folded into text (the engine still runs the
+    tools it needs itself). Either is remembered, so later requests go right the first time.
+    """
+
     name = "openai"
 
     def __init__(
@@ -29,11 +38,17 @@ class OpenAICompatBackend(Backend):
         base_url: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 2,
+        max_tokens: int | None = None,
         http_client: Any = None,
     ) -> None:
         self.model = model
         self.base_url = base_url
+        self.max_tokens = max_tokens
         self._api_key = api_key
+        self._stream_options = True
+        self._tools = True
+        #: how to ask for JSON: the strictest mode the server has not refused yet
+        self._json_modes = ["json_schema", "json_object", "plain"]
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
@@ -47,32 +62,84 @@ class OpenAICompatBackend(Backend):
         where = f" at {self.base_url}" if self.base_url else ""
         return f"model {self.model}{where}"
 
-    async def stream(
-        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
-    ) -> AsyncIterator[AIMessageChunk]:
+    @property
+    def profile(self) -> ModelProfile:
+        return ModelProfile(
+            label=self.label,
+            needs_key=self.base_url is None,  # a local server ignores the key
+            supports_tools=self._tools,
+            supports_json=True,
+        )
+
+    def _request(self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> dict:
+        if not self._tools:
+            messages = fold_tool_messages(messages)
         request: dict[str, Any] = {
             "model": self.model,
             "messages": convert_to_openai_messages(list(messages)),
             "stream": True,
-            "stream_options": {"include_usage": True},
         }
-        if tools:
+        if self._stream_options:
+            request["stream_options"] = {"include_usage": True}
+        if self.max_tokens:
+            request["max_tokens"] = self.max_tokens
+        if tools and self._tools:
             request["tools"] = [openai_tool_schema(t) for t in tools]
-        started = finished = False
+        return request
+
+    async def stream(
+        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
+    ) -> AsyncIterator[AIMessageChunk]:
+        for _attempt in range(3):  # at most: without stream_options, then without tools
+            request = self._request(messages, tools)
+            try:
+                response = await self._open(request)
+            except openai.BadRequestError as exc:
+                if not self._learn_refusal(request, exc):
+                    raise self._redacted(provider_error(exc, self.model)) from None
+                continue
+            async with aclosing(self._read(response)) as chunks:
+                async for chunk in chunks:
+                    yield chunk
+            return
+
+    def _learn_refusal(self, request: dict[str, Any], exc: openai.BadRequestError) -> bool:
+        """Whether a 400 named a part of the request we can leave out (then it is left out)."""
+        reason = short_reason(exc).lower()
+        if "stream_options" in request and "stream_options" in reason:
+            self._stream_options = False
+            return True
+        if "tools" in request and "tool" in reason:
+            self._tools = False
+            return True
+        return False
+
+    async def _open(self, request: dict[str, Any]) -> Any:
         try:
             # The documented low-level call, so chunks arrive as plain JSON: building the SDK's
             # pydantic ChatCompletionChunk cost ~60 µs a token, CPU that every learner on the
             # server waits for. Retries, errors and error events are the SDK's as before.
-            response = await self._client.post(
+            return await self._client.post(
                 "/chat/completions",
                 body=request,
                 cast_to=object,
                 stream=True,
                 stream_cls=openai.AsyncStream[object],
             )
+        except openai.BadRequestError:
+            raise
+        except openai.APIError as exc:
+            raise self._redacted(provider_error(exc, self.model)) from None
+        except (httpx2.HTTPError, ValueError) as exc:
+            raise self._redacted(unreadable(exc)) from None
+
+    async def _read(self, response: Any) -> AsyncIterator[AIMessageChunk]:
+        started = finished = False
+        indexer = ToolCallIndexer()
+        try:
             try:
                 async for chunk in response:
-                    message = to_chunk(chunk)
+                    message = to_chunk(chunk, indexer)
                     finished = finished or "finish_reason" in message.response_metadata
                     started = True
                     yield message
@@ -92,12 +159,58 @@ class OpenAICompatBackend(Backend):
             # The stream ended without a finish_reason: the server closed it midway.
             raise ProviderError("cut_off", CUT_OFF_MESSAGE)
 
+    async def complete_json(
+        self, system: str, user: str, schema: type[T], *, timeout: float | None = None
+    ) -> T:
+        """Strict JSON: json_schema where the server takes it, else json_object, else asked
+        for in words; always parsed and validated here."""
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        while True:
+            mode = self._json_modes[0]
+            body = {"model": self.model, "messages": messages, **json_format(mode, schema)}
+            if self.max_tokens:
+                body["max_tokens"] = self.max_tokens
+            try:
+                reply = await self._client.post(
+                    "/chat/completions", body=body, cast_to=object, options=_timeout(timeout)
+                )
+            except openai.BadRequestError as exc:
+                if len(self._json_modes) > 1:
+                    self._json_modes.pop(0)  # this server refuses that mode: remember it
+                    continue
+                raise self._redacted(provider_error(exc, self.model)) from None
+            except openai.APIError as exc:
+                raise self._redacted(provider_error(exc, self.model)) from None
+            return parse_json_reply(reply_text(reply), schema)
+
     def _redacted(self, error: ProviderError) -> ProviderError:
         # A server may echo the request back; the key must never reach a learner.
         return ProviderError(error.kind, str(error).replace(self._api_key, "[redacted]"))
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def json_format(mode: str, schema: type[BaseModel]) -> dict[str, Any]:
+    """The request fields that ask for JSON in `mode`."""
+    if mode == "json_schema":
+        spec = {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False}
+        return {"response_format": {"type": "json_schema", "json_schema": spec}}
+    if mode == "json_object":
+        return {"response_format": {"type": "json_object"}}
+    return {}
+
+
+def _timeout(timeout: float | None) -> dict[str, Any]:
+    return {"timeout": timeout} if timeout else {}
+
+
+def reply_text(reply: Any) -> str:
+    """The message text of a non-streamed chat completion (as plain JSON)."""
+    try:
+        return str(reply["choices"][0]["message"].get("content") or "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise StructuredOutputError("The model server's answer had no message.") from None
 
 
 CUT_OFF_MESSAGE = (
@@ -128,8 +241,29 @@ def openai_tool_schema(tool: BaseTool) -> dict[str, Any]:
 _SCHEMAS: dict[tuple[str, str, Any], dict[str, Any]] = {}
 
 
-def to_chunk(chunk: dict[str, Any]) -> AIMessageChunk:
+class ToolCallIndexer:
+    """Gives every streamed tool call its own index, also when a server sends none.
+
+    Some servers (Ollama) send each call whole in one chunk without `index`; langchain
+    would merge them all into call 0. A piece with an id or a name starts a new call, a
+    piece with neither continues the last one.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def index(self, piece: dict[str, Any]) -> int:
+        if isinstance(piece.get("index"), int):
+            self.count = max(self.count, piece["index"] + 1)
+            return piece["index"]
+        if piece.get("id") or (piece.get("function") or {}).get("name") or self.count == 0:
+            self.count += 1
+        return self.count - 1
+
+
+def to_chunk(chunk: dict[str, Any], indexer: ToolCallIndexer | None = None) -> AIMessageChunk:
     """One streamed chat.completion.chunk (as sent, a JSON object) as an AIMessageChunk."""
+    indexer = indexer or ToolCallIndexer()
     if not isinstance(chunk, dict):
         raise ValueError("a stream chunk is not a JSON object")
     usage = None
@@ -149,7 +283,7 @@ def to_chunk(chunk: dict[str, Any]) -> AIMessageChunk:
     delta = choice.get("delta") or {}  # some servers send a finish-only chunk without a delta
     tool_chunks = [
         {
-            "index": tc.get("index", 0),
+            "index": indexer.index(tc),
             "id": tc.get("id"),
             "name": (tc.get("function") or {}).get("name"),
             "args": (tc.get("function") or {}).get("arguments"),

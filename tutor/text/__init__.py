@@ -1,0 +1,42 @@
+"""The one text module of the tutor: how any learner (or model) text is read.
+
+- `tokens`: words with spans, lemmatised and folded (`tokenize`, `normalize`);
+- `clauses`: clause cuts and polarity (negation, contrast, dropped beliefs, asides);
+- `lexicon`: the lesson's vocabulary (roles, stages, concepts from prompts/vocabulary.toml) and
+  typo-tolerant matching (`Lexicon.read` -> `Reading` with `Mention`s).
+
+Pure: the vocabulary is passed in; `tutor.lesson.lexicon()` loads the shared instance.
+No other module may keep its own normaliser, stemmer or role vocabulary.
+"""
+
+from tutor.text.clauses import Clause, Cues
+from tutor.text.lexicon import (
+    KINDS,
+    Entry,
+    Kind,
+    Lexicon,
+    Mention,
+    Reading,
+    Vocabulary,
+    join_names,
+    same_word,
+)
+from tutor.text.tokens import Token, normalize, normalize_word, tokenize
+
+__all__ = [
+    "KINDS",
+    "Clause",
+    "Cues",
+    "Entry",
+    "Kind",
+    "Lexicon",
+    "Mention",
+    "Reading",
+    "Token",
+    "Vocabulary",
+    "join_names",
+    "normalize",
+    "normalize_word",
+    "same_word",
+    "tokenize",
+]

@@ -1,0 +1,242 @@
+"""The lesson's vocabulary, and reading text with it: which roles, stages and concepts a text
+names, where, and whether it asserts or denies them.
+
+Built from `Vocabulary` (prompts/vocabulary.toml, loaded by `tutor.lesson.lexicon()`); pure.
+Typos are tolerated with rapidfuzz, but only in words of at least `fuzzy_min_chars` letters,
+so "enginner" is "engineer" while "sre", "de" and "pm" must be spelt exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
+
+from tutor.text.clauses import Clause, Cues, clauses, negated
+from tutor.text.tokens import Token, normalize, tokenize
+
+Kind = Literal["role", "stage", "term"]
+KINDS: tuple[Kind, ...] = ("role", "stage", "term")
+
+
+class Entry(BaseModel):
+    """One role, stage or concept: its id, display name and the phrasings that name it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    phrases: tuple[str, ...] = Field(min_length=1)
+
+
+class Vocabulary(BaseModel):
+    """prompts/vocabulary.toml, validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fuzzy_min_chars: int = Field(5, ge=3)
+    fuzzy_min_score: float = Field(84, ge=50, le=100)
+    role: tuple[Entry, ...]
+    stage: tuple[Entry, ...]
+    term: tuple[Entry, ...]
+    polarity: Cues
+    stopwords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place where a text names an entry; `start`/`end` are character offsets."""
+
+    kind: Kind
+    id: str
+    name: str
+    start: int
+    end: int
+    first: int  # token index
+    last: int  # token index, exclusive
+    clause: int
+    negated: bool
+    rejected: bool
+    aside: bool
+
+    @property
+    def asserted(self) -> bool:
+        """Named as true: not denied, and not a belief the writer says they dropped."""
+        return not self.negated and not self.rejected
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A text as the lexicon read it."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    clause_of: tuple[int, ...]
+    clauses: tuple[Clause, ...]
+    mentions: tuple[Mention, ...]
+
+    def of_kind(self, kind: Kind, *, asserted: bool | None = None) -> list[Mention]:
+        return [
+            m
+            for m in self.mentions
+            if m.kind == kind and (asserted is None or m.asserted == asserted)
+        ]
+
+    def ids(self, kind: Kind, *, asserted: bool | None = True) -> list[str]:
+        """Distinct entry ids of `kind` in text order (asserted ones by default)."""
+        return list(dict.fromkeys(m.id for m in self.of_kind(kind, asserted=asserted)))
+
+    def names(self, entry_id: str, *, asserted: bool | None = True) -> bool:
+        return any(
+            m.id == entry_id and (asserted is None or m.asserted == asserted)
+            for m in self.mentions
+        )
+
+    def quote(self, mention: Mention) -> str:
+        return self.text[mention.start : mention.end]
+
+    @property
+    def norms(self) -> tuple[str, ...]:
+        return tuple(t.norm for t in self.tokens)
+
+
+class Lexicon:
+    """Reads text with one vocabulary. Build once per vocabulary and share (it is immutable)."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.cues = vocabulary.polarity
+        self.stopwords = frozenset(w for s in vocabulary.stopwords for w in normalize(s))
+        self._entries: dict[str, tuple[Kind, Entry]] = {}
+        self._phrases: dict[Kind, list[tuple[tuple[str, ...], Entry]]] = {}
+        for kind in KINDS:
+            rows = []
+            for entry in getattr(vocabulary, kind):
+                self._entries[entry.id] = (kind, entry)
+                rows += [(normalize(p), entry) for p in entry.phrases if normalize(p)]
+            # Longest phrasing first: "data platform team" wins over "platform".
+            self._phrases[kind] = sorted(rows, key=lambda row: -len(row[0]))
+        self._read = lru_cache(maxsize=4096)(self._read_uncached)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def entry(self, entry_id: str) -> Entry:
+        return self._entries[entry_id][1]
+
+    def entries(self, kind: Kind) -> tuple[Entry, ...]:
+        return getattr(self.vocabulary, kind)
+
+    def by_name(self, name: str, kind: Kind | None = None) -> Entry | None:
+        """The entry a short text (a role or stage as written anywhere) names, if exactly one."""
+        found = [
+            m
+            for m in self.read(name).mentions
+            if (kind is None or m.kind == kind) and m.asserted
+        ]
+        ids = list(dict.fromkeys(m.id for m in found))
+        return self.entry(ids[0]) if len(ids) == 1 else None
+
+    # -- matching -------------------------------------------------------------------------
+
+    def same_word(self, a: str, b: str) -> bool:
+        """Equal normal forms, or a typo of a long enough word."""
+        return same_word(
+            a, b, self.vocabulary.fuzzy_min_chars, self.vocabulary.fuzzy_min_score
+        )
+
+    def read(self, text: str) -> Reading:
+        """Every role, stage and concept `text` names, with polarity and clause."""
+        return self._read(text)
+
+    def _read_uncached(self, text: str) -> Reading:
+        tokens = tokenize(text)
+        ids, found_clauses = clauses(text, tokens, self.cues)
+        norms = [t.norm for t in tokens]
+        mentions: list[Mention] = []
+        found = {kind: self._spans(norms, self._phrases[kind]) for kind in KINDS}
+        spans = sorted({(lo, hi) for rows in found.values() for lo, hi, _ in rows})
+        for kind in KINDS:
+            for first, last, entry in found[kind]:
+                clause = found_clauses[_index_of(found_clauses, first)]
+                mentions.append(
+                    Mention(
+                        kind,
+                        entry.id,
+                        entry.name,
+                        tokens[first].start,
+                        tokens[last - 1].end,
+                        first,
+                        last,
+                        ids[first],
+                        negated(norms, ids, first, last, self.cues, spans),
+                        clause.rejected,
+                        clause.aside,
+                    )
+                )
+        mentions.sort(key=lambda m: (m.start, -m.end))
+        return Reading(text, tokens, tuple(ids), tuple(found_clauses), tuple(mentions))
+
+    def _spans(
+        self, norms: list[str], phrases: list[tuple[tuple[str, ...], Entry]]
+    ) -> list[tuple[int, int, Entry]]:
+        """Non-overlapping matches, longest phrasing first, then leftmost."""
+        taken = [False] * len(norms)
+        spans: list[tuple[int, int, Entry]] = []
+        for words, entry in phrases:
+            n = len(words)
+            for i in range(len(norms) - n + 1):
+                if any(taken[i : i + n]):
+                    continue
+                if all(self.same_word(norms[i + k], words[k]) for k in range(n)):
+                    spans.append((i, i + n, entry))
+                    taken[i : i + n] = [True] * n
+        return sorted(spans, key=lambda s: s[0])
+
+    def find(self, text: str, phrase: str) -> list[tuple[int, int]]:
+        """Token spans where `phrase` (normalised, typo-tolerant) occurs in `text`."""
+        words, norms = normalize(phrase), self.read(text).norms
+        n = len(words)
+        if not n:
+            return []
+        return [
+            (i, i + n)
+            for i in range(len(norms) - n + 1)
+            if all(self.same_word(norms[i + k], words[k]) for k in range(n))
+        ]
+
+    def content_terms(self, text: str) -> list[str]:
+        """Normalised words without stopwords, plus one `kind:id` term per mention: the
+        tokens a ranking library (BM25) should index or query with."""
+        reading = self.read(text)
+        words = [t.norm for t in reading.tokens if t.norm not in self.stopwords]
+        return words + [f"{m.kind}:{m.id}" for m in reading.mentions]
+
+    def similarity(self, a: str, b: str) -> float:
+        """0..100: how alike two texts are after normalisation (word order ignored)."""
+        return fuzz.token_set_ratio(" ".join(normalize(a)), " ".join(normalize(b)))
+
+
+def _index_of(found: tuple[Clause, ...] | list[Clause], token: int) -> int:
+    return next(i for i, c in enumerate(found) if c.lo <= token < c.hi)
+
+
+@lru_cache(maxsize=262144)
+def same_word(a: str, b: str, min_chars: int = 5, min_score: float = 84) -> bool:
+    """Equal, or (both at least `min_chars` long) within `min_score` of each other."""
+    if a == b:
+        return True
+    if len(a) < min_chars or len(b) < min_chars or a.isdigit() or b.isdigit():
+        return False
+    return fuzz.ratio(a, b) >= min_score
+
+
+def join_names(names: Iterable[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
