@@ -20,6 +20,7 @@ from tutor.store import (
     TRUNCATED_MARK,
     Store,
     default_db_path,
+    machine_name,
     migrate,
 )
 
@@ -246,7 +247,7 @@ def test_closed_store_refuses_calls() -> None:
 
 def test_unfinished_turn_is_marked_interrupted_after_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "tutor.db"
-    first = Store(path)
+    first = Store(path, owner=f"{machine_name()}:{2**22 + 9}:gone")  # a process that died
     sid = first.create_session()
     done = first.begin_turn(sid, "first question")
     first.finish_turn(done, "first answer", {})
@@ -381,11 +382,13 @@ def test_restart_marks_only_turns_whose_process_is_gone(tmp_path: Path) -> None:
         mine = live.begin_turn(sid, "answered by a live process")
         # A process on another machine that keeps renewing, one that stopped, and one on
         # this machine that exited (its lease has not run out yet).
-        other = Store(path, owner="elsewhere:1")
+        machine = live.owner.rsplit(":", 2)[0]
+        other = Store(path, owner="elsewhere:1:a")
         alive = other.begin_turn(sid, "live elsewhere")
-        expired = Store(path, owner="elsewhere:2", lease_seconds=0.01)
+        expired = Store(path, owner="elsewhere:2:a", lease_seconds=0.01)
+        expired._stop.set()  # it stopped renewing (no heartbeat)
         stale = expired.begin_turn(sid, "stopped renewing")
-        exited = Store(path, owner=f"{live.owner.rpartition(':')[0]}:{2**22 + 7}")
+        exited = Store(path, owner=f"{machine}:{2**22 + 7}:a")
         dead = exited.begin_turn(sid, "its process exited")
         time.sleep(0.05)
         with Store(path) as restarted:
@@ -401,33 +404,35 @@ def test_restart_marks_only_turns_whose_process_is_gone(tmp_path: Path) -> None:
             s.close()
 
 
-def test_own_leftovers_from_a_previous_life_are_interrupted(tmp_path: Path) -> None:
+def test_this_pids_previous_life_is_interrupted(tmp_path: Path) -> None:
     path = tmp_path / "tutor.db"
-    first = Store(path, owner="box:1")
-    sid = first.create_session()
-    left = first.begin_turn(sid, "cut short")
-    first.close()
-    with Store(path, owner="box:1") as again:  # same name, e.g. a container restarted
-        running = again.begin_turn(sid, "running now")
-        assert again.mark_interrupted_turns() == 1
-        assert {r.id: r.status for r in again.transcript(sid)} == {
+    with Store(path) as now:
+        machine, pid, _ = now.owner.rsplit(":", 2)
+        # A restarted container: same machine name, same pid, another process.
+        before = Store(path, owner=f"{machine}:{pid}:earlier")
+        sid = before.create_session()
+        left = before.begin_turn(sid, "cut short")
+        running = now.begin_turn(sid, "running now")
+        assert now.mark_interrupted_turns() == 1
+        assert {r.id: r.status for r in now.transcript(sid)} == {
             left: "interrupted",
             running: "in_progress",
         }
+        before.close()
 
 
 def test_heartbeat_keeps_a_long_turn_alive(tmp_path: Path) -> None:
     path = tmp_path / "tutor.db"
-    with Store(path, owner="far:1", lease_seconds=0.3) as runner:
+    with Store(path, owner="far:1:a", lease_seconds=0.3) as runner:
         sid = runner.create_session()
         turn = runner.begin_turn(sid, "a long answer")
         time.sleep(0.8)  # several lease lengths: only the heartbeat keeps it
         with Store(path) as other:
             assert other.mark_interrupted_turns() == 0
         runner.finish_turn(turn, "done", {})
-    with Store(path, owner="far:2", lease_seconds=0.3) as crashed:
+    with Store(path, owner="far:2:a", lease_seconds=0.3) as crashed:
+        crashed._stop.set()  # the process froze: no renewals
         turn = crashed.begin_turn(sid, "never finished")
-        crashed._stop.set()  # the process froze: no more renewals
         time.sleep(0.5)
         with Store(path) as other:
             assert other.mark_interrupted_turns() == 1
@@ -444,10 +449,10 @@ def test_learner_lock_excludes_and_is_released(store: Store) -> None:
 
 def test_learner_lock_takes_over_an_expired_lease(tmp_path: Path) -> None:
     path = tmp_path / "tutor.db"
-    with Store(path, owner="far:1", lease_seconds=0.05) as gone, Store(path) as here:
+    with Store(path, owner="far:1:a", lease_seconds=0.05) as gone, Store(path) as here:
         sid = gone.create_session()
+        gone._stop.set()  # frozen: no heartbeat
         held = gone.try_lock(sid)
-        gone._stop.set()
         assert held is not None and here.try_lock(sid) is None
         time.sleep(0.1)
         assert here.try_lock(sid) is not None
@@ -456,7 +461,7 @@ def test_learner_lock_takes_over_an_expired_lease(tmp_path: Path) -> None:
 
 async def test_learner_lock_serialises_turns_across_stores(tmp_path: Path) -> None:
     path = tmp_path / "tutor.db"
-    with Store(path, owner="p:1") as one, Store(path, owner="p:2") as two:
+    with Store(path, owner="p:1:a") as one, Store(path, owner="p:2:a") as two:
         sid = one.create_session()
         spans: list[tuple[str, float, float]] = []
 

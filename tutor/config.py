@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     tutor_host: str = "127.0.0.1"
     tutor_port: int = Field(7860, ge=1, le=65535)
     tutor_request_timeout: float = Field(60.0, gt=0, le=3600)
+    #: the longest one answer may take in all (TUTOR_REQUEST_TIMEOUT bounds each wait)
+    tutor_answer_timeout: float = Field(300.0, gt=0, le=7200)
+    tutor_max_tokens: int = Field(1024, ge=16, le=200_000)
     tutor_max_message_chars: int = Field(8000, ge=100, le=200_000)
     tutor_concurrency: int = Field(256, ge=1, le=10_000)
     tutor_max_tool_rounds: int = Field(4, ge=1, le=20)

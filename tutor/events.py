@@ -1,16 +1,29 @@
-"""The engine's event stream: what a UI renders while a turn runs."""
+"""The engine's event stream: what a UI renders while a turn runs.
+
+Text arrives as `TextDelta`s. `source` says who wrote it: "model" for the model's words
+(all that `tutor eval` scores), "app" for what the app adds from facts: a tool's artifact
+(the demo's printed output, the allocation table, a quiz question, the grader's verdict),
+fact-check notes and command replies. A UI shows both in the same reply body, in order.
+`Notice`s (why a turn stopped early) come after the text they are about.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-TurnStatus = Literal["complete", "cut_off", "error", "command"]
+#: complete: answered in full · command: a reply from a slash command, no model ·
+#: cut_off: ended early with partial text (limit, error midway, repetition) ·
+#: error: failed before any text · stopped: the learner pressed Stop ·
+#: interrupted: the page was closed or the process died mid-answer
+TurnStatus = Literal["complete", "cut_off", "error", "command", "stopped", "interrupted"]
+TextSource = Literal["model", "app"]
 
 
 @dataclass(frozen=True)
 class TextDelta:
     text: str
+    source: TextSource = "model"
 
 
 @dataclass(frozen=True)
@@ -25,10 +38,11 @@ class ToolFinished:
     call_id: str
     name: str
     args: dict[str, Any]
+    #: what the model was sent
     output: str
     duration_s: float
     ok: bool
-    #: the result as the learner should see it (may hold more than the model was sent)
+    #: a one-line summary for the tool step; the result itself is in the reply body
     display: str = ""
 
 
@@ -45,6 +59,7 @@ class TurnDone:
     text: str
     status: TurnStatus = "complete"
     usage: dict[str, int] = field(default_factory=dict)
+    #: guided steps done after this turn
     step: int = 0
 
 

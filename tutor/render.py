@@ -51,12 +51,47 @@ def format_grade(result: dict[str, Any]) -> str:
 
 
 def display_for(name: str, outcome: Any) -> str:
-    """What the learner sees of a tool result (the grader's artifact holds the explanation)."""
+    """The one-line summary of a tool result for the collapsible tool step.
+
+    The result itself (demo output, allocation, question, verdict) is shown once, in the
+    reply body (`artifact_for`), never a second time here.
+    """
     if not outcome.ok:
         return outcome.content
+    artifact = outcome.artifact
+    if name == "run_handoff_demo" and hasattr(artifact, "summary"):
+        return f"{artifact.summary} The output is in the answer."
+    if name == "allocate_team" and hasattr(artifact, "assignments"):
+        owners = {a.owner for a in artifact.assignments}
+        return (
+            f"{len(artifact.assignments)} responsibilities across {len(owners)} "
+            f"{'person' if len(owners) == 1 else 'people'}; every one has an owner."
+        )
+    if name == "ask_quiz_question":
+        view = parse_json(outcome.content) or {}
+        return "Every question is mastered." if view.get("done") else f"Question {view.get('id')}."
+    if name == "grade_quiz_answer":
+        verdict = (artifact or parse_json(outcome.content) or {}).get("verdict", "graded")
+        return f"Verdict: {verdict}."
+    return outcome.content.split("\n", 1)[0]
+
+
+def artifact_for(name: str, outcome: Any) -> str | None:
+    """What the app shows in the reply body from a tool result (None: nothing to show).
+
+    These are facts the learner must see as the tool produced them, whatever the model
+    then says: the demo's printed output, the verified allocation, the question, the verdict.
+    """
+    if not outcome.ok:
+        return None
+    artifact = outcome.artifact
+    if name == "run_handoff_demo" and hasattr(artifact, "output"):
+        return f"```text\n{artifact.output.rstrip()}\n```"
+    if name == "allocate_team" and hasattr(artifact, "render_table"):
+        return artifact.render_table().rstrip()
     if name == "ask_quiz_question":
         view = parse_json(outcome.content) or {}
         return "Every question is mastered." if view.get("done") else format_question(view)
     if name == "grade_quiz_answer":
-        return format_grade(outcome.artifact or parse_json(outcome.content) or {})
-    return outcome.content
+        return format_grade(artifact or parse_json(outcome.content) or {})
+    return None

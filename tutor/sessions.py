@@ -1,17 +1,77 @@
-"""Live learner sessions of a server, keyed by session id, bounded in memory.
+"""Live learner sessions of a server, keyed by session id, bounded in memory; each with its lane.
 
 Owned by one app instance (never a module global). Idle sessions are dropped from
 memory; their transcript and progress stay in the store and come back on the next visit.
+
+A learner's `Lane` is their turn queue in this process: messages are stored at once as
+"queued" (in the store when there is one, so a reload keeps them) and answered one at a time,
+in order, by whoever holds the lane's lock. Every tab of one learner shares the lane.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from tutor.engine import TutorSession
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A learner message waiting for its turn (`id` is the store's row id when stored)."""
+
+    id: int
+    text: str
+
+
+@dataclass
+class Lane:
+    """One learner's queue of messages and the lock that lets one turn run at a time."""
+
+    session: TutorSession
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: set by Stop; the running turn ends as "stopped" (cleared when a turn starts)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    #: the queue when the session has no store (ids from a local counter)
+    _local: list[Queued] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def busy(self) -> bool:
+        return self.lock.locked()
+
+    def put(self, text: str) -> Queued:
+        """Keep a learner message at once, before it is answered."""
+        store = self.session.store
+        if store is not None:
+            return Queued(store.enqueue(self.session.id, text), text)
+        item = Queued(next(self._ids), text)
+        self._local.append(item)
+        return item
+
+    def pending(self) -> list[Queued]:
+        """Messages not yet answered, oldest first (another tab's included)."""
+        store = self.session.store
+        if store is not None:
+            return [Queued(r.id, r.content) for r in store.queued(self.session.id)]
+        return list(self._local)
+
+    def take(self) -> Queued | None:
+        """The oldest waiting message; the caller answers it (and must hold the lock)."""
+        items = self.pending()
+        if not items:
+            return None
+        if self.session.store is None:
+            self._local.remove(items[0])
+        return items[0]
+
+    def clear_local(self) -> None:
+        self._local.clear()
 
 
 class SessionRegistry:
@@ -29,12 +89,16 @@ class SessionRegistry:
         self._idle = idle_seconds
         self._max_live = max_live
         self._clock = clock
-        # id -> (session, when last got): the registry's own clock decides expiry.
-        self._live: OrderedDict[str, tuple[TutorSession, float]] = OrderedDict()
+        # id -> (lane, when last got): the registry's own clock decides expiry.
+        self._live: OrderedDict[str, tuple[Lane, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, session_id: str | None) -> TutorSession:
         """The learner's session: live, resumed from the store, or new when the id is unknown."""
+        return self.lane(session_id).session
+
+    def lane(self, session_id: str | None) -> Lane:
+        """The learner's lane (and session); every tab of one learner gets the same one."""
         with self._lock:
             self._expire()
             if session_id and session_id in self._live:
@@ -46,10 +110,9 @@ class SessionRegistry:
                 # Two requests resumed the same learner at once: keep one session object, or
                 # their turns would go to two diverging histories.
                 return self._use(self._live[session.id][0])
-            self._use(session)
-            while len(self._live) > self._max_live:
-                self._live.popitem(last=False)
-        return session
+            lane = self._use(Lane(session))
+            self._evict()
+        return lane
 
     def drop(self, session_id: str) -> None:
         with self._lock:
@@ -61,20 +124,27 @@ class SessionRegistry:
     def __contains__(self, session_id: object) -> bool:
         return session_id in self._live
 
-    def _use(self, session: TutorSession) -> TutorSession:
+    def _use(self, lane: Lane) -> Lane:
         now = self._clock()
-        session.last_used = now
-        self._live[session.id] = (session, now)
-        self._live.move_to_end(session.id)
-        return session
+        lane.session.last_used = now
+        self._live[lane.session.id] = (lane, now)
+        self._live.move_to_end(lane.session.id)
+        return lane
 
     def _expire(self) -> None:
         cutoff = self._clock() - self._idle
-        while self._live:
-            oldest_id, (_, used) = next(iter(self._live.items()))
+        for sid, (lane, used) in list(self._live.items()):
             if used >= cutoff:
                 break
-            del self._live[oldest_id]
+            if not lane.busy:  # a learner mid-turn keeps their lane (one lane per learner)
+                del self._live[sid]
+
+    def _evict(self) -> None:
+        for sid, (lane, _) in list(self._live.items()):
+            if len(self._live) <= self._max_live:
+                break
+            if not lane.busy:
+                del self._live[sid]
 
 
 def valid_id(session_id: str) -> bool:

@@ -38,6 +38,8 @@ TRUNCATED_MARK = "\n[... truncated by the tutor's store]"
 MEMORY = ":memory:"
 LEASE_SECONDS = 15.0  # a turn or learner lease not renewed for this long belongs to no one
 LOCK_WAIT_SECONDS = 30.0  # how long a learner's message waits for the one before it
+# Tells this process from an earlier one that had the same pid (a restarted container).
+PROCESS_MARK = uuid.uuid4().hex[:12]
 
 Role = Literal["user", "assistant", "tool", "notice"]
 # "error": the provider failed before a reply could finish (the engine keeps the request).
@@ -187,15 +189,24 @@ def _pid_alive(pid: int) -> bool:
 def owner_alive(owner: str | None, lease_until: float | None, now: float, me: str) -> bool:
     """Whether a turn or lease still belongs to a live process.
 
-    Not when it has no owner (written before owners existed), when its lease expired, or when
-    its owner ran on this machine and that process is gone (no need to wait for the lease).
+    Owners are "<machine>:<pid>:<process mark>". Not alive: no owner (written before owners
+    existed), an expired lease, or an owner on this machine whose process is gone, or that had
+    this very pid in a previous life (a restarted container) - those need no lease wait.
     """
     if not owner or lease_until is None or lease_until < now:
         return False
-    machine, _, pid = owner.rpartition(":")
-    my_machine = me.rpartition(":")[0]
-    same_machine = machine == my_machine and pid.isdigit()
-    return not same_machine or _pid_alive(int(pid))
+    machine, pid, mark = _owner_parts(owner)
+    my_machine, my_pid, my_mark = _owner_parts(me)
+    if machine != my_machine or not pid.isdigit():
+        return True
+    if pid == my_pid:
+        return mark == my_mark
+    return _pid_alive(int(pid))
+
+
+def _owner_parts(owner: str) -> tuple[str, str, str]:
+    parts = owner.rsplit(":", 2)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else (owner, "", "")
 
 
 def default_db_path() -> Path:
@@ -301,8 +312,8 @@ class Store:
         self, path: str | Path, *, owner: str | None = None, lease_seconds: float = LEASE_SECONDS
     ) -> None:
         self.path = MEMORY if str(path) == MEMORY else str(Path(path).expanduser())
-        # Who runs the turns this store begins: "<machine>:<pid>" unless told otherwise.
-        self.owner = owner or f"{machine_name()}:{os.getpid()}"
+        # Who runs the turns this store begins (see `owner_alive`).
+        self.owner = owner or f"{machine_name()}:{os.getpid()}:{PROCESS_MARK}"
         self.lease_seconds = lease_seconds
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = _open(self.path)
@@ -511,10 +522,9 @@ class Store:
     def mark_interrupted_turns(self) -> int:
         """Mark as interrupted the turns in progress whose process is gone; returns how many.
 
-        Run at startup and by the heartbeat. A turn is gone when this process owned it in a
-        previous life (same owner name, not begun by this store), a process on this machine
-        owned it and has exited, or its lease expired (no process renewed it). A live
-        process's turn is never touched.
+        Run at startup and by the heartbeat. A turn is gone when its process on this machine
+        has exited (or was this pid's previous life), or its lease expired (no process
+        renewed it). A live process's turn is never touched.
         """
         with self._write() as conn:
             rows = conn.execute(
@@ -524,8 +534,7 @@ class Store:
             dead = [
                 r["id"]
                 for r in rows
-                if (r["owner"] == self.owner and r["id"] not in self._live_turns)
-                or not owner_alive(r["owner"], r["lease_until"], now, self.owner)
+                if not owner_alive(r["owner"], r["lease_until"], now, self.owner)
             ]
             for turn_id in dead:
                 conn.execute(

@@ -81,9 +81,20 @@ def demo_tool_output(lifecycle: list[Any] | None = None) -> str:
     return f"{output}\n{analysis.render_text()}"
 
 
-def run_demo(lifecycle: list[StageIn] | None = None) -> str:
+@dataclass(frozen=True)
+class DemoRun:
+    """What the app shows of a demo run: its printed output and a one-line summary."""
+
+    output: str
+    summary: str
+
+
+def run_demo(lifecycle: list[StageIn] | None = None) -> tuple[str, DemoRun]:
+    """(output plus handoff analysis for the model, the run for the app)."""
     pairs = [(s.stage, s.owner) for s in lifecycle] if lifecycle else None
-    return demo_tool_output(pairs)
+    analysis = handoffs.analyze_handoffs(pairs)
+    summary = analysis.render_text().split("\n", 1)[0]
+    return demo_tool_output(pairs), DemoRun(handoffs.run_handoff_demo(pairs), summary)
 
 
 def allocate_people(people: list[PersonIn], product: str = "llm") -> tuple[str, Allocation]:
@@ -109,7 +120,7 @@ def build_tools(host: QuizHost) -> list[BaseTool]:
         return json.dumps(result.for_model()), result.model_dump()
 
     return [
-        make_tool(DEMO, run_demo, DemoArgs),
+        make_tool(DEMO, run_demo, DemoArgs, with_artifact=True),
         make_tool(ALLOCATE, allocate_people, AllocateArgs, with_artifact=True),
         make_tool(ASK, ask_question, AskArgs),
         make_tool(GRADE, grade_answer, GradeArgs, with_artifact=True),
@@ -137,10 +148,12 @@ class ToolOutcome:
     artifact: Any = None
 
 
-def run_tool(tool: BaseTool, args: dict[str, Any], call_id: str = "call") -> ToolOutcome:
-    """Run a tool; bad arguments or a failure come back as text for the model, not a crash."""
+async def run_tool(tool: BaseTool, args: dict[str, Any], call_id: str = "call") -> ToolOutcome:
+    """Run a tool (sync or coroutine); bad arguments or a failure come back as text for the
+    model, not a crash."""
+    call = {"name": tool.name, "args": args, "id": call_id, "type": "tool_call"}
     try:
-        message = tool.invoke({"name": tool.name, "args": args, "id": call_id, "type": "tool_call"})
+        message = await tool.ainvoke(call)
     except ValidationError as exc:
         return ToolOutcome(
             f"Error: invalid arguments for {tool.name}: {describe_validation(exc)}", False

@@ -92,8 +92,7 @@ class Reading:
 
     def names(self, entry_id: str, *, asserted: bool | None = True) -> bool:
         return any(
-            m.id == entry_id and (asserted is None or m.asserted == asserted)
-            for m in self.mentions
+            m.id == entry_id and (asserted is None or m.asserted == asserted) for m in self.mentions
         )
 
     def quote(self, mention: Mention) -> str:
@@ -133,9 +132,7 @@ class Lexicon:
     def by_name(self, name: str, kind: Kind | None = None) -> Entry | None:
         """The entry a short text (a role or stage as written anywhere) names, if exactly one."""
         found = [
-            m
-            for m in self.read(name).mentions
-            if (kind is None or m.kind == kind) and m.asserted
+            m for m in self.read(name).mentions if (kind is None or m.kind == kind) and m.asserted
         ]
         ids = list(dict.fromkeys(m.id for m in found))
         return self.entry(ids[0]) if len(ids) == 1 else None
@@ -144,9 +141,7 @@ class Lexicon:
 
     def same_word(self, a: str, b: str) -> bool:
         """Equal normal forms, or a typo of a long enough word."""
-        return same_word(
-            a, b, self.vocabulary.fuzzy_min_chars, self.vocabulary.fuzzy_min_score
-        )
+        return same_word(a, b, self.vocabulary.fuzzy_min_chars, self.vocabulary.fuzzy_min_score)
 
     def read(self, text: str) -> Reading:
         """Every role, stage and concept `text` names, with polarity and clause."""

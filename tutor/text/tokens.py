@@ -58,6 +58,8 @@ def normalize_word(word: str) -> str:
     """The normal form of one lowercase word without apostrophes."""
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
+    if len(word) <= 2:  # "am" after "3" is a time, "is"/"de"/"pm" stay as written
+        return word
     if len(word) > 5:
         for old, new in _SPELLING:
             if word.endswith(old):

@@ -1,0 +1,113 @@
+"""The shared text module: how learner wording is read (spans, lemmas, typos, polarity)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.lesson import lexicon
+from tutor.text import normalize, same_word, tokenize
+
+
+def roles(text: str, *, asserted: bool | None = True) -> list[str]:
+    return lexicon().read(text).ids("role", asserted=asserted)
+
+
+def test_tokens_keep_their_place_in_the_text() -> None:
+    text = "Who gets paged at 3am? The SREs."
+    for token in tokenize(text):
+        assert text[token.start : token.end].strip()
+    quoted = [lexicon().read(text).quote(m) for m in lexicon().read(text).mentions]
+    assert "SREs" in quoted
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("data scientists", "Data Scientist"),
+        ("productionised", "productionize"),
+        ("three people", "3 people"),
+        ("isn't", "is not"),
+        ("handoffs", "handoff"),
+        ("3am", "3 am"),
+    ],
+)
+def test_wording_that_means_the_same_normalises_the_same(a: str, b: str) -> None:
+    assert normalize(a) == normalize(b)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the data enginner", ["data_engineer"]),
+        ("a data scientst", ["data_scientist"]),
+        ("Machine-learning engineers", ["ml_engineer"]),
+        ("PM + DS", ["product", "data_scientist"]),
+        ("the data eng team", ["data_engineer"]),
+        ("site reliability folks", ["sre_platform"]),
+    ],
+)
+def test_roles_are_recognised_in_learners_spelling(text: str, expected: list[str]) -> None:
+    assert roles(text) == expected
+
+
+def test_short_words_must_be_spelt_exactly() -> None:
+    # A length floor: "sre" must not match "are", "de" must not match "do".
+    assert not same_word("sre", "are")
+    assert not same_word("de", "do")
+    assert roles("we are a team and do things") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "asserted", "denied"),
+    [
+        ("Not the data scientist, the data engineer", ["data_engineer"], ["data_scientist"]),
+        (
+            "I used to think the data scientist, but it's actually the data engineer",
+            ["data_engineer"],
+            ["data_scientist"],
+        ),
+        ("the data scientist doesn't own it", [], ["data_scientist"]),
+        ("The SRE team doesn't get involved", [], ["sre_platform"]),
+        (
+            "ML engineers rather than data scientists productionise models",
+            ["ml_engineer"],
+            ["data_scientist"],
+        ),
+        ("neither the DS nor the MLE", [], ["data_scientist", "ml_engineer"]),
+    ],
+)
+def test_denied_and_dropped_beliefs_are_not_asserted(
+    text: str, asserted: list[str], denied: list[str]
+) -> None:
+    assert roles(text) == asserted
+    assert sorted(roles(text, asserted=False)) == sorted(denied)
+
+
+def test_negation_reaches_through_an_or_list_but_not_past_the_clause() -> None:
+    reading = lexicon().read(
+        "Handoffs don't happen at deployment, data contracts or on-call; they happen at hiring"
+    )
+    assert not reading.names("data_contract")
+    assert not reading.names("on_call")
+    reading = lexicon().read("Not the eval gate. The data contract is where it breaks.")
+    assert reading.names("data_contract")
+    assert not reading.names("eval_gate")
+
+
+def test_an_aside_in_parentheses_is_marked() -> None:
+    reading = lexicon().read("data engineer (the data scientist only consumes it)")
+    by_id = {m.id: m for m in reading.of_kind("role")}
+    assert not by_id["data_engineer"].aside
+    assert by_id["data_scientist"].aside
+
+
+def test_content_terms_drop_stopwords_and_add_concepts() -> None:
+    terms = lexicon().content_terms("Who owns the eval gate?")
+    assert "the" not in terms and "who" not in terms
+    assert "term:eval_gate" in terms
+
+
+def test_the_vocabulary_is_one_shared_immutable_object() -> None:
+    assert lexicon() is lexicon()
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type varies
+        lexicon().vocabulary.role[0].name = "x"  # type: ignore[misc]
