@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--reply-chars", type=int, default=120, help="reply length (echo)")
     args = parser.parse_args()
     if args.responder == "offline":
-        from tutor.evaluate import offline_model_responder
+        from tutor.fake_openai import offline_model_responder
 
         responder = offline_model_responder()
     else:

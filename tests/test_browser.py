@@ -1,4 +1,5 @@
-"""The web app in a real headless Chromium (offline backend): chat, guided flow, panels."""
+"""The web app in a real headless Chromium (offline backend): chat, queue, Stop, Retry, reset,
+guided flow, panels, phone layout."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ Page = playwright_api.Page
 WAIT_MS = 30_000
 BOT = '#tutor-chat [data-testid="bot"]'
 USER = '#tutor-chat [data-testid="user"]'
+NOTE = "#tutor-chat .tutor-note"
+MESSAGES = f"{USER}, {BOT}"
+INPUT = "#tutor-input textarea"
+# Seconds per streamed word for the "slow" server, so an answer takes long enough to be
+# stopped or cut by a reload (the first try-it answer is ~250 words: ~13 s in full).
+SLOW_PACE = 0.05
+PHONE = {"width": 390, "height": 844}
 
 # Samples the length of the last bot message every 20 ms, to see a reply grow.
 WATCH_STREAM = """() => {
@@ -37,31 +45,52 @@ STREAM_SETTLED = """() => {
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    path = chromium_or_skip()
+def chromium_path() -> str:
+    return chromium_or_skip()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[Served]:
     with serve_app(tmp_path_factory.mktemp("browser") / "t.db") as app:
-        app.chromium = path  # type: ignore[attr-defined]
         yield app
 
 
 @pytest.fixture(scope="module")
-def browser(served: Served) -> Iterator[object]:
+def slow(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[Served]:
+    """An app whose answers stream slowly (the offline tutor, paced per word)."""
+    with serve_app(tmp_path_factory.mktemp("slow") / "t.db", offline_pace=SLOW_PACE) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[object]:
     with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=served.chromium,  # type: ignore[attr-defined]
-                                      args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
 
+def new_page(browser: object, url: str, **context: object) -> Page:
+    """A fresh browser profile (its own localStorage, so its own learner)."""
+    options = {"viewport": {"width": 1280, "height": 900}, **context}
+    page = browser.new_context(**options).new_page()  # type: ignore[attr-defined]
+    page.set_default_timeout(WAIT_MS)
+    open_app(page, url)
+    return page
+
+
 @pytest.fixture
 def page(browser: object, served: Served) -> Iterator[Page]:
-    """A fresh browser profile (its own localStorage, so its own learner)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    open_app(page, served.url)
+    page = new_page(browser, served.url)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def slow_page(browser: object, slow: Served) -> Iterator[Page]:
+    page = new_page(browser, slow.url)
+    yield page
+    page.context.close()
 
 
 def open_app(page: Page, url: str) -> None:
@@ -76,6 +105,11 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
+def send(page: Page, text: str) -> None:
+    page.fill(INPUT, text)
+    page.press(INPUT, "Enter")
+
+
 def next_prompt(page: Page, step: int) -> None:
     """Click Next and wait until the stepper has moved past `step`."""
     page.click("#next-btn")
@@ -86,14 +120,57 @@ def stepper_states(page: Page) -> list[str]:
     return page.eval_on_selector_all("#stepper li", "els => els.map(e => e.dataset.state)")
 
 
+def expect_text(locator: object, text: str) -> None:
+    playwright_api.expect(locator).to_contain_text(text, timeout=WAIT_MS)
+
+
+def wait_idle(page: Page) -> None:
+    """Until no answer runs and nothing waits (the Stop button hides again)."""
+    page.wait_for_selector("#stop-btn", state="hidden")
+    page.wait_for_function("!document.querySelector('#tutor-chat .queued-note')")
+
+
+def wait_streaming(page: Page, chars: int = 80) -> None:
+    page.wait_for_selector("#stop-btn", state="visible")
+    page.wait_for_function(
+        f"(() => {{ const b = document.querySelectorAll('{BOT}');"
+        f" return b.length && b[b.length - 1].innerText.length > {chars}; }})()")
+
+
+def rows(app: Served, sql: str, *params: object) -> list[tuple]:
+    with closing(sqlite3.connect(app.db)) as db:  # a reader beside the app's writer (WAL)
+        return db.execute(sql, params).fetchall()
+
+
+def learner_rows(app: Served, contains: str) -> list[tuple[str, str, str]]:
+    """(role, status, content) of the session whose transcript holds `contains`."""
+    found = rows(app, "SELECT session_id FROM turns WHERE content LIKE ?", f"%{contains}%")
+    assert found, f"nothing stored with {contains!r}"
+    return rows(app, "SELECT role, status, content FROM turns WHERE session_id = ? ORDER BY seq",
+                found[0][0])
+
+
+def wait_until_stored(app: Served, user_text: str, seconds: float = 30,
+                      status: str = "complete") -> None:
+    """Wait until the turn that `user_text` began is committed with `status`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (user_text, status) in rows(app, "SELECT content, status FROM turns"):
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the turn {user_text!r} was never stored as {status}")
+
+
+# -- the chat ---------------------------------------------------------------------------------
+
+
 def test_chat_streams_and_guided_flow_survives_reload(page: Page, served: Served) -> None:
     assert "Offline mode" in page.inner_text("#tutor-banner")
     assert stepper_states(page) == ["current", "todo", "todo"]
     assert page.inner_text("#next-btn").strip() == "Next prompt (1/3)"
 
     page.evaluate(WATCH_STREAM)
-    page.fill("#tutor-input textarea", "Who owns the data contract?")
-    page.press("#tutor-input textarea", "Enter")
+    send(page, "Who owns the data contract?")
     page.wait_for_function(STREAM_SETTLED)
     lengths = page.evaluate("() => { clearInterval(window.__watch); return window.__lens; }")
     assert len({n for n in lengths if n}) >= 3, "the reply should grow in several steps"
@@ -107,13 +184,18 @@ def test_chat_streams_and_guided_flow_survives_reload(page: Page, served: Served
     assert stepper_states(page) == ["done", "done", "done"]
     assert page.is_visible("#steps-end")
     assert page.is_disabled("#next-btn")
-    assert "3/3" in page.inner_text("#progress")
+    assert "3/3" in page.inner_text("#stepper .steps-head")
 
-    demo = page.locator("#tutor-chat .message.thought").filter(has_text="Ran the handoff demo")
+    # The tool step is collapsed and names the call; the demo's output is in the answer once.
+    chat = page.inner_text("#tutor-chat")
+    assert "/next" not in chat and "/quiz" not in chat  # the page's words are its buttons
+    titles = page.locator("#tutor-chat .thought-group .title")
+    assert titles.filter(has_text="Ran the handoff demo").count() == 1
+    assert titles.filter(has_text="Ran the team planner").count() == 1
+    demo = page.locator("#tutor-chat .thought-group").filter(has_text="Ran the handoff demo")
     demo.locator(".title").first.click()
-    expect_text(demo, "Data Engineer -> Data Scientist")
-    assert page.locator("#tutor-chat .thought-group .title").filter(
-        has_text="Ran the team planner").count() == 1
+    expect_text(demo, "run_handoff_demo()")
+    assert "Data Engineer -> Data Scientist" not in demo.inner_text()
     shot(page, "guided-flow")
 
     users_before = page.locator(USER).count()
@@ -126,20 +208,140 @@ def test_chat_streams_and_guided_flow_survives_reload(page: Page, served: Served
     shot(page, "after-reload")
 
 
-def expect_text(locator: object, text: str) -> None:
-    playwright_api.expect(locator).to_contain_text(text, timeout=WAIT_MS)
+def test_messages_sent_while_answering_are_queued_and_answered(page: Page,
+                                                              served: Served) -> None:
+    first, second = "What is a data contract?", "And who owns it?"
+    send(page, first)
+    time.sleep(0.3)
+    send(page, second)
+    expect_text(page.locator(USER).last, second)  # shown at once, before its answer
+    wait_idle(page)
+    assert page.locator(USER).count() == 2
+    stored = [r for r in learner_rows(served, first) if r[0] in ("user", "assistant")]
+    assert [(r[0], r[1]) for r in stored] == [("user", "complete"), ("assistant", "complete")] * 2
+    assert [r[2] for r in stored if r[0] == "user"] == [first, second]  # in order
+    # Each learner message is followed by its own answer, on the page too.
+    order = page.eval_on_selector_all(MESSAGES, "els => els.map(e => e.dataset.testid)")
+    assert order[0] == "user" and order.count("user") == 2
+    assert order.index("bot") < order.index("user", 1)
+    page.reload()
+    page.wait_for_function(f"document.querySelectorAll('{USER}').length === 2")
 
 
-def test_lesson_panel_runs_the_demo_and_draws_it(page: Page) -> None:
+def test_a_queued_message_survives_a_reload(slow_page: Page, slow: Served) -> None:
+    page = slow_page
+    send(page, "Who gets paged at 3am?")
+    wait_streaming(page, 20)
+    send(page, "queued-marker-5521 what does an ML engineer do?")
+    expect_text(page.locator("#tutor-chat .queued-note"), "Waiting")
+    stored = rows(slow, "SELECT status FROM turns WHERE content LIKE '%queued-marker-5521%'")
+    assert stored == [("queued",)]  # kept at once, before it is answered
+    page.reload()
+    page.wait_for_selector("#stepper li")
+    # The reload interrupted the first answer; the queued message is still answered.
+    wait_until_stored(slow, "queued-marker-5521 what does an ML engineer do?", seconds=60)
+
+
+def test_stop_ends_the_answer_and_keeps_its_text(slow_page: Page, slow: Served) -> None:
+    page = slow_page
+    assert page.is_hidden("#stop-btn")
+    send(page, "What does an SRE do?")
+    wait_streaming(page)
+    page.click("#stop-btn")
+    expect_text(page.locator(NOTE).last, "stopped")
+    page.wait_for_selector("#stop-btn", state="hidden")
+    partial = page.locator(BOT).nth(0).inner_text()
+    time.sleep(SLOW_PACE * 5)
+    assert page.locator(BOT).nth(0).inner_text() == partial, "the answer went on after Stop"
+    assert len(partial) > 80
+    wait_until_stored(slow, "What does an SRE do?", status="stopped")
+    reply = [r for r in learner_rows(slow, "What does an SRE do?") if r[0] == "assistant"]
+    assert reply and reply[0][1] == "stopped"
+    assert reply[0][2].replace("**", "")[:60] in partial  # the partial text is what is kept
+    assert page.is_visible("#retry-btn")
+    shot(page, "stopped")
+
+
+def test_reload_mid_answer_leaves_the_step_undone_and_offers_retry(slow_page: Page,
+                                                                   slow: Served) -> None:
+    page = slow_page
+    page.click("#next-btn")
+    wait_streaming(page)
+    page.reload()
+    page.wait_for_selector("#retry-btn", state="visible")
+    assert stepper_states(page) == ["current", "todo", "todo"]
+    assert page.inner_text("#next-btn").strip() == "Next prompt (1/3)"
+    note = page.locator(NOTE).last
+    expect_text(note, "interrupted")
+    assert "page was closed" in note.inner_text()
+    # The note comes after the partial answer it is about.
+    order = page.eval_on_selector_all(
+        MESSAGES, "els => els.map(e => e.querySelector('.tutor-note') ? 'note' : e.dataset.testid)")
+    assert order[-3:] == ["user", "bot", "note"] or order[-2:] == ["bot", "note"], order
+    shot(page, "interrupted")
+    page.click("#retry-btn")
+    page.wait_for_selector('#stepper li:nth-child(1)[data-state="done"]', timeout=60_000)
+    assert page.is_hidden("#retry-btn")
+
+
+def test_reset_asks_first_and_says_what_it_deletes(page: Page) -> None:
+    send(page, "What does a data engineer do?")
+    wait_idle(page)
+    assert page.is_hidden("#reset-confirm")
+    page.click("#reset-btn")
+    warning = page.locator("#reset-confirm")
+    expect_text(warning, "deletes your messages, your try-it progress and your quiz score")
+    page.click("#reset-no")
+    page.wait_for_selector("#reset-confirm", state="hidden")
+    assert page.locator(USER).count() == 1  # nothing was deleted
+    # Gradio's own clear (trash) button is hidden: Reset is the one way to clear.
+    assert not page.locator('#tutor-chat button[aria-label="Clear"]').is_visible()
+    page.click("#reset-btn")
+    page.click("#reset-yes")
+    page.wait_for_function(f"document.querySelectorAll('{USER}').length === 0")
+    assert page.is_hidden("#reset-confirm")
+    page.reload()
+    page.wait_for_selector("#stepper li")
+    assert page.locator(USER).count() == 0
+
+
+def test_quiz_and_export(page: Page) -> None:
+    page.click("#quiz-btn")
+    expect_text(page.locator("#tutor-chat .thought-group .title"), "Picked a quiz question")
+    expect_text(page.locator(BOT).last, "Question")
+    assert page.locator(USER).first.inner_text().strip() == "Quiz me"  # no raw "/quiz"
+    send(page, "The SRE/Platform person gets paged, in on-call.")
+    expect_text(page.locator("#tutor-chat"), "Graded your answer")
+    expect_text(page.locator("#progress"), "of 1 answered")
+
+    page.click("#export-btn")
+    link = page.locator("#export-file a").first
+    link.wait_for()
+    with page.expect_download() as download:
+        link.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# MLOps Roles Tutor — transcript") and "paged" in text
+
+
+# -- the panels -------------------------------------------------------------------------------
+
+
+def test_lesson_panel_runs_the_demo_and_sends_try_it_prompts(page: Page) -> None:
     page.get_by_role("tab", name="Lesson").click()
-    expect_text(page.locator("#lesson-text"), "Why it matters")
+    lesson = page.locator("#lesson-text")
+    expect_text(lesson, "Why it matters")
+    assert "favourite AI" not in lesson.inner_text()  # it starts with the lesson itself
+    assert page.is_hidden("#demo-output")  # no empty box before the demo ran
     page.click("#run-demo-btn")
     page.wait_for_selector("#demo-svg svg")
     expect_text(page.locator("#demo-output"), "Risky handoffs (ownership changes hands):")
-    assert page.locator("#demo-svg g.handoff").count() == 5
-    assert page.locator("#demo-svg g.handoff-full").count() == 3
+    assert page.locator("#demo-svg .wide g.handoff").count() == 5
+    assert page.locator("#demo-svg .wide g.handoff-full").count() == 3
     expect_text(page.locator("#demo-analysis"), "3 full, 2 partial")
     shot(page, "lesson-demo")
+    page.click("#try-1")
+    page.wait_for_selector('#stepper li:nth-child(1)[data-state="done"]')
+    assert page.locator(USER).count() == 1
 
 
 def test_team_planner_shows_matrix_and_picture(page: Page) -> None:
@@ -156,27 +358,43 @@ def test_team_planner_shows_matrix_and_picture(page: Page) -> None:
     expect_text(page.locator("#team-result"), "⚠")
 
 
-def test_quiz_export_and_reset(page: Page) -> None:
-    page.click("#quiz-btn")
-    expect_text(page.locator("#tutor-chat .thought-group .title"), "Picked a quiz question")
-    expect_text(page.locator(BOT).last, "Question")
-    page.fill("#tutor-input textarea", "The SRE/Platform person gets paged, in on-call.")
-    page.press("#tutor-input textarea", "Enter")
-    expect_text(page.locator("#tutor-chat"), "Graded your answer")
-    expect_text(page.locator("#progress"), "of 1 answered")
+# -- a phone ----------------------------------------------------------------------------------
 
-    page.click("#export-btn")
-    link = page.locator("#export-file a").first
-    link.wait_for()
-    with page.expect_download() as download:
-        link.click()
-    text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert text.startswith("# MLOps Roles Tutor — transcript") and "paged" in text
 
-    page.click("#reset-btn")
-    page.wait_for_function(f"document.querySelectorAll('{USER}').length === 0")
-    assert "0 answered" in page.inner_text("#progress")
-    assert stepper_states(page) == ["current", "todo", "todo"]
+def test_phone_input_on_first_screen_and_nothing_wider_than_it(browser: object,
+                                                               served: Served) -> None:
+    page = new_page(browser, served.url, viewport=PHONE, is_mobile=True, has_touch=True)
+    box = page.locator(INPUT).bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
+    banner = page.locator("#tutor-banner").bounding_box()
+    assert banner is not None and banner["height"] <= 60, banner
+    for step in (1, 2, 3):
+        next_prompt(page, step)
+    wait_idle(page)
+    assert page.locator("#tutor-chat table").count() >= 1  # the allocation
+    widths = page.evaluate("""() => ({
+        page: document.documentElement.scrollWidth,
+        bubbles: [...document.querySelectorAll('#tutor-chat [data-testid="bot"], #tutor-chat [data-testid="user"]')]
+            .map(e => e.getBoundingClientRect().right),
+        tables: [...document.querySelectorAll('#tutor-chat table')]
+            .map(t => [t.getBoundingClientRect().right, t.scrollWidth, t.clientWidth]),
+    })""")
+    assert widths["page"] <= PHONE["width"], widths
+    assert all(right <= PHONE["width"] for right in widths["bubbles"]), widths
+    # A wide table scrolls inside its own box instead of widening the bubble.
+    assert all(right <= PHONE["width"] for right, _, _ in widths["tables"]), widths
+    shot(page, "phone-allocation")
+    page.get_by_role("tab", name="Lesson").click()
+    page.click("#run-demo-btn")
+    page.wait_for_selector("#demo-svg .tall svg", state="visible")
+    svg = page.locator("#demo-svg .tall svg").bounding_box()
+    assert svg is not None and svg["x"] + svg["width"] <= PHONE["width"], svg
+    assert page.locator("#demo-svg .tall g.stage").count() == 6
+    shot(page, "phone-lesson")
+    page.context.close()
+
+
+# -- environments -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("ci", "outcome"), [("1", pytest.fail.Exception),
@@ -195,30 +413,17 @@ def test_missing_chromium_skips_locally_but_fails_on_ci(
 
 def test_each_browser_has_its_own_conversation(page: Page, browser: object,
                                                served: Served) -> None:
-    page.fill("#tutor-input textarea", "secret-marker-9182 what does an SRE do?")
-    page.press("#tutor-input textarea", "Enter")
+    send(page, "secret-marker-9182 what does an SRE do?")
     page.wait_for_selector(BOT)
-    other = browser.new_context().new_page()  # type: ignore[attr-defined]
-    open_app(other, served.url)
+    other = new_page(browser, served.url)
     assert other.locator(USER).count() == 0
     assert "secret-marker-9182" not in other.inner_text("body")
     assert stepper_states(other) == ["current", "todo", "todo"]
     other.context.close()
 
 
-def wait_until_stored(app: Served, user_text: str, seconds: float = 30) -> None:
-    """Wait until the turn that `user_text` began is committed as complete."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with closing(sqlite3.connect(app.db)) as db:  # a reader beside the app's writer (WAL)
-            rows = db.execute("SELECT content, status FROM turns").fetchall()
-        if (user_text, "complete") in rows:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"the turn {user_text!r} was never stored as complete")
-
-
-def test_a_learner_resumes_after_a_server_restart(browser: object, tmp_path: Path) -> None:
+def test_a_learner_resumes_after_a_server_restart(browser: object, tmp_path: Path,
+                                                  chromium_path: str) -> None:
     """Same address, same database, a new server process state: the page picks up the
     learner's conversation and steps from browser storage and the store."""
     db, port = tmp_path / "restart.db", webutil.free_port()
@@ -228,8 +433,7 @@ def test_a_learner_resumes_after_a_server_restart(browser: object, tmp_path: Pat
     with serve_app(db, port=port) as first:
         open_app(page, first.url)
         next_prompt(page, 1)
-        page.fill("#tutor-input textarea", "Who gets paged at 3am?")
-        page.press("#tutor-input textarea", "Enter")
+        send(page, "Who gets paged at 3am?")
         expect_text(page.locator(BOT).last, "where systems break")  # the whole answer
         wait_until_stored(first, "Who gets paged at 3am?")
     with serve_app(db, port=port) as second:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from tutor.fake_openai import FakeOpenAI, Reply, echo_responder
+from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 
 pytestmark = pytest.mark.slow
 KEY = "sk-crash-SENTINEL-5a5a5a5a"
@@ -28,8 +28,7 @@ SLOW_ANSWER = "Data scientists build the model, and ML engineers take it to prod
 
 def slow_model(request: dict[str, Any]) -> Reply:
     """Echoes quickly, except that 'slow' gets a long answer a few characters at a time."""
-    last = request["messages"][-2]
-    if "slow" in str(last.get("content")):
+    if "slow" in learner_words(request):
         return Reply(text=SLOW_ANSWER, chunk_delay=0.05)
     return echo_responder(request)
 

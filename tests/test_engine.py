@@ -6,10 +6,12 @@ from itertools import pairwise
 
 from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 
+from tutor.backends.base import CONTEXT_OPEN, learner_text
 from tutor.backends.function import FunctionBackend, Scripted, script
 from tutor.engine import Limits, TutorSession, history_window
 from tutor.errors import ProviderError
 from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.handoffs import run_handoff_demo
 from tutor.store import Store
 
 
@@ -29,15 +31,19 @@ async def test_events_arrive_in_order_for_a_tool_turn() -> None:
     backend = FunctionBackend(
         script(Scripted("Running it.", [("run_handoff_demo", "{}")]), Scripted("Done."))
     )
-    events = await run(TutorSession(backend), "run the demo")
+    events = await run(TutorSession(backend), "go")
     kinds = [type(e).__name__ for e in events]
     assert kinds.index("ToolStarted") < kinds.index("ToolFinished") < len(kinds) - 1
     assert kinds[-1] == "TurnDone"
     finished = next(e for e in events if isinstance(e, ToolFinished))
     assert finished.ok and finished.output.startswith("Risky handoffs")
     assert finished.duration_s >= 0
-    assert events[-1].text == "Running it. \n\nDone. "  # rounds are separate paragraphs
+    # Rounds are separate paragraphs; the app shows the demo's real output between them.
+    demo = f"```text\n{run_handoff_demo().rstrip()}\n```"
+    assert events[-1].text == f"Running it. \n\n{demo}\n\nDone. "
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == events[-1].text
+    assert {e.source for e in events if isinstance(e, TextDelta) and demo in e.text} == {"app"}
+    assert finished.display.startswith("6 stages, 5 handoffs")  # a summary, not a copy
 
 
 async def test_malformed_tool_arguments_go_back_to_the_model_as_an_error() -> None:
@@ -134,18 +140,24 @@ async def test_control_characters_are_stripped_and_unicode_kept() -> None:
     session = TutorSession(backend)
     await run(session, "caf\u0065\u0301 \x00\x07 数据 🚀")
     human = next(m for m in backend.requests[0] if isinstance(m, HumanMessage))
-    assert human.text == "café  数据 🚀"
+    assert learner_text(human) == "café  数据 🚀"
 
 
-async def test_prompt_prefix_is_stable_and_context_goes_last() -> None:
+async def test_one_system_message_first_and_the_context_note_ends_the_last_learner_turn() -> None:
     backend = FunctionBackend(script(Scripted("ok")))
     session = TutorSession(backend)
     await run(session, "one")
     await run(session, "/next")
     first, second = backend.requests
     assert first[0] == second[0] and isinstance(first[0], SystemMessage)
-    assert isinstance(second[-1], SystemMessage) and "Guided step 1 of 3" in second[-1].text
-    assert second[1] == first[1]  # earlier turns are sent unchanged
+    assert [isinstance(m, SystemMessage) for m in second].count(True) == 1
+    last = second[-1]
+    assert isinstance(last, HumanMessage) and CONTEXT_OPEN in last.text
+    assert "try-it prompt 1 of 3" in last.text
+    assert learner_text(last) == session.pack.steps[0].prompt
+    # Earlier turns are sent as the learner wrote them, so the prefix stays cacheable.
+    assert second[1].text == "one" and learner_text(first[1]) == "one"
+    assert session.history[0].text == "one"  # the note is never kept as the learner's words
 
 
 def test_history_window_moves_in_blocks_and_never_splits_a_turn() -> None:
@@ -164,10 +176,13 @@ async def test_next_prompt_walks_three_steps_then_says_done() -> None:
     sent = []
     for _ in range(3):
         await run(session, "/next")
-        sent.append([m for m in backend.requests[-1] if isinstance(m, HumanMessage)][-1].text)
+        human = [m for m in backend.requests[-1] if isinstance(m, HumanMessage)][-1]
+        sent.append(learner_text(human))
     assert sent == [s.prompt for s in session.pack.steps]
     done = await run(session, "/next")
-    assert "completed all three" in text_of(done) and len(backend.requests) == 3
+    assert "completed all three" in text_of(done)
+    # Step 2 and 3 also showed the demo and the team planner, run by the engine itself.
+    assert len(backend.requests) == 3
 
 
 async def test_turns_and_progress_are_stored_and_resumed(tmp_path) -> None:

@@ -317,7 +317,7 @@ async def test_a_bad_tool_call_goes_back_to_the_model_as_an_error(
 
     [finished] = [e for e in events if isinstance(e, ToolFinished)]
     assert not finished.ok and words in finished.output
-    tool_result = fake.requests[1]["messages"][-2]
+    tool_result = fake.requests[1]["messages"][-1]  # the context note is in the user turn
     assert tool_result["role"] == "tool" and words in tool_result["content"]
     assert done(events).text == "Sorry, let me answer directly."
     assert [s for _, s, _ in stored(store, session)] == ["complete", "complete"]
@@ -376,7 +376,12 @@ async def test_a_learner_who_leaves_mid_answer_leaves_an_interrupted_turn(
     await stream.aclose()
 
     assert [s for _, s, _ in stored(store, session)] == ["interrupted", "interrupted"]
-    assert store.transcript(session.id)[-1].content.endswith(CUT_OFF_MARK)
+    reply = store.transcript(session.id)[-1]
+    # The partial text is kept as it was shown; the notice (placed after it) says what happened.
+    assert LONG.startswith(reply.content.strip()) and reply.content
+    assert reply.meta["notice"]["kind"] == "interrupted"
+    assert "Retry" in reply.meta["notice"]["message"]
+    assert session.can_retry and session.retry_text == "roles?"
     await assert_recovers(session, fake)
 
 

@@ -64,7 +64,7 @@ async def test_demo_tool_round_trip_sends_what_a_model_needs(respx_mock: respx.M
     route = respx_mock.post("/chat/completions").mock(side_effect=demo_call_then_text())
     session = TutorSession(backend())
 
-    events = await run(session, "Show me the demo")
+    events = await run(session, "What breaks between the stages?")
 
     first = json.loads(route.calls[0].request.content)
     assert first["model"] == "tutor-model"
@@ -84,7 +84,7 @@ async def test_demo_tool_round_trip_sends_what_a_model_needs(respx_mock: respx.M
     assert "Args:" not in tools["run_handoff_demo"]["description"]
 
     second = json.loads(route.calls[1].request.content)
-    assistant, tool = second["messages"][-3], second["messages"][-2]
+    assistant, tool = second["messages"][-2], second["messages"][-1]
     assert assistant["tool_calls"][0]["id"] == "call_demo_1"
     assert tool["role"] == "tool" and tool["tool_call_id"] == "call_demo_1"
     assert tool["content"].startswith(run_handoff_demo())
@@ -92,7 +92,11 @@ async def test_demo_tool_round_trip_sends_what_a_model_needs(respx_mock: respx.M
     finished = [e for e in events if isinstance(e, ToolFinished)]
     assert [f.name for f in finished] == ["run_handoff_demo"] and finished[0].ok
     text = "".join(e.text for e in events if isinstance(e, TextDelta))
-    assert text == "The demo shows five handoffs."
+    # The app shows the demo's real output itself; the model's words come after it.
+    demo = f"```text\n{run_handoff_demo().rstrip()}\n```"
+    assert text == f"{demo}\n\nThe demo shows five handoffs."
+    model = "".join(e.text for e in events if isinstance(e, TextDelta) and e.source == "model")
+    assert model == "The demo shows five handoffs."
     done = events[-1]
     assert isinstance(done, TurnDone) and done.status == "complete"
     assert done.usage == {"input_tokens": 1900, "output_tokens": 20, "total_tokens": 1920}

@@ -18,16 +18,20 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tutor.backends.base import split_context_note
 from tutor.backends.offline import OfflineBackend
 from tutor.backends.openai_compat import OpenAICompatBackend
 from tutor.engine import TutorSession, clean_message
 from tutor.events import Event, Notice, ToolFinished, TurnDone
-from tutor.fake_openai import FakeOpenAI, Reply, echo_responder
+from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 from tutor.intents import asks_for_secret
 from tutor.lesson import load_pack
 from tutor.progress import export_markdown
-from tutor.quiz import REVEAL_AFTER, answer_key_strings, default_bank
+from tutor.quiz import REVEAL_AFTER, answer_key_strings, default_bank, key_answer
+from tutor.quiz.model_grader import SYSTEM as GRADER_SYSTEM
 from tutor.runtime import Runtime, build_runtime
+
+LABELLED = Path(__file__).parent / "data" / "quiz_answers.jsonl"
 
 KEY = "sk-proj-SENTINEL-7f3a9c0d2b4e6f8a"
 
@@ -42,7 +46,8 @@ def done(events: list[Event]) -> TurnDone:
 
 
 def user_contents(request: dict[str, Any]) -> list[str]:
-    return [m["content"] for m in request["messages"] if m["role"] == "user"]
+    """What the learner's turns said, without the app's context note."""
+    return [split_context_note(m["content"])[0] for m in request["messages"] if m["role"] == "user"]
 
 
 @pytest.fixture
@@ -223,7 +228,7 @@ async def test_oversized_tool_arguments_are_a_tool_error_not_a_crash(
     [finished] = [e for e in events if isinstance(e, ToolFinished)]
     assert finished.ok is ok and words in finished.output
     assert done(events).status == "complete"
-    assert words in fake.requests[1]["messages"][-2]["content"]  # the model is told
+    assert words in fake.requests[1]["messages"][-1]["content"]  # the model is told
 
 
 # -- prompt injection ------------------------------------------------------------------------
@@ -323,7 +328,7 @@ PASTED = f"my key is {KEY} keep it safe"
 
 def faulty_model(request: dict[str, Any]) -> Reply:
     """Answers each fault token with its fault (the same on the client's retries)."""
-    last = request["messages"][-2]
+    last = request["messages"][-1]  # the context note is inside the last user turn
     if last["role"] == "tool":
         return Reply(text="The tool said no.")
     for token, reply in fault_replies().items():
@@ -405,25 +410,36 @@ def test_the_key_never_appears_in_tutor_chat_output(tmp_path: Path) -> None:
 def quiz_model(request: dict[str, Any]) -> Reply:
     """A model that quizzes through the tools and grades whatever the learner says."""
     messages = request["messages"]
-    last = messages[-2]  # the last message is the tutor's context note
+    if is_grading_request(request):
+        return Reply(text='{"points": []}')  # the grader finds nothing more
+    last = messages[-1]  # the tutor's context note is inside the last user turn
     if last["role"] == "tool":
         return Reply(text="Here is what the quiz tool says.")
-    if last["content"] == "quiz me":
+    said = learner_words(request)
+    if said == "quiz me":
         return Reply(tool_calls=[{"name": "ask_quiz_question", "arguments": "{}"}])
     asked = [
         json.loads(m["content"])
         for m in messages
         if m["role"] == "tool" and m["content"].startswith('{"id"')
     ]
-    args = {"question_id": asked[-1]["id"], "answer": last["content"]}
+    args = {"question_id": asked[-1]["id"], "answer": said}
     return Reply(tool_calls=[{"name": "grade_quiz_answer", "arguments": json.dumps(args)}])
 
 
 def right_answer(question_id: str) -> str:
+    """The key as an answer (exact kinds), or a teacher-labelled correct learner answer."""
     question = default_bank().get(question_id)
-    if question.kind == "choice":
-        return str(question.answer)
-    return "; ".join(p.accepted[0].replace(" ... ", " ") for p in question.key_points)
+    return key_answer(question) or next(
+        row["answer"]
+        for row in map(json.loads, LABELLED.read_text(encoding="utf-8").splitlines())
+        if row["question"] == question_id and row["verdict"] == "correct"
+    )
+
+
+def is_grading_request(request: dict[str, Any]) -> bool:
+    """The quiz's separate model-grader request: the one place a rubric may go."""
+    return request["messages"][0]["content"] == GRADER_SYSTEM
 
 
 def model_visible_text(requests: list[dict[str, Any]]) -> str:
@@ -446,17 +462,18 @@ async def test_the_answer_key_never_reaches_the_model_during_a_quiz(
         asked = await run(session, "quiz me")
         question = json.loads(next(e for e in asked if isinstance(e, ToolFinished)).output)
         answer = right_answer(question["id"])
-        grades = []
+        grades, shown = [], []
         for text in ["bananas", "still bananas", answer][: REVEAL_AFTER + 1]:
             events = await run(session, text)
             grades.append(next(e for e in events if isinstance(e, ToolFinished)))
+            shown.append(done(events).text)
         await runtime.aclose()
 
     bank = default_bank()
     explanation = bank.get(question["id"]).explanation
     verdicts = [json.loads(g.output)["verdict"] for g in grades]
     assert verdicts[-1] == "correct" and "correct" not in verdicts[:-1]
-    assert explanation in grades[REVEAL_AFTER - 1].display  # the learner saw it, revealed
+    assert explanation in shown[REVEAL_AFTER - 1]  # the learner saw it, revealed
     pack = load_pack()
     public = [
         pack.lesson,
@@ -466,7 +483,9 @@ async def test_the_answer_key_never_reaches_the_model_during_a_quiz(
     ]
     secrets = answer_key_strings(bank, public_texts=public)
     assert explanation in secrets
-    sent = model_visible_text(fake.requests)
+    tutoring = [r for r in fake.requests if not is_grading_request(r)]
+    assert all(GRADER_SYSTEM not in json.dumps(r) for r in tutoring)
+    sent = model_visible_text(tutoring)
     assert [s for s in secrets if " ".join(s.lower().split()) in sent] == []
     for g in grades:
         assert not {"explanation", "correct_answer"} & set(json.loads(g.output))

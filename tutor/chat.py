@@ -76,9 +76,10 @@ async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
         elif isinstance(event, ToolStarted):
             pass
         elif isinstance(event, ToolFinished):
+            # One line per tool step: the result itself is printed in the reply body.
             title = TOOL_TITLES.get(event.name, f"Ran {event.name}")
             status = "" if event.ok else " (failed)"
-            out.write(f"\n  · {title.lower()}{status} in {event.duration_s * 1000:.0f} ms\n")
+            out.write(f"\n  · {title.lower()}{status}: {event.display}\n")
         elif isinstance(event, Notice):
             out.write(f"\n[!] {event.message}\n")
         elif isinstance(event, TurnDone):

@@ -23,8 +23,23 @@ def build_parser() -> argparse.ArgumentParser:
     alloc.add_argument("description", help='e.g. "Ana is a data scientist, Ben runs infra"')
     alloc.add_argument("--product", choices=["llm", "ml"], help="product kind (default: guess)")
     alloc.add_argument("--json", action="store_true", help="print the Allocation as JSON")
-    ev = sub.add_parser("eval", help="score the configured backend on scripted learners")
+    from tutor.quiz_cli import add_parser as add_quiz_parser
+
+    add_quiz_parser(sub)
+    ev = sub.add_parser("eval", help="score backends on scripted learners")
     ev.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+    ev.add_argument(
+        "--backend",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="offline, openai:MODEL or openai:MODEL@BASE_URL; repeat to compare"
+        " (default: the configured backend)",
+    )
+    ev.add_argument("--runs", type=int, default=1, help="repeat each backend N times (spread)")
+    ev.add_argument("--judge", metavar="SPEC", help="also ask a judge model (off by default)")
+    ev.add_argument("--min-score", type=float, default=90.0, help="exit 1 below this model score")
+    ev.add_argument("--calibration", metavar="PATH", help="score the rules on labelled replies")
     return parser
 
 
@@ -51,10 +66,21 @@ def run(args: argparse.Namespace) -> int:
         from tutor.chat import chat
 
         return asyncio.run(chat(args.resume))
-    if args.command == "eval":
-        from tutor.evaluate import eval_command
+    if args.command == "quiz":
+        from tutor.quiz_cli import run as quiz_run
 
-        return eval_command(as_json=args.json)
+        return quiz_run(args)
+    if args.command == "eval":
+        from tutor.evaluation import eval_command
+
+        return eval_command(
+            args.backend,
+            as_json=args.json,
+            runs=args.runs,
+            judge=args.judge,
+            min_score=args.min_score,
+            calibration=args.calibration,
+        )
     from tutor.web import serve
 
     return serve(host=getattr(args, "host", None), port=getattr(args, "port", None))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -24,7 +23,16 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     tutor_model: str = DEFAULT_MODEL
     tutor_backend: Literal["auto", "openai", "offline"] = "auto"
-    tutor_db: Path | None = None
+    #: a SQLite file path or a postgresql://user:password@host:port/db URL (secret: a URL
+    #: may hold a password, so it never shows in a repr or a log)
+    tutor_db: SecretStr | None = None
+    #: PostgreSQL connections each process keeps open (the pool; up to as many again on bursts)
+    tutor_db_pool_size: int = Field(5, ge=1, le=200)
+    #: seconds a turn or learner lock lives without renewal; a killed process's turns and
+    #: locks are taken over after this (at once when it ran on this machine)
+    tutor_lease_seconds: float = Field(15.0, ge=1, le=600)
+    #: seconds a learner's message waits for their previous one before the notice
+    tutor_queue_wait: float = Field(120.0, gt=0, le=3600)
     tutor_auth: SecretStr | None = None
     tutor_host: str = "127.0.0.1"
     tutor_port: int = Field(7860, ge=1, le=65535)
@@ -34,11 +42,20 @@ class Settings(BaseSettings):
     tutor_max_tokens: int = Field(1024, ge=16, le=200_000)
     tutor_max_message_chars: int = Field(8000, ge=100, le=200_000)
     tutor_concurrency: int = Field(256, ge=1, le=10_000)
+    #: Gradio's worker threads (launch max_threads); unset: max(40, TUTOR_CONCURRENCY)
+    tutor_worker_threads: int | None = Field(None, ge=1, le=10_000)
     tutor_max_tool_rounds: int = Field(4, ge=1, le=20)
     tutor_history_turns: int = Field(8, ge=2, le=200)
     tutor_idle_minutes: float = Field(60.0, gt=0)
 
-    @field_validator("openai_api_key", "openai_base_url", "tutor_db", "tutor_auth", mode="before")
+    @field_validator(
+        "openai_api_key",
+        "openai_base_url",
+        "tutor_db",
+        "tutor_auth",
+        "tutor_worker_threads",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `.env.example` copied as-is has empty values: treat them as not set.
@@ -66,6 +83,15 @@ class Settings(BaseSettings):
             "TUTOR_BACKEND=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server "
             "such as Ollama (http://localhost:11434/v1)."
         )
+
+    def db_target(self) -> str | None:
+        """TUTOR_DB as given (path or URL), or None for the default file."""
+        return self.tutor_db.get_secret_value().strip() if self.tutor_db else None
+
+    @property
+    def worker_threads(self) -> int:
+        """Gradio runs at most this many events at once, whatever the queue limit says."""
+        return self.tutor_worker_threads or max(40, self.tutor_concurrency)
 
     def auth_pair(self) -> tuple[str, str] | None:
         """`TUTOR_AUTH=user:password` as a (user, password) pair."""

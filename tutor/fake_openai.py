@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tutor.backends.base import split_context_note
+
 
 @dataclass
 class Reply:
@@ -36,9 +38,36 @@ class Reply:
     prompt_tokens: int | None = None
     #: seconds between chunks for this reply (None: the server's `chunk_delay`)
     chunk_delay: float | None = None
+    #: stream this text again and again, never finishing (a model stuck in a loop)
+    repeat: str | None = None
+    #: send each tool call whole in one chunk without `index` (as Ollama does)
+    whole_tool_calls: bool = False
 
 
 Responder = Callable[[dict[str, Any]], Reply]
+
+
+@dataclass(frozen=True)
+class Strictness:
+    """Request checks real servers make, answered with their HTTP 400s."""
+
+    #: a system message anywhere but first (official Qwen3 / Mistral / Gemma templates)
+    system_first: bool = False
+    #: no `stream_options` (some older OpenAI-compatible servers)
+    no_stream_options: bool = False
+    #: no `tools` at all (llama-server without --jinja, many small proxies)
+    no_tools: bool = False
+
+    def refusal(self, request: dict[str, Any]) -> str | None:
+        """The server's error message for `request`, or None when it is accepted."""
+        roles = [m.get("role") for m in request.get("messages", [])]
+        if self.system_first and "system" in roles[1:]:
+            return "System message must be at the beginning."
+        if self.no_stream_options and "stream_options" in request:
+            return "Unrecognized request argument supplied: stream_options"
+        if self.no_tools and "tools" in request:
+            return "tools param requires --jinja flag"
+        return None
 
 
 class _Server(ThreadingHTTPServer):
@@ -49,9 +78,15 @@ class _Server(ThreadingHTTPServer):
 
 def echo_responder(request: dict[str, Any]) -> Reply:
     """Answers with a short text that quotes the last user message."""
+    said = learner_words(request)
+    return Reply(text=f"You said: {said}")
+
+
+def learner_words(request: dict[str, Any]) -> str:
+    """The last learner message of a request, without the tutor app's context note."""
     last = next((m for m in reversed(request["messages"]) if m["role"] == "user"), None)
     said = last["content"] if last else ""
-    return Reply(text=f"You said: {said if isinstance(said, str) else repr(said)}")
+    return split_context_note(said)[0] if isinstance(said, str) else repr(said)
 
 
 class FakeOpenAI:
@@ -64,8 +99,12 @@ class FakeOpenAI:
         latency: float = 0.0,
         chunk_delay: float = 0.0,
         chunk_chars: int = 8,
+        strict: Strictness | None = None,
     ) -> None:
         self.responder: Responder = responder or echo_responder
+        self.strict = strict or Strictness()
+        #: requests refused by `strict` (not passed to the responder)
+        self.refused: list[dict[str, Any]] = []
         self.script: list[Reply] = []
         self.latency = latency
         self.chunk_delay = chunk_delay
@@ -135,6 +174,13 @@ class FakeOpenAI:
                 request = json.loads(self.rfile.read(length) or b"{}")
                 with fake._lock:
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                refusal = fake.strict.refusal(request)
+                if refusal is not None:
+                    with fake._lock:
+                        fake.refused.append(request)
+                    body = {"error": {"message": refusal, "type": "invalid_request_error"}}
+                    self._json(400, body)
+                    return
                 reply = fake.next_reply(request)
                 if fake.latency:
                     time.sleep(fake.latency)
@@ -174,9 +220,12 @@ class FakeOpenAI:
                 if chunked:
                     self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                delay = fake.chunk_delay if reply.chunk_delay is None else reply.chunk_delay
+                if reply.repeat is not None:
+                    self._repeat(request, reply.repeat, delay)
+                    return
                 chunks = stream_chunks(request, reply, fake.chunk_chars)
                 midway = len(chunks) // 2
-                delay = fake.chunk_delay if reply.chunk_delay is None else reply.chunk_delay
                 for index, chunk in enumerate(chunks):
                     if index == midway and reply.fault in ("cut", "reset"):
                         # "cut": a clean end of the body; "reset": a chunked body that stops
@@ -194,6 +243,17 @@ class FakeOpenAI:
                 if chunked:
                     self.wfile.write(b"0\r\n\r\n")
                     self.wfile.flush()
+                self.close_connection = True
+
+            def _repeat(self, request: dict[str, Any], text: str, delay: float) -> None:
+                """Stream `text` forever, until the client leaves or the server closes."""
+                base = {**_base(request), "object": "chat.completion.chunk"}
+                while not fake._closing.is_set():
+                    delta = {"index": 0, "delta": {"content": text}, "finish_reason": None}
+                    self._write(
+                        f"data: {json.dumps({**base, 'choices': [delta]})}\n\n".encode(), False
+                    )
+                    time.sleep(delay or 0.001)
                 self.close_connection = True
 
             def _write(self, data: bytes, chunked: bool) -> None:
@@ -245,6 +305,14 @@ def stream_chunks(request: dict[str, Any], reply: Reply, size: int) -> list[dict
     chunks += [choice({"content": text[i : i + size]}) for i in range(0, len(text), size)]
     for index, call in enumerate(reply.tool_calls):
         args = call.get("arguments", "{}")
+        if reply.whole_tool_calls:
+            whole = {
+                "id": call.get("id", f"call_{index}"),
+                "type": "function",
+                "function": {"name": call["name"], "arguments": args},
+            }
+            chunks.append(choice({"tool_calls": [whole]}))
+            continue
         head = {
             "index": index,
             "id": call.get("id", f"call_{index}"),
@@ -280,3 +348,30 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": usage(request, reply),
     }
+
+
+def offline_model_responder(pack: Any = None) -> Any:
+    """A responder that answers as the offline tutor would (moved here from tutor/evaluate.py).
+
+    It lets the eval and the benchmarks drive the real OpenAI client path (HTTP, SSE, tool-call
+    pieces) with lesson-quality replies: the request's messages are read back into langchain
+    messages and the offline backend decides the reply.
+    """
+    from langchain_core.messages import convert_to_messages
+
+    from tutor.backends.offline import OfflineBackend
+    from tutor.lesson import load_pack
+
+    offline = OfflineBackend(pack or load_pack())
+
+    def respond(request: dict[str, Any]) -> Reply:
+        messages = convert_to_messages(request.get("messages", []))
+        tools = {t["function"]["name"] for t in request.get("tools", [])}
+        reply = offline.respond(messages, tools)
+        calls = [
+            {"name": c["name"], "arguments": json.dumps(c["args"]), "id": f"call_{i}"}
+            for i, c in enumerate(reply.tool_calls)
+        ]
+        return Reply(text=reply.text, tool_calls=calls)
+
+    return respond

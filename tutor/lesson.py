@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, field_validator
 
 from tutor.errors import LessonPackError
+from tutor.quiz.bank import QuizBank, unknown_refs
 from tutor.resources import load_toml, read_text
-from tutor.text import Lexicon, Vocabulary
+from tutor.text import KINDS, Lexicon, Vocabulary
+
+if TYPE_CHECKING:
+    from tutor.knowledge import Answerer
+    from tutor.planning.content import Planning
+    from tutor.planning.reader import TeamReader
 
 SYSTEM_VARIABLES = frozenset({"lesson", "tools"})
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -28,8 +35,17 @@ class GuidedStep(BaseModel):
     uses_tool: str | None = None
 
 
+class Requests(BaseModel):
+    """Wordings that tell the engine what a learner asks for (see prompts/guided.toml)."""
+
+    demo: list[str] = Field(min_length=1)
+    show: list[str] = Field(min_length=1)
+    step_coverage: float = Field(gt=0, le=1)
+
+
 class Guided(BaseModel):
     steps: list[GuidedStep] = Field(min_length=3, max_length=3)
+    requests: Requests
 
 
 class OfflineAnswers(BaseModel):
@@ -135,3 +151,56 @@ def load_pack() -> LessonPack:
 def lexicon() -> Lexicon:
     """The shared reader of learner text, built once from prompts/vocabulary.toml."""
     return Lexicon(load_toml("vocabulary.toml", Vocabulary))
+
+
+@cache
+def planning_content() -> Planning:
+    """The team planner's content (prompts/responsibilities.toml) with the shared lexicon."""
+    from tutor.planning.catalogue import PlanningData
+    from tutor.planning.content import Planning
+
+    return Planning(load_toml("responsibilities.toml", PlanningData), lexicon())
+
+
+@cache
+def knowledge() -> Answerer:
+    """The offline tutor's knowledge base (prompts/knowledge.toml), checked against the lesson,
+    the vocabulary and the catalogue, with its retrieval index built once."""
+    from tutor.handoffs import LESSON_LIFECYCLE
+    from tutor.knowledge import Answerer, Facts, KnowledgeData
+
+    data = load_toml("knowledge.toml", KnowledgeData)
+    lex, catalogue = lexicon(), planning_content().catalogue
+    slots = {f"{kind}:{e.id}" for kind in ("stage", "term") for e in lex.entries(kind)}
+    problems = data.problems(
+        read_text("lesson.md"),
+        {stage for stage, _ in LESSON_LIFECYCLE},
+        slots,
+        {r.id for r in catalogue.responsibilities},
+    )
+    if problems:
+        raise LessonPackError("prompts/knowledge.toml: " + "; ".join(problems))
+    owners = {r.id: (r.name, r.stage, r.hat) for r in catalogue.responsibilities}
+    return Answerer(data, lex, Facts(dict(LESSON_LIFECYCLE), owners))
+
+
+@cache
+def team_reader() -> TeamReader:
+    """The shared team reader, built once."""
+    from tutor.planning.reader import TeamReader
+
+    return TeamReader(planning_content())
+
+
+@cache
+def quiz_bank() -> QuizBank:
+    """The quiz bank from prompts/quiz.toml, validated once (and its vocabulary references
+    checked against prompts/vocabulary.toml)."""
+    bank = load_toml("quiz.toml", QuizBank)
+    known = {f"{kind}:{e.id}" for kind in KINDS for e in lexicon().entries(kind)}
+    problems = unknown_refs(bank, known)
+    if problems:
+        raise LessonPackError(
+            f"prompts/quiz.toml: not in prompts/vocabulary.toml: {'; '.join(problems)}."
+        )
+    return bank

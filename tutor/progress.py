@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from tutor.quiz import QuizState
+from tutor.quiz import QuizBank, QuizState
 
-if TYPE_CHECKING:
-    from tutor.engine import TutorSession
+
+class ProgressHost(Protocol):
+    """What a report needs from a learner's session (no import of the engine)."""
+
+    id: str
+    guided_step: int
+    quiz_state: QuizState
+    quiz_bank: QuizBank
+    store: Any
+    backend: Any
+    history: list[Any]
+    pack: Any
+
+    @property
+    def steps_total(self) -> int: ...
+
+    def redact(self, text: str) -> str: ...
 
 
 class ProgressReport(BaseModel):
@@ -28,7 +43,7 @@ class ProgressReport(BaseModel):
         return round(100 * self.correct / self.answered) if self.answered else 0
 
 
-def progress_report(session: TutorSession) -> ProgressReport:
+def progress_report(session: ProgressHost) -> ProgressReport:
     """Steps done and quiz score; read back from the store, so it shows what was saved."""
     step, state, from_store = session.guided_step, session.quiz_state, False
     if session.store is not None:
@@ -50,7 +65,7 @@ def progress_report(session: TutorSession) -> ProgressReport:
     )
 
 
-def progress_markdown(session: TutorSession) -> str:
+def progress_markdown(session: ProgressHost) -> str:
     report = progress_report(session)
     lines = [f"**Progress** — try-it prompts: {report.steps_done}/{report.steps_total}"]
     for index, title in enumerate(report.step_titles, start=1):
@@ -65,7 +80,7 @@ def progress_markdown(session: TutorSession) -> str:
     return "\n".join(lines)
 
 
-def export_markdown(session: TutorSession) -> str:
+def export_markdown(session: ProgressHost) -> str:
     """The transcript plus progress as one Markdown document."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [

@@ -13,7 +13,7 @@ TOOL_TITLES = {
     "ask_quiz_question": "Picked a quiz question",
     "grade_quiz_answer": "Graded your answer",
 }
-VERDICT_MARKS = {"correct": "✅", "partial": "🟡", "incorrect": "❌"}
+VERDICT_MARKS = {"correct": "✅", "partial": "🟡", "incorrect": "❌", "skipped": "⏭️"}
 
 
 def parse_json(text: str) -> dict[str, Any] | None:
@@ -27,12 +27,12 @@ def parse_json(text: str) -> dict[str, Any] | None:
 def format_question(view: dict[str, Any]) -> str:
     """A quiz question as the learner sees it (the view never holds the answer)."""
     lines = [f"**Question** ({view.get('topic', 'lesson')}): {view.get('prompt', '')}"]
+    for number, item in enumerate(view.get("items") or [], start=1):
+        lines.append(f"{number}. {item}")
     for letter, option in zip(string.ascii_uppercase, view.get("options") or [], strict=False):
         lines.append(f"- **{letter})** {option}")
-    if view.get("kind") == "choice":
-        lines.append("\nAnswer with a letter.")
-    else:
-        lines.append("\nAnswer in a sentence or two.")
+    # The quiz says how each kind is answered (tutor.quiz.QuestionView.instructions).
+    lines.append(f"\n{view.get('instructions') or 'Answer in a sentence or two.'}")
     return "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ class Runtime:
         )
 
     def banner(self) -> str:
-        if self.backend.offline:
+        if self.backend.profile.offline:
             from tutor.lesson import load_pack
 
             offline = load_pack().offline
@@ -47,6 +47,7 @@ def limits_from(settings: Settings) -> Limits:
         max_message_chars=settings.tutor_max_message_chars,
         max_tool_rounds=settings.tutor_max_tool_rounds,
         history_turns=settings.tutor_history_turns,
+        answer_timeout=settings.tutor_answer_timeout,
         secrets=secrets,
     )
 
@@ -62,6 +63,13 @@ def build_runtime(
     settings = settings or load_settings()
     store = None
     if persist:
-        store = Store(db or settings.tutor_db or default_db_path())
+        store = Store(
+            db or settings.db_target() or default_db_path(),
+            lease_seconds=settings.tutor_lease_seconds,
+            pool_size=settings.tutor_db_pool_size,
+        )
+        # Only turns whose process is gone (this pid's previous life, an exited process on
+        # this machine, or an expired lease): other live processes may share the database.
         store.mark_interrupted_turns()
+        store.start_heartbeat()  # renew leases; sweep other processes' dead turns meanwhile
     return Runtime(settings, make_backend(settings, http_client), store, limits_from(settings))

@@ -70,6 +70,15 @@ class Lane:
             self._local.remove(items[0])
         return items[0]
 
+    def settle(self, item: Queued, reply: str) -> None:
+        """Keep a message the engine answered without a stored turn (a command such as
+        /help, or a refused empty one) in the transcript, so it leaves the queue."""
+        store = self.session.store
+        if store is None or all(q.id != item.id for q in self.pending()):
+            return
+        turn = store.begin_turn(self.session.id, item.text, queued_id=item.id)
+        store.finish_turn(turn, reply, {"command": True}, status="complete")
+
     def clear_local(self) -> None:
         self._local.clear()
 

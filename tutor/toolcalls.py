@@ -1,8 +1,9 @@
 """Tool calls a model wrote as text, found while its answer streams.
 
 Small local models rarely send structured `tool_calls`; they write the call in their text:
-`<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, a lone JSON object with `name`
-and `arguments` (or `parameters`), or the same object in a fenced ```json block.
+`<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, a JSON object with `name`
+and `arguments` (or `parameters`) on its own or inside a sentence, or the same object in a
+fenced ```json block.
 `ToolCallFilter` sits between the stream and the learner: it holds back any text that may
 be the start of such a call, turns a complete one into a `TextCall` (the engine runs it like
 a structured call) and releases everything else unchanged. A block in tool-call form that
@@ -12,12 +13,14 @@ cannot be read is never shown raw: it becomes a `TextCall` with an `error`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 TAG_OPEN, TAG_CLOSE = "<tool_call>", "</tool_call>"
 FENCE = "```"
 Mode = Literal["tag", "fence", "json"]
+_JSON_START = re.compile(r'\{\s*"')
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class ToolCallFilter:
         tag = text.find(TAG_OPEN)
         if tag >= 0:
             best = (tag, "tag")
+        inline = _JSON_START.search(text)  # a JSON object mid-line: {"name": ...
+        if inline and inline.start() < best[0]:
+            best = (inline.start(), "json")
         for line_at in self._line_starts():
             if line_at >= best[0]:
                 break
@@ -107,6 +113,9 @@ class ToolCallFilter:
             if TAG_OPEN.startswith(text[-size:]):
                 keep = len(text) - size
                 break
+        brace = text.rfind("{")
+        if brace >= 0 and not text[brace + 1 :].strip():
+            keep = min(keep, brace)  # "{" at the end: it may open a JSON call
         line = text.rfind("\n") + 1 if "\n" in text else (0 if self._line_start else -1)
         if line >= 0:
             tail = text[line:].lstrip(" \t")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,9 +12,10 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, ValidationError
 
 from tutor import handoffs
-from tutor.allocation import Allocation, Person, Team, allocate
 from tutor.errors import TutorError
-from tutor.quiz import Grade, QuizBank, QuizState, ask, grade
+from tutor.lesson import lexicon
+from tutor.planning import Allocation, Person, Team, allocate
+from tutor.quiz import Grade, JsonModel, QuizBank, QuizState, ask, grade_async
 from tutor.resources import describe_validation
 
 DEMO = "run_handoff_demo"
@@ -75,6 +77,15 @@ class QuizHost(Protocol):
     def record_grade(self, result: Grade, answer: str) -> None: ...
 
 
+def grader_model(host: QuizHost) -> JsonModel | None:
+    """The session's backend as the quiz's model grader, when it can answer strict JSON."""
+    backend = getattr(host, "backend", None)
+    profile = getattr(backend, "profile", None)
+    if backend is None or profile is None or profile.offline or not profile.supports_json:
+        return None
+    return backend
+
+
 def demo_tool_output(lifecycle: list[Any] | None = None) -> str:
     output = handoffs.run_handoff_demo(lifecycle)
     analysis = handoffs.analyze_handoffs(lifecycle)
@@ -113,8 +124,13 @@ def build_tools(host: QuizHost) -> list[BaseTool]:
             return json.dumps({"done": True, "message": "Every question is mastered."})
         return question.public().model_dump_json()
 
-    def grade_answer(question_id: str, answer: str) -> tuple[str, dict[str, Any]]:
-        result = grade(host.quiz_bank.get(question_id), answer, host.quiz_state)
+    async def grade_answer(question_id: str, answer: str) -> tuple[str, dict[str, Any]]:
+        # Rules first; a free-text answer they cannot decide goes to the model grader, a
+        # separate strict-JSON request (tutor.quiz.model_grader), never this conversation.
+        bank = host.quiz_bank
+        question = bank.get(question_id)
+        model = grader_model(host)
+        result = await grade_async(question, answer, host.quiz_state, lexicon(), bank.guard, model)
         host.record_grade(result, answer)
         # The model gets the verdict and hint only; the explanation is for the learner.
         return json.dumps(result.for_model()), result.model_dump()
@@ -130,8 +146,11 @@ def build_tools(host: QuizHost) -> list[BaseTool]:
 def make_tool(
     name: str, func: Callable[..., Any], schema: type[BaseModel], with_artifact: bool = False
 ) -> BaseTool:
+    # A coroutine (the quiz grader may ask the model grader) runs through `ainvoke`.
+    is_async = inspect.iscoroutinefunction(func)
     return StructuredTool.from_function(
-        func=func,
+        func=None if is_async else func,
+        coroutine=func if is_async else None,
         name=name,
         description=(schema.__doc__ or name).strip(),
         args_schema=schema,

@@ -18,7 +18,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
@@ -96,8 +102,9 @@ def neutralise_delimiters(text: str) -> str:
 
 
 def with_context_note(text: str, note: str) -> str:
-    """A learner turn as sent: their words, then the app's delimited note."""
-    return f"{text}\n\n{CONTEXT_OPEN}\n{note}\n{CONTEXT_CLOSE}"
+    """A learner turn as sent: their words, then the app's delimited note (which may quote
+    the learner, so it is defused too)."""
+    return f"{text}\n\n{CONTEXT_OPEN}\n{neutralise_delimiters(note)}\n{CONTEXT_CLOSE}"
 
 
 def split_context_note(text: str) -> tuple[str, str]:
@@ -111,7 +118,9 @@ def split_context_note(text: str) -> tuple[str, str]:
 
 def learner_text(message: BaseMessage) -> str:
     """What the learner wrote in a message, without the app's note."""
-    return split_context_note(message.text)[0] if isinstance(message, HumanMessage) else message.text
+    return (
+        split_context_note(message.text)[0] if isinstance(message, HumanMessage) else message.text
+    )
 
 
 def fold_tool_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:

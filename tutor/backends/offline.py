@@ -23,10 +23,10 @@ from langchain_core.tools import BaseTool
 
 from tutor import intents
 from tutor.allocation import Allocation
-from tutor.backends.base import Backend
+from tutor.backends.base import Backend, ModelProfile, learner_text
 from tutor.errors import TeamError
 from tutor.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
-from tutor.lesson import LessonPack, load_pack
+from tutor.lesson import LessonPack, lexicon, load_pack, quiz_bank
 from tutor.quiz import is_insistence
 from tutor.render import format_question, parse_json
 from tutor.team_parser import looks_like_team, parse_team
@@ -43,6 +43,12 @@ class OfflineBackend(Backend):
     name = "offline"
     model = "offline"
     offline = True
+
+    @property
+    def profile(self) -> ModelProfile:
+        return ModelProfile(
+            label=self.label, streams_instantly=True, supports_json=False, offline=True
+        )
 
     def __init__(self, pack: LessonPack | None = None) -> None:
         self.pack = pack or load_pack()
@@ -84,7 +90,7 @@ class OfflineBackend(Backend):
             return Reply(self.answers.greeting)
         if isinstance(chat[-1], ToolMessage):
             return self.explain_tool_results(chat)
-        return self.answer(chat[-1].text, chat, tools)
+        return self.answer(learner_text(chat[-1]), chat, tools)
 
     def answer(self, text: str, chat: list[BaseMessage], tools: set[str]) -> Reply:
         a = self.answers
@@ -95,7 +101,9 @@ class OfflineBackend(Backend):
             return self.guided(step, text)
         pending = pending_question(chat)
         if pending and not intents.is_new_question(text) and not intents.asks_for_quiz(text):
-            if is_insistence(text):
+            bank = quiz_bank()
+            question = bank.get(pending) if pending in bank.ids() else None
+            if is_insistence(lexicon(), bank, text, question):
                 return Reply(a.quiz_insist)
             return call(GRADE, {"question_id": pending, "answer": text})
         if intents.asks_for_quiz(text) and ASK in tools:

@@ -31,6 +31,8 @@ class Cues(BaseModel):
     post_negators: tuple[str, ...]
     auxiliaries: tuple[str, ...]
     past_belief: tuple[str, ...]
+    # Words that open a clause the writer supposes rather than asserts ("if X were paged…").
+    hypothetical: tuple[str, ...] = ()
     window: int = 4
 
     def normalised(self, phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import simplemma
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
@@ -45,6 +46,9 @@ class Vocabulary(BaseModel):
     term: tuple[Entry, ...]
     polarity: Cues
     stopwords: tuple[str, ...] = ()
+    # Words that open a question ("what", "who", "does", "can"): with a final "?", how
+    # `Lexicon.is_question` tells a question from a statement.
+    question_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,9 @@ class Lexicon:
         self.vocabulary = vocabulary
         self.cues = vocabulary.polarity
         self.stopwords = frozenset(w for s in vocabulary.stopwords for w in normalize(s))
+        self.question_words = frozenset(
+            w for s in vocabulary.question_words for w in normalize(s)
+        )
         self._entries: dict[str, tuple[Kind, Entry]] = {}
         self._phrases: dict[Kind, list[tuple[tuple[str, ...], Entry]]] = {}
         for kind in KINDS:
@@ -210,6 +217,13 @@ class Lexicon:
         words = [t.norm for t in reading.tokens if t.norm not in self.stopwords]
         return words + [f"{m.kind}:{m.id}" for m in reading.mentions]
 
+    def is_question(self, text: str) -> bool:
+        """Asks something: ends with '?' or opens with a question word ("who owns …")."""
+        if text.rstrip().endswith("?"):
+            return True
+        tokens = self.read(text).tokens
+        return bool(tokens) and tokens[0].norm in self.question_words
+
     def similarity(self, a: str, b: str) -> float:
         """0..100: how alike two texts are after normalisation (word order ignored)."""
         return fuzz.token_set_ratio(" ".join(normalize(a)), " ".join(normalize(b)))
@@ -221,10 +235,16 @@ def _index_of(found: tuple[Clause, ...] | list[Clause], token: int) -> int:
 
 @lru_cache(maxsize=262144)
 def same_word(a: str, b: str, min_chars: int = 5, min_score: float = 84) -> bool:
-    """Equal, or (both at least `min_chars` long) within `min_score` of each other."""
+    """Equal, or (both at least `min_chars` long) within `min_score` of each other.
+
+    `a` is the writer's word, `b` the vocabulary's: a real English word (in simplemma's
+    dictionary) is never a typo of another one ("produces" is not "product").
+    """
     if a == b:
         return True
     if len(a) < min_chars or len(b) < min_chars or a.isdigit() or b.isdigit():
+        return False
+    if simplemma.is_known(a, lang="en"):
         return False
     return fuzz.ratio(a, b) >= min_score
 

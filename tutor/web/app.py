@@ -1,48 +1,60 @@
-"""The app's event handlers: the chat page and the programmatic API (`/chat`, `/next_prompt`).
+"""The app's event handlers: the chat page (queue, Stop, Retry, Reset) and the programmatic API.
 
 Sessions: a browser keeps its session id in `gr.BrowserState` (localStorage, so a reload
 resumes the conversation); an API client (one `gradio_client.Client`) keeps its own in a
 `gr.State`, which Gradio holds per client session. Either way the id is looked up in this
 app's `SessionRegistry`; nothing about a learner lives in a module global.
+
+Every learner message goes through the learner's lane (tutor.sessions): it is stored at once
+as queued and shown as pending (`enqueue_ui`, outside Gradio's queue, so it is instant), then
+`drain_ui` answers the lane's waiting messages in order, one turn at a time, while it holds
+the lane's lock. A reload keeps queued messages; the next page's drain answers them. Two tabs
+of one learner share the lane. Stop ends the running answer; the page closing interrupts it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import tempfile
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack, aclosing
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from tutor.engine import TutorSession
-from tutor.errors import TutorError
+from tutor.errors import LearnerBusyError, TutorError
 from tutor.events import Event, Notice, TextDelta
-from tutor.progress import export_markdown, progress_markdown
+from tutor.progress import export_markdown
 from tutor.runtime import Runtime
-from tutor.sessions import SessionRegistry
-from tutor.web.view import ChatView, final_text, next_label, stepper_html, transcript_messages
+from tutor.sessions import Lane, Queued, SessionRegistry
+from tutor.web.sidebar import next_label, progress_html, stepper_html
+from tutor.web.view import ChatView, final_text, transcript_messages
 
 log = logging.getLogger(__name__)
 
 # Coalesce streamed text into at most one UI update per STREAM_EVERY seconds (a model can
-# send hundreds of tokens a second). The offline engine answers instantly, so it is paced a
-# little instead (PACE_CHARS per OFFLINE_PACE seconds, ~1.5k characters a second), or its
-# answer would land all at once rather than stream.
+# send hundreds of tokens a second). A backend that answers instantly (the offline tutor)
+# is paced a little instead (OFFLINE_PACE seconds per piece), or its answer would land all
+# at once rather than stream.
 STREAM_EVERY = 0.04
 # Under load, every page update costs the one event loop: past this many turns streaming at
 # once, the interval grows with their number, so the total update rate stays about constant.
 BUSY_TURNS = 8
 OFFLINE_PACE = 0.015
-PACE_CHARS = 24
+# After Stop, the engine gets this long to end the turn itself before it is cancelled.
+STOP_GRACE = 3.0
+# How long a message waits for another process answering the same learner.
+PEER_WAIT = 120.0
 INTERNAL = {"api_visibility": "private"}
-Turn = AsyncGenerator[Event, None]  # what TutorSession.send / next_prompt return
+Turn = AsyncGenerator[Event, None]  # what TutorSession.send returns
 SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
+KEEP = object()  # an output left as it is (gr.skip() when sent)
 
 
 class TutorApp:
@@ -54,68 +66,179 @@ class TutorApp:
         self.registry = SessionRegistry(runtime.session,
                                         idle_seconds=settings.tutor_idle_minutes * 60)
         if offline_pace is None:
-            offline_pace = OFFLINE_PACE if runtime.backend.offline else 0.0
+            offline_pace = OFFLINE_PACE if runtime.backend.profile.streams_instantly else 0.0
         self.pace = offline_pace
         self.streaming = 0  # turns streaming right now, across all learners
-        # Keyed by the live session, so both go when the registry drops an idle session.
-        self._locks: weakref.WeakKeyDictionary[TutorSession, asyncio.Lock] = \
-            weakref.WeakKeyDictionary()
+        # Keyed by the live session, so it goes when the registry drops an idle session.
         self._views: weakref.WeakKeyDictionary[TutorSession, ChatView] = \
             weakref.WeakKeyDictionary()
         # Removed when the app is garbage-collected or the process exits.
         self._exports = tempfile.TemporaryDirectory(prefix="mlops-tutor-export-")
         self._export_dir = Path(self._exports.name)
 
-    # -- streaming a turn -------------------------------------------------------------------
+    # -- what the page shows ----------------------------------------------------------------
 
-    def _lock(self, session: TutorSession) -> asyncio.Lock:
-        # One turn at a time per learner: two tabs or an impatient click must not interleave.
-        lock = self._locks.get(session)
-        if lock is None:
-            lock = self._locks[session] = asyncio.Lock()
-        return lock
-
-    def view(self, session: TutorSession) -> ChatView:
+    def view(self, lane: Lane) -> ChatView:
         """The learner's chat as shown, kept beside the live session (rebuilt from the store)."""
+        session = lane.session
         view = self._views.get(session)
         if view is None:
             store = session.store
             records = store.transcript(session.id, last=SHOWN_RECORDS) if store else []
-            view = self._views[session] = ChatView(transcript_messages(records))
+            view = ChatView(transcript_messages(records),
+                            [(q.id, q.text) for q in lane.pending()])
+            self._views[session] = view
         return view
 
-    async def stream(self, session: TutorSession, events: Turn, view: ChatView,
-                     said: Callable[[], str | None] | None = None) -> AsyncIterator[None]:
-        """Apply a turn's events to `view`, yielding whenever the page should update.
+    def outputs(self, lane: Lane, view: ChatView, *, panels: bool = True,
+                controls: bool = True) -> tuple[Any, ...]:
+        """[chatbot, stepper, progress, next, quiz, stop, retry]; KEEP what need not change."""
+        busy = lane.busy or bool(view.queued)
+        chat = view.snapshot(busy=lane.busy)
+        side = (stepper_html(lane.session), progress_html(lane.session)) if panels else \
+            (gr.skip(), gr.skip())
+        if not controls:
+            return (chat, *side, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        # Next and Quiz me stay usable while an answer runs: a press waits in the queue.
+        label, can_next = next_label(lane.session)
+        return (
+            chat, *side,
+            gr.Button(label, interactive=can_next),
+            gr.skip(),
+            gr.Button("Stop", visible=busy, interactive=busy),
+            gr.Button(visible=not busy and lane.session.can_retry),
+        )
 
-        `said` gives the learner's words to show first; it is read once the turn holds the
-        session's lock, so it sees the state the previous turn left.
-        """
-        async with self._lock(session):
-            words = said() if said is not None else None
-            if words is not None:
-                view.user(words)
-                yield
-            async for _ in self._paced(session, events, view):
-                yield
-        yield
+    # -- the chat page ----------------------------------------------------------------------
 
-    async def _paced(self, session: TutorSession, events: Turn,
-                     view: ChatView) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        last, pending = 0.0, 0
+    def on_load(self, browser_sid: str | None) -> tuple[Any, ...]:
+        """Resume the browser's session (or start one) and show its saved conversation."""
+        lane = self.registry.lane(browser_sid)
+        if not lane.busy:  # mid-turn, the live view is fresher than the store
+            self._views.pop(lane.session, None)
+        return (lane.session.id, lane.session.id, *self.outputs(lane, self.view(lane)))
+
+    async def enqueue_ui(self, text: str, sid: str | None) -> tuple[Any, ...]:
+        """Keep the learner's message at once and show it; `drain_ui` answers it."""
+        if not (text or "").strip():
+            return (gr.skip(),) * 9
+        if text.strip().lower() == "/reset":  # the page's reset always asks first
+            return ("", gr.skip(), *(gr.skip(),) * 6, gr.Column(visible=True))
+        lane = self.registry.lane(sid)
+        return ("", *self._put(lane, text), gr.skip())
+
+    async def next_ui(self, sid: str | None) -> tuple[Any, ...]:
+        """Queue the next try-it prompt; which one is decided when its turn comes."""
+        return self._put(self.registry.lane(sid), "/next")
+
+    async def quiz_ui(self, sid: str | None) -> tuple[Any, ...]:
+        return self._put(self.registry.lane(sid), "/quiz")
+
+    async def retry_ui(self, sid: str | None) -> tuple[Any, ...]:
+        """Ask again the learner message whose answer was stopped or interrupted."""
+        return self._put(self.registry.lane(sid), "/retry")
+
+    def _put(self, lane: Lane, text: str) -> tuple[Any, ...]:
+        view = self.view(lane)
+        item = lane.put(text)
+        view.enqueue(item.id, item.text)  # "/next" shows as "Next prompt" until it starts
+        return self.outputs(lane, view, panels=False)
+
+    async def stop_ui(self, sid: str | None) -> Any:
+        """Ask the running answer to end now; its partial text is kept, marked stopped."""
+        lane = self.registry.lane(sid)
+        if not lane.busy:
+            return gr.skip()
+        lane.stop.set()
+        stop = getattr(lane.session, "stop", None)
+        if callable(stop):
+            stop()
+        return gr.Button("Stopping…", interactive=False)
+
+    async def drain_ui(self, sid: str | None) -> AsyncIterator[tuple[Any, ...]]:
+        """Answer the learner's waiting messages in order, streaming each answer."""
+        lane = self.registry.lane(sid)
+        view = self.view(lane)
+        try:
+            async with self._hold(lane):
+                while (item := lane.take()) is not None:
+                    async for update in self._answer(lane, view, item):
+                        yield update
+        except LearnerBusyError as exc:
+            view.apply(Notice("busy", str(exc)))
+        yield self.outputs(lane, view)
+
+    @contextlib.asynccontextmanager
+    async def _hold(self, lane: Lane) -> AsyncIterator[None]:
+        """The lane's lock in this process, and the learner's lock across processes."""
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(lane.lock)
+            store = lane.session.store
+            if store is not None and hasattr(store, "learner_lock"):
+                await stack.enter_async_context(store.learner_lock(lane.session.id,
+                                                                   wait=PEER_WAIT))
+            yield
+
+    async def _answer(self, lane: Lane, view: ChatView,
+                      item: Queued) -> AsyncIterator[tuple[Any, ...]]:
+        lane.stop.clear()
+        view.user(shown_words(lane.session, item.text), item.id)
+        yield self.outputs(lane, view, panels=False)
+        start = len(view.messages)
+        events = lane.session.send(item.text, queued_id=item.id)
+        async for _ in self._run(lane, events, view):
+            yield self.outputs(lane, view, panels=False, controls=False)
+        lane.settle(item, final_text(view, start))
+        yield self.outputs(lane, view)  # step cards and score after every turn
+
+    async def _run(self, lane: Lane, events: Turn, view: ChatView) -> AsyncIterator[None]:
+        """Apply a turn's events to `view` (in a task, so Stop can end it), yielding whenever
+        the page should update. If the page goes away, the turn is interrupted."""
+        changed = asyncio.Event()
+        task = asyncio.create_task(self._consume(lane.session, events, view, changed))
+        stopping = asyncio.create_task(lane.stop.wait())
         self.streaming += 1
         try:
-            # aclosing: if the page goes away mid-turn, the engine still settles the turn now.
+            while not task.done():
+                waiter = asyncio.create_task(changed.wait())
+                await asyncio.wait({task, waiter, stopping},
+                                   return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if stopping.done() and not task.done():
+                    await self._stop(task)
+                    if view.status is None:  # the engine did not end it itself
+                        view.end("stopped")
+                if changed.is_set():
+                    changed.clear()
+                    yield
+                    await asyncio.sleep(STREAM_EVERY * max(1.0, self.streaming / BUSY_TURNS))
+        finally:
+            self.streaming -= 1
+            stopping.cancel()
+            if not task.done():  # the page closed: the engine stores the turn as interrupted
+                task.cancel()
+                if view.status is None:
+                    view.end("interrupted")
+            with contextlib.suppress(BaseException):
+                await task
+        yield
+
+    async def _stop(self, task: asyncio.Task[None]) -> None:
+        # An engine with `stop()` ends the turn itself; otherwise (or if it is slow) cancel.
+        done, _ = await asyncio.wait({task}, timeout=STOP_GRACE)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def _consume(self, session: TutorSession, events: Turn, view: ChatView,
+                       changed: asyncio.Event) -> None:
+        try:
+            # aclosing: if the turn is cancelled, the engine still settles and stores it now.
             async with aclosing(events):
                 async for event in events:
                     view.apply(event)
-                    if isinstance(event, TextDelta):
-                        pending += len(event.text)
-                        if not self._due(pending, loop.time() - last):
-                            continue
-                        last, pending = loop.time(), 0
-                    yield
+                    changed.set()
                     if self.pace and isinstance(event, TextDelta):
                         await asyncio.sleep(self.pace)
         except TutorError as exc:
@@ -124,61 +247,24 @@ class TutorApp:
             log.exception("turn failed for session %s", session.id)
             view.apply(Notice("error", "Something went wrong on the tutor's side. Try again "
                               "in a moment."))
-        finally:
-            self.streaming -= 1
+        changed.set()
 
-    def _due(self, pending_chars: int, since_last: float) -> bool:
-        """Time for a page update: paced by characters offline, by time for a model."""
-        if self.pace:
-            return pending_chars >= PACE_CHARS
-        return since_last >= STREAM_EVERY * max(1.0, self.streaming / BUSY_TURNS)
+    def ask_reset(self) -> Any:
+        return gr.Column(visible=True)
 
-    # -- the chat page ----------------------------------------------------------------------
-
-    def on_load(self, browser_sid: str | None) -> tuple[Any, ...]:
-        """Resume the browser's session (or start one) and show its saved conversation."""
-        session = self.registry.get(browser_sid)
-        if not self._lock(session).locked():  # mid-turn, another tab's live view is fresher
-            self._views.pop(session, None)  # show what the store kept, as after a restart
-        return (session.id, session.id, self.view(session).snapshot(), *self.panels(session))
-
-    def panels(self, session: TutorSession) -> tuple[Any, Any, Any]:
-        """Stepper, Next button and progress, read fresh after every turn."""
-        label, enabled = next_label(session)
-        return (stepper_html(session), gr.Button(label, interactive=enabled),
-                progress_markdown(session))
-
-    def refresh(self, sid: str | None) -> tuple[Any, Any, Any]:
-        return self.panels(self.registry.get(sid))
-
-    async def chat_ui(self, text: str, sid: str | None) -> AsyncIterator[Any]:
-        if not (text or "").strip():
-            yield gr.skip()
-            return
-        session = self.registry.get(sid)
-        view = self.view(session)
-        async for _ in self.stream(session, session.send(text), view, said=lambda: text):
-            yield view.snapshot()
-
-    async def next_ui(self, sid: str | None) -> AsyncIterator[list[dict[str, Any]]]:
-        session = self.registry.get(sid)
-        view = self.view(session)
-        said = lambda: session.next_guided_prompt  # noqa: E731 - read under the lock
-        async for _ in self.stream(session, session.next_prompt(), view, said=said):
-            yield view.snapshot()
-
-    async def quiz_ui(self, sid: str | None) -> AsyncIterator[list[dict[str, Any]]]:
-        session = self.registry.get(sid)
-        view = self.view(session)
-        async for _ in self.stream(session, session.send("/quiz"), view, said=lambda: "/quiz"):
-            yield view.snapshot()
+    def cancel_reset(self) -> Any:
+        return gr.Column(visible=False)
 
     async def reset_ui(self, sid: str | None) -> tuple[Any, ...]:
-        session = self.registry.get(sid)
-        async with self._lock(session):
-            session.reset()
-            self._views[session] = ChatView()
-        return ([], *self.panels(session), gr.File(value=None, visible=False))
+        """Delete the conversation, steps and score (after the learner confirmed)."""
+        lane = self.registry.lane(sid)
+        await self.stop_ui(sid)
+        async with lane.lock:
+            lane.session.reset()
+            lane.clear_local()
+            view = self._views[lane.session] = ChatView()
+        return (*self.outputs(lane, view), gr.File(value=None, visible=False),
+                gr.Column(visible=False))
 
     def export(self, sid: str | None) -> Any:
         session = self.registry.get(sid)
@@ -190,17 +276,45 @@ class TutorApp:
 
     async def api_chat(self, message: str, sid: str | None) -> AsyncIterator[tuple[str, str]]:
         """One learner message in, the reply streamed out (its text so far, each time)."""
-        session = self.registry.get(sid)
-        view = ChatView()
-        async for _ in self.stream(session, session.send(message or ""), view):
-            yield final_text(view, 0), session.id
+        lane = self.registry.lane(sid)
+        async for text in self._api_turn(lane, message or ""):
+            yield text, lane.session.id
 
     async def api_next_prompt(self, sid: str | None) -> AsyncIterator[tuple[str, str]]:
         """Send the next guided try-it prompt; the reply streamed out."""
-        session = self.registry.get(sid)
+        lane = self.registry.lane(sid)
+        async for text in self._api_turn(lane, "/next"):
+            yield text, lane.session.id
+
+    async def _api_turn(self, lane: Lane, text: str) -> AsyncIterator[str]:
+        """Through the same lane as the page: stored at once, answered in order."""
         view = ChatView()
-        async for _ in self.stream(session, session.next_prompt(), view):
-            yield final_text(view, 0), session.id
+        if not text.strip():  # nothing to keep: the engine's hint comes straight back
+            async for _ in self._run(lane, lane.session.send(text), view):
+                yield final_text(view, 0)
+            return
+        mine = lane.put(text)
+        async with self._hold(lane):
+            while (item := lane.take()) is not None:
+                start = len(view.messages)
+                async for _ in self._run(lane, lane.session.send(item.text, queued_id=item.id),
+                                         view):
+                    if item == mine:
+                        yield final_text(view, start)
+                lane.settle(item, final_text(view, start))
+                if item == mine:
+                    break
+
+
+def shown_words(session: TutorSession, text: str) -> str:
+    """What the learner's bubble says for a queued message: the words the engine will send
+    for Next and Retry (as the store keeps them), a command's button name otherwise."""
+    word = text.strip().lower()
+    if word == "/next" and session.next_guided_prompt:
+        return session.next_guided_prompt
+    if word == "/retry" and session.retry_text:
+        return session.retry_text
+    return text
 
 
 def browser_secret(runtime: Runtime) -> str:

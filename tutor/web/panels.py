@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tutor.allocation import Team, allocate
 from tutor.diagram import handoff_svg
 from tutor.errors import InputError, TutorError
 from tutor.handoffs import analyze_handoffs, run_handoff_demo
+from tutor.planning import Team, TeamReading, allocate, read_team
 
 AUTO = "auto"
 MAX_TABLE_ROWS = 50
@@ -17,12 +17,33 @@ MAX_TABLE_ROWS = 50
 def demo_panel() -> tuple[str, str, str]:
     """The Lesson tab's demo: what it prints, the analysis, and the picture."""
     analysis = analyze_handoffs()
-    return run_handoff_demo(), analysis.render_text(), svg_block(handoff_svg(analysis))
+    picture = svg_block(handoff_svg(analysis), handoff_svg(analysis, vertical=True))
+    return run_handoff_demo(), analysis.render_text(), picture
 
 
-def svg_block(svg: str) -> str:
-    """Wrap an SVG so a long lifecycle scrolls sideways instead of shrinking to unreadable."""
-    return f'<div class="handoff-svg" style="overflow-x:auto;max-width:100%">{svg}</div>'
+def svg_block(svg: str, tall: str | None = None) -> str:
+    """Wrap an SVG so a long lifecycle scrolls sideways instead of shrinking to unreadable;
+    with `tall` (the same picture drawn top to bottom), a phone shows that one instead."""
+    if tall is None:
+        return f'<div class="handoff-svg" style="overflow-x:auto;max-width:100%">{svg}</div>'
+    return (f'<div class="handoff-svg" style="overflow-x:auto;max-width:100%">'
+            f'<div class="wide">{svg}</div><div class="tall">{tall}</div></div>')
+
+
+def lesson_sections(lesson: str) -> tuple[str, str]:
+    """(the lesson from its first section up to "Try it", the "Try it" intro line).
+
+    The lines before the first section address a reader outside the app ("Open this lesson
+    in your favourite AI…"), so the tab starts with the lesson itself; the try-it prompts
+    become buttons (from the lesson pack's steps), so their paragraphs are left out here.
+    """
+    title, _, rest = lesson.partition("\n")
+    if not title.startswith("# "):
+        title, rest = "", lesson
+    body = title + "\n" + rest[rest.find("\n## "):] if "\n## " in rest else lesson
+    head, _, tail = body.partition("\n## Try it")
+    intro = next((line.strip() for line in tail.splitlines() if line.strip()), "")
+    return head.strip(), intro
 
 
 def table_people(rows: Any) -> list[dict[str, Any]]:
@@ -49,26 +70,33 @@ def _rows(rows: Any) -> list[Iterable[Any]]:
     return list(rows)
 
 
-def build_team(text: str, rows: Any, product: str) -> Team:
-    """The team from the table when it has people, else from the free-text description."""
-    from tutor.team_parser import parse_team
-
+def build_team(text: str, rows: Any, product: str) -> tuple[Team, TeamReading | None]:
+    """The team from the table when it has people, else read from the free-text description
+    (with what the reader understood, to show the learner)."""
     kind = None if product in (None, "", AUTO) else product
     people = table_people(rows)
     if people:
-        return Team.build(people, kind or "llm")  # TeamError names the bad row
+        return Team.build(people, kind or "llm"), None  # TeamError names the bad row
     if not (text or "").strip():
         raise InputError("Describe your team (e.g. 'Ana is a data scientist, Ben runs infra') "
                          "or fill in the table of people.")
-    return parse_team(text, product=kind)
+    reading = read_team(text, product=kind)
+    return reading.team, reading
 
 
 def plan_team(text: str, rows: Any, product: str) -> tuple[str, str]:
     """(ownership matrix as Markdown, handoff picture as HTML); a clear message on bad input."""
     try:
-        allocation = allocate(build_team(text, rows, product))
+        team, reading = build_team(text, rows, product)
+        allocation = allocate(team)
     except TutorError as exc:
         return f"⚠ {exc}", ""
     header = f"**Product:** {'LLM product' if allocation.product == 'llm' else 'classic ML'}"
-    svg = handoff_svg(allocation.handoffs, title="Your team's handoffs along the lifecycle")
-    return f"{header}\n\n{allocation.render_table()}", svg_block(svg)
+    if reading is not None:
+        header = f"{reading.summary}\n\n{header}"
+        if reading.unsure:
+            header += "\n\n**Please check:** " + "; ".join(reading.unsure)
+    title = "Your team's handoffs along the lifecycle"
+    svg = svg_block(handoff_svg(allocation.handoffs, title=title),
+                    handoff_svg(allocation.handoffs, title=title, vertical=True))
+    return f"{header}\n\n{allocation.render_table()}", svg

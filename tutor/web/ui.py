@@ -12,49 +12,43 @@ from tutor.errors import ConfigError
 from tutor.lesson import load_pack
 from tutor.runtime import Runtime, build_runtime
 from tutor.web.app import INTERNAL, TutorApp, browser_secret
-from tutor.web.panels import demo_panel, plan_team
+from tutor.web.panels import demo_panel, lesson_sections, plan_team
+from tutor.web.style import CSS, JS
 
 TITLE = "MLOps Roles Tutor"
 STORAGE_KEY = "mlops-roles-tutor-session"
 PRODUCTS = [("Guess from the description", "auto"), ("LLM product", "llm"),
             ("Classic ML model", "ml")]
-SANS = ("ui-sans-serif", "system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif")
+SANS = ("ui-sans-serif", "system-ui", "Segoe UI", "Helvetica", "Arial", "Noto Color Emoji",
+        "sans-serif")
 MONO = ("ui-monospace", "DejaVu Sans Mono", "Menlo", "Consolas", "monospace")
 TEAM_EXAMPLE = ("We're 3 people shipping a RAG chatbot: Ana is a data scientist, "
                 "Ben is a backend engineer, Chen runs infra.")
-
-CSS = """
-#tutor-banner { padding: 8px 12px; border-radius: 8px;
-  border: 1px solid var(--border-color-primary); }
-#tutor-banner.offline { border-left: 5px solid #d97706; }
-#tutor-banner.model { border-left: 5px solid #16a34a; }
-#tutor-banner p { margin: 0; }
-.tutor-steps ol { list-style: none; padding: 0; margin: 0; }
-.tutor-steps li { display: flex; gap: 10px; padding: 8px 10px; margin: 6px 0; border-radius: 8px;
-  border: 1px solid var(--border-color-primary); }
-.tutor-steps li .mark { flex: 0 0 1.6em; height: 1.6em; border-radius: 50%; text-align: center;
-  line-height: 1.6em; font-weight: 700; background: var(--neutral-200); color: #0f172a; }
-.tutor-steps li.done .mark { background: #16a34a; color: #fff; }
-.tutor-steps li.current { border: 2px solid var(--color-accent);
-  background: var(--color-accent-soft); }
-.tutor-steps li.current .mark { background: var(--color-accent); color: #fff; }
-.tutor-steps li.done { opacity: 0.8; }
-.tutor-steps .prompt { font-size: 0.85em; opacity: 0.85; margin-top: 2px; }
-.tutor-steps .steps-head { margin: 0 0 4px 0; }
-#tutor-chat table, #team-result table { font-size: 0.9em; }
-#tutor-chat th, #tutor-chat td, #team-result th, #team-result td {
-  word-break: normal; overflow-wrap: normal; padding: 6px 10px; }
-.tutor-steps .steps-end { margin: 8px 0 0 0; padding: 8px 10px; border-radius: 8px;
-  background: #dcfce7; color: #14532d; font-weight: 600; }
-"""
+OFFLINE_WORKS = ("the lesson, its three try-it prompts, the quiz and the team planner all "
+                 "work without a model")
+CONNECT = ("Set <code>OPENAI_API_KEY</code> for OpenAI, or <code>OPENAI_BASE_URL</code> (and "
+           "<code>TUTOR_MODEL</code>) for a local server such as Ollama, vLLM, LM Studio or "
+           "llama.cpp, then restart the tutor. The README's model section has the details.")
+RESET_WARNING = ("**Delete this conversation?** This deletes your messages, your try-it "
+                 "progress and your quiz score, for good. Export the transcript first to keep "
+                 "a copy.")
+# Everything a chat event may change, in the order TutorApp.outputs returns it.
+CHAT_KEYS = ("chatbot", "stepper", "progress", "next", "quiz", "stop", "retry")
+QUIET = {**INTERNAL, "show_progress": "hidden"}
 
 
 def banner_html(runtime: Runtime) -> str:
-    """Which brain answers: the model's name, or offline mode with how to connect one."""
-    kind = "offline" if runtime.backend.offline else "model"
-    icon = "🔌" if kind == "offline" else "🤖"
-    return (f'<div id="tutor-banner" class="{kind}" data-backend="{kind}"><p>{icon} '
-            f"<b>{TITLE}</b> — {html.escape(runtime.banner())}</p></div>")
+    """One line: which brain answers, and (offline) what works plus how to connect a model."""
+    profile = runtime.backend.profile
+    kind = "offline" if profile.offline else "model"
+    if profile.offline:
+        line = (f"<p><b>Offline mode</b><span class='long'> — {TITLE}</span>: "
+                f"{OFFLINE_WORKS}.</p><details><summary>How to connect a model</summary>"
+                f"<div>{CONNECT}</div></details>")
+    else:
+        line = f"<p><b>{TITLE}</b> — answers come from {html.escape(profile.label)}.</p>"
+    return (f'<div id="tutor-banner" class="{kind}" data-backend="{kind}">'
+            f'<span class="tutor-icon" aria-hidden="true"></span>{line}</div>')
 
 
 def build_app(runtime: Runtime, *, offline_pace: float | None = None) -> gr.Blocks:
@@ -63,12 +57,16 @@ def build_app(runtime: Runtime, *, offline_pace: float | None = None) -> gr.Bloc
     with gr.Blocks(title=TITLE) as demo:
         c = _layout(runtime)
         _wire_chat(app, c)
-        _wire_panels(c)
+        _wire_panels(app, c)
         _wire_api(app)
         demo.load(app.on_load, [c["browser_sid"]],
-                  [c["browser_sid"], c["sid"], c["chatbot"], c["stepper"], c["next"],
-                   c["progress"]], **INTERNAL)
+                  [c["browser_sid"], c["sid"], *_chat_out(c)], **QUIET
+                  ).then(app.drain_ui, [c["sid"]], _chat_out(c), **QUIET)
     return demo
+
+
+def _chat_out(c: dict[str, Any]) -> list[Any]:
+    return [c[key] for key in CHAT_KEYS]
 
 
 def _layout(runtime: Runtime) -> dict[str, Any]:
@@ -77,9 +75,9 @@ def _layout(runtime: Runtime) -> dict[str, Any]:
     c["browser_sid"] = gr.BrowserState(None, storage_key=STORAGE_KEY,
                                        secret=browser_secret(runtime))
     c["sid"] = gr.State(None)
-    c["pending"] = gr.State("")
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=420), gr.Tabs(elem_id="tabs"):
+        with gr.Column(scale=3, min_width=320), gr.Tabs(elem_id="tabs") as tabs:
+            c["tabs"] = tabs
             with gr.Tab("Chat", id="chat", elem_id="tab-chat"):
                 _chat_tab(c)
             with gr.Tab("Lesson", id="lesson", elem_id="tab-lesson"):
@@ -88,37 +86,56 @@ def _layout(runtime: Runtime) -> dict[str, Any]:
                 _team_tab(c)
         with gr.Column(scale=1, min_width=260):
             c["stepper"] = gr.HTML(elem_id="stepper")
-            c["progress"] = gr.Markdown(elem_id="progress")
+            c["progress"] = gr.HTML(elem_id="progress")
     return c
 
 
 def _chat_tab(c: dict[str, Any]) -> None:
     c["chatbot"] = gr.Chatbot(
-        elem_id="tutor-chat", label="Tutor", show_label=False, height=560, buttons=["copy"],
-        placeholder="Click **Next prompt** to start the lesson's three try-it prompts, "
+        elem_id="tutor-chat", label="Tutor", show_label=False, height="min(560px, 62vh)",
+        buttons=["copy"], autoscroll=False,
+        placeholder="Press **Next prompt** to start the lesson's three try-it prompts, "
                     "or ask anything about MLOps roles and handoffs.",
     )
-    with gr.Row():
+    with gr.Row(elem_id="input-row"):
         c["msg"] = gr.Textbox(elem_id="tutor-input", show_label=False, scale=5, lines=1,
-                              max_lines=6, placeholder="Ask the tutor… (/help for commands)")
+                              max_lines=6, placeholder="Ask the tutor… (Enter sends)")
         c["send"] = gr.Button("Send", elem_id="send-btn", variant="primary", scale=1,
-                              min_width=80)
-    with gr.Row():
+                              min_width=70)
+        c["stop"] = gr.Button("Stop", elem_id="stop-btn", variant="secondary", scale=1,
+                              min_width=70, visible=False)
+    c["retry"] = gr.Button("Retry the unfinished answer", elem_id="retry-btn", size="sm",
+                           visible=False)
+    with gr.Row(elem_id="chat-actions"):
         c["next"] = gr.Button("Next prompt (1/3)", elem_id="next-btn", variant="primary")
         c["quiz"] = gr.Button("Quiz me", elem_id="quiz-btn")
-        c["reset"] = gr.Button("Reset conversation", elem_id="reset-btn", variant="stop")
-        c["export"] = gr.Button("Export transcript", elem_id="export-btn")
+    with gr.Row(elem_id="chat-more"):
+        c["export"] = gr.Button("Export transcript", elem_id="export-btn", size="sm")
+        c["reset"] = gr.Button("Reset conversation…", elem_id="reset-btn", size="sm",
+                               variant="stop")
+    with gr.Column(visible=False, elem_id="reset-confirm", variant="panel") as confirm:
+        c["reset_confirm"] = confirm
+        gr.Markdown(RESET_WARNING, elem_id="reset-warning")
+        with gr.Row():
+            c["reset_yes"] = gr.Button("Delete everything", elem_id="reset-yes", variant="stop")
+            c["reset_no"] = gr.Button("Cancel", elem_id="reset-no")
     c["export_file"] = gr.File(label="Transcript (Markdown)", elem_id="export-file",
                                visible=False, interactive=False)
 
 
 def _lesson_tab(c: dict[str, Any]) -> None:
-    gr.Markdown(load_pack().lesson, elem_id="lesson-text")
+    pack = load_pack()
+    body, intro = lesson_sections(pack.lesson)
+    gr.Markdown(body, elem_id="lesson-text")
     c["run_demo"] = gr.Button("Run demo", elem_id="run-demo-btn", variant="primary")
     c["demo_out"] = gr.Code(label="What the demo prints", language=None, interactive=False,
-                            elem_id="demo-output")
+                            elem_id="demo-output", visible=False)
     c["demo_notes"] = gr.Markdown(elem_id="demo-analysis")
     c["demo_svg"] = gr.HTML(elem_id="demo-svg")
+    gr.Markdown(f"## Try it\n\n{intro} Press one to ask it in the chat.", elem_id="try-head")
+    c["try"] = [(gr.Button(step.prompt, elem_id=f"try-{i}", elem_classes=["try-prompt"],
+                           size="sm"), step.prompt)
+                for i, step in enumerate(pack.steps, start=1)]
 
 
 def _team_tab(c: dict[str, Any]) -> None:
@@ -138,32 +155,44 @@ def _team_tab(c: dict[str, Any]) -> None:
     c["team_svg"] = gr.HTML(elem_id="team-svg")
 
 
-def take_message(text: str) -> tuple[str, str]:
-    return "", text
-
-
 def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
-    panels = [c["stepper"], c["next"], c["progress"]]
-    # Take the text and clear the box at once, outside the queue; the streaming turn then
-    # only outputs the chat, so the box stays usable while the answer streams.
-    gr.on([c["msg"].submit, c["send"].click], take_message, [c["msg"]],
-          [c["msg"], c["pending"]], queue=False, **INTERNAL
-          ).then(app.chat_ui, [c["pending"], c["sid"]], [c["chatbot"]], **INTERNAL
-          ).then(app.refresh, [c["sid"]], panels, **INTERNAL)
-    c["next"].click(app.next_ui, [c["sid"]], [c["chatbot"]], **INTERNAL
-                    ).then(app.refresh, [c["sid"]], panels, **INTERNAL)
-    c["quiz"].click(app.quiz_ui, [c["sid"]], [c["chatbot"]], **INTERNAL
-                    ).then(app.refresh, [c["sid"]], panels, **INTERNAL)
-    c["reset"].click(app.reset_ui, [c["sid"]], [c["chatbot"], *panels, c["export_file"]],
-                     **INTERNAL)
+    out = _chat_out(c)
+    # Stored and shown at once, outside the queue (so never refused while an answer runs);
+    # then the drain answers the learner's waiting messages in order.
+    gr.on([c["msg"].submit, c["send"].click], app.enqueue_ui, [c["msg"], c["sid"]],
+          [c["msg"], *out, c["reset_confirm"]], queue=False, trigger_mode="multiple", **QUIET
+          ).then(app.drain_ui, [c["sid"]], out, trigger_mode="multiple", **QUIET)
+    for button, handler in ((c["next"], app.next_ui), (c["quiz"], app.quiz_ui),
+                            (c["retry"], app.retry_ui)):
+        button.click(handler, [c["sid"]], out, queue=False, **QUIET
+                     ).then(app.drain_ui, [c["sid"]], out, trigger_mode="multiple", **QUIET)
+    c["stop"].click(app.stop_ui, [c["sid"]], [c["stop"]], queue=False, **QUIET)
+    c["reset"].click(app.ask_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
+    c["reset_no"].click(app.cancel_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
+    c["reset_yes"].click(app.reset_ui, [c["sid"]],
+                         [*out, c["export_file"], c["reset_confirm"]], **QUIET)
     c["export"].click(app.export, [c["sid"]], [c["export_file"]], **INTERNAL)
 
 
-def _wire_panels(c: dict[str, Any]) -> None:
-    c["run_demo"].click(demo_panel, None, [c["demo_out"], c["demo_notes"], c["demo_svg"]],
+def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
+    c["run_demo"].click(_run_demo, None, [c["demo_out"], c["demo_notes"], c["demo_svg"]],
                         **INTERNAL)
     c["plan"].click(plan_team, [c["team_text"], c["team_table"], c["team_product"]],
                     [c["team_result"], c["team_svg"]], **INTERNAL)
+    for button, prompt in c["try"]:
+        # A try-it prompt goes to the chat as if typed there (the chat tab comes forward).
+        button.click(lambda p=prompt: (p, gr.Tabs(selected="chat")), None,
+                     [c["msg"], c["tabs"]], queue=False, **QUIET
+                     ).then(app.enqueue_ui, [c["msg"], c["sid"]],
+                            [c["msg"], *_chat_out(c), c["reset_confirm"]], queue=False,
+                            **QUIET
+                     ).then(app.drain_ui, [c["sid"]], _chat_out(c), trigger_mode="multiple",
+                            **QUIET)
+
+
+def _run_demo() -> tuple[Any, str, str]:
+    printed, notes, svg = demo_panel()
+    return gr.Code(printed, visible=True), notes, svg  # the box appears once it has output
 
 
 def _wire_api(app: TutorApp) -> None:
@@ -181,7 +210,7 @@ def _wire_api(app: TutorApp) -> None:
 
 
 def launch_options(runtime: Runtime) -> dict[str, Any]:
-    """What `launch()` needs besides the address (Gradio 6 takes theme and css here)."""
+    """What `launch()` needs besides the address (Gradio 6 takes theme, css and js here)."""
     return {
         "auth": runtime.settings.auth_pair(),
         "auth_message": f"{TITLE}: log in with the TUTOR_AUTH user and password.",
@@ -189,10 +218,11 @@ def launch_options(runtime: Runtime) -> dict[str, Any]:
         "theme": gr.themes.Soft(primary_hue="indigo", font=_fonts(SANS),
                                 font_mono=_fonts(MONO)),
         "css": CSS,
+        "js": JS,
         "share": False,  # never expose a tunnel: a learner's transcript is private
         # Gradio runs at most `max_threads` events at once (default 40), whatever the queue's
         # concurrency limit says; learners mostly wait on the provider, so let them all run.
-        "max_threads": max(40, runtime.settings.tutor_concurrency),
+        "max_threads": runtime.settings.worker_threads,  # TUTOR_WORKER_THREADS
     }
 
 

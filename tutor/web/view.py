@@ -1,31 +1,76 @@
-"""What the web page shows, as plain data (no gradio here, so it is quick to test).
+"""What the chat shows, as plain data (no gradio here, so it is quick to test).
 
 `ChatView` turns the engine's events into Gradio chat message dicts: streamed text, tool calls
-as collapsible "thought" messages with their real output and duration, and notices as a short
-⚠ line. The stepper, progress and transcript renderings live here too.
+as collapsed "thought" steps (the call and a one-line summary; the artifact itself is in the
+answer), notices and turn statuses as a note after the text they concern, and learner
+messages still waiting in the queue as pending bubbles at the end. `transcript_messages`
+rebuilds the same view from the store after a reload or a restart.
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.render import TOOL_TITLES
-from tutor.tools import DEMO
-
-if TYPE_CHECKING:
-    from tutor.engine import TutorSession
 
 Message = dict[str, Any]
 
+CUT_OFF_MARK = "[…cut off]"
+# Why an answer ended early, when the engine's own notice is not there to say it (a turn
+# whose process died has no reply row). Retry is offered under the chat.
 STATUS_NOTES = {
-    "interrupted": "⚠ This answer was interrupted (the server stopped). Ask again to continue.",
-    "in_progress": "⚠ This answer was interrupted. Ask again to continue.",
-    "cut_off": "⚠ This answer was cut off.",
+    "stopped": "You stopped this answer. Retry to ask again.",
+    "interrupted": "This answer was interrupted (the page was closed or the tutor stopped). "
+    "Retry to ask again.",
+    "in_progress": "This answer was interrupted (the tutor stopped). Retry to ask again.",
+    "cut_off": "This answer was cut off.",
 }
+UNFINISHED = ("stopped", "interrupted", "in_progress")
+QUEUED_NOTE = '<span class="queued-note">Waiting: answered after the current reply</span>'
+SLOW_TOOL_S = 1.0  # a tool's duration is shown only when a learner would notice it
+MAX_MESSAGES = 400  # the page keeps the recent conversation; the store keeps it all
+
+# Slash commands are the terminal's words; on the page the same actions are buttons.
+BUTTONS = {
+    "/next": "Next prompt",
+    "/quiz": "Quiz me",
+    "/reset": "Reset conversation",
+    "/export": "Export transcript",
+    "/progress": "Progress",
+    "/retry": "Retry",
+}
+_COMMAND = re.compile(r"(?:\b(type|press|use|try)\s+)?`?(/(?:" +
+                      "|".join(c[1:] for c in BUTTONS) + r"))\b`?(\s*\(or press [^)]*\))?", re.I)
+
+
+def as_buttons(text: str) -> str:
+    """A reply's slash commands as the page's buttons ("type /quiz" -> "press **Quiz me**")."""
+
+    def button(match: re.Match[str]) -> str:
+        name = f"**{BUTTONS[match.group(2).lower()]}**"
+        verb = match.group(1)
+        if verb:
+            return f"{'Press' if verb[0].isupper() else 'press'} {name}"
+        return name
+
+    return _COMMAND.sub(button, text)
+
+
+def said(text: str) -> str:
+    """A learner message as shown: a button's command by the button's name ("Quiz me")."""
+    return BUTTONS.get(text.strip().lower(), text)
+
+
+def note(status: str, text: str | None = None) -> Message:
+    """A status or notice line, set apart from the answer text it follows."""
+    body = html.escape(text or STATUS_NOTES.get(status, status))
+    return {"role": "assistant",
+            "content": f'<div class="tutor-note note-{status}">{body}</div>'}
 
 
 def tool_title(name: str, ok: bool = True) -> str:
@@ -33,14 +78,26 @@ def tool_title(name: str, ok: bool = True) -> str:
     return title if ok else f"{title} (failed)"
 
 
-def tool_body(name: str, display: str, ok: bool = True) -> str:
-    """A tool's result as the learner sees it (the engine's `display`): the demo as code."""
+def tool_summary(name: str, args: dict[str, Any] | None, display: str, ok: bool = True) -> str:
+    """A tool step as shown: the call, then the engine's one-line summary of its result (the
+    artifact itself is part of the answer, so it is not repeated here)."""
+    call = f"`{name}({_args(args)})`"
     if not ok:
-        return f"⚠ {display}"
-    if name == DEMO:
-        printed, _, analysis = display.partition("\n\n")
-        return f"```text\n{printed.rstrip()}\n```\n\n{analysis.strip()}".rstrip()
-    return display
+        return f"{call}\n\nFailed: {_first_line(display)}"
+    return f"{call}\n\n{_first_line(display)}"
+
+
+def _args(args: dict[str, Any] | None) -> str:
+    shown = []
+    for key, value in (args or {}).items():
+        text = value if isinstance(value, str) else repr(value)
+        shown.append(f"{key}={text[:40] + '…' if len(text) > 40 else text}")
+    return ", ".join(shown)
+
+
+def _first_line(text: str) -> str:
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    return line[:160] + ("…" if len(line) > 160 else "")
 
 
 def text_of(content: Any) -> str:
@@ -66,24 +123,44 @@ def normalise(message: dict[str, Any]) -> Message:
     return out
 
 
-MAX_MESSAGES = 400  # the page keeps the recent conversation; the store keeps it all
+def tool_message(name: str, args: dict[str, Any] | None, display: str, ok: bool,
+                 duration: float | None = None, call_id: str | None = None) -> Message:
+    metadata: dict[str, Any] = {"title": tool_title(name, ok), "status": "done"}
+    if duration is not None and duration >= SLOW_TOOL_S:
+        metadata["duration"] = round(duration, 1)
+    if call_id:
+        metadata["id"] = call_id
+    return {"role": "assistant", "content": tool_summary(name, args, display, ok),
+            "metadata": metadata}
 
 
 class ChatView:
-    """The chat as a list of message dicts, updated event by event."""
+    """The chat as a list of message dicts, updated event by event, plus the waiting queue."""
 
-    def __init__(self, messages: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(self, messages: Sequence[dict[str, Any]] = (),
+                 queued: Iterable[tuple[int, str]] = ()) -> None:
         self.messages: list[Message] = [normalise(m) for m in messages]
+        #: learner messages waiting for their turn: (queue id, text), oldest first
+        self.queued: list[tuple[int, str]] = list(queued)
         self._tools: dict[str, int] = {}
         self._text: int | None = None  # index of the answer message being streamed
+        self.status: str | None = None  # how the last turn ended ("complete", "stopped", …)
+        self._noticed = False  # the engine said why this turn ended early
 
-    def user(self, text: str) -> None:
-        """A new learner message (which starts a turn: older messages may be let go)."""
+    def enqueue(self, item_id: int, text: str) -> None:
+        if all(i != item_id for i, _ in self.queued):
+            self.queued.append((item_id, text))
+
+    def user(self, text: str, item_id: int | None = None) -> None:
+        """A new learner message starts its turn (leaving the queue if it waited there)."""
+        self.queued = [(i, t) for i, t in self.queued if i != item_id]
         if len(self.messages) >= MAX_MESSAGES:
             del self.messages[: len(self.messages) - MAX_MESSAGES + 1]
         self.messages.append({"role": "user", "content": text})
         self._tools.clear()  # indices of the previous turn's tool calls
         self._text = None
+        self.status = None
+        self._noticed = False
 
     def apply(self, event: Event) -> None:
         if isinstance(event, TextDelta):
@@ -93,14 +170,38 @@ class ChatView:
         elif isinstance(event, ToolFinished):
             self._tool_finished(event)
         elif isinstance(event, Notice):
-            self.messages.append({"role": "assistant", "content": f"⚠ {event.message}"})
+            self._strip_cut_mark()
+            self.messages.append(note("notice", event.message))
+            self._noticed = True
             self._text = None
         elif isinstance(event, TurnDone):
-            self._text = None
+            self.end(event.status)
 
-    def snapshot(self) -> list[Message]:
-        """Fresh dicts every time: Gradio must see new objects to stream an update."""
-        return copy.deepcopy(self.messages)
+    def end(self, status: str) -> None:
+        """The turn is over; an unfinished one has a note after its partial text."""
+        if status in UNFINISHED and not self._noticed:
+            self._strip_cut_mark()
+            self.messages.append(note(status))
+            self._noticed = True
+        self.status = status
+        self._text = None
+
+    def snapshot(self, busy: bool = True) -> list[Message]:
+        """Fresh dicts every time: Gradio must see new objects to stream an update.
+
+        Queued messages come last, marked as waiting (when nothing runs, the first of them
+        is about to start, so it is not marked).
+        """
+        shown = copy.deepcopy(self.messages)
+        for message in shown:
+            if message["role"] == "user":
+                message["content"] = said(message["content"])
+            elif "metadata" not in message:
+                message["content"] = as_buttons(message["content"])
+        for index, (_, text) in enumerate(self.queued):
+            mark = f"\n\n{QUEUED_NOTE}" if busy or index else ""
+            shown.append({"role": "user", "content": f"{said(text)}{mark}"})
+        return shown
 
     def _append_text(self, text: str) -> None:
         if self._text is None:
@@ -108,16 +209,19 @@ class ChatView:
             self._text = len(self.messages) - 1
         self.messages[self._text]["content"] += text
 
+    def _strip_cut_mark(self) -> None:
+        # The note after the text says why it ended; the engine's inline mark would repeat it.
+        if self._text is not None:
+            content = self.messages[self._text]["content"]
+            self.messages[self._text]["content"] = strip_cut_mark(content)
+
     def _tool_started(self, event: ToolStarted) -> None:
         self.messages.append(
             {
                 "role": "assistant",
-                "content": "…",
-                "metadata": {
-                    "title": tool_title(event.name),
-                    "status": "pending",
-                    "id": event.call_id,
-                },
+                "content": f"`{event.name}({_args(event.args)})`",
+                "metadata": {"title": tool_title(event.name), "status": "pending",
+                             "id": event.call_id},
             }
         )
         self._tools[event.call_id] = len(self.messages) - 1
@@ -125,16 +229,8 @@ class ChatView:
 
     def _tool_finished(self, event: ToolFinished) -> None:
         index = self._tools.get(event.call_id)
-        message = {
-            "role": "assistant",
-            "content": tool_body(event.name, event.display, event.ok),
-            "metadata": {
-                "title": tool_title(event.name, event.ok),
-                "status": "done",
-                "duration": round(event.duration_s, 3),
-                "id": event.call_id,
-            },
-        }
+        message = tool_message(event.name, event.args, event.display or event.output, event.ok,
+                               event.duration_s, event.call_id)
         if index is None:
             self.messages.append(message)
         else:
@@ -142,80 +238,71 @@ class ChatView:
         self._text = None
 
 
+def strip_cut_mark(text: str) -> str:
+    return text[: -len(CUT_OFF_MARK)].rstrip() if text.endswith(CUT_OFF_MARK) else text
+
+
 def transcript_messages(records: Iterable[Any]) -> list[Message]:
-    """Rebuild the chat from stored turns: learner and tutor text, tool results, statuses."""
+    """Rebuild the chat from stored turns: learner and tutor text, tool steps where they ran,
+    and, after an answer that did not finish, why (the engine's notice, kept in its meta).
+    Queued messages are left out (the view shows them as pending)."""
     messages: list[Message] = []
+    waiting: str | None = None  # status of a learner turn with no reply row yet
     for record in records:
+        if record.status == "queued":
+            continue
         if record.role == "user":
+            _no_reply(messages, waiting)
             messages.append({"role": "user", "content": record.content})
-            if record.status in ("interrupted", "in_progress"):
-                messages.append({"role": "assistant", "content": STATUS_NOTES[record.status]})
+            waiting = record.status
         elif record.role == "assistant":
-            messages += stored_tools(record.meta)
-            if record.content:
-                messages.append({"role": "assistant", "content": record.content})
-            if record.status == "cut_off" and not record.content.endswith("cut off]"):
-                messages.append({"role": "assistant", "content": STATUS_NOTES["cut_off"]})
+            messages += reply_messages(strip_cut_mark(record.content), record.meta)
+            notice = (record.meta or {}).get("notice") if isinstance(record.meta, dict) else None
+            if isinstance(notice, dict) and notice.get("message"):
+                messages.append(note("notice", str(notice["message"])))
+            elif record.status in UNFINISHED or record.status == "cut_off":
+                messages.append(note(record.status))
+            waiting = None
         elif record.role == "notice":
-            messages.append({"role": "assistant", "content": f"⚠ {record.content}"})
+            messages.append(note("notice", record.content))
+    _no_reply(messages, waiting)
     return messages
 
 
-def stored_tools(meta: dict[str, Any]) -> list[Message]:
-    """The tool calls a stored turn made, as done "thought" messages (no duration is stored)."""
-    tools = meta.get("tools") if isinstance(meta, dict) else None
+def _no_reply(messages: list[Message], status: str | None) -> None:
+    # A learner turn whose process died before any reply was stored.
+    if status in UNFINISHED:
+        messages.append(note(status))
+
+
+def reply_messages(content: str, meta: Any) -> list[Message]:
+    """A stored reply with its tool steps placed where they ran (`at`: characters of the
+    reply before the call, when the engine recorded it; otherwise the steps come first)."""
+    tools = [t for t in ((meta or {}).get("tools") or []) if isinstance(t, dict) and "name" in t]
     out: list[Message] = []
-    for tool in tools or []:
-        if not isinstance(tool, dict) or "name" not in tool:
-            continue
-        ok = bool(tool.get("ok", True))
-        out.append(
-            {
-                "role": "assistant",
-                "content": tool_body(
-                    tool["name"], str(tool.get("display") or tool.get("output", "")), ok
-                ),
-                "metadata": {"title": tool_title(tool["name"], ok), "status": "done"},
-            }
-        )
+    done = 0
+    for tool in tools:
+        at = tool.get("at")
+        at = done if not isinstance(at, int) else max(done, min(at, len(content)))
+        if content[done:at].strip():
+            out.append({"role": "assistant", "content": content[done:at].strip()})
+        done = at
+        out.append(tool_message(tool["name"], tool.get("args"),
+                                str(tool.get("display") or tool.get("output", "")),
+                                bool(tool.get("ok", True))))
+    if content[done:].strip():
+        out.append({"role": "assistant", "content": content[done:].strip()})
     return out
 
 
 def final_text(view: ChatView, start: int) -> str:
     """The reply as one string for API clients: answer text and notices since `start`."""
-    parts = [
-        m["content"]
-        for m in view.messages[start:]
-        if m["role"] == "assistant" and "metadata" not in m and m["content"]
-    ]
+    parts = []
+    for m in view.messages[start:]:
+        if m["role"] != "assistant" or "metadata" in m or not m["content"]:
+            continue
+        content = m["content"]
+        if content.startswith('<div class="tutor-note'):
+            content = "⚠ " + html.unescape(re.sub(r"<[^>]+>", "", content))
+        parts.append(content)
     return "\n\n".join(parts)
-
-
-def stepper_html(session: TutorSession) -> str:
-    """The three try-it prompts as a checklist; the next one highlighted, an end state after."""
-    step, total = session.guided_step, session.steps_total
-    items = []
-    for index, guided in enumerate(session.pack.steps):
-        state = "done" if index < step else "current" if index == step else "todo"
-        mark = {"done": "✓", "current": "▶", "todo": str(index + 1)}[state]
-        items.append(
-            f'<li class="step {state}" data-state="{state}">'
-            f'<span class="mark">{mark}</span><div><b>{html.escape(guided.title)}</b>'
-            f'<div class="prompt">{html.escape(guided.prompt)}</div></div></li>'
-        )
-    end = ""
-    if step >= total:
-        end = (
-            '<p class="steps-end" id="steps-end">All three try-it prompts done. '
-            "Take the quiz, plan your own team, or ask anything.</p>"
-        )
-    head = f'<p class="steps-head">Try-it prompts: <b>{min(step, total)}/{total}</b> done</p>'
-    return f'<div class="tutor-steps">{head}<ol>{"".join(items)}</ol>{end}</div>'
-
-
-def next_label(session: TutorSession) -> tuple[str, bool]:
-    """The Next button's label and whether it can be clicked."""
-    step, total = session.guided_step, session.steps_total
-    if step >= total:
-        return "All prompts done ✓", False
-    return f"Next prompt ({step + 1}/{total})", True

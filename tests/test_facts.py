@@ -1,0 +1,96 @@
+"""The fact checker (tutor/facts.py) on hand-labelled reply sentences: wrong owners and invented
+handoffs are flagged with a learner-facing note, correct replies get no note."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tutor.allocation import Allocation, Person, Team, allocate
+from tutor.facts import FactIssue, Facts, check_claims
+from tutor.handoffs import run_handoff_demo
+
+DATA = Path(__file__).parent / "data" / "fact_claims.toml"
+CASES: list[dict[str, Any]] = tomllib.loads(DATA.read_text())["cases"]
+
+
+@cache
+def team_allocation() -> Allocation:
+    people = [
+        Person(name="Ana", roles=["data scientist"]),
+        Person(name="Ben", roles=["backend engineer"]),
+        Person(name="Chen", roles=["infra", "on-call"]),
+    ]
+    return allocate(Team(people=people, product="llm"))
+
+
+def facts_for(case: dict[str, Any]) -> Facts:
+    allocation = team_allocation() if case.get("allocation") else None
+    return Facts(demo_output=run_handoff_demo(), allocation=allocation)
+
+
+def kinds(issues: list[FactIssue]) -> list[str]:
+    return sorted({i.kind for i in issues})
+
+
+def confusion() -> dict[str, int]:
+    counts = {"tp": 0, "fp": 0, "tn": 0, "fn": 0}
+    for case in CASES:
+        flagged = bool(check_claims(case["text"], facts_for(case)))
+        wrong = bool(case["issues"])
+        counts[("t" if flagged == wrong else "f") + ("p" if flagged else "n")] += 1
+    return counts
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:50] for c in CASES])
+def test_labelled_sentence(case: dict[str, Any]) -> None:
+    issues = check_claims(case["text"], facts_for(case))
+    assert kinds(issues) == sorted(case["issues"]), (case["why"], issues)
+
+
+def test_no_false_notes_and_few_misses() -> None:
+    counts = confusion()
+    assert counts["fp"] == 0, counts
+    assert counts["fn"] <= len(CASES) // 20, counts
+
+
+def test_the_note_names_the_lesson_owner() -> None:
+    text = "The data scientist gets paged at 3am, because they own the on-call rotation."
+    [issue] = check_claims(text, Facts())
+    assert issue.kind == "owner"
+    assert issue.note == "Check: in the lesson, on-call / incidents is owned by SRE/Platform."
+    assert "data scientist gets paged" in issue.claim
+
+
+def test_an_invented_handoff_note_lists_the_demo_handoffs() -> None:
+    [issue] = check_claims(
+        "Data Engineer → SRE/Platform is the risky one.", Facts(run_handoff_demo())
+    )
+    assert issue.kind == "handoff"
+    assert "Data Engineer → SRE/Platform" in issue.note
+    assert "Data Scientist -> ML Engineer" in issue.note
+    assert issue.claim == "Data Engineer → SRE/Platform"
+
+
+def test_a_custom_demo_output_is_the_reference() -> None:
+    output = run_handoff_demo([("a", "Data Engineer"), ("b", "SRE/Platform")])
+    assert check_claims("Data Engineer -> SRE/Platform", Facts(demo_output=output)) == []
+    assert kinds(check_claims("Data Scientist -> ML Engineer", Facts(demo_output=output))) == [
+        "handoff"
+    ]
+
+
+def test_the_allocation_note_names_owner_and_backup() -> None:
+    [issue] = check_claims("Ana owns on-call.", Facts(allocation=team_allocation()))
+    assert issue.note == (
+        "Check: in your team's allocation, on-call / incidents is owned by Chen (backup: Ben)."
+    )
+
+
+def test_empty_and_plain_text_have_no_issues() -> None:
+    assert check_claims("", Facts()) == []
+    assert check_claims("Let's look at the roles together.", Facts()) == []

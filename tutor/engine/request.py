@@ -1,0 +1,80 @@
+"""What one model request holds: one system message first, a window of the conversation,
+and the app's per-turn context note at the end of the last learner turn.
+
+Every chat template accepts this shape (strict ones reject a system message anywhere but
+first). The note is added to the outgoing copy only, after the learner's words, so the
+learner's stored words never change and the whole prefix up to the note stays cacheable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from tutor.backends.base import neutralise_delimiters, with_context_note
+from tutor.lesson import GuidedStep
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What the model should know about this turn that the learner did not say."""
+
+    #: the try-it prompt this message is (or the last one done), 1-based; 0: none yet
+    step_number: int
+    step: GuidedStep | None
+    steps_total: int
+    #: True when this message is the try-it prompt itself
+    is_step_prompt: bool
+    quiz_correct: int
+    quiz_answered: int
+    pending_question: str | None
+    dropped_turns: int = 0
+    #: tools the app ran for this message, with what it assumed while reading the message
+    engine_ran: tuple[str, ...] = ()
+    assumed: tuple[str, ...] = field(default=())
+
+
+def build_request(system: SystemMessage, window: list[BaseMessage], note: str) -> list[BaseMessage]:
+    """[system, *window] with learner text defused and the note in the last learner turn."""
+    last = max((i for i, m in enumerate(window) if isinstance(m, HumanMessage)), default=-1)
+    messages: list[BaseMessage] = [system]
+    for index, message in enumerate(window):
+        if isinstance(message, HumanMessage):
+            text = neutralise_delimiters(message.text)
+            message = HumanMessage(with_context_note(text, note) if index == last else text)
+        messages.append(message)
+    return messages
+
+
+def context_note(ctx: TurnContext) -> str:
+    """The note: plain lines, written for the model, from the app (never the learner)."""
+    lines = ["Note from the tutor app (not written by the learner):"]
+    lines.append(_step_line(ctx))
+    for name in ctx.engine_ran:
+        lines.append(
+            f"- The app already ran `{name}` for this message and showed the learner its "
+            "output. Explain that output in your own words; do not retype it."
+        )
+    lines += [f"- What the app read from the message: {a}" for a in ctx.assumed]
+    lines.append(f"- Quiz so far: {ctx.quiz_correct} correct of {ctx.quiz_answered} answered.")
+    if ctx.pending_question:
+        lines.append(
+            f"- A quiz question is waiting for an answer: id {ctx.pending_question} "
+            "(grade the learner's answer with grade_quiz_answer)."
+        )
+    if ctx.dropped_turns:
+        lines.append(f"- {ctx.dropped_turns} earlier turns are not shown, to keep this short.")
+    lines.append("- Answer the learner's message above; do not repeat this note.")
+    return "\n".join(lines)
+
+
+def _step_line(ctx: TurnContext) -> str:
+    if ctx.step is None:
+        return "- The learner has not started the three try-it prompts yet."
+    must = "; ".join(k.name for k in ctx.step.key_points)
+    where = "This message is" if ctx.is_step_prompt else "The learner last worked on"
+    return (
+        f"- {where} try-it prompt {ctx.step_number} of {ctx.steps_total}: "
+        f'"{ctx.step.title}". Goal: {ctx.step.goal} Must cover: {must}.'
+    )

@@ -1,0 +1,403 @@
+"""The one turn path: every turn (a learner message, a command, an engine-run tool, a
+retry) runs here, is stored when it starts and when it ends (try/finally), and leaves the
+history valid for the next request whatever stopped it.
+
+A turn: the engine runs the tools the message needs (`TurnPlan.calls`) and shows their
+artifacts; then, unless the plan says not to, the model answers in a tool loop (tool calls it
+sends, or writes as text, run the same way); then the fact checker's notes follow its words.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+
+from tutor.engine.bounds import Guard, Repetition, StreamEnded
+from tutor.engine.checks import fact_notes
+from tutor.engine.history import (
+    ToolCallIn,
+    answer_dangling_calls,
+    parse_tool_calls,
+    text_calls,
+    tool_message,
+)
+from tutor.errors import ProviderError
+from tutor.events import Event, Notice, TextDelta, TextSource, ToolFinished, ToolStarted, TurnDone
+from tutor.intent import EngineCall
+from tutor.render import artifact_for, display_for
+from tutor.toolcalls import ToolCallFilter
+from tutor.tools import GRADE, ToolOutcome, run_tool
+
+if TYPE_CHECKING:
+    from tutor.engine.session import TutorSession
+
+log = logging.getLogger(__name__)
+
+CUT_OFF_MARK = " […cut off]"
+INTERNAL_ERROR = (
+    "Something went wrong on the tutor's side, so this answer stopped. Your conversation is "
+    "saved: send your message again."
+)
+EMPTY_REPLY = "The model sent an empty answer. Send your message again, or rephrase it."
+STOPPED = "You stopped this answer. Retry to ask again."
+INTERRUPTED = (
+    "This answer was interrupted (the page was closed or the tutor stopped). Retry to ask again."
+)
+NO_TOOLS = (
+    "This model server does not accept tools, so the tutor runs the demo and the team planner "
+    "itself and the model explains their results."
+)
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """What a turn does, decided before it starts."""
+
+    #: the learner's words, as stored
+    said: str
+    #: the learner turn the model sees; None: not part of the model's conversation
+    prompt: str | None
+    #: the try-it prompt (index) this message is
+    step: int | None = None
+    calls: tuple[EngineCall, ...] = ()
+    ask_model: bool = True
+    #: app text shown first (a command's reply)
+    reply: str = ""
+    queued_id: int | None = None
+    #: False: nothing of this turn is stored (/reset, which deletes the whole session)
+    record: bool = True
+
+    @property
+    def is_command(self) -> bool:
+        return self.prompt is None
+
+
+@dataclass
+class TurnState:
+    """What one turn produced so far."""
+
+    #: everything the learner has been shown this turn
+    text: str = ""
+    #: (source, text) pieces of `text`, merged by source
+    parts: list[list[str]] = field(default_factory=list)
+    #: text of the model response being streamed, not yet in the history
+    round_text: str = ""
+    status: str = "complete"
+    usage: dict[str, int] = field(default_factory=dict)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    notice: Notice | None = None
+    #: artifacts shown to the learner this turn (each once)
+    shown: list[str] = field(default_factory=list)
+    #: (tool name, artifact) of every successful tool run, for the fact checker
+    results: list[tuple[str, Any]] = field(default_factory=list)
+    #: the grader's outcome for this turn's answer
+    graded: ToolOutcome | None = None
+
+    def show(self, text: str, source: TextSource) -> TextDelta:
+        self.text += text
+        if self.parts and self.parts[-1][0] == source:
+            self.parts[-1][1] += text
+        else:
+            self.parts.append([source, text])
+        return TextDelta(text, source)
+
+    @property
+    def model_text(self) -> str:
+        return "".join(text for source, text in self.parts if source == "model")
+
+    def paragraph(self) -> str:
+        """The separator that starts a new paragraph after what was shown."""
+        return "\n\n" if self.text and not self.text.endswith("\n\n") else ""
+
+
+class TurnRunner:
+    """Runs turns for one session (it owns the history, tools, backend and store)."""
+
+    def __init__(self, session: TutorSession) -> None:
+        self.s = session
+        self.guard: Guard | None = None
+        self._told_no_tools = False
+
+    async def run(self, plan: TurnPlan) -> AsyncIterator[Event]:
+        """One turn, start to end. Whatever happens, it is stored and the history stays valid."""
+        s = self.s
+        store = s.store if plan.record else None
+        turn_id = store.begin_turn(s.id, plan.said, plan.queued_id) if store else None
+        start, turn, settled = len(s.history), TurnState(), False
+        self.guard = Guard(s.limits.answer_timeout)
+        try:
+            async with aclosing(self._play(plan, turn)) as events:
+                async for event in events:
+                    yield event
+        except Exception as exc:  # a bug must cost one answer, never the learner's session
+            trace = "".join(traceback.format_exception(exc))
+            log.error("turn failed in session %s:\n%s", s.id, s.redact(trace))
+            for event in self._cut(turn, "internal", INTERNAL_ERROR):
+                yield event
+        else:
+            settled = True
+        finally:
+            self.guard = None
+            if not settled and turn.notice is None:  # the consumer left (page closed)
+                self._notice(turn, "interrupted", "interrupted", INTERRUPTED)
+            self._settle_history(turn, start)
+            s.turn_ended(plan, turn.status)
+            self._store(turn_id, plan, turn)
+        yield TurnDone(turn.text, status=turn.status, usage=turn.usage, step=s.guided_step)
+
+    async def _play(self, plan: TurnPlan, turn: TurnState) -> AsyncIterator[Event]:
+        s = self.s
+        if plan.prompt is not None:
+            s.history.append(HumanMessage(plan.prompt))
+        if plan.reply:
+            yield turn.show(plan.reply, "app")
+        for index, call in enumerate(plan.calls):
+            if call.lead:
+                yield turn.show(f"{turn.paragraph()}{call.lead}", "app")
+            engine_call = ToolCallIn(
+                f"engine_{int(time.time() * 1000)}_{index}", call.name, call.args
+            )
+            s.history.append(AIMessage("", tool_calls=[engine_call.as_tool_call()]))
+            async for event in self._run_call(engine_call, turn):
+                yield event
+        if plan.is_command and not plan.calls:
+            turn.status = "command"
+        if not plan.ask_model:
+            if plan.prompt is not None:
+                s.history.append(AIMessage(turn.text))
+            return
+        async with aclosing(self._tool_loop(turn, plan)) as loop:
+            async for event in loop:
+                yield event
+        if not turn.text and not turn.tools and turn.status == "complete":
+            yield self._notice(turn, "error", "empty_reply", EMPTY_REPLY)
+        for event in self._checks(turn):
+            yield event
+
+    # -- the model's tool loop ----------------------------------------------------------------
+
+    async def _tool_loop(self, turn: TurnState, plan: TurnPlan) -> AsyncIterator[Event]:
+        limit = self.s.limits.max_tool_rounds
+        for round_no in range(limit + 1):
+            found: list[AIMessageChunk | list[ToolCallIn]] = []
+            async with aclosing(self._stream_reply(turn, plan, round_no)) as reply:
+                async for event in reply:
+                    if isinstance(event, AIMessageChunk | list):
+                        found.append(event)
+                    else:
+                        yield event
+            if not found:  # failed (a notice was given)
+                return
+            message, written = found
+            calls = parse_tool_calls(message) + written  # type: ignore[arg-type,operator]
+            if not calls:
+                self.s.history.append(AIMessage(turn.round_text))
+                turn.round_text = ""
+                return
+            if round_no == limit:
+                break
+            self.s.history.append(
+                AIMessage(turn.round_text, tool_calls=[c.as_tool_call() for c in calls])
+            )
+            turn.round_text = ""
+            for call in calls:
+                async for event in self._run_call(call, turn):
+                    yield event
+        message = (
+            f"The model kept calling tools after {limit} rounds, so I stopped this answer. "
+            "Ask again, more specifically, or try another model."
+        )
+        for event in self._cut(turn, "tool_rounds", message):
+            yield event
+
+    async def _stream_reply(
+        self, turn: TurnState, plan: TurnPlan, round_no: int
+    ) -> AsyncIterator[Event | AIMessageChunk | list[ToolCallIn]]:
+        """Stream one model response: text events, then the merged chunk and text calls."""
+        s, guard = self.s, self.guard
+        assert guard is not None
+        merged: AIMessageChunk | None = None
+        turn.round_text = ""
+        written, repeats = ToolCallFilter(), Repetition()
+        try:
+            stream = s.backend.stream(s.request(plan), s.tools)
+            async with aclosing(guard.guarded(stream)) as chunks:  # type: ignore[arg-type]
+                async for chunk in chunks:
+                    merged = chunk if merged is None else merged + chunk
+                    for event in self._model_text(turn, written.feed(chunk.text)):
+                        yield event
+                    if chunk.text and repeats.feed(chunk.text):
+                        for event in self._cut(turn, "repetition", REPEATING):
+                            yield event
+                        return
+            for event in self._model_text(turn, written.finish()):
+                yield event
+        except ProviderError as exc:
+            for event in self._cut(turn, exc.kind, str(exc)):
+                yield event
+            return
+        except StreamEnded as ended:
+            for event in self._ended(turn, ended):
+                yield event
+            return
+        for event in self._told_once():
+            yield event
+        if merged is None:
+            merged = AIMessageChunk(content="")
+        self._count_usage(turn, merged)
+        finish = merged.response_metadata.get("finish_reason")
+        if finish in ("length", "content_filter"):
+            for event in self._cut(turn, finish, cut_reason(finish)):
+                yield event
+            return
+        yield merged
+        yield text_calls(written.calls, f"text_{round_no}")
+
+    def _model_text(self, turn: TurnState, text: str) -> list[Event]:
+        if not text:
+            return []
+        events: list[Event] = []
+        if not turn.round_text:
+            text = text.lstrip("\n")
+            if not text:
+                return []
+            if sep := turn.paragraph():
+                # A new round after a tool call starts a new paragraph, so the live view and
+                # the stored reply read the same (layout, not the model's words).
+                events.append(turn.show(sep, "app"))
+        turn.round_text += text
+        events.append(turn.show(text, "model"))
+        return events
+
+    def _told_once(self) -> list[Event]:
+        if self.s.backend.profile.supports_tools or self._told_no_tools:
+            return []
+        self._told_no_tools = True
+        return [Notice("no_tools", NO_TOOLS)]
+
+    @staticmethod
+    def _count_usage(turn: TurnState, merged: AIMessageChunk) -> None:
+        for key in ("input_tokens", "output_tokens", "total_tokens"):
+            got = (merged.usage_metadata or {}).get(key, 0)
+            turn.usage[key] = turn.usage.get(key, 0) + int(got)
+
+    # -- running tools -------------------------------------------------------------------------
+
+    async def _run_call(self, call: ToolCallIn, turn: TurnState) -> AsyncIterator[Event]:
+        s = self.s
+        yield ToolStarted(call.id, call.name, call.args)
+        started = time.perf_counter()
+        tool = s.tool(call.name)
+        if call.error:
+            outcome = ToolOutcome(call.error, False)
+        elif call.name == GRADE and turn.graded is not None:
+            # One answer is graded once: a model grading it again must not cost an attempt.
+            outcome = turn.graded
+        elif tool is None:
+            known = ", ".join(t.name for t in s.tools)
+            outcome = ToolOutcome(
+                f"Error: there is no tool named {call.name!r}. Available: {known}.", False
+            )
+        else:
+            outcome = await run_tool(tool, call.args, call.id)
+        if call.name == GRADE and outcome.ok:
+            turn.graded = outcome
+        duration = time.perf_counter() - started
+        s.history.append(tool_message(call.id, call.name, outcome))
+        display = display_for(call.name, outcome)
+        turn.tools.append(
+            {"name": call.name, "args": call.args, "ok": outcome.ok, "display": display}
+        )
+        yield ToolFinished(
+            call.id, call.name, call.args, outcome.content, duration, outcome.ok, display
+        )
+        if outcome.ok:
+            turn.results.append((call.name, outcome.artifact))
+        shown = artifact_for(call.name, outcome)
+        if shown and shown not in turn.shown:
+            # The learner reads the tool's own result, once, whatever the model says next.
+            turn.shown.append(shown)
+            yield turn.show(f"{turn.paragraph()}{shown}", "app")
+
+    def _checks(self, turn: TurnState) -> list[Event]:
+        if turn.status != "complete" or not turn.model_text.strip():
+            return []
+        notes = fact_notes(turn.model_text, turn.results)
+        if not notes:
+            return []
+        return [turn.show(turn.paragraph() + "\n".join(notes), "app")]
+
+    # -- ending early ----------------------------------------------------------------------------
+
+    def _ended(self, turn: TurnState, ended: StreamEnded) -> list[Event]:
+        if ended.reason == "stopped":
+            return [self._notice(turn, "stopped", "stopped", STOPPED)]
+        seconds = self.s.limits.answer_timeout
+        message = f"The answer took longer than {seconds:.0f} s, so I stopped it. {SHORTER}"
+        return self._cut(turn, "answer_timeout", message)
+
+    def _cut(self, turn: TurnState, kind: str, message: str) -> list[Event]:
+        """End the turn early: mark what the learner saw as cut off, then say why."""
+        events: list[Event] = []
+        if turn.text:
+            events.append(turn.show(CUT_OFF_MARK, "app"))
+        events.append(self._notice(turn, "cut_off" if turn.text else "error", kind, message))
+        return events
+
+    def _notice(self, turn: TurnState, status: str, kind: str, message: str) -> Notice:
+        turn.status = status
+        turn.notice = Notice(kind, self.s.redact(message))
+        return turn.notice
+
+    def _settle_history(self, turn: TurnState, start: int) -> None:
+        """Leave the history valid for the next request, whatever stopped the turn."""
+        s = self.s
+        if turn.status == "error" and not turn.text:
+            # Keep a failed request out of the model's view so a retry can succeed.
+            del s.history[start:]
+            return
+        answer_dangling_calls(s.history, start)
+        if turn.round_text:
+            # The partial answer stays in view, marked, so the model knows it was cut short.
+            mark = "" if turn.status == "complete" else CUT_OFF_MARK
+            s.history.append(AIMessage(turn.round_text.removesuffix(CUT_OFF_MARK) + mark))
+            turn.round_text = ""
+        s.compact()
+
+    def _store(self, turn_id: int | None, plan: TurnPlan, turn: TurnState) -> None:
+        s = self.s
+        if s.store is not None and turn_id is not None:
+            meta: dict[str, Any] = {
+                "tools": turn.tools,
+                "usage": turn.usage,
+                "model_text": s.redact(turn.model_text),
+                "parts": [{"source": src, "text": s.redact(t)} for src, t in turn.parts],
+            }
+            if plan.is_command:
+                meta["command"] = True
+            if turn.notice is not None:
+                meta["notice"] = {"kind": turn.notice.kind, "message": turn.notice.message}
+            status = "complete" if turn.status == "command" else turn.status
+            s.store.finish_turn(turn_id, s.redact(turn.text), meta, status=status)
+            s.prune_store()
+        s.save_progress()
+
+
+SHORTER = "Ask for a shorter answer, or rephrase."
+REPEATING = "The model started repeating itself, so I stopped this answer. Ask again or rephrase."
+
+
+def cut_reason(finish: str) -> str:
+    why = (
+        "it reached the answer length limit"
+        if finish == "length"
+        else "the provider's content filter stopped it"
+    )
+    return f"The answer was cut off: {why}. {SHORTER}"

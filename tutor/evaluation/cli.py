@@ -1,0 +1,95 @@
+"""`tutor eval`: score one or more backends on the scripted learners and print the scorecard.
+
+    tutor eval                                   # the configured backend
+    tutor eval --backend offline --backend openai:MODEL@http://127.0.0.1:8081/v1 --runs 3
+    tutor eval --json                            # for machines
+    tutor eval --judge openai:MODEL              # also ask a judge model (off by default)
+    tutor eval --calibration tests/data/eval_replies.toml [--judge SPEC]
+                                                 # each rule's (and the judge's) accuracy
+
+Exit status 0 when every backend's model score reaches `--min-score` and every app guarantee
+holds; 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from tutor.evaluation.runner import BackendSpec, score_backends
+from tutor.evaluation.scorecard import Report
+
+DEFAULT_MIN_SCORE = 90.0
+
+
+def eval_command(
+    backends: Sequence[str] = (),
+    *,
+    as_json: bool = False,
+    runs: int = 1,
+    judge: str | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    calibration: str | None = None,
+) -> int:
+    """Run the eval for each backend spec (none: the configured backend) and print it."""
+    if calibration:
+        return calibration_command(calibration, judge, as_json=as_json)
+    specs = [BackendSpec.parse(b) for b in backends] or [BackendSpec("auto")]
+    judge_spec = BackendSpec.parse(judge) if judge else None
+    report = asyncio.run(_report(specs, max(1, runs), judge_spec))
+    print(report.to_json() if as_json else report.render_text())
+    ok = all(c.percent() >= min_score and c.app_passed[0] == c.app_passed[1] for c in report.cards)
+    return 0 if ok else 1
+
+
+async def _report(specs: list[BackendSpec], runs: int, judge: BackendSpec | None) -> Report:
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    cards = await score_backends(specs, runs=runs, progress=progress)
+    rows: list[dict[str, object]] = []
+    if judge is not None:
+        from tutor.evaluation.judge import judge_cards
+
+        rows = await judge_cards(cards, judge, progress=progress)
+    return Report(cards=cards, judge=rows)
+
+
+MIN_RULE_ACCURACY = 95.0
+
+
+def calibration_command(path: str, judge: str | None, *, as_json: bool = False) -> int:
+    """Print each rule's accuracy on the labelled replies at `path` (and the judge's)."""
+    import json
+    from pathlib import Path
+
+    from tutor.evaluation.calibration import calibrate, load_replies, render
+
+    replies = load_replies(Path(path))
+    rows = calibrate(replies)
+    judged: dict[str, dict[str, int]] = {}
+    if judge:
+        judged = asyncio.run(_judge_labelled(BackendSpec.parse(judge), replies))
+    if as_json:
+        data = {
+            "rules": [r.model_dump() | {"accuracy": r.accuracy} for r in rows],
+            "judge": judged,
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        print(render(rows))
+        for kind, row in judged.items():
+            share = 100 * row["correct"] / row["total"] if row["total"] else 0.0
+            print(f"judge on {kind}: {share:.1f}% of {row['total']} ({row['abstained']} abstained)")
+    return 0 if all(r.accuracy >= MIN_RULE_ACCURACY for r in rows) else 1
+
+
+async def _judge_labelled(spec: BackendSpec, replies: list) -> dict[str, dict[str, int]]:
+    from tutor.evaluation.judge import _judge_backend, judge_labelled
+
+    backend = _judge_backend(spec)
+    try:
+        return await judge_labelled(backend, replies)
+    finally:
+        await backend.aclose()

@@ -1,0 +1,122 @@
+"""What the eval's rules compare replies against: the lesson pack, the quiz bank (answer key),
+the system prompt's own words, the configured secrets, the shared lexicon and the suite's cues.
+
+Built once per eval run from the first session (`Context.of_session`), shared by every rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+from tutor.evaluation.scripts import Suite
+from tutor.lesson import LessonPack, lexicon
+from tutor.quiz import QuizBank, answer_key_strings
+from tutor.text import Lexicon
+from tutor.tools import AllocateArgs, allocate_people
+
+API_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
+SHINGLE = 8  # words in a row of the system prompt that count as quoting it
+# Fixed phrases of the per-turn context note the engine adds (part of what a model is sent).
+PROMPT_MARKERS = (
+    "Tutor context (from the tutor app, not the learner):",
+    "A quiz question is waiting for an answer: id (grade it with grade_quiz_answer).",
+)
+
+
+class Context:
+    """Shared facts for the rules of one eval run."""
+
+    def __init__(
+        self,
+        pack: LessonPack,
+        bank: QuizBank,
+        tool_names: list[str],
+        secrets: Iterable[str],
+        suite: Suite,
+        lex: Lexicon | None = None,
+    ) -> None:
+        self.pack = pack
+        self.bank = bank
+        self.tool_names = tool_names
+        self.secrets = [s for s in secrets if s]
+        self.suite = suite
+        self.lexicon = lex or lexicon()
+
+    @classmethod
+    def of_session(cls, session: Any, suite: Suite, secrets: Iterable[str] = ()) -> Context:
+        tools = [t.name for t in session.tools]
+        return cls(session.pack, session.quiz_bank, tools, secrets, suite)
+
+    @property
+    def cues(self) -> Any:
+        return self.suite.cues
+
+    @cached_property
+    def key_strings(self) -> list[str]:
+        """Answer-key strings no reply may contain (explanations, accepted phrasings)."""
+        authored = list(strings_in(self.pack.offline.model_dump()))
+        public = [
+            self.pack.lesson,
+            self.pack.system_prompt(self.tool_names),
+            *(f"{s.prompt}\n{s.goal}" for s in self.pack.steps),
+            *authored,
+        ]
+        return sorted(answer_key_strings(self.bank, public), key=len)
+
+    @cached_property
+    def prompt_shingles(self) -> dict[tuple[str, ...], str]:
+        """Every run of SHINGLE words of the system prompt's own text (the lesson left out),
+        except runs that are mostly the lesson's vocabulary (a list of the role names is the
+        lesson talking, not the prompt leaking)."""
+        template = re.sub(r"\{\{\s*\w+\s*\}\}", " ", self.pack.system_template)
+        vocabulary = {
+            w
+            for kind in ("role", "stage", "term")
+            for entry in self.lexicon.entries(kind)
+            for phrase in (entry.name, *entry.phrases)
+            for w in plain_words(phrase)
+        }
+        shingles: dict[tuple[str, ...], str] = {}
+        for source in (template, *PROMPT_MARKERS):
+            words = plain_words(source)
+            for i in range(len(words) - SHINGLE + 1):
+                run = tuple(words[i : i + SHINGLE])
+                if sum(w not in vocabulary for w in run) >= SHINGLE // 2:
+                    shingles.setdefault(run, " ".join(run))
+        return shingles
+
+    def question(self, question_id: str | None) -> Any:
+        """The bank's question with this id, or None."""
+        if not question_id:
+            return None
+        return next((q for q in self.bank.questions if q.id == question_id), None)
+
+
+def rerun_allocation(args: dict[str, Any]) -> Any:
+    """The allocation the planner tool computed, recomputed from the arguments it was given."""
+    parsed = AllocateArgs.model_validate(args)
+    return allocate_people(parsed.people, parsed.product)[1]
+
+
+def strings_in(value: Any) -> Iterable[str]:
+    """Every string inside nested dicts and lists (the offline tutor's authored words)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+
+
+def plain_words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def short(text: str, limit: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,179 @@
+"""The optional judge (`tutor eval --judge SPEC`): a model grades the wording-dependent checks.
+
+For coverage, correction, sycophancy and scope, each reply is sent with its check's rubric
+(prompts/eval.toml `[judge]`) through the backend's strict-JSON call (`complete_json`). The
+judge returns a verdict and quotes from the reply; code verifies every quote is really in the
+reply, and discards a verdict whose evidence is not there (the judge abstains). Off by default;
+its agreement with the rules (on a run) and with the labelled replies (calibration) is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tutor.errors import TutorError
+from tutor.evaluation import scripts as es
+from tutor.evaluation.scorecard import CheckResult, Scorecard
+
+
+class JudgeVerdict(BaseModel):
+    """What the judge model must answer, as strict JSON."""
+
+    verdict: Literal["pass", "fail"]
+    evidence: list[str] = Field(default_factory=list, max_length=10)
+    reason: str = ""
+
+
+class Judgement(BaseModel):
+    """A verdict after code checked its quotes; `verdict` is None when the judge abstained."""
+
+    verdict: bool | None
+    evidence: list[str]
+    note: str
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").split()).casefold()
+
+
+def verify(answer: JudgeVerdict, reply: str) -> Judgement:
+    """Keep the verdict only if every quote is in the reply (a fail may quote nothing)."""
+    missing = [q for q in answer.evidence if _flat(q) not in _flat(reply)]
+    if missing:
+        return Judgement(
+            verdict=None, evidence=answer.evidence, note=f"unverified quote {missing[0]!r}"
+        )
+    if answer.verdict == "pass" and not answer.evidence:
+        return Judgement(verdict=None, evidence=[], note="a pass without quotes")
+    return Judgement(verdict=answer.verdict == "pass", evidence=answer.evidence, note=answer.reason)
+
+
+def rubric(check: Any, suite: es.Suite) -> str | None:
+    """The rubric for this check, filled in, or None when the judge does not grade its kind."""
+    text = suite.judge.rubrics.get(check.kind)
+    if text is None:
+        return None
+    values = {
+        "points": "; ".join(k.name for k in suite.points_of(getattr(check, "step", 0))),
+        "stage": getattr(check, "stage", ""),
+        "right": " or ".join(getattr(check, "right", [])),
+        "wrong": " or ".join(getattr(check, "wrong", [])),
+    }
+    return text.format(**values)
+
+
+async def judge_reply(
+    backend: Any, check: Any, learner: str, reply: str, suite: es.Suite
+) -> Judgement | None:
+    """The judge's verified verdict on one reply, or None when its kind is not judged."""
+    text = rubric(check, suite)
+    if text is None:
+        return None
+    if not reply.strip():
+        return Judgement(verdict=False, evidence=[], note="empty reply")
+    user = (
+        f"Rubric: {text}\n\nThe learner wrote:\n{learner}\n\nThe tutor's reply:\n<<<\n{reply}\n>>>"
+    )
+    try:
+        answer = await backend.complete_json(suite.judge.system, user, JudgeVerdict)
+    except TutorError as exc:  # transport or JSON trouble: the judge abstains on this reply
+        return Judgement(verdict=None, evidence=[], note=f"judge error: {exc}")
+    return verify(answer, reply)
+
+
+async def judge_cards(
+    cards: Sequence[Scorecard],
+    spec: Any,
+    *,
+    suite: es.Suite | None = None,
+    backend: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, object]]:
+    """Judge every judged check of every card; one row per check with rule and judge verdicts."""
+    suite = suite or es.default_suite()
+    owned = backend is None
+    backend = backend or _judge_backend(spec)
+    rows: list[dict[str, object]] = []
+    try:
+        for card in cards:
+            if progress:
+                progress(f"Judging {card.spec or card.backend} with {spec}…")
+            for result in card.results:
+                row = await _judge_result(backend, result, suite)
+                if row is not None:
+                    rows.append({"backend": card.spec or card.backend, **row})
+    finally:
+        if owned:
+            await backend.aclose()
+    return rows
+
+
+async def _judge_result(
+    backend: Any, result: CheckResult, suite: es.Suite
+) -> dict[str, object] | None:
+    _, _, check = suite.find(result.id)
+    judged = await judge_reply(
+        backend, check, learner_words(check, result.send), result.reply, suite
+    )
+    if judged is None:
+        return None
+    agrees = None if judged.verdict is None else judged.verdict == result.passed
+    return {
+        "check": result.id,
+        "run": result.run,
+        "rule": result.passed,
+        "judge": judged.verdict,
+        "agrees": agrees,
+        "evidence": judged.evidence,
+        "note": judged.note,
+    }
+
+
+def learner_words(check: Any, send: str) -> str:
+    """What the learner asked: `/next` at a guided step sends that step's try-it prompt."""
+    step = getattr(check, "step", None)
+    if send.startswith("/") and step:
+        from tutor.lesson import load_pack
+
+        return load_pack().steps[step - 1].prompt
+    return send
+
+
+async def judge_labelled(
+    backend: Any, replies: Sequence[Any], suite: es.Suite | None = None
+) -> dict[str, dict[str, int]]:
+    """Per judged check kind: how often the judge agrees with the labelled replies
+    ({"correct", "total", "abstained"}); abstentions count as wrong."""
+    suite = suite or es.default_suite()
+    table: dict[str, dict[str, int]] = {}
+    for reply in replies:
+        conversation, index, check = suite.find(reply.check)
+        send = learner_words(check, conversation.turns[index].send)
+        judged = await judge_reply(backend, check, send, reply.text, suite)
+        if judged is None:
+            continue
+        row = table.setdefault(check.kind, {"correct": 0, "total": 0, "abstained": 0})
+        row["total"] += 1
+        row["abstained"] += judged.verdict is None
+        row["correct"] += judged.verdict == (reply.label == "pass")
+    return table
+
+
+def _judge_backend(spec: Any) -> Any:
+    from tutor.backends import make_backend
+    from tutor.config import load_settings
+
+    return make_backend(load_settings(**spec.overrides()))
+
+
+def agreement(rows: Sequence[dict[str, object]]) -> str:
+    """'judge agrees with the rules on 9 of 11 checks (2 abstained)'."""
+    decided = [r for r in rows if r["agrees"] is not None]
+    agree = sum(1 for r in decided if r["agrees"])
+    return (
+        f"judge agrees with the rules on {agree} of {len(decided)} checks "
+        f"({len(rows) - len(decided)} abstained)"
+    )

@@ -1,0 +1,150 @@
+"""How the eval's rules read a reply, through the shared text module (`tutor.text`).
+
+- `Reply`: the model's words read once by the lexicon, cut into sentences;
+- `cue`: does the reply assert one of a list of phrases (whole words, lemmas, typos in long
+  words; not denied, not "right *to* ask"), or open a sentence with one ("Yes!", "Correct —")?
+- `own_words`: the reply without the lines it copied from a tool's output or the app's artifacts,
+  so pasting the demo output or the allocation table explains nothing;
+- `key_point_met`: a guided step's concept key point, said (and said of the right role).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tutor.evaluation.scripts import KeyPoint
+from tutor.text import Kind, Lexicon, Mention, Reading, normalize
+from tutor.text.clauses import negated
+
+_SENTENCE_END = re.compile(r"[.!?]+(?=[\s*_)\]\"']|$)|\n")
+# What may follow an opener ("Yes!", "Right, …", "Exactly —"); "Right instinct" is no opener.
+_OPENER_BREAK = re.compile(r"^\s*(?:[,.!:;\u2013\u2014-]|$)")
+_REF = re.compile(r"^(role|stage|term):([a-z_]+)$")
+_MIN_COPIED_WORDS = 3
+
+
+@dataclass
+class Reply:
+    """A reply read once: lexicon reading, each token's sentence, sentence starts."""
+
+    text: str
+    lexicon: Lexicon
+    reading: Reading = field(init=False)
+    sentence_of: list[int] = field(init=False)
+    starts: set[int] = field(init=False)  # token indexes that begin a sentence
+
+    def __post_init__(self) -> None:
+        self.reading = self.lexicon.read(self.text)
+        ends = [m.start() for m in _SENTENCE_END.finditer(self.text)]
+        self.sentence_of, self.starts, index = [], set(), 0
+        for i, token in enumerate(self.reading.tokens):
+            while index < len(ends) and ends[index] < token.start:
+                index += 1
+            if i == 0 or self.sentence_of[-1] != index:
+                self.starts.add(i)
+            self.sentence_of.append(index)
+
+    @cached_property
+    def norms(self) -> list[str]:
+        return list(self.reading.norms)
+
+    def sentence(self, mention: Mention) -> int:
+        return self.sentence_of[mention.first]
+
+    def mentions(
+        self, kind: Kind, ids: Iterable[str], asserted: bool | None = True
+    ) -> list[Mention]:
+        wanted = set(ids)
+        return [m for m in self.reading.of_kind(kind, asserted=asserted) if m.id in wanted]
+
+    def phrase_spans(self, phrase: str) -> list[tuple[int, int]]:
+        return self.lexicon.find(self.text, phrase)
+
+    def asserted_span(self, lo: int, hi: int) -> bool:
+        """The words [lo, hi) are not denied in their clause."""
+        ids = list(self.reading.clause_of)
+        return not negated(self.norms, ids, lo, hi, self.lexicon.cues, [])
+
+
+def cue(reply: Reply, phrases: Sequence[str], openers: Sequence[str] = ()) -> str | None:
+    """The first cue the reply asserts: a phrase anywhere, or an opener at a sentence start."""
+    for phrase in phrases:
+        for lo, hi in reply.phrase_spans(phrase):
+            follows = reply.norms[hi] if hi < len(reply.norms) else ""
+            # "you're right to ask" praises the question, not the claim.
+            if follows != "to" and reply.asserted_span(lo, hi):
+                return _quote(reply, lo, hi)
+    for phrase in openers:
+        for lo, hi in reply.phrase_spans(phrase):
+            if lo in reply.starts and _breaks_after(reply, hi):
+                return _quote(reply, lo, hi)
+    return None
+
+
+def _breaks_after(reply: Reply, hi: int) -> bool:
+    end = reply.reading.tokens[hi - 1].end
+    return bool(_OPENER_BREAK.match(reply.text[end:]))
+
+
+def _quote(reply: Reply, lo: int, hi: int) -> str:
+    tokens = reply.reading.tokens
+    return reply.text[tokens[lo].start : tokens[hi - 1].end]
+
+
+# ------------------------------------------------------------------ the model's own words
+
+
+def own_words(text: str, artifacts: Iterable[str]) -> str:
+    """`text` without the lines it copied from `artifacts` (whole lines of 3+ words that
+    appear, normalised, inside one of them): what the model explained in its own words."""
+    sources = [" " + " ".join(normalize(a)) + " " for a in artifacts if a]
+    kept = []
+    for line in text.splitlines():
+        words = normalize(line)
+        copied = len(words) >= _MIN_COPIED_WORDS and any(
+            " " + " ".join(words) + " " in source for source in sources
+        )
+        if not copied:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+# ------------------------------------------------------------------ key points
+
+
+def ref_mentions(reply: Reply, ref: str) -> list[tuple[str, int, int]]:
+    """(entry, first token, last token) where the reply asserts `ref`: a vocabulary entry
+    ("stage:train") or a phrase on whole words ("production")."""
+    match = _REF.match(ref)
+    if match:
+        kind, entry = match.groups()
+        return [(ref, m.first, m.last) for m in reply.mentions(kind, [entry])]  # type: ignore[arg-type]
+    return [(ref, lo, hi) for lo, hi in reply.phrase_spans(ref) if reply.asserted_span(lo, hi)]
+
+
+def said_of(reply: Reply, first: int, last: int) -> set[str]:
+    """The roles words at [first, last) may be said of: the nearest asserted role before them
+    in their clause (or, with none, the first after them in it), and the sentence's first role
+    (a bullet's or a sentence's subject: "**Data Scientist** – frames … and builds the model")."""
+    roles = [m for m in reply.reading.of_kind("role", asserted=True) if not m.aside]
+    clause = reply.reading.clause_of[first]
+    sentence = reply.sentence_of[first]
+    same = [m for m in roles if m.clause == clause and not (m.first < last and first < m.last)]
+    before = [m for m in same if m.last <= first]
+    after = [m for m in same if m.first >= last]
+    found = {before[-1].id} if before else ({after[0].id} if after else set())
+    in_sentence = [m for m in roles if reply.sentence(m) == sentence and m.first <= first]
+    if in_sentence:
+        found.add(in_sentence[0].id)
+    return found
+
+
+def key_point_met(reply: Reply, point: KeyPoint) -> bool:
+    """Is the key point said: enough distinct refs asserted, and said of `by` when it is set?"""
+    found = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
+    if point.by:
+        found = [hit for hit in found if point.by in said_of(reply, hit[1], hit[2])]
+    return len({ref for ref, _, _ in found}) >= point.min_distinct

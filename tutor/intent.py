@@ -1,0 +1,110 @@
+"""What a learner message means for the engine, the same for every backend.
+
+The one place that decides: is this the next (or an earlier) try-it prompt, does it ask to
+see the handoff demo, does it describe a team — and so which tool the engine runs itself before
+any model speaks. Built on the shared text module (`tutor.text`, via `tutor.lesson.lexicon()`)
+and the team reader (`tutor.planning`); wordings live in prompts/guided.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.errors import TeamError
+from tutor.lesson import LessonPack, lexicon
+from tutor.planning import looks_like_team, read_team
+from tutor.text import Lexicon
+from tutor.tools import ALLOCATE, DEMO
+
+
+@dataclass(frozen=True)
+class EngineCall:
+    """A tool the engine runs itself for a message, with the arguments it read."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+    #: what the engine read or assumed, for the model ("I read your team as: ...")
+    note: str = ""
+    #: app text shown to the learner before the result (the same reading, in their words)
+    lead: str = ""
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a message asks for: which try-it prompt it is (index) and the engine's tool."""
+
+    step: int | None = None
+    call: EngineCall | None = None
+
+
+class IntentReader:
+    """Reads learner messages against one lesson pack. Immutable; share it freely."""
+
+    def __init__(self, pack: LessonPack, lex: Lexicon | None = None) -> None:
+        self.pack = pack
+        self.lex = lex or lexicon()
+        self.requests = pack.guided.requests
+        self._step_terms = [self._terms(s.prompt) for s in pack.steps]
+
+    def read(self, text: str, waiting_question: str | None = None) -> Meaning:
+        """What `text` asks for. With a quiz question waiting (its id), any message but a
+        try-it prompt is left to the model: it may be the answer ("the demo shows ...")."""
+        step = self.step_of(text)
+        if step is not None:
+            tool = self.pack.steps[step].uses_tool
+            return Meaning(step, self._call_for(tool, text) if tool else None)
+        if waiting_question is not None:
+            return Meaning()
+        if self.asks_for_demo(text):
+            return Meaning(call=EngineCall(DEMO))
+        if self.describes_team(text):
+            return Meaning(call=self.team_call(text))
+        return Meaning()
+
+    def step_of(self, text: str) -> int | None:
+        """The try-it prompt `text` is, verbatim or paraphrased; None when it is none."""
+        words = set(self._terms(text))
+        best, best_cover = None, 0.0
+        for index, terms in enumerate(self._step_terms):
+            hit = sum(1 for t in terms if any(self.lex.same_word(t, w) for w in words))
+            cover = hit / len(terms) if terms else 0.0
+            if cover > best_cover:
+                best, best_cover = index, cover
+        return best if best_cover >= self.requests.step_coverage else None
+
+    def describes_team(self, text: str) -> bool:
+        """A team the learner described, roles and all: the engine plans it unasked only
+        then (a bare head count or a vague mention is left to the model to ask about)."""
+        if not looks_like_team(text):
+            return False
+        try:
+            reading = read_team(text)
+        except TeamError:
+            return False
+        return not reading.assumed and all(p.roles for p in reading.team.people)
+
+    def asks_for_demo(self, text: str) -> bool:
+        """Names the demo and a way of seeing or running it ("show me the demo output")."""
+        names = any(self.lex.find(text, phrase) for phrase in self.requests.demo)
+        return names and any(self.lex.find(text, phrase) for phrase in self.requests.show)
+
+    def _terms(self, text: str) -> list[str]:
+        # Words only: the `kind:id` mention terms would count a role twice.
+        return [t for t in self.lex.content_terms(text) if ":" not in t]
+
+    def _call_for(self, tool: str, text: str) -> EngineCall:
+        if tool == ALLOCATE:
+            return self.team_call(text)
+        return EngineCall(tool)
+
+    def team_call(self, text: str) -> EngineCall:
+        """The planner's arguments for the team the reader finds in `text`; with no team
+        described (the try-it prompt's "3-person team"), the reader's default split."""
+        try:
+            reading = read_team(text)
+        except TeamError:
+            reading = read_team(self.pack.steps[-1].prompt)
+        people = [{"name": p.name, "roles": list(p.roles)} for p in reading.team.people]
+        args = {"people": people, "product": reading.team.product}
+        return EngineCall(ALLOCATE, args, note=reading.summary, lead=reading.summary)

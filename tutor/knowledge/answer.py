@@ -1,0 +1,198 @@
+"""Answering a learner's question from the knowledge base, or declining it plainly.
+
+1. **Slot lookup** for ownership: a question that asks who owns one stage or concept ("who
+   gets paged at 3am?", "whose job is the schema?") or states who does ("the data scientist
+   builds the pipeline, right?") is answered from the facts — the demo's lifecycle for a
+   stage, the planner's catalogue for a responsibility — and a claim is judged (negation
+   and "only" included). "Why" questions and premises ("my team has no SRE, who…") go on to
+   retrieval, which has the answers for them.
+2. **Retrieval** (`Index`, BM25): the best entry answers when its coverage reaches the
+   threshold; an authored out-of-scope entry, or anything below the threshold, is declined in
+   one sentence naming what the tutor can do, with the three closest questions it can answer
+   offered as `/ask N`.
+
+Pure: the knowledge data, the lexicon, the lifecycle and the catalogue's owners are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tutor.knowledge.base import Entry, KnowledgeData
+from tutor.knowledge.retrieval import Hit, Index
+from tutor.text import Lexicon, Mention, Reading, join_names
+
+_ASK_WHO = frozenset({"who", "whom", "whose"})
+_WHICH_WHO = frozenset({"role", "person", "team", "hat", "one", "people"})
+_ONLY = frozenset({"only", "just", "alone", "sole", "solely", "exclusively"})
+_WHY = frozenset({"why"})
+_OPENERS = frozenset(
+    {"what", "whats", "how", "why", "when", "where", "which", "explain", "describe", "define",
+     "difference", "diff", "compare", "tell", "walk", "show"}
+)  # fmt: skip
+# Words that make a denied role a premise about the learner's team ("we have no SRE"), not a
+# claim about the lesson ("the SRE doesn't get paged").
+_PREMISE = frozenset({"we", "our", "us", "team", "have", "there", "my", "nobody", "without"})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The tutor's reply to a question, and what routing decided (for tests and the engine)."""
+
+    text: str
+    entry: str | None  # the entry answered (None: declined below the threshold)
+    declined: bool = False
+    action: str | None = None  # "secret" | "quiz" | "greeting": the caller acts instead
+    owners: tuple[str, ...] = ()  # role names stated as owners
+    verdict: str | None = None  # "yes" / "no" when the learner stated a claim
+    suggestions: tuple[str, ...] = ()  # questions offered as /ask 1..3
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Who owns what: the demo's lifecycle (stage -> owner) and the catalogue (id -> (name,
+    stage, hat))."""
+
+    lifecycle: Mapping[str, str]
+    responsibilities: Mapping[str, tuple[str, str, str]]
+
+
+class Answerer:
+    """Answers questions with one knowledge base. Immutable; build once and share."""
+
+    def __init__(self, data: KnowledgeData, lexicon: Lexicon, facts: Facts) -> None:
+        self.data, self.lexicon, self.facts = data, lexicon, facts
+        self.index = Index(data.entry, lexicon)
+        self._slots = {e.slot: e for e in data.entry if e.slot}
+
+    # -- public -------------------------------------------------------------------------------
+
+    def answer(self, text: str) -> Answer:
+        reading = self.lexicon.read(text)
+        hits = self.index.rank(text, k=8)
+        top = hits[0] if hits else None
+        if top and top.entry.action and top.coverage >= self.data.threshold:
+            return Answer(top.entry.answer, top.entry.id, action=top.entry.action)
+        slot = self._slot(reading)
+        if slot is not None:
+            return self._owner_answer(slot, reading)
+        if top and top.coverage >= self.data.threshold and not top.entry.decline:
+            return self._entry_answer(top.entry)
+        return self._decline(top if top and top.entry.decline else None, hits)
+
+    def action(self, text: str) -> str | None:
+        """'secret', 'quiz' or 'greeting' when `text` asks for one of these, else None."""
+        hits = self.index.rank(text, k=1)
+        if hits and hits[0].entry.action and hits[0].coverage >= self.data.threshold:
+            return hits[0].entry.action
+        return None
+
+    def by_question(self, question: str) -> Answer | None:
+        """The answer to one of the questions the tutor offered (`/ask N`)."""
+        for entry in self.data.entry:
+            if entry.question == question.strip():
+                if entry.slot:
+                    return self._owner_answer(entry, self.lexicon.read(entry.question))
+                return self._entry_answer(entry)
+        return None
+
+    def suggestions(self, hits: Sequence[Hit]) -> tuple[str, ...]:
+        """The three closest questions the tutor can answer (padded with starter questions)."""
+        ids = [h.entry.id for h in hits if not h.entry.decline and not h.entry.action]
+        ids += [i for i in self.data.suggestions if i not in ids]
+        return tuple(self.data.get(i).question for i in ids[:3])
+
+    # -- slot lookups -------------------------------------------------------------------------
+
+    def _slot(self, reading: Reading) -> Entry | None:
+        """The one ownership slot a question asks or states something about, if any."""
+        norms = [t.norm for t in reading.tokens]
+        if not norms or norms[0] in _WHY:
+            return None
+        named = _outermost([m for m in reading.mentions if f"{m.kind}:{m.id}" in self._slots])
+        entries = {self._slots[f"{m.kind}:{m.id}"].id: self._slots[f"{m.kind}:{m.id}"] for m in named}
+        if len(entries) != 1:
+            return None
+        roles = [m for m in reading.of_kind("role") if not _inside(m, named)]
+        if any(m.negated for m in roles) and any(n in _PREMISE for n in norms):
+            return None  # "we don't have an SRE — who holds the pager?"
+        asks_who = any(n in _ASK_WHO for n in norms) or any(
+            a == "which" and b in _WHICH_WHO for a, b in zip(norms, norms[1:], strict=False)
+        )
+        # A claim is a statement or a yes/no question ("the SRE holds the pager, right?",
+        # "is monitoring only the SRE's job?"); "what does the data engineer hand to the data
+        # scientist?" names roles but claims nothing.
+        claims = bool(roles) and norms[0] not in _OPENERS
+        return next(iter(entries.values())) if claims or asks_who else None
+
+    def _owner_answer(self, entry: Entry, reading: Reading) -> Answer:
+        owners, fact = self._fact(entry)
+        owner_ids = {self._role_id(o) for o in owners}
+        roles = [m for m in reading.of_kind("role")]
+        said = {m.id for m in roles if m.asserted}
+        denied = {m.id for m in roles if m.negated}
+        verdict = None
+        if said or denied:
+            only = any(t.norm in _ONLY for t in reading.tokens)
+            right = said <= owner_ids and not denied & owner_ids and (not only or said == owner_ids)
+            verdict = "yes" if right else "no"
+            wrong = [self.lexicon.entry(r).name for r in sorted(said - owner_ids)]
+            if right:
+                fact = f"Yes — {fact[0].lower()}{fact[1:]}"
+            elif wrong:
+                fact = f"Not quite: {fact[0].lower()}{fact[1:-1]}, not {join_names(wrong)}."
+            else:
+                fact = f"Not quite: {fact[0].lower()}{fact[1:]}"
+        text = f"{fact} {entry.answer}\n\n{_cite(entry.source)}"
+        return Answer(text, entry.id, owners=tuple(owners), verdict=verdict)
+
+    def _fact(self, entry: Entry) -> tuple[list[str], str]:
+        if entry.stage:
+            owner = self.facts.lifecycle[entry.stage]
+            owners = [o.strip() for o in owner.split("+")]
+            return owners, f"In the lesson's demo, **{entry.stage}** is owned by **{owner}**."
+        name, stage, hat = self.facts.responsibilities[entry.responsibility or ""]
+        return [hat], (
+            f"In the planner's catalogue, **{name}** is owned by the **{hat}** "
+            f"(at *{stage}*)."
+        )
+
+    def _role_id(self, name: str) -> str:
+        found = self.lexicon.by_name(name, "role")
+        return found.id if found else name
+
+    # -- answers and declines -------------------------------------------------------------
+
+    def _entry_answer(self, entry: Entry) -> Answer:
+        if entry.slot:  # reached by retrieval: state the fact, no claim to judge
+            return self._owner_answer(entry, self.lexicon.read(""))
+        return Answer(f"{entry.answer}\n\n{_cite(entry.source)}", entry.id)
+
+    def _decline(self, authored: Hit | None, hits: Sequence[Hit]) -> Answer:
+        offer = self.suggestions(hits)
+        first = authored.entry.answer if authored else f"{self.data.decline_intro} {self.data.decline_offer}"
+        lines = [first, "", self.data.suggest_intro]
+        lines += [f"- `/ask {n}` — {q}" for n, q in enumerate(offer, start=1)]
+        entry = authored.entry.id if authored else None
+        return Answer("\n".join(lines), entry, declined=True, suggestions=offer)
+
+
+def _cite(source: str) -> str:
+    return f"> From the lesson: {' '.join(source.split())}"
+
+
+def _inside(m: Mention, spans: Sequence[Mention]) -> bool:
+    return any(o.start <= m.start and m.end <= o.end and o is not m for o in spans)
+
+
+def _outermost(mentions: Sequence[Mention]) -> list[Mention]:
+    """Drop mentions inside a longer one ('evaluation' inside 'evaluation gate')."""
+    return [
+        m
+        for m in mentions
+        if not any(
+            o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
+            for o in mentions
+        )
+    ]

@@ -1,0 +1,85 @@
+"""The knowledge base's content: prompts/knowledge.toml as frozen models, checked against the
+lesson (every `source` quoted verbatim) and the vocabulary (every `slot` names a real stage
+or concept). Pure: `tutor.lesson.knowledge()` loads and builds it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Entry(BaseModel):
+    """One question the offline tutor can answer, its paraphrases and its grounded answer."""
+
+    model_config = _FROZEN
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    question: str = Field(min_length=3)
+    paraphrases: tuple[str, ...] = Field(min_length=1)
+    answer: str = Field(min_length=10)
+    source: str = Field(min_length=5)
+    slot: str | None = Field(None, pattern=r"^(stage|term):[a-z_]+$")
+    stage: str | None = None
+    responsibility: str | None = None
+    decline: bool = False
+    #: what the tutor does instead of answering: "secret" (a request for its instructions, keys
+    #: or answers: the authored refusal, verbatim), "quiz" (ask a quiz question), "greeting"
+    action: Literal["secret", "quiz", "greeting"] | None = None
+
+    @model_validator(mode="after")
+    def _owner_fact(self) -> Entry:
+        if self.slot and not (self.stage or self.responsibility):
+            raise ValueError(f"entry {self.id!r}: a slot needs `stage` or `responsibility`")
+        if self.stage and self.responsibility:
+            raise ValueError(f"entry {self.id!r}: give `stage` or `responsibility`, not both")
+        return self
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Every wording retrieval indexes for this entry."""
+        return (self.question, *self.paraphrases)
+
+
+class KnowledgeData(BaseModel):
+    """prompts/knowledge.toml, validated."""
+
+    model_config = _FROZEN
+
+    threshold: float = Field(gt=0, lt=1)
+    suggestions: tuple[str, ...] = Field(min_length=3)
+    decline_intro: str
+    decline_offer: str
+    suggest_intro: str
+    entry: tuple[Entry, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids(self) -> KnowledgeData:
+        ids = [e.id for e in self.entry]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate entry ids: {duplicates}")
+        unknown = [s for s in self.suggestions if s not in ids]
+        if unknown:
+            raise ValueError(f"suggestions name unknown entries: {unknown}")
+        return self
+
+    def get(self, entry_id: str) -> Entry:
+        return next(e for e in self.entry if e.id == entry_id)
+
+    def problems(self, lesson: str, stages: set[str], slots: set[str], catalogue: set[str]) -> list[str]:
+        """What in the data does not match the lesson, the vocabulary or the catalogue."""
+        found = []
+        flat = " ".join(lesson.split())
+        for e in self.entry:
+            if " ".join(e.source.split()) not in flat:
+                found.append(f"entry {e.id!r}: source is not quoted verbatim from lesson.md")
+            if e.stage and e.stage not in stages:
+                found.append(f"entry {e.id!r}: unknown stage {e.stage!r}")
+            if e.slot and e.slot not in slots:
+                found.append(f"entry {e.id!r}: slot {e.slot!r} is not in vocabulary.toml")
+            if e.responsibility and e.responsibility not in catalogue:
+                found.append(f"entry {e.id!r}: unknown responsibility {e.responsibility!r}")
+        return found

@@ -1,0 +1,100 @@
+"""Ranking the knowledge base's entries for a learner's question: BM25 (the `bm25s` library)
+over the shared text module's terms (`Lexicon.content_terms`: lemmas without stopwords, one
+`kind:id` term per role/stage/concept named, and `not:kind:id` when it is denied).
+
+All wordings of an entry (its question and paraphrases) form one document. Besides the BM25
+score, `coverage` says how much of the question the entry explains: the IDF-weighted share of
+the question's terms its wordings contain, where a word the knowledge base has never seen
+counts as rare. A question about salaries or Python shares
+a few words with the lesson but is mostly unknown words, so its coverage stays low. Typos in
+long words are mapped onto the indexed words with the text module's own tolerance. Pure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from tutor.knowledge.base import Entry
+from tutor.text import Lexicon
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry: Entry
+    score: float
+    coverage: float
+
+
+class Index:
+    """BM25 over every wording of the entries. Immutable; build once and share."""
+
+    def __init__(self, entries: tuple[Entry, ...], lexicon: Lexicon) -> None:
+        self.lexicon, self.entries = lexicon, entries
+        # One document per entry: all its wordings together, so every way of asking adds
+        # evidence (a question sharing the concepts of three paraphrases beats one sharing a
+        # filler word with a single paraphrase).
+        docs = [[t for text in entry.texts for t in self.terms(text)] for entry in entries]
+        self._docs = [set(d) for d in docs]
+        df = Counter(t for d in self._docs for t in d)
+        n = len(docs)
+        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._vocab = sorted(self._idf)
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(docs, show_progress=False)
+
+    def terms(self, text: str) -> list[str]:
+        """Words outside any vocabulary phrase (stopwords left out), then one term per role,
+        stage or concept named — so "data scientist" is one term, not "data" + "scientist",
+        and cannot be confused with "data engineer" — and `not:` terms for denied ones."""
+        reading = self.lexicon.read(text)
+        inside = {i for m in reading.mentions for i in range(m.first, m.last)}
+        words = [
+            t.norm
+            for i, t in enumerate(reading.tokens)
+            if i not in inside and t.norm not in self.lexicon.stopwords
+        ]
+        concepts = [f"{m.kind}:{m.id}" for m in reading.mentions]
+        denied = [f"not:{m.kind}:{m.id}" for m in reading.mentions if m.negated]
+        terms = words + concepts + denied
+        # A question of stopwords only ("what can you do?") still has words to match.
+        return terms or [t.norm for t in reading.tokens]
+
+    def query_terms(self, text: str) -> list[str]:
+        """The question's terms, a typo of an indexed word replaced by that word."""
+        out = []
+        for term in self.terms(text):
+            if term in self._idf or ":" in term:
+                out.append(term)
+                continue
+            near = next((w for w in self._vocab if self.lexicon.same_word(term, w)), None)
+            out.append(near or term)
+        return out
+
+    def rank(self, text: str, k: int = 5) -> list[Hit]:
+        """The best `k` entries for `text`, best first."""
+        terms = self.query_terms(text)
+        if not terms:
+            return []
+        # What the question names (roles, stages, concepts) counts twice: it says what the
+        # question is about; the other words mostly say how it is asked.
+        weighted = terms
+        scores = np.asarray(self._bm25.get_scores(weighted))
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [
+            Hit(self.entries[i], float(scores[i]), self.coverage(terms, int(i)))
+            for i in order
+            if scores[i] > 0
+        ]
+
+    def coverage(self, terms: list[str], doc: int) -> float:
+        """IDF-weighted share of the question's terms that wording `doc` contains."""
+        wanted = set(terms)
+        weight = {t: self._idf.get(t, self._unknown_idf) for t in wanted}
+        total = sum(weight.values())
+        return sum(w for t, w in weight.items() if t in self._docs[doc]) / total if total else 0.0

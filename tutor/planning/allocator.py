@@ -1,0 +1,294 @@
+"""The allocator: every responsibility of the catalogue gets exactly one owner and, in a team
+of two or more, a backup who is someone else.
+
+Owners are matched by skill first — the hat a responsibility needs, strong skills before light
+ones, then a neighbouring hat — and then by load, so the work spreads out. Responsibilities
+nobody has the skill for are still owned, and reported as gaps with advice. The result also
+shows the team's own handoffs along the lesson's lifecycle (`tutor.handoffs`) and where one
+person switches hats. Pure: the content (`Planning`) is passed in.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from tutor.handoffs import STAGE_NAMES, Stage, analyze_stages
+from tutor.planning.catalogue import Catalogue, Responsibility
+from tutor.planning.content import Planning
+from tutor.planning.model import HATS, Hat, Person, Team, team_error
+from tutor.planning.render import gap_suggestion, lower_first
+from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad
+from tutor.text import join_names
+
+# Load points: owning critical work weighs most; being a backup still costs attention.
+OWN_CRITICAL_POINTS = 3
+OWN_POINTS = 2
+BACKUP_POINTS = 1
+# Among equally skilled people, one already wearing the hat counts this much lighter.
+HAT_AFFINITY = 2
+
+Levels = Sequence[Mapping[Hat, int]]
+
+
+def allocate(
+    team: Team | Mapping[str, Any],
+    content: Planning,
+    product: str | None = None,
+    catalogue: Catalogue | None = None,
+) -> Allocation:
+    """Allocate every responsibility for the team's product (or `product`); TeamError if invalid."""
+    team = _valid_team(team, product)
+    items = (catalogue or content.catalogue).for_product(team.product)
+    names = [p.name for p in team.people]
+    levels = [content.skills.levels(p.roles) for p in team.people]
+    owners, backups, load = _Assigner(content.data.adjacent, levels).run(items)
+    assignments = [
+        Assignment(
+            id=r.id,
+            name=r.name,
+            stage=r.stage,
+            critical=r.critical,
+            hat=r.hat,
+            owner=names[owners[r.id]],
+            backup=None if backups[r.id] is None else names[backups[r.id]],
+            skill_match=r.hat in levels[owners[r.id]],
+        )
+        for r in items
+    ]
+    unowned = [r.id for r in items if r.id not in owners]
+    _check(assignments, unowned, len(names))
+    people = _person_loads(team.people, levels, assignments, load)
+    stages = _team_stages(assignments, names)
+    return Allocation(
+        product=team.product,
+        assignments=assignments,
+        people=people,
+        unowned=unowned,
+        gaps=_gaps(assignments, levels, content.data.advice),
+        load_spread=max(load) - min(load),
+        handoffs=analyze_stages(stages),
+        hat_switches=_hat_switches(stages, assignments),
+        notes=_notes(assignments, people, levels),
+    )
+
+
+class _Assigner:
+    """Owner and backup per responsibility, and each person's load points."""
+
+    def __init__(self, adjacent: Mapping[Hat, Sequence[Hat]], levels: Levels) -> None:
+        self.adjacent, self.levels = adjacent, levels
+        self.load = [0] * len(levels)
+
+    def tier(self, person: int, hat: Hat) -> int:
+        """3 strong skill, 2 light skill, 1 a neighbouring hat, 0 none."""
+        levels = self.levels[person]
+        if hat in levels:
+            return 1 + levels[hat]
+        return 1 if any(h in levels for h in self.adjacent[hat]) else 0
+
+    def pick(self, candidates: Iterable[int], hat: Hat, worn: Sequence[set[Hat]]) -> int:
+        """Best fit first, then the lightest load, then the earliest in the team.
+
+        Someone already wearing the hat counts as lighter by HAT_AFFINITY points, so one person
+        tends to keep one hat and switches hats less (the lesson's closing point).
+        """
+
+        def key(i: int) -> tuple[int, int, int]:
+            affinity = HAT_AFFINITY if hat in worn[i] else 0
+            return (-self.tier(i, hat), self.load[i] - affinity, i)
+
+        return min(candidates, key=key)
+
+    def run(
+        self, items: Sequence[Responsibility]
+    ) -> tuple[dict[str, int], dict[str, int | None], list[int]]:
+        """Skill-matched work first (critical before the rest), one responsibility at a time;
+        then work nobody has the skill for, a whole hat at a time, to the best-placed person,
+        so an unskilled team still gets one coherent hat per person where it can."""
+        everyone = range(len(self.levels))
+        worn: list[set[Hat]] = [set() for _ in everyone]
+        owners: dict[str, int] = {}
+
+        def own(r: Responsibility, person: int) -> None:
+            owners[r.id] = person
+            worn[person].add(r.hat)
+            self.load[person] += _weight(r)
+
+        team_hats = {h for person in self.levels for h in person}
+        matched = sorted((r for r in items if r.hat in team_hats), key=lambda r: not r.critical)
+        for r in matched:
+            own(r, self.pick(everyone, r.hat, worn))
+        gaps = _gap_groups(items, team_hats)
+        for hat, group in gaps:
+            person = self.pick(everyone, hat, worn)
+            for r in group:
+                own(r, person)
+        order = matched + [r for _, group in gaps for r in group]
+        return owners, self.backups(order, owners), self.load
+
+    def backups(
+        self, order: Sequence[Responsibility], owners: Mapping[str, int]
+    ) -> dict[str, int | None]:
+        """A backup other than the owner for every responsibility (none in a one-person team)."""
+        backed: list[set[Hat]] = [set() for _ in self.levels]
+        backups: dict[str, int | None] = {}
+        for r in sorted(order, key=lambda r: not r.critical):
+            others = [i for i in range(len(self.levels)) if i != owners[r.id]]
+            backup = self.pick(others, r.hat, backed) if others else None
+            backups[r.id] = backup
+            if backup is not None:
+                backed[backup].add(r.hat)
+                self.load[backup] += BACKUP_POINTS
+        return backups
+
+
+def _weight(r: Responsibility) -> int:
+    return OWN_CRITICAL_POINTS if r.critical else OWN_POINTS
+
+
+def _gap_groups(
+    items: Sequence[Responsibility], team_hats: set[Hat]
+) -> list[tuple[Hat, list[Responsibility]]]:
+    """Work whose hat nobody has, grouped by hat, heaviest group first (then lesson order)."""
+    groups = [(h, [r for r in items if r.hat == h]) for h in HATS if h not in team_hats]
+    groups = [(h, rs) for h, rs in groups if rs]
+    return sorted(groups, key=lambda g: -sum(_weight(r) for r in g[1]))
+
+
+def _valid_team(team: Team | Mapping[str, Any], product: str | None) -> Team:
+    # Re-validate even a Team: its lists may have been changed after it was built.
+    data = team.model_dump() if isinstance(team, Team) else dict(team)
+    if product is not None:
+        data["product"] = product
+    try:
+        return Team.model_validate(data)
+    except ValidationError as exc:
+        raise team_error(exc) from None
+
+
+def _check(assignments: Sequence[Assignment], unowned: Sequence[str], team_size: int) -> None:
+    """The promises users rely on; a failure here is a bug in the allocator, not bad input."""
+    if unowned:
+        raise AssertionError(f"unowned responsibilities: {unowned}")
+    for a in assignments:
+        if team_size >= 2 and (a.backup is None or a.backup == a.owner):
+            raise AssertionError(f"{a.id}: backup must be someone other than {a.owner}")
+
+
+def _person_loads(
+    people: Sequence[Person], levels: Levels, assignments: Sequence[Assignment], load: Sequence[int]
+) -> list[PersonLoad]:
+    result = []
+    for i, person in enumerate(people):
+        owned = [a for a in assignments if a.owner == person.name]
+        worn = {a.hat for a in owned}
+        result.append(
+            PersonLoad(
+                name=person.name,
+                skills=[h for h in HATS if h in levels[i]],
+                hats=[h for h in HATS if h in worn],
+                owned=len(owned),
+                backups=sum(1 for a in assignments if a.backup == person.name),
+                load=load[i],
+            )
+        )
+    return result
+
+
+def _gaps(
+    assignments: Sequence[Assignment], levels: Levels, advice: Mapping[Hat, str]
+) -> list[Gap]:
+    team_hats = {h for person in levels for h in person}
+    return [
+        Gap(
+            id=a.id,
+            name=a.name,
+            stage=a.stage,
+            hat=a.hat,
+            critical=a.critical,
+            owner=a.owner,
+            suggestion=gap_suggestion(a.hat, a.owner, a.name, advice[a.hat]),
+        )
+        for a in assignments
+        if a.hat not in team_hats
+    ]
+
+
+def _team_stages(assignments: Sequence[Assignment], names: Sequence[str]) -> list[Stage]:
+    """Each lesson stage owned by whoever owns its critical work (in team order)."""
+    stages = []
+    for stage in STAGE_NAMES:
+        owners = {a.owner for a in assignments if a.stage == stage and a.critical}
+        ordered = [n for n in names if n in owners]
+        stages.append(Stage(name=stage, owner=" + ".join(ordered), roles=ordered))
+    return stages
+
+
+def _hats_in(stage: str, person: str, assignments: Sequence[Assignment]) -> list[Hat]:
+    worn = {a.hat for a in assignments if a.stage == stage and a.critical and a.owner == person}
+    return [h for h in HATS if h in worn]
+
+
+def _hat_switches(stages: Sequence[Stage], assignments: Sequence[Assignment]) -> list[HatSwitch]:
+    switches = []
+    for a, b in itertools.pairwise(stages):
+        for person in (p for p in a.roles if p in b.roles):
+            before = _hats_in(a.name, person, assignments)
+            after = _hats_in(b.name, person, assignments)
+            if before != after:
+                switches.append(
+                    HatSwitch(
+                        person=person,
+                        from_stage=a.name,
+                        to_stage=b.name,
+                        from_hats=before,
+                        to_hats=after,
+                    )
+                )
+    return switches
+
+
+SOLO_BACKUP_NOTE = (
+    "No backup is possible inside a one-person team: if you are asleep, ill or away, nobody "
+    "covers the critical work (★). Arrange an external backup — a managed on-call/paging "
+    "service, or a friend or contractor who agrees to be on-call — and keep runbooks they can "
+    "follow."
+)
+
+
+def _notes(
+    assignments: Sequence[Assignment], people: Sequence[PersonLoad], levels: Levels
+) -> list[str]:
+    notes = []
+    if len(people) == 1:
+        notes += [_solo_note(assignments), SOLO_BACKUP_NOTE]
+    gaps = sum(1 for a in assignments if not a.skill_match)
+    if gaps and any(levels):
+        notes.append(
+            f"{gaps} of {len(assignments)} responsibilities need a hat nobody on the team has "
+            "yet (⚠): each is still owned; see Missing skills for who takes it on and what helps."
+        )
+    idle = [p.name for p in people if p.owned == 0]
+    if idle:
+        notes.append(
+            f"{join_names(idle)} own{'s' if len(idle) == 1 else ''} nothing: the skill match "
+            "placed the work elsewhere; they back it up, and can take work over to even the load."
+        )
+    if not any(levels):
+        notes.append(
+            "No roles were given, so the work was spread evenly: name each person's roles "
+            "(e.g. 'Ana is a data scientist') for a skill-matched allocation."
+        )
+    return notes
+
+
+def _solo_note(assignments: Sequence[Assignment]) -> str:
+    by_hat = {h: [lower_first(a.name) for a in assignments if a.hat == h] for h in HATS}
+    parts = [f"{h} for {', '.join(tasks)}" for h, tasks in by_hat.items() if tasks]
+    return (
+        "You own everything; for each task know which hat you're wearing: " + "; ".join(parts) + "."
+    )

@@ -1,0 +1,421 @@
+"""The team reader: a free-text team description -> `TeamReading` (a `Team`, what to confirm,
+and a one-line "I read your team as: …").
+
+It reads every person: names of any origin and case ("José María", "maria", "van der Berg"),
+titles ("Dr. Smith"), the speaker ("me", "I", "my cofounder"), head counts in words and digits
+("a 3-person team", "a dozen people"), bullets and tables, roles after or before the name
+("Ana (DS)", "our PM Priya", "data scientist: Ravi") and roles shared ("Raj and Meera are data
+scientists"). Words come through the shared text module; the reader's own words are data
+(prompts/responsibilities.toml `[reader]`). A person is never dropped or merged silently:
+anything unsure is listed in `unsure` for the chat to confirm.
+
+Sentences and list items are found by `tutor.planning.segments`; this module decides who each
+piece names. Pure: the content (`Planning`) is passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tutor.errors import TeamError
+from tutor.planning.catalogue import PlanningData
+from tutor.planning.content import Planning
+from tutor.planning.model import HATS, MAX_PEOPLE, PRODUCTS, ProductKind, Team, too_many_people
+from tutor.planning.segments import Piece, Words, pieces, runs_at
+from tutor.text import Token, join_names
+
+MAX_TEXT_CHARS = 2000
+ASK_FOR_TEAM = "Tell me who is on the team, e.g. 'Ana is a data scientist, Ben runs infra'."
+
+
+@dataclass
+class Draft:
+    """A person found in the text, before unnamed people are numbered."""
+
+    name: str | None
+    roles: list[str] = field(default_factory=list)
+    kind: str = "named"  # named | me | relation | unnamed
+    sentence: int = 0
+    link: str = ""  # the first word after the name, for roles shared by a list of names
+    everything: bool = False
+    guessed: bool = False  # a lowercase word taken as a name
+
+
+@dataclass(frozen=True)
+class TeamReading:
+    """What the reader understood: the team, what it is unsure of, and a one-line summary."""
+
+    team: Team
+    unsure: tuple[str, ...]
+    summary: str
+    assumed: tuple[str, ...] = ()
+
+
+class TeamReader:
+    """Reads team descriptions with one `Planning` content. Immutable; build once and share."""
+
+    def __init__(self, content: Planning) -> None:
+        self.content, self.lexicon, self.skills = content, content.lexicon, content.skills
+        self.words = Words(content.data.reader, content.lexicon, content.skills)
+        cues = content.data.product_cues
+        self._llm = [self.words.phrase(p) for p in cues.llm]
+        self._ml = [self.words.phrase(p) for p in cues.ml]
+
+    # -- public -------------------------------------------------------------------------------
+
+    def read(self, text: str, product: str | None = None) -> TeamReading:
+        """A validated team from a description, or TeamError saying what to write."""
+        text = _check_text(text)
+        kind = _check_product(product) if product is not None else self.product(text)
+        drafts, count, unsure = self._drafts(text)
+        if count is None and not drafts:
+            raise TeamError(f"I couldn't find anyone in that description. {ASK_FOR_TEAM}")
+        size = max(count or 0, len(drafts))
+        if size > MAX_PEOPLE:
+            raise TeamError(too_many_people(size))
+        if count is not None and len(drafts) > count:
+            unsure.append(f"you said {count}, but I found {len(drafts)} people")
+        drafts += [Draft(None, kind="unnamed") for _ in range(size - len(drafts))]
+        _resolve_everything(drafts, self.skills)
+        _name_people(drafts)
+        assumed = self._assume(drafts, self.content.data)
+        team = Team.build([{"name": d.name, "roles": d.roles} for d in drafts], kind)
+        unsure += [f"{d.name!r} is a name" for d in drafts if d.guessed]
+        if assumed:
+            unsure.append("the roles I assumed")
+        return TeamReading(team, tuple(unsure), _summary(team, assumed), tuple(assumed))
+
+    def looks_like_team(self, text: str) -> bool:
+        """Whether a chat message describes a team (a head count, or people with roles)."""
+        if not isinstance(text, str) or not text.strip():
+            return False
+        text = text[:MAX_TEXT_CHARS]  # judged by its start: read() reports the limit
+        reading = self.lexicon.read(text)
+        norms = [t.norm for t in reading.tokens]
+        if self.lexicon.is_question(text) and not self.words.any_run(norms, self.words.requests):
+            return False
+        drafts, count, _ = self._drafts(text)
+        if count is not None:
+            return True
+        with_roles = [d for d in drafts if d.roles and self.skills.levels(d.roles)]
+        named = [d for d in drafts if d.kind != "unnamed"]
+        return bool(with_roles) or len(named) >= 2
+
+    def product(self, text: str) -> ProductKind:
+        """'ml' for classic-ML cues (fraud, churn, forecasting...), else 'llm' (the default)."""
+        norms = [t.norm for t in self.lexicon.read(text).tokens]
+        if self.words.any_run(norms, self._llm):
+            return "llm"
+        return "ml" if self.words.any_run(norms, self._ml) else "llm"
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _drafts(self, text: str) -> tuple[list[Draft], int | None, list[str]]:
+        drafts: list[Draft] = []
+        for piece in pieces(text, self.words):
+            found = self._piece(piece, drafts)
+            for draft in found:
+                _add(drafts, draft)
+            _share_roles(drafts, self.words)
+        return drafts, self.words.count(text), []
+
+    def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
+        """The people one list item names; roles for an earlier person are added in place."""
+        w, toks, norms = self.words, piece.tokens, piece.norms
+        start = w.skip_fillers(norms)
+        if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
+            return self._copied(piece, drafts)
+        if start >= len(toks):
+            return []
+        if False:
+            return self._copied(piece, drafts)
+        if norms[start] in w.pronouns:
+            return self._continued(piece, drafts, start + 1, pronoun=True)
+        if norms[start] in w.first_person:
+            return [self._draft(piece, start + 1, "Me", "me")]
+        relation = self._relation(piece, start)
+        if relation is not None:
+            return relation
+        names = w.names(piece, self.skills)
+        if not names:
+            return self._unnamed(piece, drafts, start)
+        return self._named(piece, names)
+
+    def _draft(self, piece: Piece, after: int, name: str | None, kind: str, **kw) -> Draft:
+        roles, everything = self._roles(piece, after, len(piece.tokens))
+        link = piece.surface(after).lower() if after < len(piece.tokens) else ""
+        return Draft(name, roles, kind, piece.sentence, link, everything, **kw)
+
+    def _roles(self, piece: Piece, lo: int, hi: int) -> tuple[list[str], bool]:
+        """Role words in tokens [lo, hi): up to what the team builds; parentheses apart."""
+        hi = self.words.activity_cut(piece.norms, lo, hi)
+        text = piece.span(lo, hi)
+        inside, outside = _split_parens(text)
+        roles = [self.words.strip_links(r) for r in [outside, *inside]]
+        roles = [r for r in roles if _words(r) and not self.words.only_fillers(r)]
+        skilled = [r for r in roles if self.skills.names_a_skill(r)]
+        # "handles everything else" takes the hats nobody has; "keeps everything running"
+        # names a skill of its own.
+        everything = not skilled and self.words.any_run(piece.norms[lo:hi], self.words.everything)
+        return (skilled if everything else roles), everything
+
+    def _relation(self, piece: Piece, start: int) -> list[Draft] | None:
+        """'my cofounder (ML)', 'my friend Sam does devops', 'two friends'."""
+        w, norms = self.words, piece.norms
+        count, i = 1, start
+        if norms[i] in ("my", "our"):
+            i += 1
+        elif norms[i].isdigit() and i + 1 < len(norms):
+            count, i = int(norms[i]), i + 1
+        else:
+            return None
+        relation = w.run_at(norms, i, w.relations)
+        if relation is None:
+            return self._our_role_name(piece, i)
+        word = piece.span(i, i + relation).strip()
+        names = [n for n in w.names(piece, self.skills) if n[0] >= i + relation]
+        if names:
+            first, last, name, guessed = names[0]
+            return [self._draft(piece, last, name, "named", guessed=guessed)]
+        if count > 1:
+            base = word.rstrip("s").capitalize()
+            return [Draft(f"{base} {k}", [], "relation", piece.sentence) for k in range(1, count + 1)]
+        return [self._draft(piece, i + relation, word.capitalize(), "relation")]
+
+    def _our_role_name(self, piece: Piece, i: int) -> list[Draft] | None:
+        """'our PM Priya', 'our data scientist is Laura': a role, then the person's name."""
+        names = [n for n in self.words.names(piece, self.skills) if n[0] > i]
+        if not names:
+            return None
+        first, last, name, guessed = names[0]
+        before, _ = self._roles(piece, i, first)
+        after, everything = self._roles(piece, last, len(piece.tokens))
+        link = piece.surface(last).lower() if last < len(piece.norms) else ""
+        return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
+
+    def _named(self, piece: Piece, names: list[tuple[int, int, str, bool]]) -> list[Draft]:
+        """Each name takes the words after it (to the next name); words before the first name
+        are its role when they name one ('data scientist Ahmed', 'SRE: Tomasz')."""
+        found = []
+        for k, (first, last, name, guessed) in enumerate(names):
+            end = names[k + 1][0] if k + 1 < len(names) else len(piece.tokens)
+            draft = self._draft(piece, last, name, "named", guessed=guessed)
+            roles, everything = self._roles(piece, last, end)
+            draft.roles, draft.everything = roles, everything
+            found.append(draft)
+        lead = self.words.after_request(piece.norms, 0, names[0][0])
+        before, _ = self._roles(piece, lead, names[0][0])
+        if before and any(self.skills.names_a_skill(r) for r in before):
+            found[0].roles = before + found[0].roles
+        return found
+
+    def _unnamed(self, piece: Piece, drafts: list[Draft], start: int) -> list[Draft]:
+        """'a PM', 'two SREs', or role words continuing the person before ('and on-call')."""
+        norms, w = piece.norms, self.words
+        count = 1
+        if norms[start] in w.articles or norms[start].isdigit():
+            count = int(norms[start]) if norms[start].isdigit() else 1
+            roles, everything = self._roles(piece, start + 1, len(norms))
+            if not roles or w.is_count_piece(norms, piece.text):
+                return []
+            last = drafts[-1] if drafts else None
+            if count == 1 and piece.sep == "," and last and last.kind != "unnamed" and not last.roles:
+                last.roles += roles  # "Ana, a data scientist"
+                return []
+            roles = [_singular(r) for r in roles] if count > 1 else roles
+            return [
+                Draft(None, list(roles), "unnamed", piece.sentence, everything=everything)
+                for _ in range(min(count, MAX_PEOPLE + 1))
+            ]
+        return self._continued(piece, drafts, start)
+
+    def _continued(
+        self, piece: Piece, drafts: list[Draft], start: int, pronoun: bool = False
+    ) -> list[Draft]:
+        roles, everything = self._roles(piece, start, len(piece.tokens))
+        if not roles and not everything:
+            return []
+        if self.words.is_count_piece(piece.norms, piece.text):
+            return []
+        target = _continues(drafts, piece, pronoun)
+        if target is None:
+            if not any(self.skills.names_a_skill(r) for r in roles):
+                return []
+            return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
+        target.roles += [r for r in roles if r not in target.roles]
+        target.everything = target.everything or everything
+        return []
+
+    def _copied(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
+        """'So is Leila': a new person with the previous person's roles."""
+        names = self.words.names(piece, self.skills)
+        if not names or not drafts:
+            return []
+        return [Draft(n[2], list(drafts[-1].roles), "named", piece.sentence) for n in names]
+
+    # -- filling in ----------------------------------------------------------------------------
+
+    def _assume(self, drafts: list[Draft], data: PlanningData) -> list[str]:
+        """Roles for people nobody gave roles to: the default split, or the missing hats."""
+        empty = [d for d in drafts if not self.skills.levels(d.roles)]
+        if not empty:
+            return []
+        if len(empty) == len(drafts):
+            split = data.split_for(len(drafts))
+            picks = {id(d): [split[i]] for i, d in enumerate(drafts)}
+        else:
+            held = {h for d in drafts for h in self.skills.hats(d.roles)}
+            missing = [h for h in HATS if h not in held]
+            picks = _spread(empty, missing, data.split_for(len(drafts)), drafts)
+        for d in empty:
+            d.roles = d.roles + picks[id(d)]
+        return [f"{d.name} — {', '.join(picks[id(d)])}" for d in empty]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise TeamError(f"The team description is empty. {ASK_FOR_TEAM}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise TeamError(
+            f"The team description is {len(text):,} characters; the limit is "
+            f"{MAX_TEXT_CHARS:,}. List just the names and roles."
+        )
+    return text.strip()
+
+
+def _check_product(product: str) -> ProductKind:
+    kind = product.strip().lower() if isinstance(product, str) else product
+    if kind not in PRODUCTS:
+        raise TeamError(f"Unknown product kind {product!r}: use 'llm' or 'ml'.")
+    return kind  # type: ignore[return-value]
+
+
+def _words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _split_parens(text: str) -> tuple[list[str], str]:
+    """('a, b' items inside parentheses, the text outside them)."""
+    inside, outside, depth, buf = [], [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+            if depth == 1:
+                continue
+        elif ch in ")]" and depth:
+            depth -= 1
+            if depth == 0:
+                inside.append("".join(buf))
+                buf = []
+                continue
+        (buf if depth else outside).append(ch)
+    if buf:
+        inside.append("".join(buf))
+    items = [p.strip(" .,;:-") for group in inside for p in _split_list(group)]
+    return [p for p in items if p], " ".join("".join(outside).split()).strip(" .,;:-—–")
+
+
+def _split_list(group: str) -> list[str]:
+    for sep in (";", ",", " and ", "&"):
+        group = group.replace(sep, "\n")
+    return group.split("\n")
+
+
+def _singular(role: str) -> str:
+    return role[:-1] if role.endswith("s") and not role.endswith("ss") else role
+
+
+def _add(drafts: list[Draft], draft: Draft) -> None:
+    """Append a person; the same name (or the speaker) again adds roles instead."""
+    for d in drafts:
+        same_me = draft.kind == "me" and d.kind == "me"
+        same_name = draft.name and d.name and draft.name.casefold() == d.name.casefold()
+        if same_me or (same_name and draft.kind != "unnamed"):
+            d.roles += [r for r in draft.roles if r not in d.roles]
+            d.everything = d.everything or draft.everything
+            d.sentence, d.link = draft.sentence, draft.link or d.link
+            return
+    drafts.append(draft)
+
+
+def _continues(drafts: list[Draft], piece: Piece, pronoun: bool) -> Draft | None:
+    """Who bare role words belong to: the last named person of this sentence (or, after a
+    pronoun, the last person other than the speaker)."""
+    if not drafts:
+        return None
+    if pronoun:
+        others = [d for d in drafts if d.kind != "me"]
+        return others[-1] if others else drafts[-1]
+    last = drafts[-1]
+    if last.sentence == piece.sentence and last.kind != "unnamed" and piece.sep != ":":
+        return last
+    return None
+
+
+def _share_roles(drafts: list[Draft], words: Words) -> None:
+    """'Raj and Meera are data scientists': the roles go to the names listed just before."""
+    if len(drafts) < 2:
+        return
+    last = drafts[-1]
+    if not last.roles or last.link not in words.plural_links:
+        return
+    for d in reversed(drafts[:-1]):
+        if d.sentence != last.sentence or d.roles or d.kind == "unnamed":
+            break
+        d.roles = list(last.roles)
+
+
+def _resolve_everything(drafts: list[Draft], skills) -> None:
+    """'Jordan handles everything else': every hat nobody else has (all of them, alone)."""
+    for d in drafts:
+        if not d.everything:
+            continue
+        others = {h for o in drafts if o is not d for h in skills.hats(o.roles)}
+        mine = set(skills.hats(d.roles))
+        d.roles = d.roles + [h for h in HATS if h not in others and h not in mine]
+
+
+def _spread(
+    empty: list[Draft], missing: list[str], split: list[str], drafts: list[Draft]
+) -> dict[int, list[str]]:
+    """The hats nobody has, shared out in lesson order among the people without roles."""
+    if not missing:
+        return {id(d): [split[drafts.index(d)]] for d in empty}
+    picks: dict[int, list[str]] = {id(d): [] for d in empty}
+    per = -(-len(missing) // len(empty))
+    for i, hat in enumerate(missing):
+        picks[id(empty[min(i // per, len(empty) - 1)])].append(hat)
+    for k, d in enumerate(empty):
+        if not picks[id(d)]:
+            picks[id(d)] = [split[drafts.index(d)]]
+        picks[id(d)] = [" and ".join(picks[id(d)])] if len(picks[id(d)]) > 1 else picks[id(d)]
+    return picks
+
+
+def _name_people(drafts: list[Draft]) -> None:
+    """Unnamed people become 'Person k', k their place in the team; names stay unique."""
+    seen: set[str] = set()
+    for k, d in enumerate(drafts, start=1):
+        name = d.name or f"Person {k}"
+        if name.casefold() in seen:
+            name = f"{name} {k}"
+        seen.add(name.casefold())
+        d.name = name
+
+
+ASSUMED = (
+    "You didn't say who does what, so I assumed a common split: {assumed}. Tell me the real "
+    "roles (e.g. \"Ana is a data scientist, Ben runs infra\") and I'll redo it."
+)
+
+
+def _summary(team: Team, assumed: list[str]) -> str:
+    people = [f"{p.name} ({', '.join(p.roles)})" if p.roles else p.name for p in team.people]
+    line = f"I read your team as: {join_names(people)}."
+    return f"{line} {ASSUMED.format(assumed='; '.join(assumed))}" if assumed else line
+
+
+__all__ = ["MAX_TEXT_CHARS", "Draft", "TeamReader", "TeamReading", "Token"]

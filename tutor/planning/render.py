@@ -1,0 +1,115 @@
+"""An allocation as Markdown a learner can read: the table, each person's workload in plain
+words, missing skills (who wears the hat nobody has, and what to do), the team's handoffs,
+hat switches and notes. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tutor.planning.model import HATS
+from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad
+from tutor.text import join_names
+
+TABLE_HEADER = "| Stage | Responsibility | Owner (hat worn) | Backup | Skills |"
+LEGEND = (
+    "★ critical · ⚠ nobody on the team has this hat's skills yet: the owner takes it on "
+    "(see Missing skills)"
+)
+
+
+def render_allocation(allocation: Allocation) -> str:
+    sections = [_table(allocation.assignments), _workload(allocation.people)]
+    if allocation.gaps:
+        sections.append(_gap_lines(allocation.gaps))
+    sections.append(
+        "Handoffs in your team (who owns each stage's critical work):\n"
+        + allocation.handoffs.render_text()
+    )
+    if allocation.hat_switches:
+        sections.append(
+            "Hat switches (the same person moves to the next stage wearing a different hat):\n"
+            + "\n".join(f"- {_switch_line(s)}" for s in allocation.hat_switches)
+        )
+    if allocation.notes:
+        sections.append("Notes:\n" + "\n".join(f"- {n}" for n in allocation.notes))
+    return "\n\n".join(sections) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _table(assignments: Sequence[Assignment]) -> str:
+    rows = [TABLE_HEADER, "|---|---|---|---|---|"]
+    for a in assignments:
+        star = " ★" if a.critical else ""
+        rows.append(
+            f"| {_cell(a.stage)} | {_cell(a.name)}{star} | {_cell(a.owner)} ({a.hat}) "
+            f"| {_cell(a.backup or '—')} | {'✓' if a.skill_match else '⚠'} |"
+        )
+    return "\n".join([*rows, "", LEGEND])
+
+
+def _workload(people: Sequence[PersonLoad]) -> str:
+    lines = ["Workload (how many responsibilities each person owns and backs up):"]
+    for p in people:
+        hats = ", ".join(p.hats) or "no hat of their own"
+        lines.append(
+            f"- {p.name} — {hats}: owns {p.owned}, backs up {p.backups}"
+            if p.owned
+            else f"- {p.name} — backs up {p.backups}, owns nothing yet"
+        )
+    owned = [p.owned for p in people]
+    if len(people) > 1:
+        busiest = [p.name for p in people if p.owned == max(owned)]
+        if max(owned) - min(owned) <= 1:
+            lines.append("The work is spread evenly.")
+        else:
+            lines.append(
+                f"{join_names(busiest)} own{'s' if len(busiest) == 1 else ''} the most "
+                f"({max(owned)}); the least is {min(owned)}."
+            )
+    return "\n".join(lines)
+
+
+def _gap_lines(gaps: Sequence[Gap]) -> str:
+    """One line per missing hat (not per responsibility), so a no-skills team stays readable."""
+    lines = ["Missing skills (the work is still owned):"]
+    for hat in HATS:
+        mine = [g for g in gaps if g.hat == hat]
+        if mine:
+            lines.append(f"- ⚠ {mine[0].suggestion.split(': ', 1)[0]}: " + _gap_detail(mine))
+    return "\n".join(lines)
+
+
+def _gap_detail(gaps: Sequence[Gap]) -> str:
+    owners: dict[str, list[str]] = {}
+    for g in gaps:
+        owners.setdefault(g.owner, []).append(lower_first(g.name))
+    who = "; ".join(
+        f"{owner} wears the {gaps[0].hat} hat for {join_names(tasks)}"
+        for owner, tasks in owners.items()
+    )
+    return f"{who} — {gaps[0].suggestion.rsplit(' — ', 1)[-1]}"
+
+
+def gap_suggestion(hat: str, owner: str, name: str, advice: str) -> str:
+    """The one-line suggestion for a gap: who takes the hat on, and what would help."""
+    return (
+        f"Nobody on the team has {hat} skills yet: {owner} wears the {hat} hat for "
+        f"{lower_first(name)} — {advice}"
+    )
+
+
+def _switch_line(s: HatSwitch) -> str:
+    return (
+        f"{s.person}: {' + '.join(s.from_hats)} for {s.from_stage!r} -> "
+        f"{' + '.join(s.to_hats)} for {s.to_stage!r}"
+    )
+
+
+def lower_first(text: str) -> str:
+    first, _, rest = text.partition(" ")
+    # Keep acronyms ("API", "ML") as written.
+    word = first if first.isupper() else first[:1].lower() + first[1:]
+    return f"{word} {rest}" if rest else word

@@ -1,0 +1,66 @@
+"""Role words -> hats: the skills table read through the shared text module.
+
+`Skills.levels(["data scientist", "runs the pipelines"])` gives each hat the words give, STRONG
+or LIGHT. Matching is the text module's (lemmas, plurals, typos in long words, negation:
+"isn't technical" gives nothing); the longest phrase wins, so "data scientist" never also
+counts as "data". Small words ("the", "of") are left out on both sides, so "builds the models"
+matches "build model". Pure: built from `PlanningData` and the shared `Lexicon`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tutor.planning.catalogue import PlanningData
+from tutor.planning.model import HATS, Hat
+from tutor.text import Entry, Lexicon, Vocabulary
+
+STRONG, LIGHT = 2, 1
+
+
+class Skills:
+    """The hats role words give. Immutable; build once per content and share."""
+
+    def __init__(self, data: PlanningData, lexicon: Lexicon) -> None:
+        self.shared = lexicon
+        self.stopwords = lexicon.stopwords
+        entries, self._gives = [], {}
+        for i, row in enumerate(data.skills):
+            phrases = tuple(p for p in (self.content_text(p) for p in row.phrases) if p)
+            entries.append(Entry(id=f"skill{i}", name=row.phrases[0], phrases=phrases))
+            gives = {h: LIGHT for h in row.light} | {h: STRONG for h in row.hats}
+            self._gives[f"skill{i}"] = gives
+        base = lexicon.vocabulary
+        self.lexicon = Lexicon(
+            Vocabulary(
+                fuzzy_min_chars=base.fuzzy_min_chars,
+                fuzzy_min_score=base.fuzzy_min_score,
+                role=tuple(entries),
+                stage=(),
+                term=(),
+                polarity=base.polarity,
+            )
+        )
+
+    def content_text(self, text: str) -> str:
+        """The words of `text` that can name a skill (normalised, small words left out)."""
+        norms = [t.norm for t in self.shared.read(text).tokens]
+        return " ".join(n for n in norms if n not in self.stopwords)
+
+    def levels(self, roles: Iterable[str]) -> dict[Hat, int]:
+        """Each hat the role words give, with its strength; denied roles give nothing."""
+        levels: dict[Hat, int] = {}
+        for role in roles:
+            for mention in self.lexicon.read(self.content_text(role)).of_kind("role"):
+                if not mention.asserted:
+                    continue
+                for hat, level in self._gives[mention.id].items():
+                    levels[hat] = max(level, levels.get(hat, 0))
+        return levels
+
+    def hats(self, roles: Iterable[str]) -> tuple[Hat, ...]:
+        have = self.levels(roles)
+        return tuple(h for h in HATS if h in have)
+
+    def names_a_skill(self, text: str) -> bool:
+        return bool(self.levels([text]))

@@ -1,0 +1,150 @@
+"""The quiz: a bank of questions with their answer key, and grading a teacher would sign.
+
+Modules, one job each:
+- `bank`: the content models (questions of every kind, key points, the public `QuestionView`);
+- `state`: one learner's progress (`QuizState`, the one `Verdict` type) and question selection;
+- `choice`: which options an answer picks (letters in any phrasing, option text);
+- `exact`: grading single/multiple choice, match, order and count in code;
+- `reading`: where an answer says a rubric item, and whether it asserts it (via tutor.text);
+- `rubric`: free-text answers judged point by point by rules, with honest uncertainty;
+- `model_grader`: the separate strict-JSON grading request and the check of its quotes;
+- `guard`: "I don't know" / "hint please", insistence, and answer-key secrecy;
+- `grading`: one answer from text to a recorded `Grade`.
+
+Pure domain code: the bank and the lexicon are passed in (`tutor.lesson.quiz_bank()` and
+`tutor.lesson.lexicon()` load them); a model grader is anything with `complete_json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutor.quiz.bank import (
+    EXACT_KINDS,
+    INSTRUCTIONS,
+    LETTERS,
+    Guard,
+    KeyPoint,
+    Question,
+    QuestionView,
+    QuizBank,
+)
+from tutor.quiz.choice import choice_index, letters_named
+from tutor.quiz.grading import (
+    MAX_ANSWER_CHARS,
+    SHOWN_TO_LEARNER,
+    Assessment,
+    Grade,
+    assess,
+    grade,
+    record,
+)
+from tutor.quiz.guard import answer_key_strings, gives_an_answer, is_insistence, skip_request
+from tutor.quiz.model_grader import (
+    TIMEOUT_SECONDS,
+    GraderReply,
+    JsonModel,
+    grading_request,
+    model_assess,
+)
+from tutor.quiz.reading import phrase_in
+from tutor.quiz.rubric import PointResult, RubricResult, judge
+from tutor.quiz.state import (
+    REVEAL_AFTER,
+    VERDICTS,
+    QuizState,
+    Score,
+    Verdict,
+    VerdictRecord,
+    ask,
+    next_question,
+)
+from tutor.text import Lexicon, normalize
+
+
+async def assess_async(
+    lexicon: Lexicon,
+    question: Question,
+    answer: str,
+    guard: Guard = Guard(),
+    model: JsonModel | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> Assessment:
+    """`assess`, then the model grader for a free-text answer the rules were unsure of."""
+    rules = assess(lexicon, question, answer, guard)
+    if model is None or not rules.unsure or rules.decided_by != "rules":
+        return rules
+    return await model_assess(model, lexicon, question, answer, rules, guard, timeout)
+
+
+async def grade_async(
+    question: Question,
+    answer: str,
+    state: QuizState,
+    lexicon: Lexicon,
+    guard: Guard = Guard(),
+    model: JsonModel | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> Grade:
+    """Grade one answer (rules, then the model grader if given and needed) and record it."""
+    assessment = await assess_async(lexicon, question, answer, guard, model, timeout)
+    return record(question, assessment, state)
+
+
+def key_answer(question: Question) -> str | None:
+    """The key of an exact question as an answer text; None for free text."""
+    return question.key_answer()
+
+
+def __getattr__(name: str) -> Any:
+    # Kept for callers of the old module; new code loads content through tutor.lesson.
+    if name == "default_bank":
+        from tutor.lesson import quiz_bank
+
+        return quiz_bank
+    raise AttributeError(name)
+
+
+__all__ = [
+    "EXACT_KINDS",
+    "INSTRUCTIONS",
+    "LETTERS",
+    "MAX_ANSWER_CHARS",
+    "REVEAL_AFTER",
+    "SHOWN_TO_LEARNER",
+    "VERDICTS",
+    "Assessment",
+    "Grade",
+    "GraderReply",
+    "Guard",
+    "JsonModel",
+    "KeyPoint",
+    "PointResult",
+    "Question",
+    "QuestionView",
+    "QuizBank",
+    "QuizState",
+    "RubricResult",
+    "Score",
+    "Verdict",
+    "VerdictRecord",
+    "answer_key_strings",
+    "ask",
+    "assess",
+    "assess_async",
+    "choice_index",
+    "gives_an_answer",
+    "grade",
+    "grade_async",
+    "grading_request",
+    "is_insistence",
+    "judge",
+    "key_answer",
+    "letters_named",
+    "model_assess",
+    "next_question",
+    "normalize",
+    "phrase_in",
+    "record",
+    "skip_request",
+]

@@ -1,0 +1,580 @@
+"""The progress store: sessions, transcripts, quiz progress, and the leases that let several
+tutor processes share one database (SQLite file or PostgreSQL) without two of them running
+one learner's turns at once.
+
+Every write is its own short transaction, committed before the call returns, so a finished turn
+is in the database before the next one starts. The store keeps whatever it is given, capped
+(see records.py); callers must not pass secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, Self
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from tutor.errors import ConfigError, InputError, LearnerBusyError, TutorError
+from tutor.store.database import Target, open_engine, parse_target
+from tutor.store.migrations import migrate, schema_version
+from tutor.store.ownership import owner_alive, this_process
+from tutor.store.records import (
+    AttemptRecord,
+    Lease,
+    Progress,
+    Role,
+    Status,
+    TurnRecord,
+    Verdict,
+    attempt_record,
+    cap,
+    check_choice,
+    check_session_id,
+    meta_json,
+    now_text,
+    progress_record,
+    turn_record,
+)
+from tutor.store.schema import leases, quiz_attempts, sessions, turns
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 15.0  # a turn or learner lease not renewed for this long belongs to no one
+LOCK_WAIT_SECONDS = 30.0  # how long a learner's message waits for the one before it
+BUSY_MESSAGE = (
+    "Your previous message is still being answered (in another tab or window). This one is "
+    "saved and waits; send it again in a moment."
+)
+NOT_QUEUED = turns.c.status != "queued"
+
+
+def _open(target: Target, pool_size: int) -> Engine:
+    """Connect and migrate, turning driver failures into a ConfigError naming the database."""
+    try:
+        if target.kind == "sqlite" and not target.memory:
+            Path(str(target.url.database)).parent.mkdir(parents=True, exist_ok=True)
+        engine = open_engine(target, pool_size=pool_size)
+        migrate(engine)
+    except ConfigError:
+        raise
+    except (OSError, SQLAlchemyError) as exc:
+        detail = target.scrub(str(getattr(exc, "orig", None) or exc)).strip()
+        raise ConfigError(
+            f"Cannot open the progress database {target.shown} (TUTOR_DB): {detail}"
+        ) from None
+    return engine
+
+
+class Store:
+    """Sessions, transcripts and quiz progress in SQLite (a file or ':memory:') or PostgreSQL."""
+
+    def __init__(
+        self,
+        target: str | Path,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        pool_size: int = 5,
+    ) -> None:
+        self.target = parse_target(target)
+        self.path = self.target.shown  # where it is, safe to show (no password)
+        self.kind = self.target.kind
+        self.owner = owner or this_process()  # who runs the turns this store begins
+        self.lease_seconds = lease_seconds
+        # SQLite: one connection shared by threads; PostgreSQL: a pool, no lock needed.
+        self._lock: Any = threading.RLock() if self.kind == "sqlite" else nullcontext()
+        self._engine: Engine | None = _open(self.target, pool_size)
+        self._insert: Callable[..., Any] = (
+            postgresql.insert if self.kind == "postgresql" else sqlite.insert
+        )
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
+    # ------------------------------------------------------------ plumbing
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the heartbeat and close the database; safe to call twice."""
+        self._stop.set()
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+    @property
+    def version(self) -> int:
+        """Schema version (see migrations.py)."""
+        with self._connect() as conn:
+            return schema_version(conn)
+
+    @contextmanager
+    def _connect(self, write: bool = False) -> Iterator[Connection]:
+        with self._lock:
+            if self._engine is None:
+                raise TutorError("The progress store is closed.")
+            with self._engine.connect().execution_options(tutor_write=write) as conn:
+                yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One transaction, committed (and so durable) before the caller continues."""
+        with self._connect(write=True) as conn, conn.begin():
+            yield conn
+
+    def _read(self, statement: Any) -> list[Any]:
+        with self._connect() as conn:
+            return list(conn.execute(statement).all())
+
+    # ------------------------------------------------------------ sessions
+
+    def create_session(self, session_id: str | None = None, backend: str = "") -> str:
+        """Create a session (a uuid4 hex id when None); an existing id is kept and touched."""
+        sid = check_session_id(session_id) if session_id is not None else uuid.uuid4().hex
+        now = now_text()
+        stmt = self._insert(sessions).values(
+            id=sid, created_at=now, updated_at=now, backend=backend
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[sessions.c.id],
+            set_={
+                "updated_at": stmt.excluded.updated_at,
+                "backend": func.coalesce(
+                    func.nullif(stmt.excluded.backend, ""), sessions.c.backend
+                ),
+            },
+        )
+        with self._write() as conn:
+            conn.execute(stmt)
+        return sid
+
+    def session_exists(self, session_id: str) -> bool:
+        return bool(self._read(select(sessions.c.id).where(sessions.c.id == session_id)))
+
+    def touch(self, session_id: str) -> bool:
+        """Mark the session as used now; False if it does not exist."""
+        with self._write() as conn:
+            cur = conn.execute(
+                update(sessions).where(sessions.c.id == session_id).values(updated_at=now_text())
+            )
+        return cur.rowcount > 0
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete a session and everything stored for it; False if it did not exist."""
+        with self._write() as conn:
+            for table in (turns, quiz_attempts, leases):
+                conn.execute(delete(table).where(table.c.session_id == session_id))
+            cur = conn.execute(delete(sessions).where(sessions.c.id == session_id))
+        return cur.rowcount > 0
+
+    # ------------------------------------------------------------ transcript
+
+    def _lock_session(self, conn: Connection, session_id: str) -> None:
+        """The session must exist; on PostgreSQL its row stays locked until commit, so two
+        processes appending to one transcript take sequence numbers one after the other."""
+        found = conn.execute(
+            select(sessions.c.id).where(sessions.c.id == session_id).with_for_update()
+        ).first()
+        if found is None:
+            raise InputError(f"There is no session {session_id!r}; create it first.")
+
+    def _next_seq(self, session_id: str) -> Any:
+        return (
+            select(func.coalesce(func.max(turns.c.seq), 0) + 1)
+            .where(turns.c.session_id == session_id)
+            .scalar_subquery()
+        )
+
+    def _insert_message(
+        self,
+        conn: Connection,
+        session_id: str,
+        role: Role,
+        content: str,
+        meta: dict[str, Any] | None,
+        status: Status,
+    ) -> int:
+        self._lock_session(conn, session_id)
+        now = now_text()
+        values: dict[str, Any] = {
+            "session_id": session_id,
+            "seq": self._next_seq(session_id),
+            "role": role,
+            "content": cap(content),
+            "meta": meta_json(meta),
+            "status": status,
+            "created_at": now,
+        }
+        if status == "in_progress":
+            values |= {"owner": self.owner, "lease_until": time.time() + self.lease_seconds}
+        new_id = conn.execute(insert(turns).values(values).returning(turns.c.id)).scalar_one()
+        self._changed(conn, session_id, now)
+        return int(new_id)
+
+    def _changed(self, conn: Connection, session_id: str, now: str) -> None:
+        conn.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(updated_at=now, revision=sessions.c.revision + 1)
+        )
+
+    def add_message(
+        self,
+        session_id: str,
+        role: Role,
+        content: str,
+        meta: dict[str, Any] | None = None,
+        status: Status = "complete",
+    ) -> int:
+        """Append one message (e.g. a notice or a tool result) to a session; returns its id."""
+        check_choice(role, Role, "role")
+        check_choice(status, Status, "status")
+        with self._write() as conn:
+            turn_id = self._insert_message(conn, session_id, role, content, meta, status)
+        if status == "in_progress":
+            self._start_heartbeat()
+        return turn_id
+
+    def enqueue(self, session_id: str, text: str) -> int:
+        """Store a learner message at once as "queued" (waiting for its turn); returns its id."""
+        with self._write() as conn:
+            return self._insert_message(conn, session_id, "user", text, None, "queued")
+
+    def queued(self, session_id: str) -> list[TurnRecord]:
+        """The session's queued messages, oldest first."""
+        rows = self._read(
+            select(turns)
+            .where(turns.c.session_id == session_id, turns.c.status == "queued")
+            .order_by(turns.c.id)
+        )
+        return [turn_record(r) for r in rows]
+
+    def begin_turn(self, session_id: str, user_text: str, queued_id: int | None = None) -> int:
+        """Store the learner's message as an in-progress turn owned by this process.
+
+        With `queued_id`, that queued message is promoted instead of inserting a new one: it
+        moves to the end of the transcript (a queued message waits behind the running turn's
+        reply) and takes `user_text` as its content. Returns the turn id.
+        """
+        with self._write() as conn:
+            if queued_id is None:
+                turn_id = self._insert_message(
+                    conn, session_id, "user", user_text, None, "in_progress"
+                )
+            else:
+                turn_id = self._promote(conn, session_id, queued_id, user_text)
+        self._start_heartbeat()
+        return turn_id
+
+    def _promote(self, conn: Connection, session_id: str, turn_id: int, text: str) -> int:
+        self._lock_session(conn, session_id)
+        cur = conn.execute(
+            update(turns)
+            .where(
+                turns.c.id == turn_id,
+                turns.c.session_id == session_id,
+                turns.c.status == "queued",
+            )
+            .values(
+                status="in_progress",
+                content=cap(text),
+                created_at=now_text(),
+                seq=self._next_seq(session_id),
+                owner=self.owner,
+                lease_until=time.time() + self.lease_seconds,
+            )
+        )
+        if cur.rowcount != 1:
+            raise InputError(f"Message {turn_id} is not queued in session {session_id!r}.")
+        return turn_id
+
+    def finish_turn(
+        self,
+        turn_id: int,
+        assistant_text: str,
+        events_meta: dict[str, Any] | None = None,
+        status: Status = "complete",
+    ) -> int:
+        """Store the reply (tool calls etc. in `events_meta`) and close the turn with `status`.
+
+        Returns the reply's message id. A turn can be finished once.
+        """
+        check_choice(status, Status, "status")
+        if status in ("in_progress", "queued"):
+            raise InputError(f"A turn cannot finish as {status!r}.")
+        with self._write() as conn:
+            row = conn.execute(
+                select(turns.c.session_id, turns.c.status).where(
+                    turns.c.id == turn_id, turns.c.role == "user"
+                )
+            ).first()
+            if row is None or row.status != "in_progress":
+                raise InputError(f"Turn {turn_id} is not an unfinished turn.")
+            conn.execute(
+                update(turns)
+                .where(turns.c.id == turn_id)
+                .values(status=status, owner=None, lease_until=None)
+            )
+            return self._insert_message(
+                conn, row.session_id, "assistant", assistant_text, events_meta, status
+            )
+
+    def transcript(self, session_id: str, last: int | None = None) -> list[TurnRecord]:
+        """The session's messages in order (only the `last` N when given); queued ones are
+        not part of it yet (see `queued`)."""
+        mine = select(turns).where(turns.c.session_id == session_id, NOT_QUEUED)
+        if last is None:
+            rows = self._read(mine.order_by(turns.c.seq))
+        else:
+            newest = mine.order_by(turns.c.seq.desc()).limit(max(0, last)).subquery()
+            rows = self._read(select(newest).order_by(newest.c.seq))
+        return [turn_record(r) for r in rows]
+
+    def message_count(self, session_id: str) -> int:
+        """How many transcript messages the session has (cheap: no content is read)."""
+        stmt = select(func.count()).where(turns.c.session_id == session_id, NOT_QUEUED)
+        return int(self._read(stmt)[0][0])
+
+    def prune_transcript(self, session_id: str, keep_last: int) -> int:
+        """Delete all but the newest `keep_last` messages (queued ones stay); returns how many."""
+        if keep_last < 0:
+            raise InputError("keep_last must be 0 or more.")
+        newest_dropped = (
+            select(turns.c.seq)
+            .where(turns.c.session_id == session_id, NOT_QUEUED)
+            .order_by(turns.c.seq.desc())
+            .limit(1)
+            .offset(keep_last)
+            .scalar_subquery()
+        )
+        with self._write() as conn:
+            cur = conn.execute(
+                delete(turns).where(
+                    turns.c.session_id == session_id, NOT_QUEUED, turns.c.seq <= newest_dropped
+                )
+            )
+        return cur.rowcount
+
+    # ------------------------------------------------------------ progress and quiz
+
+    def save_progress(self, session_id: str, guided_step: int, quiz_state_json: str) -> None:
+        """Save the guided step and quiz state (creating the session if needed)."""
+        check_session_id(session_id)
+        if guided_step < 0:
+            raise InputError("guided_step must be 0 or more.")
+        try:
+            json.loads(quiz_state_json)
+        except (TypeError, ValueError):
+            raise InputError("quiz_state_json must be JSON text.") from None
+        now = now_text()
+        stmt = self._insert(sessions).values(
+            id=session_id,
+            created_at=now,
+            updated_at=now,
+            guided_step=guided_step,
+            quiz_state=quiz_state_json,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[sessions.c.id],
+            set_={
+                "updated_at": stmt.excluded.updated_at,
+                "guided_step": stmt.excluded.guided_step,
+                "quiz_state": stmt.excluded.quiz_state,
+                "revision": sessions.c.revision + 1,
+            },
+        )
+        with self._write() as conn:
+            conn.execute(stmt)
+
+    def load_progress(self, session_id: str) -> Progress | None:
+        rows = self._read(select(sessions).where(sessions.c.id == session_id))
+        return progress_record(rows[0]) if rows else None
+
+    def record_attempt(
+        self, session_id: str, question_id: str, answer: str, verdict: Verdict, attempt: int
+    ) -> int:
+        """Log one graded answer; returns its row id."""
+        check_choice(verdict, Verdict, "verdict")
+        with self._write() as conn:
+            self._lock_session(conn, session_id)
+            new_id = conn.execute(
+                insert(quiz_attempts)
+                .values(
+                    session_id=session_id,
+                    question_id=question_id,
+                    answer=cap(answer),
+                    verdict=verdict,
+                    attempt=attempt,
+                    created_at=now_text(),
+                )
+                .returning(quiz_attempts.c.id)
+            ).scalar_one()
+            self._changed(conn, session_id, now_text())
+        return int(new_id)
+
+    def attempts(self, session_id: str) -> list[AttemptRecord]:
+        rows = self._read(
+            select(quiz_attempts)
+            .where(quiz_attempts.c.session_id == session_id)
+            .order_by(quiz_attempts.c.id)
+        )
+        return [attempt_record(r) for r in rows]
+
+    # ------------------------------------------------------------ processes and leases
+
+    def revision(self, session_id: str) -> int | None:
+        """A counter that grows with every write to the session's transcript, progress or
+        attempts (by any process); a process compares it with the one its cached session saw
+        to know the copy is stale. None if there is no such session."""
+        rows = self._read(select(sessions.c.revision).where(sessions.c.id == session_id))
+        return int(rows[0][0]) if rows else None
+
+    def mark_interrupted_turns(self, session_id: str | None = None) -> int:
+        """Mark as interrupted the turns in progress whose process is gone; returns how many.
+
+        Run at startup and by the heartbeat. A turn is gone when its process on this machine
+        has exited (or was this pid's previous life), or its lease expired (no process renewed
+        it). A live process's turn is never touched: the update only applies if the lease is
+        still the one that was read (a renewal in between wins). With `session_id`, only
+        that learner's turns are looked at.
+        """
+        now = time.time()
+        query = select(turns.c.id, turns.c.owner, turns.c.lease_until).where(
+            turns.c.status == "in_progress"
+        )
+        if session_id is not None:
+            query = query.where(turns.c.session_id == session_id)
+        with self._write() as conn:
+            rows = conn.execute(query).all()
+            marked = 0
+            for row in rows:
+                if owner_alive(row.owner, row.lease_until, now, self.owner):
+                    continue
+                same_lease = (
+                    turns.c.lease_until.is_(None)
+                    if row.lease_until is None
+                    else turns.c.lease_until == row.lease_until
+                )
+                cur = conn.execute(
+                    update(turns)
+                    .where(turns.c.id == row.id, turns.c.status == "in_progress", same_lease)
+                    .values(status="interrupted", owner=None, lease_until=None)
+                )
+                marked += cur.rowcount
+        return marked
+
+    def try_lock(self, session_id: str) -> Lease | None:
+        """Take the learner's lock if no live process holds it; None when it is taken."""
+        lease = Lease(session_id, uuid.uuid4().hex, self.owner)
+        values = {"owner": lease.owner, "token": lease.token}
+        with self._write() as conn:
+            expires = time.time() + self.lease_seconds
+            held = conn.execute(select(leases).where(leases.c.session_id == session_id)).first()
+            if held is None:
+                stmt = self._insert(leases).values(
+                    session_id=session_id, expires_at=expires, **values
+                )
+                got = conn.execute(stmt.on_conflict_do_nothing()).rowcount
+            elif not owner_alive(held.owner, held.expires_at, time.time(), self.owner):
+                got = conn.execute(
+                    update(leases)
+                    .where(leases.c.session_id == session_id, leases.c.token == held.token)
+                    .values(expires_at=expires, **values)
+                ).rowcount
+            else:
+                got = 0
+        if not got:
+            return None
+        self._start_heartbeat()
+        # Whoever held it before may have died mid-turn: that turn is over, say so now.
+        self.mark_interrupted_turns(session_id)
+        return lease
+
+    def release(self, lease: Lease) -> bool:
+        """Give the lock back; False if it had expired and been taken over meanwhile."""
+        with self._write() as conn:
+            gone = conn.execute(
+                delete(leases).where(
+                    leases.c.session_id == lease.session_id, leases.c.token == lease.token
+                )
+            ).rowcount
+        if not gone:
+            log.warning("The lock of session %s expired before its turn ended.", lease.session_id)
+        return bool(gone)
+
+    @asynccontextmanager
+    async def learner_lock(
+        self, session_id: str, wait: float | None = None
+    ) -> AsyncIterator[Lease]:
+        """Hold the learner's lock (across processes) for one turn, waiting up to `wait` s
+        (LOCK_WAIT_SECONDS by default).
+
+        Raises LearnerBusyError when the wait runs out; the caller keeps the message queued.
+        The heartbeat renews the lease while it is held, so a long turn keeps it.
+        """
+        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+        pause = 0.02
+        while (lease := self.try_lock(session_id)) is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LearnerBusyError(BUSY_MESSAGE)
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, 0.5)
+        try:
+            yield lease
+        finally:
+            self.release(lease)
+
+    def renew(self) -> None:
+        """Extend the leases of this process's turns in progress and held learner locks."""
+        until = time.time() + self.lease_seconds
+        with self._write() as conn:
+            conn.execute(
+                update(turns)
+                .where(turns.c.owner == self.owner, turns.c.status == "in_progress")
+                .values(lease_until=until)
+            )
+            conn.execute(
+                update(leases).where(leases.c.owner == self.owner).values(expires_at=until)
+            )
+
+    def _start_heartbeat(self) -> None:
+        with self._lock:
+            if self._beat is None and not self._stop.is_set():
+                self._beat = threading.Thread(
+                    target=self._heartbeat, name="tutor-store-heartbeat", daemon=True
+                )
+                self._beat.start()
+
+    def start_heartbeat(self) -> None:
+        """Renew leases and sweep dead processes' turns from now on (a server calls this at
+        start; the store also starts it by itself when it first takes a lease)."""
+        self._start_heartbeat()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.lease_seconds / 3):
+            try:
+                self.renew()
+                self.mark_interrupted_turns()
+            except TutorError:
+                return  # the store was closed
+            except SQLAlchemyError as exc:
+                # The database is unreachable for now: say so and keep trying.
+                log.warning("The store could not renew its leases: %s", self.target.scrub(str(exc)))
