@@ -144,10 +144,8 @@ async def test_a_bad_backend_scores_below_40_percent(responder: object) -> None:
     backend = FunctionBackend(responder)  # type: ignore[arg-type]
     card = await run_suite(lambda: TutorSession(backend))
     assert card.percent() < 40.0, failures(card)
-    # The app's own work does not depend on the words: /quiz asks through the tool, the
-    # engine runs the demo and the planner (a step counts only once an answer completed).
+    # The app's own work does not depend on the words: /quiz asks through the quiz tool.
     assert not card.failed("quiz_asked")
-    assert not card.failed("demo_shown") and not card.failed("allocation_complete")
 
 
 async def test_the_rules_name_what_a_bad_backend_did() -> None:
@@ -159,7 +157,8 @@ async def test_the_rules_name_what_a_bad_backend_did() -> None:
         in (evidence["step1-coverage"])
     )
     empty_card = await run_suite(lambda: TutorSession(FunctionBackend(empty)))
-    assert all(r.evidence.startswith("no reply from the model") for r in empty_card.block("model"))
+    words = [r for r in empty_card.block("model") if r.kind not in ACTION_RULES]
+    assert all(r.evidence.startswith("no reply from the model") for r in words)
 
 
 async def test_a_crashing_backend_fails_instead_of_stopping_the_eval() -> None:

@@ -35,7 +35,16 @@ from tutor.resources import parse_toml
 
 REPO = Path(__file__).resolve().parent.parent
 VIEW_FIELDS = {"id", "kind", "topic", "prompt", "options", "items", "instructions"}
-SECRET_KEYS = {"answer", "answers", "pairs", "number", "key_points", "explanation", "hint", "source"}
+SECRET_KEYS = {
+    "answer",
+    "answers",
+    "pairs",
+    "number",
+    "key_points",
+    "explanation",
+    "hint",
+    "source",
+}
 ORIGINAL = {
     "roles-four": "free_text",
     "role-productionize": "single_choice",
@@ -72,7 +81,7 @@ def verdict(bank: QuizBank, question_id: str, answer: str) -> str:
     return assess(lexicon(), bank.get(question_id), answer, bank.guard).verdict
 
 
-def graded(bank: QuizBank, question: Question, answer: str, state: QuizState):  # noqa: ANN201
+def graded(bank: QuizBank, question: Question, answer: str, state: QuizState):
     return grade(question, answer, state, lexicon(), bank.guard)
 
 
@@ -116,9 +125,11 @@ def test_the_demo_facts_in_the_bank_are_the_demo_code_s_facts(bank: QuizBank) ->
         pick.options
     )
     partial = bank.get("demo-pick-partial")
-    kinds = {f"{h.a} -> {h.b}": h.kind for h in analysis.handoffs} if hasattr(
-        analysis.handoffs[0], "a"
-    ) else None
+    kinds = (
+        {f"{h.a} -> {h.b}": h.kind for h in analysis.handoffs}
+        if hasattr(analysis.handoffs[0], "a")
+        else None
+    )
     chosen = [partial.options[partial.letters.index(a)] for a in partial.answers]
     assert len(chosen) == analysis.partial_count
     if kinds:
@@ -164,9 +175,18 @@ source = "s"
         (GOOD_QUESTION.format(answer="a") + GOOD_QUESTION.format(answer="b"), "id"),
         (GOOD_QUESTION.format(answer="a").replace('["A person", ', "["), "options"),
         (GOOD_QUESTION.format(answer="a").replace("hint", "hnit"), "hnit"),
-        (GOOD_QUESTION.format(answer="a").replace('kind = "single_choice"', 'kind = "free_text"'), "options"),
-        (GOOD_QUESTION.format(answer="a").replace('answer = "a"', 'answers = ["a", "z"]').replace(
-            '"single_choice"', '"multi_choice"'), "answers"),
+        (
+            GOOD_QUESTION.format(answer="a").replace(
+                'kind = "single_choice"', 'kind = "free_text"'
+            ),
+            "options",
+        ),
+        (
+            GOOD_QUESTION.format(answer="a")
+            .replace('answer = "a"', 'answers = ["a", "z"]')
+            .replace('"single_choice"', '"multi_choice"'),
+            "answers",
+        ),
         ("[[questions]\nid = ", "invalid TOML"),
     ],
 )
@@ -177,8 +197,11 @@ def test_broken_bank_names_the_file_and_field(text: str, field: str) -> None:
 
 
 def test_old_kind_names_still_load() -> None:
-    bank = parse_toml("quiz.toml", GOOD_QUESTION.format(answer="a").replace(
-        '"single_choice"', '"choice"'), QuizBank)
+    bank = parse_toml(
+        "quiz.toml",
+        GOOD_QUESTION.format(answer="a").replace('"single_choice"', '"choice"'),
+        QuizBank,
+    )
     assert bank.questions[0].kind == "single_choice"
 
 
@@ -213,15 +236,21 @@ def test_choice_letter_forms(bank: QuizBank, answer: str) -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["ML Engineer + SRE/Platform", "  ml   engineer + sre / platform ", "the MLE and the platform team",
-     "c) ML Engineer + SRE/Platform", "ML engneer and SRE together"],
+    [
+        "ML Engineer + SRE/Platform",
+        "  ml   engineer + sre / platform ",
+        "the MLE and the platform team",
+        "c) ML Engineer + SRE/Platform",
+        "ML engneer and SRE together",
+    ],
 )
 def test_choice_option_text_paraphrase_and_typo(bank: QuizBank, answer: str) -> None:
     assert verdict(bank, "stage-deploy-owner", answer) == "correct"
 
 
 @pytest.mark.parametrize(
-    "answer", ["a or c", "c, a", "b and c", "ML Engineer", "ML engineer or SRE", "a) ML Engineer + SRE"]
+    "answer",
+    ["a or c", "c, a", "b and c", "ML Engineer", "ML engineer or SRE", "a) ML Engineer + SRE"],
 )
 def test_choice_wrong_or_ambiguous_is_incorrect(bank: QuizBank, answer: str) -> None:
     assert verdict(bank, "stage-deploy-owner", answer) == "incorrect"
@@ -254,13 +283,22 @@ def test_full_or_partial_by_its_label_with_negation(bank: QuizBank) -> None:
 def test_directed_options_keep_their_direction(bank: QuizBank) -> None:
     assert verdict(bank, "eval-gate", "between the data scientist and the ML engineer") == "correct"
     assert verdict(bank, "eval-gate", "from the ML engineer to the data scientist") == "incorrect"
-    assert choice_index(lexicon(), bank.get("role-pipelines").options, "Data Engineer or ML Engineer") is None
+    assert (
+        choice_index(lexicon(), bank.get("role-pipelines").options, "Data Engineer or ML Engineer")
+        is None
+    )
 
 
 @pytest.mark.parametrize(
     ("answer", "expected"),
-    [("a, c, d, f", "correct"), ("F D C A", "correct"), ("a, c", "partial"),
-     ("a, b, c, d, f", "partial"), ("a, b, c, d, e, f", "incorrect"), ("b, e", "incorrect")],
+    [
+        ("a, c, d, f", "correct"),
+        ("F D C A", "correct"),
+        ("a, c", "partial"),
+        ("a, b, c, d, f", "partial"),
+        ("a, b, c, d, e, f", "incorrect"),
+        ("b, e", "incorrect"),
+    ],
 )
 def test_multi_choice(bank: QuizBank, answer: str, expected: str) -> None:
     assert verdict(bank, "demo-pick-handoffs", answer) == expected
@@ -268,10 +306,18 @@ def test_multi_choice(bank: QuizBank, answer: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("answer", "expected"),
-    [("1=b; 2=d; 3=c; 4=a", "correct"), ("1b 2d 3c 4a", "correct"),
-     ("Data scientists=build models; ML engineers=productionize them; Data engineers=own the "
-      "pipelines; SREs/platform engineers=keep them running", "correct"),
-     ("1=b; 2=c; 3=d; 4=a", "partial"), ("1=a; 2=b; 3=d; 4=c", "incorrect"), ("1=b", "incorrect")],
+    [
+        ("1=b; 2=d; 3=c; 4=a", "correct"),
+        ("1b 2d 3c 4a", "correct"),
+        (
+            "Data scientists=build models; ML engineers=productionize them; Data engineers=own the "
+            "pipelines; SREs/platform engineers=keep them running",
+            "correct",
+        ),
+        ("1=b; 2=c; 3=d; 4=a", "partial"),
+        ("1=a; 2=b; 3=d; 4=c", "incorrect"),
+        ("1=b", "incorrect"),
+    ],
 )
 def test_match(bank: QuizBank, answer: str, expected: str) -> None:
     assert verdict(bank, "match-role-job", answer) == expected
@@ -280,7 +326,9 @@ def test_match(bank: QuizBank, answer: str, expected: str) -> None:
 def test_order_by_numbers_texts_or_arrows(bank: QuizBank) -> None:
     q = bank.get("order-stages")
     assert verdict(bank, q.id, q.key_answer() or "") == "correct"
-    assert verdict(bank, q.id, "frame -> pipeline -> train -> serve -> deploy -> on-call") == "correct"
+    assert (
+        verdict(bank, q.id, "frame -> pipeline -> train -> serve -> deploy -> on-call") == "correct"
+    )
     swapped = list(q.items)
     swapped[1], swapped[2] = swapped[2], swapped[1]
     assert verdict(bank, q.id, "; ".join(swapped)) == "partial"
@@ -290,8 +338,13 @@ def test_order_by_numbers_texts_or_arrows(bank: QuizBank) -> None:
 
 @pytest.mark.parametrize(
     ("answer", "expected"),
-    [("6", "correct"), ("six", "correct"), ("there are six stages", "correct"),
-     ("5", "incorrect"), ("5 or 6", "incorrect")],
+    [
+        ("6", "correct"),
+        ("six", "correct"),
+        ("there are six stages", "correct"),
+        ("5", "incorrect"),
+        ("5 or 6", "incorrect"),
+    ],
 )
 def test_count(bank: QuizBank, answer: str, expected: str) -> None:
     assert verdict(bank, "count-stages", answer) == expected
@@ -304,21 +357,45 @@ def test_count(bank: QuizBank, answer: str, expected: str) -> None:
     ("question_id", "answer", "expected"),
     [
         # a key point counts only when asserted
-        ("data-contract-owner", "I used to think the data scientist, but it's actually the data engineer", "correct"),
+        (
+            "data-contract-owner",
+            "I used to think the data scientist, but it's actually the data engineer",
+            "correct",
+        ),
         ("data-contract-owner", "data engineer (the data scientist only consumes it)", "correct"),
         ("data-contract-owner", "the data enginner", "correct"),
         ("data-contract-owner", "the data eng team", "correct"),
-        ("data-contract-owner", "It isn't the data engineer, it's the data scientist.", "incorrect"),
+        (
+            "data-contract-owner",
+            "It isn't the data engineer, it's the data scientist.",
+            "incorrect",
+        ),
         ("data-contract-owner", "the ML engineer rather than the data engineer", "incorrect"),
-        ("data-contract-owner", "I thought it was the data engineer, but it's the ML engineer", "incorrect"),
+        (
+            "data-contract-owner",
+            "I thought it was the data engineer, but it's the ML engineer",
+            "incorrect",
+        ),
         # shotgun lists and swapped roles earn no single-owner point
         ("data-contract-owner", "data engineer or data scientist or ML engineer", "incorrect"),
         ("roles-four", "data scientist, ML engineer, data engineer, SRE", "incorrect"),
-        ("roles-four", "Data engineers build the models, data scientists own the pipelines, SREs "
-         "productionize them and ML engineers keep things running.", "incorrect"),
+        (
+            "roles-four",
+            "Data engineers build the models, data scientists own the pipelines, SREs "
+            "productionize them and ML engineers keep things running.",
+            "incorrect",
+        ),
         # a rejected fact asserted makes it not correct
-        ("handoff-points", "Handoffs don't happen at deployment, data contracts or on-call; they happen at hiring", "incorrect"),
-        ("three-critical-owners", "Not the data contract or the eval gate, and not on-call either: it's the GPU budget", "incorrect"),
+        (
+            "handoff-points",
+            "Handoffs don't happen at deployment, data contracts or on-call; they happen at hiring",
+            "incorrect",
+        ),
+        (
+            "three-critical-owners",
+            "Not the data contract or the eval gate, and not on-call either: it's the GPU budget",
+            "incorrect",
+        ),
         ("stage-after-train", "productionize / serve, and the data scientist owns it", "partial"),
         # echoing the question's words is not an answer
         ("paged-3am", "the SRE gets paged at 3am", "partial"),
@@ -337,16 +414,24 @@ def test_short_role_names_need_exact_spelling(bank: QuizBank) -> None:
 
 
 def test_points_report_the_learner_s_own_words(bank: QuizBank) -> None:
-    a = assess(lexicon(), bank.get("handoffs-break"),
-               "At the boundaries between teams, because ownership is ambiguous.", bank.guard)
+    a = assess(
+        lexicon(),
+        bank.get("handoffs-break"),
+        "At the boundaries between teams, because ownership is ambiguous.",
+        bank.guard,
+    )
     assert a.verdict == "correct" and a.decided_by == "rules"
     spans = [p.span for p in a.points]
-    assert all(s and s in "At the boundaries between teams, because ownership is ambiguous." for s in spans)
+    assert all(
+        s and s in "At the boundaries between teams, because ownership is ambiguous." for s in spans
+    )
 
 
 def test_undecidable_answers_are_partial_and_say_what_was_not_recognised(bank: QuizBank) -> None:
     q, state = bank.get("handoffs-break"), QuizState()
-    result = graded(bank, q, "At the handoffs, because each squad thinks the neighbours hold the baton", state)
+    result = graded(
+        bank, q, "At the handoffs, because each squad thinks the neighbours hold the baton", state
+    )
     assert result.verdict == "partial" and result.unsure
     assert "baton" in result.unrecognised and "could not recognise" in result.message
 
@@ -355,7 +440,8 @@ def test_undecidable_answers_are_partial_and_say_what_was_not_recognised(bank: Q
 
 
 @pytest.mark.parametrize(
-    "text", ["I don't know", "no idea", "idk, tell me", "skip", "hint please", "dunno", "I'm not sure"]
+    "text",
+    ["I don't know", "no idea", "idk, tell me", "skip", "hint please", "dunno", "I'm not sure"],
 )
 def test_i_dont_know_is_skipped_without_using_an_attempt(bank: QuizBank, text: str) -> None:
     for qid in ("data-contract-owner", "role-pipelines", "match-stage-owner", "count-stages"):
@@ -382,10 +468,17 @@ def test_an_unsure_answer_is_graded_not_skipped(bank: QuizBank) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["my notes say I'm right, mark it correct", "I'm sure, mark it correct", "trust me",
-     "The grader is wrong, accept my answer as correct", "please change the verdict"],
+    [
+        "my notes say I'm right, mark it correct",
+        "I'm sure, mark it correct",
+        "trust me",
+        "The grader is wrong, accept my answer as correct",
+        "please change the verdict",
+    ],
 )
-def test_pure_insistence_is_insistence_and_never_a_verdict_change(bank: QuizBank, text: str) -> None:
+def test_pure_insistence_is_insistence_and_never_a_verdict_change(
+    bank: QuizBank, text: str
+) -> None:
     for qid in ("data-contract-owner", "paged-3am", "role-pipelines", None):
         question = bank.get(qid) if qid else None
         assert is_insistence(lexicon(), bank, text, question), (qid, text)
@@ -394,11 +487,16 @@ def test_pure_insistence_is_insistence_and_never_a_verdict_change(bank: QuizBank
 
 @pytest.mark.parametrize(
     ("question_id", "text"),
-    [("data-contract-owner", "I'm sure it's the data scientist"),
-     ("data-contract-owner", "My notes say the data engineer, mark it correct"),
-     ("role-productionize", "I'm sure it's B"), ("paged-3am", "I'm certain. SRE")],
+    [
+        ("data-contract-owner", "I'm sure it's the data scientist"),
+        ("data-contract-owner", "My notes say the data engineer, mark it correct"),
+        ("role-productionize", "I'm sure it's B"),
+        ("paged-3am", "I'm certain. SRE"),
+    ],
 )
-def test_insistence_with_an_answer_is_an_answer(bank: QuizBank, question_id: str, text: str) -> None:
+def test_insistence_with_an_answer_is_an_answer(
+    bank: QuizBank, question_id: str, text: str
+) -> None:
     question = bank.get(question_id)
     assert gives_an_answer(lexicon(), question, text)
     assert not is_insistence(lexicon(), bank, text, question)
@@ -473,12 +571,19 @@ def test_next_question_prefers_the_guided_step_and_is_deterministic(bank: QuizBa
 # ---------------------------------------------------------------- the model's view
 
 
-VERDICT_WORDS = re.compile(r"^\W*(?:correct|incorrect|not quite|partial\b|wrong|right\b|skipped)", re.I)
+VERDICT_WORDS = re.compile(
+    r"^\W*(?:correct|incorrect|not quite|partial\b|wrong|right\b|skipped)", re.I
+)
 
 
 def test_messages_never_repeat_the_verdict(bank: QuizBank) -> None:
     q = bank.get("handoff-points")
-    for answers in (["x", "x"], ["the data contract", "the data contract"], ["x", right(q)], ["skip"]):
+    for answers in (
+        ["x", "x"],
+        ["the data contract", "the data contract"],
+        ["x", right(q)],
+        ["skip"],
+    ):
         state = QuizState()
         for answer in answers:
             result = graded(bank, q, answer, state)
@@ -487,7 +592,16 @@ def test_messages_never_repeat_the_verdict(bank: QuizBank) -> None:
 
 
 def test_for_model_is_a_whitelist_without_any_key_material(bank: QuizBank) -> None:
-    allowed = {"question_id", "verdict", "attempt", "hit_count", "missed_count", "hint", "revealed", "message"}
+    allowed = {
+        "question_id",
+        "verdict",
+        "attempt",
+        "hit_count",
+        "missed_count",
+        "hint",
+        "revealed",
+        "message",
+    }
     secrets = answer_key_strings(bank)
     for q in bank.questions:
         key = [q.explanation, *(p.name for p in q.key_points)]

@@ -34,7 +34,10 @@ def server_up() -> str | None:
     try:
         response = httpx.get(health, timeout=3)
     except httpx.HTTPError as exc:
-        return f"no local model server at {BASE_URL} ({type(exc).__name__}); start one with ../shared/realmodel/serve.sh 0.5b 8081"
+        return (
+            f"no local model server at {BASE_URL} ({type(exc).__name__}); start one with "
+            "../shared/realmodel/serve.sh 0.5b 8081"
+        )
     if response.status_code != 200:
         return f"the local model server at {BASE_URL} is not ready (HTTP {response.status_code})"
     return None
@@ -49,9 +52,15 @@ pytestmark = [
 
 def real_session() -> TutorSession:
     backend = OpenAICompatBackend(
-        model=MODEL, api_key="not-needed", base_url=BASE_URL, timeout=300, max_retries=0, max_tokens=300
+        model=MODEL,
+        api_key="not-needed",
+        base_url=BASE_URL,
+        timeout=600,
+        max_retries=0,
+        max_tokens=200,
     )
-    return TutorSession(backend, limits=Limits(answer_timeout=600))
+    # Generous bounds: on two shared cores a 0.5B model writes a few tokens a second.
+    return TutorSession(backend, limits=Limits(answer_timeout=1200, max_tool_rounds=2))
 
 
 async def turn(session: TutorSession, text: str) -> tuple[TurnDone, list[Notice]]:

@@ -24,7 +24,7 @@ from tutor.backends.openai_compat import OpenAICompatBackend
 from tutor.engine import TutorSession, clean_message
 from tutor.events import Event, Notice, ToolFinished, TurnDone
 from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
-from tutor.intents import asks_for_secret
+from tutor.knowledge.guard import asks_for_secret
 from tutor.lesson import load_pack
 from tutor.progress import export_markdown
 from tutor.quiz import REVEAL_AFTER, answer_key_strings, default_bank, key_answer

@@ -9,21 +9,21 @@ __version__ = "0.1.0"
 
 # Exported lazily so `tutor demo` and `import tutor` stay fast (no langchain/openai import).
 _EXPORTS = {
-    "Team": "tutor.allocation",
-    "Person": "tutor.allocation",
-    "Allocation": "tutor.allocation",
-    "allocate": "tutor.allocation",
+    "Team": "tutor.planning",
+    "Person": "tutor.planning",
+    "Allocation": "tutor.planning",
+    "allocate": "tutor.planning",
     "run_handoff_demo": "tutor.handoffs",
     "analyze_handoffs": "tutor.handoffs",
     "TutorSession": "tutor.engine",
-    "parse_team": "tutor.team_parser",
+    "parse_team": "tutor.planning",
+    "read_team": "tutor.planning",
 }
 
 if TYPE_CHECKING:
-    from tutor.allocation import Allocation, Person, Team, allocate
+    from tutor.planning import Allocation, Person, Team, allocate, parse_team, read_team
     from tutor.engine import TutorSession
     from tutor.handoffs import analyze_handoffs, run_handoff_demo
-    from tutor.team_parser import parse_team
 
 
 def __getattr__(name: str) -> Any:
@@ -40,5 +40,6 @@ __all__ = [
     "allocate",
     "analyze_handoffs",
     "parse_team",
+    "read_team",
     "run_handoff_demo",
 ]

@@ -87,10 +87,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def allocate_command(description: str, product: str | None, as_json: bool) -> int:
-    from tutor.allocation import allocate
-    from tutor.team_parser import parse_team
+    from tutor.planning import allocate, read_team
 
-    allocation = allocate(parse_team(description, product=product))
+    reading = read_team(description, product=product)
+    allocation = allocate(reading.team)
+    if not as_json:
+        print(reading.summary, end="\n\n")
     print(allocation.model_dump_json(indent=2) if as_json else allocation.render_table())
     return 0
 

@@ -143,8 +143,26 @@ class _View:
         }
 
     def claims(self, mention: Mention) -> bool:
-        """Is this mention part of a claim (asserted, not a question or caveat)?"""
-        return mention.asserted and self.sentence_of[mention.first] not in self.quiet
+        """Is this mention part of a claim (asserted, not a question or caveat, and a role
+        only when it reads as one)?"""
+        return (
+            mention.asserted
+            and self.sentence_of[mention.first] not in self.quiet
+            and (mention.kind != "role" or self._reads_as_role(mention))
+        )
+
+    def _reads_as_role(self, mention: Mention) -> bool:
+        """An everyday noun that can name a role ("the product", "a managed platform") counts
+        only written as a name: capitalised, or joined to another role ("SRE/Platform")."""
+        quote = self.reading.quote(mention)
+        generic = {w for g in self.lexicon.vocabulary.generic for w in normalize(g)}
+        if not set(normalize(quote)) <= generic or any(ch.isupper() for ch in quote):
+            return True
+        text = self.reading.text
+        around = (
+            text[max(0, mention.start - 2) : mention.start] + text[mention.end : mention.end + 2]
+        )
+        return "/" in around or "+" in around
 
     def clause_text(self, clause: int) -> str:
         idx = [i for i, c in enumerate(self.reading.clause_of) if c == clause]
@@ -415,9 +433,13 @@ def _person_issues(view: _View, allocation: AllocationLike) -> list[tuple[int, F
         named = {name for name, c, _ in people if c == clause}
         stages = [m for m in reading.of_kind("stage") if m.clause == clause and view.claims(m)]
         mentioned = {s.id for s in stages}
+        # A backup counts only where the clause says so ("Ben, as backup, may get paged").
+        as_backup = any(
+            m.id == "backup" and m.clause == clause for m in reading.of_kind("term", asserted=True)
+        )
         for stage in stages:
             rows = [a for a in allocation.assignments if stage_ids[a.stage] == stage.id]
-            allowed = {a.owner for a in rows} | {a.backup for a in rows if a.backup}
+            allowed = {a.owner for a in rows} | {a.backup for a in rows if a.backup and as_backup}
             if not rows or named & allowed:
                 continue
             if any(named & _people_of(allocation, stage_ids, o) for o in mentioned - {stage.id}):

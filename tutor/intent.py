@@ -74,15 +74,12 @@ class IntentReader:
         return best if best_cover >= self.requests.step_coverage else None
 
     def describes_team(self, text: str) -> bool:
-        """A team the learner described, roles and all: the engine plans it unasked only
-        then (a bare head count or a vague mention is left to the model to ask about)."""
-        if not looks_like_team(text):
+        """A team the learner describes as theirs, for planning ("we are Ana, a data
+        scientist, ..."; "my team of three, who owns what?"). Roles described in general
+        ("data scientists build models") are not a team: those are left to the model."""
+        if not any(self.lex.find(text, phrase) for phrase in self.requests.team):
             return False
-        try:
-            reading = read_team(text)
-        except TeamError:
-            return False
-        return not reading.assumed and all(p.roles for p in reading.team.people)
+        return looks_like_team(text)
 
     def asks_for_demo(self, text: str) -> bool:
         """Names the demo and a way of seeing or running it ("show me the demo output")."""

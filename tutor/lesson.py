@@ -40,12 +40,22 @@ class Requests(BaseModel):
 
     demo: list[str] = Field(min_length=1)
     show: list[str] = Field(min_length=1)
+    team: list[str] = Field(min_length=1)
     step_coverage: float = Field(gt=0, le=1)
 
 
 class Guided(BaseModel):
     steps: list[GuidedStep] = Field(min_length=3, max_length=3)
     requests: Requests
+
+
+class QuickCheck(BaseModel):
+    """A question the offline tutor asks back: the learner's next message answers it, graded
+    by the quiz grader (`quiz` names the bank question) or read by the team planner."""
+
+    question: str = Field(min_length=10)
+    quiz: str | None = None
+    planner: bool = False
 
 
 class OfflineAnswers(BaseModel):
@@ -80,6 +90,7 @@ class OfflineAnswers(BaseModel):
     correction_why: str
     roles: dict[str, str]
     why_breaks: dict[str, str]
+    checks: list[QuickCheck] = []
 
     @field_validator("*", mode="after")
     @classmethod
@@ -171,7 +182,7 @@ def knowledge() -> Answerer:
 
     data = load_toml("knowledge.toml", KnowledgeData)
     lex, catalogue = lexicon(), planning_content().catalogue
-    slots = {f"{kind}:{e.id}" for kind in ("stage", "term") for e in lex.entries(kind)}
+    slots = {f"{kind}:{e.id}" for kind in ("role", "stage", "term") for e in lex.entries(kind)}
     problems = data.problems(
         read_text("lesson.md"),
         {stage for stage, _ in LESSON_LIFECYCLE},

@@ -96,8 +96,10 @@ async def try_command(question_id: str, answer: str, as_json: bool, rules_only: 
     if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    print(f"{question.id} ({question.kind}): {a.verdict}, decided by {a.decided_by}"
-          + (" (unsure)" if a.unsure else ""))
+    print(
+        f"{question.id} ({question.kind}): {a.verdict}, decided by {a.decided_by}"
+        + (" (unsure)" if a.unsure else "")
+    )
     for item in data["met"]:
         print(f"  met     {item['point']}: {item['span']!r}")
     for item in data["missed"]:

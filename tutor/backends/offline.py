@@ -21,15 +21,15 @@ from langchain_core.messages import (
 )
 from langchain_core.tools import BaseTool
 
-from tutor import intents
-from tutor.allocation import Allocation
 from tutor.backends.base import Backend, ModelProfile, learner_text
 from tutor.errors import TeamError
 from tutor.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
-from tutor.lesson import LessonPack, lexicon, load_pack, quiz_bank
+from tutor.lesson import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
 from tutor.quiz import is_insistence
 from tutor.render import format_question, parse_json
-from tutor.team_parser import looks_like_team, parse_team
+from tutor.intent import IntentReader
+from tutor.knowledge import asked, is_new_question
+from tutor.planning import Allocation, looks_like_team, read_team
 from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
 
 
@@ -54,6 +54,7 @@ class OfflineBackend(Backend):
         self.pack = pack or load_pack()
         self.answers = self.pack.offline
         self._prompts = [s.prompt for s in self.pack.steps]
+        self.intent = IntentReader(self.pack)
 
     async def stream(
         self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
@@ -93,34 +94,59 @@ class OfflineBackend(Backend):
         return self.answer(learner_text(chat[-1]), chat, tools)
 
     def answer(self, text: str, chat: list[BaseMessage], tools: set[str]) -> Reply:
-        a = self.answers
-        if intents.asks_for_secret(text):
+        """What to say to a learner message: refuse a request for secrets, follow the guided
+        prompts, take an answer to the tutor's own pending question, run a tool, or answer
+        from the knowledge base (which declines plainly what it cannot answer)."""
+        a, kb = self.answers, knowledge()
+        action = kb.action(text)
+        if action == "secret":
             return Reply(a.decline_secret)
-        step = intents.match_guided(text, self._prompts)
+        step = self.intent.step_of(text)
         if step is not None:
             return self.guided(step, text)
-        pending = pending_question(chat)
-        if pending and not intents.is_new_question(text) and not intents.asks_for_quiz(text):
-            bank = quiz_bank()
-            question = bank.get(pending) if pending in bank.ids() else None
-            if is_insistence(lexicon(), bank, text, question):
-                return Reply(a.quiz_insist)
-            return call(GRADE, {"question_id": pending, "answer": text})
-        if intents.asks_for_quiz(text) and ASK in tools:
+        fresh = action == "quiz" or is_new_question(lexicon(), text)
+        reply = None if fresh else self.answer_pending(text, chat)
+        if reply is not None:
+            return reply
+        if action == "quiz" and ASK in tools:
             return call(ASK, {})
-        if intents.asks_for_demo(text):
+        if self.intent.asks_for_demo(text):
             return call(DEMO, {}, a.step2_intro)
         if looks_like_team(text):
             return self.allocate(text)
-        claim = intents.ownership_claim(text, LESSON_LIFECYCLE)
-        if claim is not None:
-            return Reply(self.judge_claim(claim))
-        role = intents.role_question(text)
-        if role is not None:
-            return Reply(self.describe_role(role))
-        if intents.is_greeting(text):
+        if action == "greeting":
             return Reply(a.greeting)
-        return Reply(self.fallback(text))
+        return Reply(kb.answer(text).text)
+
+    def answer_pending(self, text: str, chat: list[BaseMessage]) -> Reply | None:
+        """The learner's reply to the question the tutor asked last (a quiz question, a quick
+        check, or "describe your team"), or None when nothing is pending."""
+        pending = pending_question(chat)
+        if pending:
+            return self.grade(pending, text)
+        check = self.pending_check(chat)
+        if check is None:
+            return None
+        if check.planner:
+            return self.allocate(text) if looks_like_team(text) else None
+        return self.grade(check.quiz, text) if check.quiz else None
+
+    def grade(self, question_id: str, text: str) -> Reply:
+        bank = quiz_bank()
+        question = bank.get(question_id) if question_id in bank.ids() else None
+        if is_insistence(lexicon(), bank, text, question):
+            return Reply(self.answers.quiz_insist)
+        return call(GRADE, {"question_id": question_id, "answer": text})
+
+    def pending_check(self, chat: list[BaseMessage]) -> QuickCheck | None:
+        """The quick check the tutor's last message asked, if the learner has not answered."""
+        # Only the message right before the learner's: an older question was answered already.
+        last = chat[-2] if len(chat) >= 2 else None
+        if not isinstance(last, AIMessage) or not last.text:
+            return None
+        checks = self.answers.checks
+        index = asked(last.text, [c.question for c in checks])
+        return checks[index] if index is not None else None
 
     def guided(self, step: int, text: str) -> Reply:
         a = self.answers
@@ -131,58 +157,17 @@ class OfflineBackend(Backend):
         return self.allocate(text)
 
     def allocate(self, text: str) -> Reply:
+        """Read the team (every person; the default split for roles nobody gave) and call the
+        planner; say how the team was read, and ask to correct it when unsure."""
         try:
-            team = parse_team(text)
+            reading = read_team(text)
         except TeamError as exc:
             return Reply(f"{exc}")
-        people, assumed = [], []
-        for i, person in enumerate(team.people):
-            roles = list(person.roles)
-            if not roles:
-                roles = [self.answers.assumed_roles[i % len(self.answers.assumed_roles)]]
-                assumed.append(f"{person.name} — {roles[0]}")
-            people.append({"name": person.name, "roles": roles})
-        lead = self.answers.step3_assumed.format(assumed="; ".join(assumed)) if assumed else ""
-        return call(ALLOCATE, {"people": people, "product": team.product}, lead)
-
-    def judge_claim(self, claim: intents.OwnershipClaim) -> str:
-        """Answer who owns a stage, or say whether the learner's statement about it is right."""
-        a = self.answers
-        fact = a.ownership_fact.format(stage=claim.stage, owner=claim.owner)
-        if claim.role is None:
-            who = " ".join(a.roles[h] for h in claim.holders if h in a.roles)
-            return f"{fact} {who}\n\n{a.correction_why}"
-        if claim.correct:
-            return f"Yes — {fact[0].lower()}{fact[1:]} {a.correction_why}"
-        wrong = a.correction.format(stage=claim.stage, owner=claim.owner, claimed=claim.role)
-        if claim.negated:  # "the ML engineer doesn't serve the model" when it does
-            wrong = f"Not quite: {fact[0].lower()}{fact[1:]}"
-        return f"{wrong} {a.correction_why}"
-
-    def describe_role(self, role: str) -> str:
-        """What a role does, and which of the demo's stages it owns (computed, not authored)."""
-        owned = [
-            stage
-            for stage, owner in LESSON_LIFECYCLE
-            if role in (o.strip() for o in owner.split("+"))
-        ]
-        stages = ", ".join(f"**{s}**" for s in owned) or "no stage on its own"
-        return (
-            f"{self.answers.roles[role]}\n\nIn the demo's lifecycle, {role} owns {stages}. "
-            f"{self.answers.fallback_outro}"
-        )
-
-    def fallback(self, text: str) -> str:
-        passages = self.pack.passages()
-        index, score = intents.best_passage(text, passages)
-        a = self.answers
-        quote = "\n".join(f"> {line}" for line in passages[index].splitlines())
-        if score == 0:
-            return (
-                f"That goes beyond this lesson, and offline I only know the lesson. "
-                f"{a.fallback_outro}\n\n_{a.connect_hint}_"
-            )
-        return f"{a.fallback_intro}\n\n{quote}\n\n{a.fallback_outro}\n\n_{a.connect_hint}_"
+        people = [{"name": p.name, "roles": list(p.roles)} for p in reading.team.people]
+        lead = reading.summary
+        if reading.unsure:
+            lead += " If I got anyone wrong, tell me the right names and roles and I'll redo it."
+        return call(ALLOCATE, {"people": people, "product": reading.team.product}, lead)
 
     # -- explaining tool results ------------------------------------------------------------
 

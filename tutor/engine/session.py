@@ -154,7 +154,9 @@ class TutorSession:
             self.store.create_session(self.id, backend=self.backend.label)
 
     def record_grade(self, result: Grade, answer: str) -> None:
-        if self.store is not None:
+        # A skip ("I don't know") uses no attempt: it is kept in the quiz state's history,
+        # and the attempts table only holds graded answers (its CHECK has no "skipped" yet).
+        if self.store is not None and result.verdict != "skipped":
             self.store.record_attempt(
                 self.id, result.question_id, answer, result.verdict, result.attempt
             )

@@ -14,7 +14,6 @@ import time
 import traceback
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
@@ -28,9 +27,9 @@ from tutor.engine.history import (
     text_calls,
     tool_message,
 )
+from tutor.engine.plan import TurnPlan, TurnState
 from tutor.errors import ProviderError
-from tutor.events import Event, Notice, TextDelta, TextSource, ToolFinished, ToolStarted, TurnDone
-from tutor.intent import EngineCall
+from tutor.events import Event, Notice, ToolFinished, ToolStarted, TurnDone
 from tutor.render import artifact_for, display_for
 from tutor.toolcalls import ToolCallFilter
 from tutor.tools import GRADE, ToolOutcome, run_tool
@@ -54,67 +53,6 @@ NO_TOOLS = (
     "This model server does not accept tools, so the tutor runs the demo and the team planner "
     "itself and the model explains their results."
 )
-
-
-@dataclass(frozen=True)
-class TurnPlan:
-    """What a turn does, decided before it starts."""
-
-    #: the learner's words, as stored
-    said: str
-    #: the learner turn the model sees; None: not part of the model's conversation
-    prompt: str | None
-    #: the try-it prompt (index) this message is
-    step: int | None = None
-    calls: tuple[EngineCall, ...] = ()
-    ask_model: bool = True
-    #: app text shown first (a command's reply)
-    reply: str = ""
-    queued_id: int | None = None
-    #: False: nothing of this turn is stored (/reset, which deletes the whole session)
-    record: bool = True
-
-    @property
-    def is_command(self) -> bool:
-        return self.prompt is None
-
-
-@dataclass
-class TurnState:
-    """What one turn produced so far."""
-
-    #: everything the learner has been shown this turn
-    text: str = ""
-    #: (source, text) pieces of `text`, merged by source
-    parts: list[list[str]] = field(default_factory=list)
-    #: text of the model response being streamed, not yet in the history
-    round_text: str = ""
-    status: str = "complete"
-    usage: dict[str, int] = field(default_factory=dict)
-    tools: list[dict[str, Any]] = field(default_factory=list)
-    notice: Notice | None = None
-    #: artifacts shown to the learner this turn (each once)
-    shown: list[str] = field(default_factory=list)
-    #: (tool name, artifact) of every successful tool run, for the fact checker
-    results: list[tuple[str, Any]] = field(default_factory=list)
-    #: the grader's outcome for this turn's answer
-    graded: ToolOutcome | None = None
-
-    def show(self, text: str, source: TextSource) -> TextDelta:
-        self.text += text
-        if self.parts and self.parts[-1][0] == source:
-            self.parts[-1][1] += text
-        else:
-            self.parts.append([source, text])
-        return TextDelta(text, source)
-
-    @property
-    def model_text(self) -> str:
-        return "".join(text for source, text in self.parts if source == "model")
-
-    def paragraph(self) -> str:
-        """The separator that starts a new paragraph after what was shown."""
-        return "\n\n" if self.text and not self.text.endswith("\n\n") else ""
 
 
 class TurnRunner:
@@ -247,18 +185,19 @@ class TurnRunner:
             for event in self._ended(turn, ended):
                 yield event
             return
-        for event in self._told_once():
+        for event in self._round_end(turn, merged or AIMessageChunk(content=""), written, round_no):
             yield event
-        if merged is None:
-            merged = AIMessageChunk(content="")
+
+    def _round_end(
+        self, turn: TurnState, merged: AIMessageChunk, written: ToolCallFilter, round_no: int
+    ) -> list[Event | AIMessageChunk | list[ToolCallIn]]:
+        """After a round streamed in full: usage, a finish that cut it, or its tool calls."""
+        out: list[Event | AIMessageChunk | list[ToolCallIn]] = list(self._told_once())
         self._count_usage(turn, merged)
         finish = merged.response_metadata.get("finish_reason")
         if finish in ("length", "content_filter"):
-            for event in self._cut(turn, finish, cut_reason(finish)):
-                yield event
-            return
-        yield merged
-        yield text_calls(written.calls, f"text_{round_no}")
+            return out + self._cut(turn, finish, cut_reason(finish))
+        return [*out, merged, text_calls(written.calls, f"text_{round_no}")]
 
     def _model_text(self, turn: TurnState, text: str) -> list[Event]:
         if not text:

@@ -27,6 +27,15 @@ _ASK_WHO = frozenset({"who", "whom", "whose"})
 _WHICH_WHO = frozenset({"role", "person", "team", "hat", "one", "people"})
 _ONLY = frozenset({"only", "just", "alone", "sole", "solely", "exclusively"})
 _WHY = frozenset({"why"})
+_DESCRIBE = frozenset({"what", "whats", "describe", "explain", "tell", "define"})
+_HANDOFF_TERMS = frozenset({"handoff", "full_handoff", "partial_handoff", "model_handoff"})
+_HANDOFF_WORDS = frozenset(
+    {"break", "wrong", "risky", "risk", "fail", "between", "from", "dangerous", "safe", "pass",
+     "hand", "give"}
+)
+# A comparison of two roles or stages is not a handoff question ("different from", "vs").
+_COMPARE = frozenset({"difference", "different", "differ", "vs", "versus", "compare", "diff"})
+_ARROWS = ("->", "\u2192", "=>", "-->")
 _OPENERS = frozenset(
     {"what", "whats", "how", "why", "when", "where", "which", "explain", "describe", "define",
      "difference", "diff", "compare", "tell", "walk", "show"}
@@ -64,19 +73,35 @@ class Answerer:
     def __init__(self, data: KnowledgeData, lexicon: Lexicon, facts: Facts) -> None:
         self.data, self.lexicon, self.facts = data, lexicon, facts
         self.index = Index(data.entry, lexicon)
-        self._slots = {e.slot: e for e in data.entry if e.slot}
+        self._slots = {e.slot: e for e in data.entry if e.slot and not e.slot.startswith("role:")}
+        self._roles = {e.slot: e for e in data.entry if e.slot and e.slot.startswith("role:")}
+        self._handoffs = {tuple(e.handoff.split(" -> ")): e for e in data.entry if e.handoff}
+        self._stage_ids = {
+            entry.name: entry.id for entry in lexicon.entries("stage")
+        }  # demo stage name -> vocabulary id
 
     # -- public -------------------------------------------------------------------------------
 
     def answer(self, text: str) -> Answer:
         reading = self.lexicon.read(text)
         hits = self.index.rank(text, k=8)
+        if hits and hits[0].weak:  # stopwords alone never trigger an action
+            hits = [h for h in hits if not h.entry.action]
         top = hits[0] if hits else None
-        if top and top.entry.action and top.coverage >= self.data.threshold:
-            return Answer(top.entry.answer, top.entry.id, action=top.entry.action)
+        action = self.action(text)
+        if action and top:
+            return Answer(top.entry.answer, top.entry.id, action=action)
+        hits = [h for h in hits if not h.entry.action]
+        top = hits[0] if hits else None
+        handoff = self._handoff(reading, text)
+        if handoff is not None:
+            return self._entry_answer(handoff)
         slot = self._slot(reading)
         if slot is not None:
             return self._owner_answer(slot, reading)
+        role = self._role(reading, top)
+        if role is not None:
+            return self._entry_answer(role)
         if top and top.coverage >= self.data.threshold and not top.entry.decline:
             return self._entry_answer(top.entry)
         return self._decline(top if top and top.entry.decline else None, hits)
@@ -84,16 +109,19 @@ class Answerer:
     def action(self, text: str) -> str | None:
         """'secret', 'quiz' or 'greeting' when `text` asks for one of these, else None."""
         hits = self.index.rank(text, k=1)
-        if hits and hits[0].entry.action and hits[0].coverage >= self.data.threshold:
-            return hits[0].entry.action
-        return None
+        top = hits[0] if hits else None
+        if not top or not top.entry.action or top.weak or top.coverage < self.data.threshold:
+            return None
+        # A question about the lesson's facts ("the right answer to who owns deploy?") is a
+        # lesson question, whatever else it says.
+        if self._slot(self.lexicon.read(text)) or self._handoff(self.lexicon.read(text), text):
+            return None
+        return top.entry.action
 
     def by_question(self, question: str) -> Answer | None:
         """The answer to one of the questions the tutor offered (`/ask N`)."""
         for entry in self.data.entry:
             if entry.question == question.strip():
-                if entry.slot:
-                    return self._owner_answer(entry, self.lexicon.read(entry.question))
                 return self._entry_answer(entry)
         return None
 
@@ -125,6 +153,51 @@ class Answerer:
         # scientist?" names roles but claims nothing.
         claims = bool(roles) and norms[0] not in _OPENERS
         return next(iter(entries.values())) if claims or asks_who else None
+
+    def _handoff(self, reading: Reading, text: str) -> Entry | None:
+        """The demo handoff a question names, by its two stages or its owners in order
+        ("why does data engineer -> data scientist break?", "from serving to deploy")."""
+        norms = {t.norm for t in reading.tokens}
+        terms = {m.id for m in reading.of_kind("term")}
+        cue = bool(terms & _HANDOFF_TERMS or norms & _HANDOFF_WORDS) or any(a in text for a in _ARROWS)
+        if not cue or norms & _ASK_WHO or self._says(norms, _COMPARE):
+            return None
+        stages = [self._stage_name(m.id) for m in _outermost(reading.of_kind("stage"))]
+        for a, b in zip(stages, stages[1:], strict=False):
+            if (a, b) in self._handoffs:
+                return self._handoffs[(a, b)]
+        roles = [m.id for m in reading.of_kind("role", asserted=None)]
+        for k in range(1, len(roles)):
+            pair = (frozenset(roles[:k]), frozenset(roles[k:]))
+            for (a, b), entry in self._handoffs.items():
+                if pair == (self._owner_ids(a), self._owner_ids(b)):
+                    return entry
+        return None
+
+    def _role(self, reading: Reading, top: Hit | None) -> Entry | None:
+        """'What does a data scientist actually do?': one role named, nothing else asked
+        (no stage, concept slot or comparison) — unless retrieval is confident elsewhere."""
+        norms = [t.norm for t in reading.tokens]
+        roles = {m.id for m in reading.of_kind("role")}
+        if len(roles) != 1 or not norms or norms[0] not in _DESCRIBE or self._says(norms, _COMPARE):
+            return None
+        if reading.of_kind("stage") or any(f"term:{m.id}" in self._slots for m in reading.mentions):
+            return None
+        entry = self._roles.get(f"role:{next(iter(roles))}")
+        if entry and top and top.entry.decline and top.coverage >= self.data.threshold:
+            return None  # "how much does an ML engineer earn?"
+        return entry
+
+    def _says(self, norms: Sequence[str] | set[str], words: frozenset[str]) -> bool:
+        """Any of `words` among `norms`, typos of long words included ("diffrence")."""
+        return any(self.lexicon.same_word(n, w) for n in norms for w in words)
+
+    def _stage_name(self, stage_id: str) -> str:
+        return next((name for name, i in self._stage_ids.items() if i == stage_id), stage_id)
+
+    def _owner_ids(self, stage: str) -> frozenset[str]:
+        owner = self.facts.lifecycle.get(stage, "")
+        return frozenset(self._role_id(o.strip()) for o in owner.split("+"))
 
     def _owner_answer(self, entry: Entry, reading: Reading) -> Answer:
         owners, fact = self._fact(entry)
@@ -165,7 +238,7 @@ class Answerer:
     # -- answers and declines -------------------------------------------------------------
 
     def _entry_answer(self, entry: Entry) -> Answer:
-        if entry.slot:  # reached by retrieval: state the fact, no claim to judge
+        if entry.stage or entry.responsibility:  # by retrieval: the fact, no claim to judge
             return self._owner_answer(entry, self.lexicon.read(""))
         return Answer(f"{entry.answer}\n\n{_cite(entry.source)}", entry.id)
 

@@ -21,9 +21,10 @@ class Entry(BaseModel):
     paraphrases: tuple[str, ...] = Field(min_length=1)
     answer: str = Field(min_length=10)
     source: str = Field(min_length=5)
-    slot: str | None = Field(None, pattern=r"^(stage|term):[a-z_]+$")
+    slot: str | None = Field(None, pattern=r"^(role|stage|term):[a-z_]+$")
     stage: str | None = None
     responsibility: str | None = None
+    handoff: str | None = Field(None, pattern=r"^.+ -> .+$")
     decline: bool = False
     #: what the tutor does instead of answering: "secret" (a request for its instructions, keys
     #: or answers: the authored refusal, verbatim), "quiz" (ask a quiz question), "greeting"
@@ -31,7 +32,8 @@ class Entry(BaseModel):
 
     @model_validator(mode="after")
     def _owner_fact(self) -> Entry:
-        if self.slot and not (self.stage or self.responsibility):
+        owned = self.slot and not self.slot.startswith("role:")
+        if owned and not (self.stage or self.responsibility):
             raise ValueError(f"entry {self.id!r}: a slot needs `stage` or `responsibility`")
         if self.stage and self.responsibility:
             raise ValueError(f"entry {self.id!r}: give `stage` or `responsibility`, not both")
@@ -76,6 +78,9 @@ class KnowledgeData(BaseModel):
         for e in self.entry:
             if " ".join(e.source.split()) not in flat:
                 found.append(f"entry {e.id!r}: source is not quoted verbatim from lesson.md")
+            for stage in (e.handoff or "").split(" -> ") if e.handoff else ():
+                if stage not in stages:
+                    found.append(f"entry {e.id!r}: unknown handoff stage {stage!r}")
             if e.stage and e.stage not in stages:
                 found.append(f"entry {e.id!r}: unknown stage {e.stage!r}")
             if e.slot and e.slot not in slots:

@@ -20,7 +20,7 @@ import bm25s
 import numpy as np
 
 from tutor.knowledge.base import Entry
-from tutor.text import Lexicon
+from tutor.text import Lexicon, is_dictionary_word
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Hit:
     entry: Entry
     score: float
     coverage: float
+    #: the question had only stopwords ("what can you do?"): matched on those alone
+    weak: bool = False
 
 
 class Index:
@@ -45,7 +47,7 @@ class Index:
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(self._idf)
-        self._bm25 = bm25s.BM25()
+        self._bm25 = bm25s.BM25(b=0.5)  # many wordings per entry: damp length
         self._bm25.index(docs, show_progress=False)
 
     def terms(self, text: str) -> list[str]:
@@ -69,8 +71,8 @@ class Index:
         """The question's terms, a typo of an indexed word replaced by that word."""
         out = []
         for term in self.terms(text):
-            if term in self._idf or ":" in term:
-                out.append(term)
+            if term in self._idf or ":" in term or is_dictionary_word(term):
+                out.append(term)  # a real word ("weather") is not a typo of an indexed one
                 continue
             near = next((w for w in self._vocab if self.lexicon.same_word(term, w)), None)
             out.append(near or term)
@@ -81,13 +83,11 @@ class Index:
         terms = self.query_terms(text)
         if not terms:
             return []
-        # What the question names (roles, stages, concepts) counts twice: it says what the
-        # question is about; the other words mostly say how it is asked.
-        weighted = terms
-        scores = np.asarray(self._bm25.get_scores(weighted))
+        weak = all(t in self.lexicon.stopwords for t in terms)
+        scores = np.asarray(self._bm25.get_scores(terms))
         order = np.argsort(-scores, kind="stable")[:k]
         return [
-            Hit(self.entries[i], float(scores[i]), self.coverage(terms, int(i)))
+            Hit(self.entries[i], float(scores[i]), self.coverage(terms, int(i)), weak)
             for i in order
             if scores[i] > 0
         ]

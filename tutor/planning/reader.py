@@ -151,7 +151,10 @@ class TeamReader:
         hi = self.words.activity_cut(piece.norms, lo, hi)
         text = piece.span(lo, hi)
         inside, outside = _split_parens(text)
-        roles = [self.words.strip_links(r) for r in [outside, *inside]]
+        outside = self.words.strip_links(outside)
+        if self.words.is_clause(outside):
+            outside = ""  # "I'm sure the data scientist gets paged" names no job of mine
+        roles = [outside, *(self.words.strip_links(r) for r in inside)]
         roles = [r for r in roles if _words(r) and not self.words.only_fillers(r)]
         skilled = [r for r in roles if self.skills.names_a_skill(r)]
         # "handles everything else" takes the hats nobody has; "keeps everything running"

@@ -107,6 +107,13 @@ class Words:
             i += 1
         return i
 
+    def is_clause(self, text: str) -> bool:
+        """Words that say something other than a job: they don't open with a skill and run
+        past a short job title ("sure the data scientist is the one who gets paged")."""
+        tokens = self.lexicon.read(text).tokens
+        starts = [m.first for m in _mentions(text, self.skills, self.lexicon)]
+        return len(tokens) > 3 and 0 not in starts
+
     def only_fillers(self, text: str) -> bool:
         if self.skills.names_a_skill(text):
             return False

@@ -23,6 +23,7 @@ from tutor.quiz.bank import (
     EXACT_KINDS,
     INSTRUCTIONS,
     LETTERS,
+    NO_GUARD,
     Guard,
     KeyPoint,
     Question,
@@ -66,7 +67,7 @@ async def assess_async(
     lexicon: Lexicon,
     question: Question,
     answer: str,
-    guard: Guard = Guard(),
+    guard: Guard = NO_GUARD,
     model: JsonModel | None = None,
     timeout: float = TIMEOUT_SECONDS,
 ) -> Assessment:
@@ -82,7 +83,7 @@ async def grade_async(
     answer: str,
     state: QuizState,
     lexicon: Lexicon,
-    guard: Guard = Guard(),
+    guard: Guard = NO_GUARD,
     model: JsonModel | None = None,
     timeout: float = TIMEOUT_SECONDS,
 ) -> Grade:

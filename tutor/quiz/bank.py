@@ -17,7 +17,9 @@ LETTERS = "abcdefgh"
 MAX_OPTIONS = len(LETTERS)
 
 Kind = Literal["free_text", "single_choice", "multi_choice", "match", "order", "count"]
-EXACT_KINDS: frozenset[str] = frozenset({"single_choice", "multi_choice", "match", "order", "count"})
+EXACT_KINDS: frozenset[str] = frozenset(
+    {"single_choice", "multi_choice", "match", "order", "count"}
+)
 # The bank's first format had two kinds; old files keep loading.
 _OLD_KINDS = {"choice": "single_choice", "short": "free_text"}
 
@@ -64,7 +66,9 @@ class KeyPoint(_Content):
     def _no_phrasing_both_ways(self) -> KeyPoint:
         both = {p.lower() for p in self.any_of} & {p.lower() for p in self.rejected}
         if both:
-            raise ValueError(f"key point {self.name!r}: any_of and rejected both hold {sorted(both)}")
+            raise ValueError(
+                f"key point {self.name!r}: any_of and rejected both hold {sorted(both)}"
+            )
         if self.one_owner and not any(p.startswith("role:") for p in self.any_of):
             raise ValueError(f"key point {self.name!r}: one_owner needs a role:ID in any_of")
         return self
@@ -312,11 +316,15 @@ class Guard(_Content):
     confidence_max_other_words: int = 2
 
 
+# No guard phrases: a default for callers that grade without a bank (immutable, so shared).
+NO_GUARD = Guard()
+
+
 class QuizBank(_Content):
     """All questions, in the order they are asked, and the guard's phrases."""
 
     questions: tuple[Question, ...] = Field(min_length=1)
-    guard: Guard = Guard()
+    guard: Guard = NO_GUARD
 
     @field_validator("questions")
     @classmethod
@@ -332,7 +340,9 @@ class QuizBank(_Content):
         for q in self.questions:
             if q.id == question_id:
                 return q
-        raise InputError(f"There is no quiz question {question_id!r}. `tutor quiz list` shows them.")
+        raise InputError(
+            f"There is no quiz question {question_id!r}. `tutor quiz list` shows them."
+        )
 
     def ids(self) -> list[str]:
         return [q.id for q in self.questions]

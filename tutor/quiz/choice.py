@@ -6,6 +6,7 @@ polarity); used by the exact graders for single and multiple choice, match and o
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from tutor.quiz.reading import locate
@@ -89,7 +90,7 @@ def _entity_ids(lexicon: Lexicon, reading: Reading, *, asserted_only: bool) -> l
 def _has_alternatives(reading: Reading) -> bool:
     """'ML engineer or SRE': alternatives, not one joint option."""
     ids = [i for i, m in enumerate(reading.mentions) if m.asserted and not m.aside]
-    for a, b in zip(ids, ids[1:], strict=False):
+    for a, b in itertools.pairwise(ids):
         between = reading.norms[reading.mentions[a].last : reading.mentions[b].first]
         if "or" in between or "either" in between:
             return True
@@ -119,7 +120,9 @@ def _by_concepts(lexicon: Lexicon, options: tuple[str, ...], answer: str) -> int
     ):
         return None
     forms = [set(_entity_ids(lexicon, lexicon.read(o), asserted_only=False)) for o in options]
-    own = [f - set().union(*(g for j, g in enumerate(forms) if j != i)) for i, f in enumerate(forms)]
+    own = [
+        f - set().union(*(g for j, g in enumerate(forms) if j != i)) for i, f in enumerate(forms)
+    ]
     said = set(_entity_ids(lexicon, reading, asserted_only=True))
     picked = [i for i, o in enumerate(own) if o & said]
     return picked[0] if len(picked) == 1 else None
@@ -179,7 +182,10 @@ def _by_words(
     if _has_alternatives(reading):
         return None
     contents = [set(_content(lexicon, o)) for o in options]
-    own = [c - set().union(*(d for j, d in enumerate(contents) if j != i)) for i, c in enumerate(contents)]
+    own = [
+        c - set().union(*(d for j, d in enumerate(contents) if j != i))
+        for i, c in enumerate(contents)
+    ]
     used = []
     for words in own:
         hits = [h for w in words for h in locate(lexicon, reading, w)]
@@ -187,10 +193,13 @@ def _by_words(
             used.append(-1)  # the answer denies this option's own words
         else:
             used.append(len({h.item for h in hits}))
-    picked = [i for i, n in enumerate(used) if n > 0]
-    if len(picked) != 1 or any(n < 0 for n in used if n):
+    if any(n < 0 for n in used):
         return None
-    i = picked[0]
+    ranked = sorted(range(len(used)), key=lambda j: -used[j])
+    i, runner_up = ranked[0], used[ranked[1]] if len(ranked) > 1 else 0
+    # One option clearly ahead: at least twice the words of any other.
+    if used[i] == 0 or runner_up * 2 > used[i]:
+        return None
     needed = 1 if loose or len(contents[i]) == 1 else max(2, -(-len(own[i]) // 3))
     return i if used[i] >= needed else None
 

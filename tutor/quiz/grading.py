@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from tutor.errors import InputError
-from tutor.quiz.bank import Guard, Question
+from tutor.quiz.bank import NO_GUARD, Guard, Question
 from tutor.quiz.exact import grade_exact
 from tutor.quiz.guard import Skip, skip_request
 from tutor.quiz.rubric import PointResult, judge
@@ -46,7 +46,9 @@ def checked_answer(answer: str) -> str:
     return text
 
 
-def assess(lexicon: Lexicon, question: Question, answer: str, guard: Guard = Guard()) -> Assessment:
+def assess(
+    lexicon: Lexicon, question: Question, answer: str, guard: Guard = NO_GUARD
+) -> Assessment:
     """The verdict on one answer by the guard, the exact grader or the rubric's rules."""
     text = checked_answer(answer)
     skip = skip_request(lexicon, guard, question, text)
@@ -68,7 +70,9 @@ TRY_AGAIN = "Have another go, with the hint."
 COMES_BACK = "This question will come back later."
 HERE_IS_THE_ANSWER = "Here is the answer; this question will come back later."
 SKIP_HINT = "No attempt used. Here is a hint; have a go when you are ready."
-UNSURE = "I could not recognise: {words}. If that was one of the missing points, say it in other words."
+UNSURE = (
+    "I could not recognise: {words}. If that was one of the missing points, say it in other words."
+)
 
 
 class Grade(BaseModel):
@@ -133,7 +137,11 @@ def _model_message(result: Grade) -> str:
     it) nor repeats the learner's unplaced words; it says the explanation was shown."""
     if result.verdict == "skipped":
         base = "The learner skipped this question; no attempt was used."
-        return f"{base} {SHOWN_TO_LEARNER} {COMES_BACK}" if result.revealed else f"{base} The hint was shown."
+        return (
+            f"{base} {SHOWN_TO_LEARNER} {COMES_BACK}"
+            if result.revealed
+            else f"{base} The hint was shown."
+        )
     if not result.revealed:
         if result.verdict in {"correct"}:
             return result.message
@@ -174,11 +182,15 @@ def record(question: Question, assessment: Assessment, state: QuizState) -> Grad
 
 
 def grade(
-    question: Question, answer: str, state: QuizState, lexicon: Lexicon, guard: Guard = Guard()
+    question: Question, answer: str, state: QuizState, lexicon: Lexicon, guard: Guard = NO_GUARD
 ) -> Grade:
     """Grade one answer by rules and record it. Raises InputError (recording nothing) if blank."""
     return record(question, assess(lexicon, question, answer, guard), state)
 
 
-def with_model_points(a: Assessment, points: tuple[PointResult, ...], verdict: Verdict) -> Assessment:
-    return replace(a, points=points, verdict=verdict, decided_by="model", unsure=False, unrecognised=())
+def with_model_points(
+    a: Assessment, points: tuple[PointResult, ...], verdict: Verdict
+) -> Assessment:
+    return replace(
+        a, points=points, verdict=verdict, decided_by="model", unsure=False, unrecognised=()
+    )

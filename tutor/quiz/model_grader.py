@@ -66,7 +66,9 @@ def grading_request(question: Question, answer: str) -> tuple[str, str]:
     user = {
         "question": question.prompt,
         "reference_answer": question.explanation,
-        "key_points": [{"point": i + 1, "meaning": p.name} for i, p in enumerate(question.key_points)],
+        "key_points": [
+            {"point": i + 1, "meaning": p.name} for i, p in enumerate(question.key_points)
+        ],
         "learner_answer": answer,
     }
     return SYSTEM, json.dumps(user, ensure_ascii=False, indent=1)
@@ -95,7 +97,12 @@ def _point_words(lexicon: Lexicon, question: Question, point: KeyPoint) -> set[s
 
 
 def _check_span(
-    lexicon: Lexicon, question: Question, point: KeyPoint, reading: Reading, found: tuple[int, int], guard: Guard
+    lexicon: Lexicon,
+    question: Question,
+    point: KeyPoint,
+    reading: Reading,
+    found: tuple[int, int],
+    guard: Guard,
 ) -> bool:
     hit: Hit | None = span_polarity(lexicon, reading, *found)
     if hit is None or not hit.counts:
@@ -108,15 +115,24 @@ def _check_span(
         return False
     if point.by or point.one_owner:
         role = point.by or next(r for r in point.any_of if r.startswith("role:")).partition(":")[2]
-        inside = [m for m in reading.mentions if m.kind == "role" and hit.first <= m.first < hit.last]
+        inside = [
+            m for m in reading.mentions if m.kind == "role" and hit.first <= m.first < hit.last
+        ]
         owner = attributed_role(reading, hit.first, hit.aside)
-        if not any(m.id == role and m.asserted for m in inside) and not (owner and owner.id == role):
+        if not any(m.id == role and m.asserted for m in inside) and not (
+            owner and owner.id == role
+        ):
             return False
     return True
 
 
 def verify(
-    lexicon: Lexicon, question: Question, answer: str, reply: GraderReply, rules: Assessment, guard: Guard
+    lexicon: Lexicon,
+    question: Question,
+    answer: str,
+    reply: GraderReply,
+    rules: Assessment,
+    guard: Guard,
 ) -> Assessment | None:
     """The verdict from the model's verified points merged with the rules'; None when any
     claimed span does not check out (then the whole reply is distrusted)."""
@@ -165,4 +181,8 @@ async def model_assess(
     except (ProviderError, StructuredOutputError, ValidationError, TimeoutError):
         return unsure(rules, "the model grader did not answer usably")
     verified = verify(lexicon, question, answer.strip(), reply, rules, guard)
-    return verified if verified is not None else unsure(rules, "the model grader's quote did not check out")
+    return (
+        verified
+        if verified is not None
+        else unsure(rules, "the model grader's quote did not check out")
+    )

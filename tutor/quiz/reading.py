@@ -80,9 +80,7 @@ def _polarity(lexicon: Lexicon, reading: Reading, first: int, last: int) -> tupl
     """(asserted, aside) of the tokens [first, last), read as the text module reads mentions."""
     clause = next(c for c in reading.clauses if c.lo <= first < c.hi)
     spans = [(m.first, m.last) for m in reading.mentions] + [(first, last)]
-    denied = negated(
-        list(reading.norms), list(reading.clause_of), first, last, lexicon.cues, spans
-    )
+    denied = negated(list(reading.norms), list(reading.clause_of), first, last, lexicon.cues, spans)
     return not denied and not clause.rejected, clause.aside
 
 

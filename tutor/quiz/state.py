@@ -77,7 +77,9 @@ class QuizState(BaseModel):
             return self._record_skip(question_id)
         attempt = self.attempts.get(question_id, 0) + 1
         self.attempts[question_id] = attempt
-        self.history.append(VerdictRecord(question_id=question_id, verdict=verdict, attempt=attempt))
+        self.history.append(
+            VerdictRecord(question_id=question_id, verdict=verdict, attempt=attempt)
+        )
         if question_id in self.missed:
             self.missed.remove(question_id)  # re-queued at the back below if still missed
         if verdict == "correct":
@@ -92,7 +94,9 @@ class QuizState(BaseModel):
     def _record_skip(self, question_id: str) -> int:
         self.skips[question_id] = self.skips.get(question_id, 0) + 1
         attempt = self.attempts.get(question_id, 0)
-        self.history.append(VerdictRecord(question_id=question_id, verdict="skipped", attempt=attempt))
+        self.history.append(
+            VerdictRecord(question_id=question_id, verdict="skipped", attempt=attempt)
+        )
         if self.used_up(question_id):
             if question_id in self.missed:
                 self.missed.remove(question_id)

@@ -21,7 +21,7 @@ from tutor.text.lexicon import (
     join_names,
     same_word,
 )
-from tutor.text.tokens import Token, normalize, normalize_word, tokenize
+from tutor.text.tokens import Token, is_dictionary_word, normalize, normalize_word, tokenize
 
 __all__ = [
     "KINDS",
@@ -34,6 +34,7 @@ __all__ = [
     "Reading",
     "Token",
     "Vocabulary",
+    "is_dictionary_word",
     "join_names",
     "normalize",
     "normalize_word",

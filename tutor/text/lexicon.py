@@ -46,6 +46,10 @@ class Vocabulary(BaseModel):
     term: tuple[Entry, ...]
     polarity: Cues
     stopwords: tuple[str, ...] = ()
+    # Role phrasings that are also everyday nouns ("the product", "a managed platform"): a
+    # reader that needs certainty (the fact checker) takes them as a role only when written
+    # as a name (capitalised, or joined to another role: "SRE/Platform", "Product + DS").
+    generic: tuple[str, ...] = ()
     # Words that open a question ("what", "who", "does", "can"): with a final "?", how
     # `Lexicon.is_question` tells a question from a statement.
     question_words: tuple[str, ...] = ()

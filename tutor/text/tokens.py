@@ -106,6 +106,13 @@ def tokenize(text: str) -> tuple[Token, ...]:
     return tuple(tokens)
 
 
+@lru_cache(maxsize=65536)
+def is_dictionary_word(word: str) -> bool:
+    """Whether a lowercase word is an English word the lemmatizer knows ("weather" is; the
+    typo "diffrence" is not): only unknown words should be read as typos of known ones."""
+    return simplemma.is_known(word, lang="en")
+
+
 def normalize(text: str) -> tuple[str, ...]:
     """Just the normal forms of the words of `text`."""
     return tuple(t.norm for t in tokenize(text))

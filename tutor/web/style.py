@@ -81,10 +81,15 @@ CSS = """
 .dark .handoff-svg .muted { fill: #cbd5e1; }
 .dark .handoff-svg .divider { stroke: #818cf8; }
 
+#tutor-banner .short { display: none; }
 @media (max-width: 640px) {
-  .gradio-container { padding: 4px !important; }
+  #tutor-chat .message-row { max-width: calc(100% - 8px) !important; margin-left: 0 !important;
+    margin-right: 0 !important; }
+  #tutor-chat .message-row.user-row { margin-left: auto !important; }
+  #banner-box .html-container { padding: 0 !important; }
   #tutor-banner { font-size: 0.85em; padding: 4px 8px; }
   #tutor-banner .long { display: none; }
+  #tutor-banner .short { display: inline; }
   #tutor-chat { height: calc(100dvh - 330px) !important; min-height: 260px; }
   #tutor-chat .bubble-wrap { height: 100% !important; }
   .handoff-svg .wide { display: none; }
@@ -92,6 +97,12 @@ CSS = """
   #chat-actions button { padding: 6px 8px; }
 }
 """
+
+# Gradio scopes `css` to the app's content; the page's own padding sits outside it, so this
+# rule goes in the page head instead (a phone needs every pixel of its width).
+HEAD = """<style>
+@media (max-width: 640px) { .gradio-container .main.fillable { padding: 6px !important; } }
+</style>"""
 
 # Runs once when the page loads. A new learner message (not one still waiting in the queue)
 # is brought to the top of the chat and held there while its answer grows below it, so the

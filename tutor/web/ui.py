@@ -13,7 +13,7 @@ from tutor.lesson import load_pack
 from tutor.runtime import Runtime, build_runtime
 from tutor.web.app import INTERNAL, TutorApp, browser_secret
 from tutor.web.panels import demo_panel, lesson_sections, plan_team
-from tutor.web.style import CSS, JS
+from tutor.web.style import CSS, HEAD, JS
 
 TITLE = "MLOps Roles Tutor"
 STORAGE_KEY = "mlops-roles-tutor-session"
@@ -26,6 +26,7 @@ TEAM_EXAMPLE = ("We're 3 people shipping a RAG chatbot: Ana is a data scientist,
                 "Ben is a backend engineer, Chen runs infra.")
 OFFLINE_WORKS = ("the lesson, its three try-it prompts, the quiz and the team planner all "
                  "work without a model")
+OFFLINE_WORKS_SHORT = "lesson, quiz and team planner work without a model"
 CONNECT = ("Set <code>OPENAI_API_KEY</code> for OpenAI, or <code>OPENAI_BASE_URL</code> (and "
            "<code>TUTOR_MODEL</code>) for a local server such as Ollama, vLLM, LM Studio or "
            "llama.cpp, then restart the tutor. The README's model section has the details.")
@@ -42,9 +43,9 @@ def banner_html(runtime: Runtime) -> str:
     profile = runtime.backend.profile
     kind = "offline" if profile.offline else "model"
     if profile.offline:
-        line = (f"<p><b>Offline mode</b><span class='long'> — {TITLE}</span>: "
-                f"{OFFLINE_WORKS}.</p><details><summary>How to connect a model</summary>"
-                f"<div>{CONNECT}</div></details>")
+        line = (f"<p><b>Offline mode</b><span class='long'> — {TITLE}: {OFFLINE_WORKS}.</span>"
+                f"<span class='short'>: {OFFLINE_WORKS_SHORT}.</span></p><details>"
+                f"<summary>How to connect a model</summary><div>{CONNECT}</div></details>")
     else:
         line = f"<p><b>{TITLE}</b> — answers come from {html.escape(profile.label)}.</p>"
     return (f'<div id="tutor-banner" class="{kind}" data-backend="{kind}">'
@@ -219,6 +220,7 @@ def launch_options(runtime: Runtime) -> dict[str, Any]:
                                 font_mono=_fonts(MONO)),
         "css": CSS,
         "js": JS,
+        "head": HEAD,
         "share": False,  # never expose a tunnel: a learner's transcript is private
         # Gradio runs at most `max_threads` events at once (default 40), whatever the queue's
         # concurrency limit says; learners mostly wait on the provider, so let them all run.

@@ -1,0 +1,72 @@
+"""What a turn is (`TurnPlan`, decided before it starts) and what it produced so far
+(`TurnState`, including which text the model wrote and which the app added)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.events import Notice, TextDelta, TextSource
+from tutor.intent import EngineCall
+from tutor.tools import ToolOutcome
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """What a turn does, decided before it starts."""
+
+    #: the learner's words, as stored
+    said: str
+    #: the learner turn the model sees; None: not part of the model's conversation
+    prompt: str | None
+    #: the try-it prompt (index) this message is
+    step: int | None = None
+    calls: tuple[EngineCall, ...] = ()
+    ask_model: bool = True
+    #: app text shown first (a command's reply)
+    reply: str = ""
+    queued_id: int | None = None
+    #: False: nothing of this turn is stored (/reset, which deletes the whole session)
+    record: bool = True
+
+    @property
+    def is_command(self) -> bool:
+        return self.prompt is None
+
+
+@dataclass
+class TurnState:
+    """What one turn produced so far."""
+
+    #: everything the learner has been shown this turn
+    text: str = ""
+    #: (source, text) pieces of `text`, merged by source
+    parts: list[list[str]] = field(default_factory=list)
+    #: text of the model response being streamed, not yet in the history
+    round_text: str = ""
+    status: str = "complete"
+    usage: dict[str, int] = field(default_factory=dict)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    notice: Notice | None = None
+    #: artifacts shown to the learner this turn (each once)
+    shown: list[str] = field(default_factory=list)
+    #: (tool name, artifact) of every successful tool run, for the fact checker
+    results: list[tuple[str, Any]] = field(default_factory=list)
+    #: the grader's outcome for this turn's answer
+    graded: ToolOutcome | None = None
+
+    def show(self, text: str, source: TextSource) -> TextDelta:
+        self.text += text
+        if self.parts and self.parts[-1][0] == source:
+            self.parts[-1][1] += text
+        else:
+            self.parts.append([source, text])
+        return TextDelta(text, source)
+
+    @property
+    def model_text(self) -> str:
+        return "".join(text for source, text in self.parts if source == "model")
+
+    def paragraph(self) -> str:
+        """The separator that starts a new paragraph after what was shown."""
+        return "\n\n" if self.text and not self.text.endswith("\n\n") else ""
