@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutor.allocation import (
+from tutor.planning import (
     HATS,
     STRONG,
     Allocation,
     Catalogue,
+    PlanningData,
     Person,
     Team,
     allocate,
@@ -156,7 +157,9 @@ def test_golden_three_person_llm_team() -> None:
     # Nobody is a PM: product framing goes to the data scientist (the nearest hat), flagged.
     assert owners["problem-metrics"][0] == "Ana"
     assert [g.id for g in allocation.gaps] == ["problem-metrics", "latency-cost-budget"]
-    assert "nobody on the team has Product skills: Ana owns" in allocation.gaps[0].suggestion
+    assert allocation.gaps[0].suggestion.startswith(
+        "Nobody on the team has Product skills yet: Ana wears the Product hat for"
+    )
     stage_owners = [s.owner for s in allocation.handoffs.stages]
     assert stage_owners == ["Ana", "Ben", "Ana", "Ben + Chen", "Ben", "Chen"]
     assert (allocation.handoffs.full_count, allocation.handoffs.partial_count) == (4, 1)
@@ -443,7 +446,7 @@ def test_catalogue_errors_name_the_file_and_problem(old: str, new: str, message:
     text = read_text("responsibilities.toml")
     assert old in text
     with pytest.raises(LessonPackError, match=message) as info:
-        parse_toml("responsibilities.toml", text.replace(old, new, 1), Catalogue)
+        parse_toml("responsibilities.toml", text.replace(old, new, 1), PlanningData)
     assert "prompts/responsibilities.toml" in str(info.value)
 
 
@@ -455,7 +458,7 @@ def test_catalogue_needs_critical_work_in_every_stage() -> None:
         'hat = "SRE/Platform"\ncritical = false',
     )
     with pytest.raises(LessonPackError, match="no critical responsibility"):
-        parse_toml("responsibilities.toml", text, Catalogue)
+        parse_toml("responsibilities.toml", text, PlanningData)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -468,17 +471,31 @@ def test_render_table_is_a_markdown_table_with_loads_gaps_and_handoffs() -> None
     allocation = allocate(team)
     text = allocation.render_table()
     rows = [line for line in text.splitlines() if line.startswith("|")]
-    assert rows[0] == "| Stage | Responsibility | Owner (hat) | Backup | Gap |"
+    assert rows[0] == "| Stage | Responsibility | Owner (hat worn) | Backup | Skills |"
     assert len(rows) == len(allocation.assignments) + 2
     assert all(len(UNESCAPED_PIPE.findall(row)) == 6 for row in rows)
     for a in allocation.assignments:
         assert a.name in text
     assert "B\\|n (ML Engineer)" in text
-    assert "⚠ nobody on the team has SRE/Platform skills" in text
-    assert "- Ana — " in text and "spread" in text
+    assert "⚠ Nobody on the team has SRE/Platform skills yet" in text
+    assert "- Ana — " in text
+    # Plain words: no load points or "spread N points" jargon.
+    assert "point" not in text.lower() and "spread 9" not in text
     assert f"{allocation.handoffs.full_count} full" in text
     on_call = next(r for r in rows if "On-call rotation" in r)
     assert "★" in on_call and "⚠" in on_call
+
+
+@pytest.mark.parametrize("roles", [["backend"], ["data scientist"], []])
+def test_the_text_never_contradicts_who_wears_a_missing_hat(roles: list[str]) -> None:
+    """Someone shown wearing a hat nobody has the skills for is named as taking it on, never
+    beside a bare "nobody has these skills" (the contradiction learners could not read)."""
+    team = Team(people=[person("Ana", *roles), person("Ben", "SRE")])
+    text = allocate(team).render_table()
+    for line in text.splitlines():
+        if line.startswith("- ⚠"):
+            hat = line.split(" has ", 1)[1].split(" skills", 1)[0]
+            assert f"wears the {hat} hat for" in line
 
 
 def test_allocation_round_trips_as_json() -> None:

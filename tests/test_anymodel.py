@@ -281,7 +281,7 @@ async def test_commands_are_stored_turns_but_never_part_of_the_models_conversati
     session = TutorSession(backend, store=store)
     await run(session, "/help")
     await run(session, "hello")
-    assert [r.content for r in store.transcript(session.id)][0] == "/help"
+    assert store.transcript(session.id)[0].content == "/help"
     resumed = TutorSession(backend, store=Store(tmp_path / "t.db"), session_id=session.id)
     assert [m.text for m in resumed.history] == ["hello", "Here is how it works. "]
 

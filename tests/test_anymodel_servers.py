@@ -107,6 +107,19 @@ async def test_tool_calls_written_as_text_run_and_never_reach_the_learner_or_the
     assert fake.requests[1]["messages"][-1]["role"] == "tool"
 
 
+async def test_tool_calls_written_as_text_never_reach_the_web_chat() -> None:
+    from tutor.web.view import ChatView
+
+    with FakeOpenAI(tool_call_text) as fake:
+        session = session_on(fake)
+        view = ChatView()
+        view.user("What breaks between the stages?")
+        async for event in session.send("What breaks between the stages?"):
+            view.apply(event)
+    shown = " ".join(str(m["content"]) for m in view.snapshot(busy=False))
+    assert DEMO_LINE in shown and "tool_call" not in shown and '"arguments"' not in shown
+
+
 async def test_a_quiz_answer_graded_through_a_written_tool_call() -> None:
     with FakeOpenAI(tool_call_text) as fake:
         session = session_on(fake)

@@ -372,13 +372,13 @@ def test_phone_input_on_first_screen_and_nothing_wider_than_it(browser: object,
         next_prompt(page, step)
     wait_idle(page)
     assert page.locator("#tutor-chat table").count() >= 1  # the allocation
-    widths = page.evaluate("""() => ({
+    widths = page.evaluate("""(messages) => ({
         page: document.documentElement.scrollWidth,
-        bubbles: [...document.querySelectorAll('#tutor-chat [data-testid="bot"], #tutor-chat [data-testid="user"]')]
+        bubbles: [...document.querySelectorAll(messages)]
             .map(e => e.getBoundingClientRect().right),
         tables: [...document.querySelectorAll('#tutor-chat table')]
             .map(t => [t.getBoundingClientRect().right, t.scrollWidth, t.clientWidth]),
-    })""")
+    })""", MESSAGES)
     assert widths["page"] <= PHONE["width"], widths
     assert all(right <= PHONE["width"] for right in widths["bubbles"]), widths
     # A wide table scrolls inside its own box instead of widening the bubble.

@@ -280,3 +280,26 @@ def test_a_judge_that_cannot_answer_json_abstains() -> None:
     bad = FunctionBackend(lambda m, t: Scripted("I think it passes."))
     judged = asyncio.run(judge_reply(bad, check, "x", "SRE/Platform owns it.", default_suite()))
     assert judged is not None and judged.verdict is None
+
+
+def test_the_judge_runs_through_the_openai_client_strict_json() -> None:
+    import asyncio
+
+    from tutor.evaluation.judge import _judge_backend, judge_reply
+
+    answer = {"verdict": "pass", "evidence": ["SRE/Platform owns it"], "reason": "holds"}
+    with FakeOpenAI(lambda request: Reply(text=json.dumps(answer))) as fake:
+        backend = _judge_backend(BackendSpec.parse(f"openai:judge@{fake.base_url}"))
+        _, _, check = default_suite().find("oncall-hold")
+        reply = "I hear you, but SRE/Platform owns it."
+
+        async def ask() -> object:
+            try:
+                return await judge_reply(backend, check, "x", reply, default_suite())
+            finally:
+                await backend.aclose()
+
+        judged = asyncio.run(ask())
+        sent = fake.requests[-1]
+    assert judged is not None and judged.verdict is True  # type: ignore[attr-defined]
+    assert "SRE/Platform owns it" in json.dumps(sent["messages"])

@@ -16,7 +16,7 @@ from gradio_client import Client
 from webutil import offline_settings, serve_app
 
 from tutor.fake_openai import FakeOpenAI
-from tutor.quiz import default_bank
+from tutor.lesson import quiz_bank as default_bank
 
 pytestmark = pytest.mark.slow
 LEARNERS = 50

@@ -451,14 +451,25 @@ def test_i_dont_know_is_skipped_without_using_an_attempt(bank: QuizBank, text: s
         assert state.summary().attempts == 0
 
 
-def test_skip_gives_the_hint_then_the_answer_and_tell_me_reveals(bank: QuizBank) -> None:
+def test_skip_gives_the_hint_then_the_answer(bank: QuizBank) -> None:
     q, state = bank.get("role-pipelines"), QuizState()
     first = graded(bank, q, "hint please", state)
     assert first.hint == q.hint and not first.revealed and state.current == q.id
     second = graded(bank, q, "no idea", state)
     assert second.revealed and second.explanation == q.explanation and state.current is None
-    told = graded(bank, bank.get("eval-gate"), "just tell me the answer", QuizState())
-    assert told.verdict == "skipped" and told.revealed and told.correct_answer
+    assert second.correct_answer == "C) Data Engineer" and state.attempts.get(q.id, 0) == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["just tell me the answer", "what's the correct answer?", "I don't know, tell me"]
+)
+def test_asking_for_the_answer_is_a_skip_that_shows_the_hint_first(
+    bank: QuizBank, text: str
+) -> None:
+    q, state = bank.get("eval-gate"), QuizState()
+    told = graded(bank, q, text, state)
+    assert (told.verdict, told.revealed, told.hint) == ("skipped", False, q.hint)
+    assert graded(bank, q, text, state).revealed  # the second ask reveals
 
 
 def test_an_unsure_answer_is_graded_not_skipped(bank: QuizBank) -> None:

@@ -47,3 +47,21 @@ def test_calibrate_command_prints_the_matrix(capsys: pytest.CaptureFixture[str])
     assert main(["quiz", "calibrate"]) == 0
     out = capsys.readouterr().out
     assert "teacher \\ grader" in out and "false accepts" in out and "agreement" in out
+
+
+def test_quiz_try_works_for_every_question(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    bank = quiz_bank()
+    for q in bank.questions:
+        answer = q.key_answer() or q.explanation
+        assert main(["quiz", "try", q.id, answer, "--json", "--rules-only"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["verdict"] == "correct" and shown["decided_by"] in {"exact", "rules"}, q.id
+        assert all(m["span"] for m in shown["met"]), q.id
+    assert main(["quiz", "try", "data-contract-owner", "no idea"]) == 0
+    assert "skipped, decided by guard" in capsys.readouterr().out
+    assert main(["quiz", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == bank.ids()
+    assert main(["quiz", "try", "no-such-id", "x"]) == 2  # a clear error, not a traceback

@@ -6,9 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutor.allocation import Team, allocate
 from tutor.errors import TeamError
-from tutor.team_parser import MAX_TEXT_CHARS, detect_product, looks_like_team, parse_team
+from tutor.planning import MAX_TEXT_CHARS, Team, allocate, detect_product, looks_like_team, read_team
+
+
+def parse_team(text: str, product: str | None = None) -> Team:
+    """The team as written: no default split for people without roles (tested apart, in
+    tests/test_team_reading.py)."""
+    return read_team(text, product, assume=False).team
 
 THIRD_TRY_IT = (
     "Given a 3-person team shipping an LLM product, help me allocate the MLOps "
@@ -119,7 +124,7 @@ def test_head_counts_in_words_and_digits(word: str, n: int) -> None:
         ),
         (
             "I'm a data scientist and my friend does devops",
-            [("Me", ["data scientist"]), ("Person 2", ["devops"])],
+            [("Me", ["data scientist"]), ("Friend", ["devops"])],
             "llm",
         ),
         (
@@ -170,7 +175,7 @@ def test_head_counts_in_words_and_digits(word: str, n: int) -> None:
         ),
         (
             "Ana is building the data pipeline, Ben is an SRE",
-            [("Ana", ["building the data pipeline"]), ("Ben", ["SRE"])],
+            [("Ana", ["data pipeline"]), ("Ben", ["SRE"])],
             "llm",
         ),
     ],

@@ -17,7 +17,8 @@ from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.fake_openai import FakeOpenAI, Reply
 from tutor.handoffs import run_handoff_demo
 from tutor.web.panels import plan_team
-from tutor.web.view import ChatView, final_text, transcript_messages
+from tutor.web.quizform import answer_form, compose_answer
+from tutor.web.view import ChatView, as_buttons, final_text, transcript_messages
 
 TIMEOUT = 60
 
@@ -137,8 +138,10 @@ def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
                 Reply(tool_calls=[{"name": "run_handoff_demo", "arguments": "{}"}]),
                 Reply(text="The demo found five risky handoffs."),
             ]
-            assert learner.predict("run the demo", api_name="/chat") == \
-                "The demo found five risky handoffs."
+            shown = learner.predict("run the demo", api_name="/chat")
+            assert shown.startswith("```text\nRisky handoffs")  # the demo's real output, once
+            assert shown.count("Risky handoffs") == 1
+            assert shown.endswith("The demo found five risky handoffs.")
             tool_results = [m for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
             assert "Risky handoffs" in tool_results[-1]["content"]
             assert "hello model" in str(fake.requests[-1]["messages"])  # same conversation
@@ -153,59 +156,151 @@ def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
 # -- the pure view helpers --------------------------------------------------------------------
 
 
-def test_chat_view_renders_tools_as_thoughts() -> None:
+def test_chat_view_renders_tools_as_collapsed_steps() -> None:
     view = ChatView([{"role": "user", "content": [{"type": "text", "text": "hi"}]}])
     view.user("walk me through it")
     for event in [
         TextDelta("Let me run "), TextDelta("the demo."),
         ToolStarted("c1", "run_handoff_demo", {}),
-        ToolFinished("c1", "run_handoff_demo", {}, run_handoff_demo() + "\n5 handoffs.", 0.004,
-                     True, run_handoff_demo() + "\n5 handoffs."),
-        TextDelta("Done."), Notice("timeout", "The model timed out."), TurnDone("x"),
+        ToolFinished("c1", "run_handoff_demo", {}, run_handoff_demo(), 0.004, True,
+                     "6 stages, 5 handoffs: 3 full, 2 partial. The output is in the answer."),
+        TextDelta("```text\nRisky handoffs\n```", source="app"), TextDelta("\n\nDone."),
+        Notice("timeout", "The model timed out."), TurnDone("x", status="cut_off"),
     ]:
         view.apply(event)
     first, second = view.snapshot(), view.snapshot()
     assert first == second and first[0] is not second[0]  # fresh dicts for every update
     assert first[0] == {"role": "user", "content": "hi"}
-    thought = first[3]
-    assert thought["metadata"]["title"] == "Ran the handoff demo"
-    assert thought["metadata"]["status"] == "done"
-    assert thought["metadata"]["duration"] == pytest.approx(0.004)
-    assert thought["content"].startswith("```text\nRisky handoffs")
-    assert [m["content"] for m in first[4:]] == ["Done.", "⚠ The model timed out."]
-    assert final_text(view, 2) == "Let me run the demo.\n\nDone.\n\n⚠ The model timed out."
+    assert first[2] == {"role": "assistant", "content": "Let me run the demo."}  # in order
+    step = first[3]
+    assert step["metadata"]["title"] == "Ran the handoff demo"
+    assert step["metadata"]["status"] == "done"
+    assert "duration" not in step["metadata"]  # 4 ms means nothing to a learner
+    assert step["content"].startswith("`run_handoff_demo()`")
+    assert "3 full, 2 partial" in step["content"] and "Product +" not in step["content"]
+    assert first[4]["content"].count("Risky handoffs") == 1
+    assert "tutor-note" in first[5]["content"] and "timed out" in first[5]["content"]
+    assert final_text(view, 2).endswith("Done.\n\n⚠ The model timed out.")
 
 
-def test_failed_tool_is_marked() -> None:
+def test_slow_tools_show_their_duration_and_failures_are_marked() -> None:
     view = ChatView()
-    view.apply(ToolStarted("c", "allocate_team", {}))
+    view.apply(ToolStarted("c", "allocate_team", {"product": "llm"}))
     assert view.messages[0]["metadata"]["status"] == "pending"
-    view.apply(ToolFinished("c", "allocate_team", {}, "Error: no people", 0.001, False,
+    view.apply(ToolFinished("c", "allocate_team", {}, "Error: no people", 3.21, False,
                             "Error: no people"))
-    assert view.messages[0]["metadata"]["title"] == "Ran the team planner (failed)"
-    assert view.messages[0]["content"] == "⚠ Error: no people"
+    message = view.messages[0]
+    assert message["metadata"]["title"] == "Ran the team planner (failed)"
+    assert message["metadata"]["duration"] == 3.2
+    assert "Failed: Error: no people" in message["content"]
 
 
-def test_transcript_rebuilds_statuses_and_tools() -> None:
+def test_queued_messages_wait_at_the_end_until_their_turn() -> None:
+    view = ChatView()
+    view.user("first")
+    view.apply(TextDelta("answer one"))
+    view.enqueue(7, "second")
+    view.enqueue(8, "/quiz")
+    shown = view.snapshot(busy=True)
+    assert [m["content"].split("\n")[0] for m in shown] == ["first", "answer one", "second",
+                                                             "Quiz me"]
+    assert all("queued-note" in m["content"] for m in shown[2:])
+    view.apply(TurnDone("answer one"))
+    view.user("second", 7)  # its turn: it leaves the queue, and its answer comes after it
+    view.apply(TextDelta("answer two"))
+    shown = view.snapshot(busy=True)
+    assert [m["content"].split("\n")[0] for m in shown] == ["first", "answer one", "second",
+                                                             "answer two", "Quiz me"]
+    assert "queued-note" not in shown[2]["content"]
+    # With nothing running, the first waiting message is about to start: no "waiting" mark.
+    assert "queued-note" not in view.snapshot(busy=False)[-1]["content"]
+
+
+def test_an_unfinished_turn_gets_one_note_after_its_text() -> None:
+    view = ChatView()
+    view.user("q")
+    view.apply(TextDelta("half an answer"))
+    view.apply(Notice("stopped", "You stopped this answer. Retry to ask again."))
+    view.apply(TurnDone("half an answer", status="stopped"))
+    contents = [m["content"] for m in view.messages]
+    assert contents[1] == "half an answer"
+    assert len(contents) == 3 and "You stopped this answer" in contents[2]
+    fallback = ChatView()
+    fallback.user("q")
+    fallback.apply(TextDelta("partial"))
+    fallback.end("interrupted")  # the page closed: no engine notice reached the view
+    assert "page was closed" in fallback.messages[-1]["content"]
+
+
+def test_replies_name_the_page_buttons_not_slash_commands() -> None:
+    assert as_buttons("When ready, type /quiz for a check, or /next for the next one.") == (
+        "When ready, press **Quiz me** for a check, or **Next prompt** for the next one.")
+    assert as_buttons("Type /next (or press Next prompt) to start.") == (
+        "Press **Next prompt** to start.")
+    assert as_buttons("a path like /next-steps/ stays") == "a path like /next-steps/ stays"
+
+
+def test_transcript_rebuilds_statuses_notes_and_tool_places() -> None:
     class Rec:
         def __init__(self, role: str, content: str, status: str = "complete",
                      meta: dict | None = None) -> None:
             self.role, self.content, self.status, self.meta = role, content, status, meta or {}
 
     records = [
-        Rec("user", "q1", "interrupted"),
-        Rec("user", "q2", "cut_off"),
-        Rec("assistant", "half an answer", "cut_off",
-            {"tools": [{"name": "ask_quiz_question", "ok": True,
-                        "display": "**Question** (on-call): Who is paged?"}]}),
+        Rec("user", "q1", "interrupted"),  # the process died: no reply row
+        Rec("user", "q2", "stopped"),
+        Rec("assistant", "Intro. Then the rest. […cut off]", "stopped",
+            {"tools": [{"name": "ask_quiz_question", "ok": True, "at": 7,
+                        "display": "Question on-call-1."}],
+             "notice": {"kind": "stopped", "message": "You stopped this answer."}}),
+        Rec("user", "waiting", "queued"),
     ]
     messages = transcript_messages(records)
-    assert messages[0] == {"role": "user", "content": "q1"}
-    assert "interrupted" in messages[1]["content"]
-    assert messages[3]["metadata"]["title"] == "Picked a quiz question"
-    assert "Who is paged?" in messages[3]["content"]
-    assert messages[4]["content"] == "half an answer"
-    assert "cut off" in messages[5]["content"]
+    contents = [m["content"] for m in messages]
+    assert contents[0] == "q1" and "interrupted" in contents[1]
+    assert contents[2] == "q2" and contents[3] == "Intro."  # text before the tool call
+    assert messages[4]["metadata"]["title"] == "Picked a quiz question"
+    assert contents[5] == "Then the rest."  # the cut-off mark gives way to the note
+    assert "You stopped this answer." in contents[6]
+    assert "waiting" not in contents  # queued messages are the view's pending bubbles
+
+
+def test_quiz_answer_controls_compose_the_graders_forms() -> None:
+    from tutor.lesson import quiz_bank
+    from tutor.quiz import key_answer
+
+    bank = quiz_bank()
+    kinds = {q.kind: q for q in bank.questions}
+    for kind, question in kinds.items():
+        form = answer_form(question.public())
+        assert form.shown == (kind != "free_text"), kind
+    single = answer_form(kinds["single_choice"].public())
+    assert single.choices[1][1] == "b" and single.choices[1][0].startswith("B) ")
+    match = answer_form(kinds["match"].public())
+    assert len(match.picks) == len(kinds["match"].public().items)
+    assert compose_answer("single_choice", "b") == "b"
+    assert compose_answer("multi_choice", checks=["c", "a"]) == "a, c"
+    assert compose_answer("match", picks=["b", "", "a"]) == "1=b; 3=a"
+    assert compose_answer("order", picks=["3", "1", "2"]) == "3, 1, 2"
+    assert compose_answer("count", number=5.0) == "5"
+    assert compose_answer("single_choice", None) is None
+    for question in kinds.values():  # the key, sent through the controls, grades correct
+        key = key_answer(question)
+        if key is not None:
+            assert compose_answer(question.kind, *_controls(question.kind, key)) == key
+
+
+def _controls(kind: str, key: str) -> tuple:
+    """The control values a learner would set to give `key` (inverse of compose_answer)."""
+    if kind == "single_choice":
+        return (key,)
+    if kind == "multi_choice":
+        return (None, [k.strip() for k in key.split(",")])
+    if kind == "match":
+        return (None, None, [pair.split("=")[1] for pair in key.split("; ")])
+    if kind == "order":
+        return (None, None, [n.strip() for n in key.split(",")])
+    return (None, None, (), float(key))
 
 
 def test_team_planner_table_text_and_errors() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from tutor.knowledge.dialogue import suggested
 from tutor.lesson import LessonPack
 from tutor.progress import ProgressHost, progress_markdown
 from tutor.tools import ASK
@@ -21,6 +22,7 @@ EXPORT_HINT = (
 HELP = """Commands:
 - /next — the next try-it prompt
 - /quiz — a quiz question
+- /ask N — ask question N of the ones I offered
 - /retry — ask again when an answer did not finish
 - /progress — your progress
 - /export — the transcript as Markdown
@@ -83,4 +85,22 @@ def run_command(host: CommandHost, text: str) -> CommandReply | None:
         return CommandReply(replies[word]())
     if word == "/help":
         return CommandReply(HELP)
+    if word == "/ask":
+        return ask_offered(host, stripped)
     return CommandReply(f"Unknown command {word}.\n\n{HELP}")
+
+
+NOTHING_OFFERED = "There is no question {n} to ask: `/ask N` picks one of the questions I offered."
+
+
+def ask_offered(host: CommandHost, text: str) -> CommandReply:
+    """/ask N: send question N of the ones the tutor last offered (see OFFLINE_API.md)."""
+    arg = text.split(maxsplit=1)[1].strip() if len(text.split()) > 1 else ""
+    number = int(arg) if arg.isdigit() else 0
+    said = [m.text for m in getattr(host, "history", ()) if getattr(m, "type", "") == "ai"]
+    question = suggested(said, number)
+    return (
+        CommandReply(send=question)
+        if question
+        else CommandReply(NOTHING_OFFERED.format(n=arg or "?"))
+    )

@@ -41,6 +41,7 @@ _MAX_GAP = 6  # words between "A" and "to B" in "A hands the model over to B"
 
 
 class AssignmentLike(Protocol):
+    name: str
     stage: str
     owner: str
     backup: str | None
@@ -214,8 +215,14 @@ class HandoffClaim:
     holds: bool
 
 
-def handoff_claims(text: str, facts: Facts, lexicon: Lexicon | None = None) -> list[HandoffClaim]:
-    """Every asserted handoff `text` names between roles, checked against the demo's handoffs."""
+def handoff_claims(
+    text: str, facts: Facts, lexicon: Lexicon | None = None, *, loose: bool = False
+) -> list[HandoffClaim]:
+    """Every asserted handoff `text` names between roles, checked against the demo's handoffs.
+
+    `loose` also reads a bare "from A to B" ("the model moves from the data scientist to the ML
+    engineer"); that form is also a range ("everyone from data scientists to SREs"), so it is
+    for recognising explanations, never for raising issues."""
     if lexicon is None:
         from tutor.lesson import lexicon as shared_lexicon
 
@@ -223,7 +230,8 @@ def handoff_claims(text: str, facts: Facts, lexicon: Lexicon | None = None) -> l
     view = _View(lexicon.read(text), lexicon)
     pairs, _ = _demo_pairs(facts, lexicon)
     found = []
-    for start, left, right in sorted(_arrow_claims(view) + _worded_claims(view), key=_first):
+    claims = _arrow_claims(view) + _worded_claims(view, loose)
+    for start, left, right in sorted(claims, key=_first):
         ids = (frozenset(m.id for m in left), frozenset(m.id for m in right))
         if not all(view.claims(m) for m in (*left, *right)) or ids[0] == ids[1]:
             continue
@@ -292,8 +300,11 @@ def _handoff_phrases(view: _View) -> list[tuple[str, ...]]:
     return [normalize(p) for p in entry.phrases if normalize(p)]
 
 
-def _worded_claims(view: _View) -> list[tuple[int, list[Mention], list[Mention]]]:
-    """'A hands (the model) over to B' and 'the handoff from A to B', within one clause."""
+def _worded_claims(
+    view: _View, loose: bool = False
+) -> list[tuple[int, list[Mention], list[Mention]]]:
+    """'A hands (the model) over to B' and 'the handoff from A to B' (with `loose`, any
+    'from A to B'), within one clause."""
     reading, claims = view.reading, []
     norms = reading.norms
     phrases = _handoff_phrases(view)
@@ -314,7 +325,7 @@ def _worded_claims(view: _View) -> list[tuple[int, list[Mention], list[Mention]]
         worded = len(gap) <= _MAX_GAP and any(_subsequence(p, gap) for p in phrases)
         # "from A to B", A's head noun allowed between ("from the SRE team to ..."):
         from_to = len(gap) <= 2 and gap[-1] == "to" and "from" in before
-        handoff_from = from_to and (bool(heads & set(before)) or _term_before(view, start))
+        handoff_from = from_to and (loose or bool(heads & set(before)) or _term_before(view, start))
         if worded or handoff_from:
             claims.append((left_group[0].start, left_group, right_group))
     return claims
@@ -425,38 +436,67 @@ def _bare(view: _View, clause: int) -> bool:
 
 
 def _person_issues(view: _View, allocation: AllocationLike) -> list[tuple[int, FactIssue]]:
-    """People of the allocation given a stage where they are neither owner nor backup."""
-    lexicon, reading, issues = view.lexicon, view.reading, []
-    stage_ids = {a.stage: _stage_id(lexicon, a.stage) for a in allocation.assignments}
+    """People of the allocation given a stage or a responsibility (a term its name uses: "the
+    eval gate") where they are neither its owner nor, said as such, its backup."""
+    reading, issues = view.reading, []
+    areas = _areas(view.lexicon, allocation)
     people = _person_mentions(view, [p.name for p in allocation.people])
     for clause in sorted({c for _, c, _ in people}):
         named = {name for name, c, _ in people if c == clause}
-        stages = [m for m in reading.of_kind("stage") if m.clause == clause and view.claims(m)]
-        mentioned = {s.id for s in stages}
+        topics = [
+            m
+            for m in reading.mentions
+            if m.clause == clause and f"{m.kind}:{m.id}" in areas and view.claims(m)
+        ]
+        # Where a term and a stage name the same words ("on-call"), the stage speaks.
+        stages = [m for m in topics if m.kind == "stage"]
+        topics = [
+            m
+            for m in topics
+            if m.kind == "stage" or not any(s.first < m.last and m.first < s.last for s in stages)
+        ]
+        keys = {f"{m.kind}:{m.id}" for m in topics}
         # A backup counts only where the clause says so ("Ben, as backup, may get paged").
         as_backup = any(
             m.id == "backup" and m.clause == clause for m in reading.of_kind("term", asserted=True)
         )
-        for stage in stages:
-            rows = [a for a in allocation.assignments if stage_ids[a.stage] == stage.id]
+        for topic in topics:
+            key = f"{topic.kind}:{topic.id}"
+            rows = areas[key]
             allowed = {a.owner for a in rows} | {a.backup for a in rows if a.backup and as_backup}
-            if not rows or named & allowed:
+            if named & allowed or any(named & _people_in(areas[k]) for k in keys - {key}):
                 continue
-            if any(named & _people_of(allocation, stage_ids, o) for o in mentioned - {stage.id}):
-                continue
-            owners = ", ".join(dict.fromkeys(a.owner for a in rows))
-            backups = ", ".join(dict.fromkeys(a.backup for a in rows if a.backup))
-            extra = f" (backup: {backups})" if backups else ""
-            note = f"Check: in your team's allocation, {rows[0].stage} is owned by {owners}{extra}."
-            issues.append((stage.start, FactIssue("owner", view.clause_text(clause), note)))
+            note = _allocation_note(topic.kind, rows)
+            issues.append((topic.start, FactIssue("owner", view.clause_text(clause), note)))
     return issues
 
 
-def _people_of(
-    allocation: AllocationLike, stage_ids: dict[str, str | None], stage: str
-) -> set[str]:
-    rows = [a for a in allocation.assignments if stage_ids[a.stage] == stage]
+def _areas(lexicon: Lexicon, allocation: AllocationLike) -> dict[str, list[AssignmentLike]]:
+    """Assignments by what names them: "stage:ID" of their stage, "term:ID" of their name."""
+    areas: dict[str, list[AssignmentLike]] = {}
+    for a in allocation.assignments:
+        stage = _stage_id(lexicon, a.stage)
+        if stage:
+            areas.setdefault(f"stage:{stage}", []).append(a)
+        for term in lexicon.read(a.name).ids("term"):
+            areas.setdefault(f"term:{term}", []).append(a)
+    return areas
+
+
+def _people_in(rows: Sequence[AssignmentLike]) -> set[str]:
     return {a.owner for a in rows} | {a.backup for a in rows if a.backup}
+
+
+def _allocation_note(kind: str, rows: Sequence[AssignmentLike]) -> str:
+    def who(items: Sequence[AssignmentLike]) -> str:
+        owners = ", ".join(dict.fromkeys(a.owner for a in items))
+        backups = ", ".join(dict.fromkeys(a.backup for a in items if a.backup))
+        return owners + (f" (backup: {backups})" if backups else "")
+
+    if kind == "stage":
+        return f"Check: in your team's allocation, {rows[0].stage} is owned by {who(rows)}."
+    parts = "; ".join(f"{a.name} is owned by {who([a])}" for a in rows)
+    return f"Check: in your team's allocation, {parts}."
 
 
 def _person_mentions(view: _View, names: Sequence[str]) -> list[tuple[str, int, int]]:

@@ -90,17 +90,20 @@ class IntentReader:
         # Words only: the `kind:id` mention terms would count a role twice.
         return [t for t in self.lex.content_terms(text) if ":" not in t]
 
-    def _call_for(self, tool: str, text: str) -> EngineCall:
+    def _call_for(self, tool: str, text: str) -> EngineCall | None:
         if tool == ALLOCATE:
-            return self.team_call(text)
+            return self.team_call(text, default=True)
         return EngineCall(tool)
 
-    def team_call(self, text: str) -> EngineCall:
-        """The planner's arguments for the team the reader finds in `text`; with no team
-        described (the try-it prompt's "3-person team"), the reader's default split."""
+    def team_call(self, text: str, *, default: bool = False) -> EngineCall | None:
+        """The planner's arguments for the team the reader finds in `text`. A description
+        the reader refuses (too long, no people) gets no call, so the learner hears why;
+        with `default` (the try-it prompt's "3-person team") the reader's default split."""
         try:
             reading = read_team(text)
         except TeamError:
+            if not default:
+                return None
             reading = read_team(self.pack.steps[-1].prompt)
         people = [{"name": p.name, "roles": list(p.roles)} for p in reading.team.people]
         args = {"people": people, "product": reading.team.product}

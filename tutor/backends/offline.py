@@ -25,7 +25,7 @@ from tutor.backends.base import Backend, ModelProfile, learner_text
 from tutor.errors import TeamError
 from tutor.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
 from tutor.lesson import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
-from tutor.quiz import is_insistence
+from tutor.quiz import is_insistence, skip_request
 from tutor.render import format_question, parse_json
 from tutor.intent import IntentReader
 from tutor.knowledge import asked, is_new_question
@@ -98,6 +98,9 @@ class OfflineBackend(Backend):
         prompts, take an answer to the tutor's own pending question, run a tool, or answer
         from the knowledge base (which declines plainly what it cannot answer)."""
         a, kb = self.answers, knowledge()
+        helped = self.quiz_help(text, chat)
+        if helped is not None:
+            return helped
         action = kb.action(text)
         if action == "secret":
             return Reply(a.decline_secret)
@@ -117,6 +120,17 @@ class OfflineBackend(Backend):
         if action == "greeting":
             return Reply(a.greeting)
         return Reply(kb.answer(text).text)
+
+    def quiz_help(self, text: str, chat: list[BaseMessage]) -> Reply | None:
+        """"I don't know", "hint please", "just tell me the answer" to a pending quiz question:
+        the grader gives the hint or the answer (verdict "skipped"), before any other reading
+        of those words (a request for secrets, a new question)."""
+        pending, bank = pending_question(chat), quiz_bank()
+        if not pending or pending not in bank.ids():
+            return None
+        if skip_request(lexicon(), bank.guard, bank.get(pending), text) is None:
+            return None
+        return call(GRADE, {"question_id": pending, "answer": text})
 
     def answer_pending(self, text: str, chat: list[BaseMessage]) -> Reply | None:
         """The learner's reply to the question the tutor asked last (a quiz question, a quick

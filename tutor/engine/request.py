@@ -15,6 +15,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from tutor.backends.base import neutralise_delimiters, with_context_note
 from tutor.lesson import GuidedStep
 
+#: the note's first line (the eval treats a reply quoting it as leaking the prompt)
+NOTE_HEADER = "Note from the tutor app (not written by the learner):"
+
 
 @dataclass(frozen=True)
 class TurnContext:
@@ -49,7 +52,7 @@ def build_request(system: SystemMessage, window: list[BaseMessage], note: str) -
 
 def context_note(ctx: TurnContext) -> str:
     """The note: plain lines, written for the model, from the app (never the learner)."""
-    lines = ["Note from the tutor app (not written by the learner):"]
+    lines = [NOTE_HEADER]
     lines.append(_step_line(ctx))
     for name in ctx.engine_ran:
         lines.append(

@@ -33,8 +33,8 @@ from tutor.engine.request import TurnContext, build_request, context_note
 from tutor.engine.turn import TurnPlan, TurnRunner
 from tutor.events import Event, Notice
 from tutor.intent import EngineCall, IntentReader, Meaning
-from tutor.lesson import LessonPack, load_pack
-from tutor.quiz import Grade, QuizBank, QuizState, default_bank
+from tutor.lesson import LessonPack, load_pack, quiz_bank
+from tutor.quiz import Grade, QuizBank, QuizState
 from tutor.store import Store
 from tutor.tools import build_tools
 
@@ -72,7 +72,7 @@ class TutorSession:
     ) -> None:
         self.backend = backend
         self.pack = pack or load_pack()
-        self.quiz_bank = bank or default_bank()
+        self.quiz_bank = bank or quiz_bank()
         self.store = store
         self.limits = limits or Limits()
         self.id = session_id or uuid.uuid4().hex

@@ -1,9 +1,10 @@
 """Checks of what the app guarantees by construction, reported apart from the model's score.
 
 The engine counts guided steps, runs the demo at step 2 and the team planner at step 3 (and
-for a described team) before the model speaks, asks quiz questions through the quiz tool and
-shows the grader's verdict verbatim. These checks confirm that happened — they pass or fail the
-same for every backend, so they never count in the model's percentage.
+for a described team) before the model speaks, asks quiz questions through the quiz tool for
+`/quiz` and shows the grader's verdict verbatim whenever the grader runs. These checks confirm
+that happened — they pass or fail the same for every backend, so they never count in the
+model's percentage.
 """
 
 from __future__ import annotations
@@ -83,8 +84,8 @@ def check_quiz_asked(check: es.QuizAsked, turn: TurnRecord, ctx: Context) -> Out
 
 def check_verdict_shown(check: es.VerdictShown, turn: TurnRecord, ctx: Context) -> Outcome:
     runs = turn.ran(GRADE)
-    if not runs:
-        return False, f"{GRADE} did not run (tools: {turn.tool_names()})"
+    if not runs:  # whether it ran is the model's check (answer_graded); nothing to show
+        return True, f"{GRADE} did not run this turn: no verdict to show"
     verdict = str(parse_json(runs[-1].output).get("verdict", ""))
     if not verdict or verdict.casefold() not in turn.app_text.casefold():
         return False, f"the grader said {verdict or '?'}, but the app did not show it"

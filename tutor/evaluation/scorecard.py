@@ -127,8 +127,26 @@ class Report(BaseModel):
                     seen.add((r.id, r.evidence))
                     lines.append(f"  {r.id} (run {r.run}): {short(r.evidence, 150)}")
         if self.judge:
-            lines += ["", "Judge:"] + [f"  {row}" for row in self.judge]
+            lines += ["", *_judge_lines(self.judge)]
         return "\n".join(lines)
+
+
+def _judge_lines(rows: Sequence[dict[str, object]]) -> list[str]:
+    """The judge's verdict next to the rule's, per judged check, and how often they agree."""
+    decided = [r for r in rows if r["agrees"] is not None]
+    agree = sum(1 for r in decided if r["agrees"])
+    lines = [
+        f"Judge (wording-dependent checks): agrees with the rules on {agree} of {len(decided)}"
+        f" ({len(rows) - len(decided)} abstained)"
+    ]
+    for r in rows:
+        rule = "PASS" if r["rule"] else "FAIL"
+        judge = {True: "PASS", False: "FAIL", None: "abstains"}[r["judge"]]  # type: ignore[index]
+        lines.append(
+            f"  {r['backend']} {r['check']} (run {r['run']}): rule {rule}, judge {judge}"
+            f" — {short(str(r['note']), 80)}"
+        )
+    return lines
 
 
 def _cell(card: Scorecard, check_id: str) -> str:

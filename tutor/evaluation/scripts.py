@@ -98,6 +98,10 @@ class QuizToolUsed(_Check):
     kind: Literal["quiz_tool_used"]
 
 
+class AnswerGraded(_Check):
+    kind: Literal["answer_graded"]
+
+
 class VerdictShown(_Check):
     kind: Literal["verdict_shown"]
 
@@ -118,6 +122,7 @@ Check = Annotated[
     | AllocationComplete
     | QuizAsked
     | QuizToolUsed
+    | AnswerGraded
     | VerdictShown,
     Field(discriminator="kind"),
 ]

@@ -110,7 +110,7 @@ class Answerer:
         """'secret', 'quiz' or 'greeting' when `text` asks for one of these, else None."""
         hits = self.index.rank(text, k=1)
         top = hits[0] if hits else None
-        if not top or not top.entry.action or top.weak or top.coverage < self.data.threshold:
+        if not top or not top.entry.action or top.weak or top.coverage < self.data.action_threshold:
             return None
         # A question about the lesson's facts ("the right answer to who owns deploy?") is a
         # lesson question, whatever else it says.

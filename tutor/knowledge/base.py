@@ -51,6 +51,7 @@ class KnowledgeData(BaseModel):
     model_config = _FROZEN
 
     threshold: float = Field(gt=0, lt=1)
+    action_threshold: float = Field(0.5, gt=0, lt=1)
     suggestions: tuple[str, ...] = Field(min_length=3)
     decline_intro: str
     decline_offer: str

@@ -63,9 +63,16 @@ def allocate(
     return allocator.allocate(team, content or default_content(), product, catalogue)
 
 
-def read_team(text: str, product: str | None = None, *, content: Planning | None = None) -> TeamReading:
-    """A team from a free-text description, with what the reader is unsure of; TeamError."""
-    return _reader(content).read(text, product)
+def read_team(
+    text: str,
+    product: str | None = None,
+    *,
+    assume: bool = True,
+    content: Planning | None = None,
+) -> TeamReading:
+    """A team from a free-text description, with what the reader is unsure of; TeamError.
+    People whose roles the text doesn't give get the default split unless `assume=False`."""
+    return _reader(content).read(text, product, assume)
 
 
 def parse_team(text: str, product: str | None = None) -> Team:

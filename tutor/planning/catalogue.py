@@ -97,6 +97,7 @@ class ReaderWords(BaseModel):
     pronouns: tuple[str, ...]
     copy_roles: tuple[str, ...]
     plural_links: tuple[str, ...]
+    links: tuple[str, ...] = ()
     count_nouns: tuple[str, ...]
     count_before: tuple[str, ...]
     solo: tuple[str, ...]

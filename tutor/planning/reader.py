@@ -60,11 +60,13 @@ class TeamReader:
         cues = content.data.product_cues
         self._llm = [self.words.phrase(p) for p in cues.llm]
         self._ml = [self.words.phrase(p) for p in cues.ml]
+        self.words.product_cues = tuple(self._llm + self._ml)
 
     # -- public -------------------------------------------------------------------------------
 
-    def read(self, text: str, product: str | None = None) -> TeamReading:
-        """A validated team from a description, or TeamError saying what to write."""
+    def read(self, text: str, product: str | None = None, assume: bool = True) -> TeamReading:
+        """A validated team from a description, or TeamError saying what to write. People
+        whose roles the text doesn't give get the default split (unless `assume` is False)."""
         text = _check_text(text)
         kind = _check_product(product) if product is not None else self.product(text)
         drafts, count, unsure = self._drafts(text)
@@ -78,7 +80,7 @@ class TeamReader:
         drafts += [Draft(None, kind="unnamed") for _ in range(size - len(drafts))]
         _resolve_everything(drafts, self.skills)
         _name_people(drafts)
-        assumed = self._assume(drafts, self.content.data)
+        assumed = self._assume(drafts, self.content.data) if assume else []
         team = Team.build([{"name": d.name, "roles": d.roles} for d in drafts], kind)
         unsure += [f"{d.name!r} is a name" for d in drafts if d.guessed]
         if assumed:
@@ -99,7 +101,9 @@ class TeamReader:
             return True
         with_roles = [d for d in drafts if d.roles and self.skills.levels(d.roles)]
         named = [d for d in drafts if d.kind != "unnamed"]
-        return bool(with_roles) or len(named) >= 2
+        # "I'm a PM" alone describes the speaker, not (yet) a team.
+        others = [d for d in with_roles if d.kind != "me"]
+        return bool(others) or len(named) >= 2
 
     def product(self, text: str) -> ProductKind:
         """'ml' for classic-ML cues (fraud, churn, forecasting...), else 'llm' (the default)."""
@@ -137,6 +141,10 @@ class TeamReader:
         if relation is not None:
             return relation
         names = w.names(piece, self.skills)
+        if w.any_run(norms, w.requests):
+            # "help me allocate … for Ana": the request names people but gives no roles.
+            after = w.after_request(norms, 0, len(norms))
+            return [Draft(n[2], [], "named", piece.sentence) for n in names if n[0] >= after]
         if not names:
             return self._unnamed(piece, drafts, start)
         return self._named(piece, names)
@@ -168,11 +176,14 @@ class TeamReader:
         count, i = 1, start
         if norms[i] in ("my", "our"):
             i += 1
-        elif norms[i].isdigit() and i + 1 < len(norms):
+        elif norms[i].isdecimal() and i + 1 < len(norms):
             count, i = int(norms[i]), i + 1
         else:
             return None
         relation = w.run_at(norms, i, w.relations)
+        if relation is None and i + 1 < len(norms):  # "my best friend"
+            relation = w.run_at(norms, i + 1, w.relations)
+            i += relation is not None
         if relation is None:
             return self._our_role_name(piece, i)
         word = piece.span(i, i + relation).strip()
@@ -191,7 +202,7 @@ class TeamReader:
         if not names:
             return None
         first, last, name, guessed = names[0]
-        before, _ = self._roles(piece, i, first)
+        before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_skill(r)]
         after, everything = self._roles(piece, last, len(piece.tokens))
         link = piece.surface(last).lower() if last < len(piece.norms) else ""
         return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
@@ -216,11 +227,11 @@ class TeamReader:
         """'a PM', 'two SREs', or role words continuing the person before ('and on-call')."""
         norms, w = piece.norms, self.words
         count = 1
-        if norms[start] in w.articles or norms[start].isdigit():
-            count = int(norms[start]) if norms[start].isdigit() else 1
+        if norms[start] in w.articles or norms[start].isdecimal():
+            count = int(norms[start]) if norms[start].isdecimal() else 1
             roles, everything = self._roles(piece, start + 1, len(norms))
             if not roles or w.is_count_piece(norms, piece.text):
-                return []
+                return self._solo(piece)
             last = drafts[-1] if drafts else None
             if count == 1 and piece.sep == "," and last and last.kind != "unnamed" and not last.roles:
                 last.roles += roles  # "Ana, a data scientist"
@@ -239,15 +250,34 @@ class TeamReader:
         if not roles and not everything:
             return []
         if self.words.is_count_piece(piece.norms, piece.text):
-            return []
+            return self._solo(piece)
         target = _continues(drafts, piece, pronoun)
         if target is None:
-            if not any(self.skills.names_a_skill(r) for r in roles):
+            # Bare roles are people only in a list after a header ("4 of us: PM, DS, …").
+            listed = piece.sep == ":" or (
+                drafts and drafts[-1].kind == "unnamed" and drafts[-1].sentence == piece.sentence
+            )
+            if not listed or not any(self.skills.names_a_skill(r) for r in roles):
                 return []
             return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
         target.roles += [r for r in roles if r not in target.roles]
         target.everything = target.everything or everything
         return []
+
+    def _solo(self, piece: Piece) -> list[Draft]:
+        """'solo founder building a chatbot': the one person a solo cue describes."""
+        if not self.words.is_solo(piece.text):
+            return []
+        said = [t.surface(piece.text).lower() for t in piece.tokens]
+        keep = [i for i in range(len(said)) if not any(
+            tuple(said[max(0, i - k) : i - k + len(p)]) == p
+            for p in self.words.solo for k in range(len(p))
+        )]
+        if not keep:
+            return []
+        roles, _ = self._roles(piece, keep[0], len(piece.tokens))
+        roles = [r for r in roles if self.skills.names_a_skill(r)]
+        return [Draft(None, roles, "unnamed", piece.sentence)] if roles else []
 
     def _copied(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """'So is Leila': a new person with the previous person's roles."""
@@ -336,7 +366,10 @@ def _add(drafts: list[Draft], draft: Draft) -> None:
     for d in drafts:
         same_me = draft.kind == "me" and d.kind == "me"
         same_name = draft.name and d.name and draft.name.casefold() == d.name.casefold()
-        if same_me or (same_name and draft.kind != "unnamed"):
+        # "Lucía y Mateo: Lucía does …" names Lucía twice; two people with roles under one
+        # name are two people (the team then asks for distinct names).
+        once = not d.roles or not draft.roles
+        if same_me or (same_name and draft.kind != "unnamed" and once):
             d.roles += [r for r in draft.roles if r not in d.roles]
             d.everything = d.everything or draft.everything
             d.sentence, d.link = draft.sentence, draft.link or d.link
@@ -403,8 +436,8 @@ def _name_people(drafts: list[Draft]) -> None:
     seen: set[str] = set()
     for k, d in enumerate(drafts, start=1):
         name = d.name or f"Person {k}"
-        if name.casefold() in seen:
-            name = f"{name} {k}"
+        if name.casefold() in seen and d.kind in ("relation", "unnamed"):
+            name = f"{name} {k}"  # two friends; a named person twice is for the learner to fix
         seen.add(name.casefold())
         d.name = name
 

@@ -24,6 +24,7 @@ _LIST_SEP = re.compile(r",|\s+(?:and|&|plus|as well as)\s+|\s*&\s*", re.IGNORECA
 _HEADER_SEP = re.compile(r":|\s[-\u2013\u2014]\s|\s[\u2013\u2014]|[\u2013\u2014]\s")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|;")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7]|\d+[.)])\s+")
+_POSSESSIVE = re.compile(r"['\u2019]s$")  # "Ana's our data scientist"
 _ARTICLES = frozenset({"a", "an", "another", "one"})
 _FILLERS = frozenset(
     {"and", "plus", "also", "just", "only", "then", "it", "be", "there", "with", "as", "well",
@@ -65,6 +66,7 @@ class Words:
         self.first_person, self.pronouns = one(words.first_person), one(words.pronouns)
         # Compared with the word as written: "are" shares, "is" (also "be") does not.
         self.plural_links = frozenset(w.lower() for w in words.plural_links)
+        self.links = frozenset(w.lower() for w in words.links) | self.plural_links
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
@@ -74,6 +76,7 @@ class Words:
         self.everything = many(words.everything)
         self.activity, self.headers = many(words.activity), many(words.headers)
         self.requests = many(words.requests)
+        self.product_cues: tuple[Phrase, ...] = ()  # set by the reader (llm and ml cues)
 
     def phrase(self, text: str) -> Phrase:
         return tuple(t.norm for t in self.lexicon.read(text).tokens)
@@ -135,10 +138,19 @@ class Words:
         return text[tokens[k].start :].strip() if k < len(tokens) else ""
 
     def activity_cut(self, norms: Sequence[str], lo: int, hi: int) -> int:
-        """Where what the team builds starts ('building a chatbot', 'for our churn model')."""
+        """Where what the team builds starts ('building a chatbot', 'for our churn model').
+        'building the data pipeline' is a job, not a product: words after the activity that
+        name a skill, and no product cue, keep it."""
         for j in range(lo, hi):
-            if self.at(norms, j, self.activity):
-                return j
+            n = self.run_at(norms, j, self.activity)
+            if n is None:
+                continue
+            after = " ".join(norms[j + n : min(hi, j + n + 3)])
+            if after and self.skills.names_a_skill(after) and not self.any_run(
+                norms[j + n : hi], self.product_cues
+            ):
+                continue
+            return j
         return hi
 
     def after_request(self, norms: Sequence[str], lo: int, hi: int) -> int:
@@ -156,10 +168,11 @@ class Words:
         """The head count a text states ('3-person team', 'team of four', 'just me'), if any."""
         norms = [t.norm for t in self.lexicon.read(text).tokens]
         for i, word in enumerate(norms):
-            if not word.isdigit():
+            if not word.isdecimal():
                 continue
             if self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i):
-                return int(word)
+                plus = re.search(rf"\b{word}\s*\+", text) is not None  # "50+ people": over 50
+                return int(word) + plus
         return 1 if self.is_solo(text) else None
 
     def is_solo(self, text: str) -> bool:
@@ -171,7 +184,7 @@ class Words:
 
     def is_count_piece(self, norms: Sequence[str], text: str = "") -> bool:
         return any(
-            w.isdigit() and (self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i))
+            w.isdecimal() and (self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i))
             for i, w in enumerate(norms)
         ) or (bool(text) and self.is_solo(text))
 
@@ -180,7 +193,7 @@ class Words:
         norms = self.phrase(text)
         if self.is_count_piece(list(norms), text):
             return True
-        return bool(norms) and all(n in self.not_names or n.isdigit() for n in norms)
+        return bool(norms) and all(n in self.not_names or n.isdecimal() for n in norms)
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -192,8 +205,8 @@ class Words:
         while i < len(toks):
             end, guessed = self._name_run(piece, i, taken, head)
             if end > i:
-                start = toks[i].start
-                found.append((i, end, piece.text[start : toks[end - 1].end], guessed))
+                name = piece.text[toks[i].start : toks[end - 1].end]
+                found.append((i, end, _POSSESSIVE.sub("", name), guessed))
                 i = end
             else:
                 i += 1
@@ -235,7 +248,7 @@ class Words:
                 return True  # "Do-yun", "Jean-Luc"
         if not word[:1].isalpha() or norm in self.not_names or k in taken:
             return False
-        if norm in self.first_person or norm in self.pronouns or norm.isdigit():
+        if norm in self.first_person or norm in self.pronouns or norm.isdecimal():
             return False
         if word[:1].isupper():
             return True
@@ -246,7 +259,8 @@ class Words:
         if not head:
             return False
         rest = piece.text[piece.tokens[k].end :].lstrip()
-        return (not rest or rest[0] in "(:-\u2013\u2014") and len(norm) > 1
+        linked = k + 1 < len(piece.tokens) and piece.surface(k + 1).lower() in self.links
+        return (not rest or rest[0] in "(:-\u2013\u2014" or linked) and len(norm) > 1
 
     def _head_name(self, piece: Piece, taken: set[int]) -> list[tuple[int, int, str, bool]]:
         """'Dev - product manager': a capitalised word before ':'/'-'/'(' is a name even when it
@@ -289,12 +303,12 @@ def pieces(text: str, words: Words) -> list[Piece]:
     sentence = 0
     for line in _lines(text, words):
         for part in _sentences(line, words):
-            for chunk in _headers(part, words):
+            for chunk, after_header in _headers(part, words):
                 sentence += 1
-                for sep, item in _items(chunk):
+                for k, (sep, item) in enumerate(_items(chunk)):
                     tokens = words.lexicon.read(item).tokens
                     if tokens:
-                        found.append(Piece(item, tokens, sep, sentence))
+                        found.append(Piece(item, tokens, ":" if after_header and k == 0 else sep, sentence))
     return found
 
 
@@ -338,21 +352,28 @@ def _after_title(before: str, words: Words) -> bool:
     return bool(last) and words.phrase(last[0]) in {(t,) for t in words.titles}
 
 
-def _headers(sentence: str, words: Words) -> list[str]:
-    """'team of 3: Ana, Ben' -> ['team of 3', 'Ana, Ben']; 'Ana: data scientist' stays whole."""
+def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
+    """'team of 3: Ana, Ben' -> [('team of 3', False), ('Ana, Ben', True)]: the flag marks a
+    chunk that follows a header. 'Ana: data scientist' and 'Chen: infra' stay whole."""
     depth = _depths(sentence)
     for m in _HEADER_SEP.finditer(sentence):
         if depth[m.start()]:
             continue
         head, rest = sentence[: m.start()].strip(), sentence[m.end() :].strip()
-        listed = len(_items(head)) > 1 or " y " in f" {head} "
-        if rest and (words.is_header(head) or listed):
-            return [head, *_headers(rest, words)] if not words.is_header(head) else [
-                *([head] if words.is_count_piece(list(words.phrase(head)), head) else []),
-                *_headers(rest, words),
-            ]
+        if not rest:
+            break
+        if words.is_header(head):
+            counted = words.is_count_piece(list(words.phrase(head)), head)
+            return [*([(head, False)] if counted else []), *_after(_headers(rest, words))]
+        # "Lucía y Mateo: Lucía does data science and Mateo does data engineering"
+        if (len(_items(head)) > 1 or " y " in f" {head} ") and len(_items(rest)) > 1:
+            return [(head, False), *_after(_headers(rest, words))]
         break
-    return [sentence]
+    return [(sentence, False)]
+
+
+def _after(chunks: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    return [(chunks[0][0], True), *chunks[1:]] if chunks else chunks
 
 
 def _items(sentence: str) -> list[tuple[str, str]]:

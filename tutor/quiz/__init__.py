@@ -17,8 +17,6 @@ Pure domain code: the bank and the lexicon are passed in (`tutor.lesson.quiz_ban
 
 from __future__ import annotations
 
-from typing import Any
-
 from tutor.quiz.bank import (
     EXACT_KINDS,
     INSTRUCTIONS,
@@ -95,15 +93,6 @@ async def grade_async(
 def key_answer(question: Question) -> str | None:
     """The key of an exact question as an answer text; None for free text."""
     return question.key_answer()
-
-
-def __getattr__(name: str) -> Any:
-    # Kept for callers of the old module; new code loads content through tutor.lesson.
-    if name == "default_bank":
-        from tutor.lesson import quiz_bank
-
-        return quiz_bank
-    raise AttributeError(name)
 
 
 __all__ = [

@@ -311,6 +311,7 @@ class Guard(_Content):
     skip: tuple[str, ...] = ()
     reveal: tuple[str, ...] = ()
     hint: tuple[str, ...] = ()
+    filler: tuple[str, ...] = ()
     demand: tuple[str, ...] = ()
     confidence: tuple[str, ...] = ()
     confidence_max_other_words: int = 2

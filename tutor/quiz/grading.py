@@ -17,7 +17,7 @@ from tutor.quiz.bank import NO_GUARD, Guard, Question
 from tutor.quiz.exact import grade_exact
 from tutor.quiz.guard import Skip, skip_request
 from tutor.quiz.rubric import PointResult, judge
-from tutor.quiz.state import REVEAL_AFTER, QuizState, Verdict
+from tutor.quiz.state import QuizState, Verdict
 from tutor.text import Lexicon
 
 MAX_ANSWER_CHARS = 4000
@@ -59,7 +59,8 @@ def assess(
         points = tuple(PointResult(r, True, r) for r in result.right)
         points += tuple(PointResult(w, False) for w in result.wrong)
         return Assessment(result.verdict, "exact", points)
-    rubric = judge(lexicon, question, text)
+    known = (*guard.skip, *guard.reveal, *guard.hint, *guard.demand, *guard.confidence)
+    rubric = judge(lexicon, question, text, known)
     return Assessment(rubric.verdict, "rules", rubric.points, rubric.unsure, rubric.unrecognised)
 
 
@@ -158,9 +159,6 @@ def _model_message(result: Grade) -> str:
 def record(question: Question, assessment: Assessment, state: QuizState) -> Grade:
     """Record an assessment in the learner's state and build the learner-facing Grade."""
     a = assessment
-    if a.skip == "reveal":  # asking for the answer uses the question up now
-        needed = REVEAL_AFTER - state.attempts.get(question.id, 0) - 1
-        state.skips[question.id] = max(state.skips.get(question.id, 0), needed)
     attempt = state.record(question.id, a.verdict)
     revealed = a.verdict == "correct" or state.used_up(question.id)
     return Grade(

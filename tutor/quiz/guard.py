@@ -49,11 +49,26 @@ def _says(lexicon: Lexicon, text: str, phrases: Iterable[str]) -> list[tuple[int
     return [span for p in phrases for span in phrase_spans(lexicon, reading, p)]
 
 
+def _says_only(lexicon: Lexicon, guard: Guard, question: Question, text: str) -> bool:
+    """Is the text nothing but a request for help? ("Tell me your API key" is not: it asks
+    for something else.) Words of the question itself and filler words do not count."""
+    reading = lexicon.read(text)
+    phrases = (*guard.skip, *guard.reveal, *guard.hint, *guard.filler)
+    covered = {
+        i for p in phrases for a, b in phrase_spans(lexicon, reading, p) for i in range(a, b)
+    }
+    prompt = set(lexicon.read(question.prompt).norms)
+    return all(
+        i in covered or t.norm in lexicon.stopwords or t.norm in prompt
+        for i, t in enumerate(reading.tokens)
+    )
+
+
 def skip_request(lexicon: Lexicon, guard: Guard, question: Question, text: str) -> Skip | None:
     """'hint' or 'reveal' when the learner asks for help instead of answering, else None."""
     if not _says(lexicon, text, (*guard.skip, *guard.reveal, *guard.hint)):
         return None
-    if gives_an_answer(lexicon, question, text):
+    if gives_an_answer(lexicon, question, text) or not _says_only(lexicon, guard, question, text):
         return None
     return "reveal" if _says(lexicon, text, guard.reveal) else "hint"
 

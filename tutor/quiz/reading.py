@@ -47,17 +47,22 @@ def _run_at(lexicon: Lexicon, norms: tuple[str, ...], words: tuple[str, ...], i:
 
 
 def _ends(
-    lexicon: Lexicon, reading: Reading, segs: list[tuple[str, ...]], pos: int, clause: int
+    lexicon: Lexicon,
+    norms: tuple[str, ...],
+    clause_of: tuple[int, ...],
+    segs: list[tuple[str, ...]],
+    pos: int,
+    clause: int,
 ) -> list[int]:
     """Ends of matches of the remaining segments, each within GAP_WORDS of the last."""
     if not segs:
         return [pos]
-    norms, out = reading.norms, []
+    out = []
     for i in range(pos, min(pos + GAP_WORDS + 1, len(norms))):
-        if reading.clause_of[i] != clause:
+        if clause_of[i] != clause:
             break
         if _run_at(lexicon, norms, segs[0], i):
-            out += _ends(lexicon, reading, segs[1:], i + len(segs[0]), clause)
+            out += _ends(lexicon, norms, clause_of, segs[1:], i + len(segs[0]), clause)
     return out
 
 
@@ -66,11 +71,11 @@ def phrase_spans(lexicon: Lexicon, reading: Reading, phrase: str) -> list[tuple[
     segs = _segments(phrase)
     if not all(segs):
         return []
+    norms, clause_of = reading.norms, reading.clause_of  # norms is computed: read it once
     spans = []
-    for i in range(len(reading.norms)):
-        if _run_at(lexicon, reading.norms, segs[0], i):
-            clause = reading.clause_of[i]
-            ends = _ends(lexicon, reading, segs[1:], i + len(segs[0]), clause)
+    for i in range(len(norms)):
+        if _run_at(lexicon, norms, segs[0], i):
+            ends = _ends(lexicon, norms, clause_of, segs[1:], i + len(segs[0]), clause_of[i])
             if ends:
                 spans.append((i, min(ends)))
     return spans

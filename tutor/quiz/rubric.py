@@ -191,11 +191,15 @@ def read_answer(lexicon: Lexicon, question: Question, text: str) -> _Answer:
     return _Answer(text, reading, prompt_words, _topic(lexicon, question))
 
 
-def unplaced_words(lexicon: Lexicon, question: Question, answer: _Answer) -> tuple[str, ...]:
-    """Content words of the answer that neither the vocabulary nor the rubric placed."""
+def unplaced_words(
+    lexicon: Lexicon, question: Question, answer: _Answer, known: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """Content words of the answer that neither the vocabulary, the rubric nor the `known`
+    phrases (the guard's "I don't know", "mark it correct") placed."""
     reading = answer.reading
     covered = [False] * len(reading.tokens)
     items = [i for p in question.key_points for i in (*p.any_of, *p.rejected) if not is_ref(i)]
+    items += known
     spans = [(m.first, m.last) for m in reading.mentions]
     spans += [(h.first, h.last) for h in locate_all(lexicon, reading, items)]
     for first, last in spans:
@@ -210,12 +214,15 @@ def unplaced_words(lexicon: Lexicon, question: Question, answer: _Answer) -> tup
     return tuple(dict.fromkeys(words))
 
 
-def judge(lexicon: Lexicon, question: Question, text: str) -> RubricResult:
-    """The rules' verdict on a free-text answer, point by point."""
+def judge(
+    lexicon: Lexicon, question: Question, text: str, known: tuple[str, ...] = ()
+) -> RubricResult:
+    """The rules' verdict on a free-text answer, point by point (`known`: phrases that are not
+    part of an answer, so never "unrecognised")."""
     answer = read_answer(lexicon, question, text)
     points = tuple(judge_point(lexicon, answer, p) for p in question.key_points)
     verdict = verdict_of(points)
-    unplaced = unplaced_words(lexicon, question, answer)
+    unplaced = unplaced_words(lexicon, question, answer, known)
     conflicted = any(p.conflict for p in points)
     unsure = verdict != "correct" and not conflicted and bool(unplaced)
     return RubricResult(verdict, points, unsure, unplaced if unsure else ())

@@ -33,6 +33,7 @@ from tutor.events import Event, Notice, TextDelta
 from tutor.progress import export_markdown
 from tutor.runtime import Runtime
 from tutor.sessions import Lane, Queued, SessionRegistry
+from tutor.web.quizform import MAX_PICKS, SKIP, answer_form, compose_answer
 from tutor.web.sidebar import next_label, progress_html, stepper_html
 from tutor.web.view import ChatView, final_text, transcript_messages
 
@@ -249,6 +250,39 @@ class TutorApp:
                               "in a moment."))
         changed.set()
 
+    # -- the quiz's answer controls -----------------------------------------------------------
+
+    def quiz_form_ui(self, sid: str | None) -> tuple[Any, ...]:
+        """[box, radio, checkboxes, number, *dropdowns] for the question waiting, if any."""
+        lane = self.registry.lane(sid)
+        form = answer_form(None if lane.busy else waiting_question(lane.session))
+        picks = [gr.Dropdown(visible=False, value=None)] * MAX_PICKS
+        for index, (label, choices) in enumerate(form.picks):
+            picks[index] = gr.Dropdown(choices=choices, label=label, value=None, visible=True)
+        single, multi = form.kind == "single_choice", form.kind == "multi_choice"
+        return (
+            gr.Column(visible=form.shown),
+            gr.Radio(choices=form.choices if single else [], value=None, visible=single),
+            gr.CheckboxGroup(choices=form.choices if multi else [], value=[], visible=multi),
+            gr.Number(value=None, visible=form.kind == "count"),
+            *picks,
+        )
+
+    async def quiz_answer_ui(self, sid: str | None, choice: Any, checks: Any, number: Any,
+                             *picks: Any) -> tuple[Any, ...]:
+        """The chosen answer goes to the chat as the learner's message (then is graded)."""
+        lane = self.registry.lane(sid)
+        question = waiting_question(lane.session)
+        kind = getattr(question, "kind", "")
+        count = len(getattr(question, "items", ()) or ())
+        text = compose_answer(kind, choice, checks, picks[:count], number)
+        if text is None:
+            return (*(gr.skip(),) * 7, gr.skip())
+        return (*self._put(lane, text), gr.Column(visible=False))
+
+    async def quiz_skip_ui(self, sid: str | None) -> tuple[Any, ...]:
+        return (*self._put(self.registry.lane(sid), SKIP), gr.Column(visible=False))
+
     def ask_reset(self) -> Any:
         return gr.Column(visible=True)
 
@@ -304,6 +338,17 @@ class TutorApp:
                 lane.settle(item, final_text(view, start))
                 if item == mine:
                     break
+
+
+def waiting_question(session: TutorSession) -> Any | None:
+    """The quiz question waiting for the learner's answer (its public view), if any."""
+    current = session.quiz_state.current
+    if not current:
+        return None
+    try:
+        return session.quiz_bank.get(current).public()
+    except (KeyError, TutorError, AttributeError):  # a question no longer in the bank
+        return None
 
 
 def shown_words(session: TutorSession, text: str) -> str:

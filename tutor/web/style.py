@@ -65,6 +65,9 @@ CSS = """
 #chat-actions button { flex: 1 1 auto; }
 #chat-more { justify-content: flex-end; gap: 8px; margin-top: 4px; }
 #chat-more button { flex: 0 0 auto; min-width: 0; }
+#reset-btn { color: #b91c1c !important; border: 1px solid #fca5a5 !important;
+  background: transparent !important; }
+.dark #reset-btn { color: #fca5a5 !important; border-color: #7f1d1d !important; }
 #reset-confirm { border: 2px solid #dc2626; border-radius: 8px; padding: 8px; }
 #reset-confirm p { margin: 0 0 6px 0; }
 #retry-btn { max-width: 260px; }

@@ -13,6 +13,7 @@ from tutor.lesson import load_pack
 from tutor.runtime import Runtime, build_runtime
 from tutor.web.app import INTERNAL, TutorApp, browser_secret
 from tutor.web.panels import demo_panel, lesson_sections, plan_team
+from tutor.web.quizform import MAX_PICKS, SKIP
 from tutor.web.style import CSS, HEAD, JS
 
 TITLE = "MLOps Roles Tutor"
@@ -62,7 +63,8 @@ def build_app(runtime: Runtime, *, offline_pace: float | None = None) -> gr.Bloc
         _wire_api(app)
         demo.load(app.on_load, [c["browser_sid"]],
                   [c["browser_sid"], c["sid"], *_chat_out(c)], **QUIET
-                  ).then(app.drain_ui, [c["sid"]], _chat_out(c), **QUIET)
+                  ).then(app.drain_ui, [c["sid"]], _chat_out(c), **QUIET
+                  ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
     return demo
 
 
@@ -107,6 +109,18 @@ def _chat_tab(c: dict[str, Any]) -> None:
                               min_width=70, visible=False)
     c["retry"] = gr.Button("Retry the unfinished answer", elem_id="retry-btn", size="sm",
                            visible=False)
+    with gr.Column(visible=False, elem_id="quiz-form", variant="panel") as quiz_form:
+        c["quiz_form"] = quiz_form
+        c["quiz_choice"] = gr.Radio([], label="Your answer", elem_id="quiz-choice")
+        c["quiz_checks"] = gr.CheckboxGroup([], label="Tick every one that applies",
+                                            elem_id="quiz-checks")
+        c["quiz_number"] = gr.Number(label="Your answer (a number)", elem_id="quiz-number",
+                                     precision=None)
+        c["quiz_picks"] = [gr.Dropdown([], label="", visible=False, elem_id=f"quiz-pick-{i}")
+                           for i in range(1, MAX_PICKS + 1)]
+        with gr.Row():
+            c["quiz_submit"] = gr.Button("Answer", elem_id="quiz-submit", variant="primary")
+            c["quiz_skip"] = gr.Button(SKIP, elem_id="quiz-skip")
     with gr.Row(elem_id="chat-actions"):
         c["next"] = gr.Button("Next prompt (1/3)", elem_id="next-btn", variant="primary")
         c["quiz"] = gr.Button("Quiz me", elem_id="quiz-btn")
@@ -156,22 +170,38 @@ def _team_tab(c: dict[str, Any]) -> None:
     c["team_svg"] = gr.HTML(elem_id="team-svg")
 
 
+def _quiz_out(c: dict[str, Any]) -> list[Any]:
+    return [c["quiz_form"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"],
+            *c["quiz_picks"]]
+
+
+def _drain(app: TutorApp, c: dict[str, Any], event: Any) -> None:
+    """After a message is queued: answer the queue, then show the quiz's answer controls."""
+    event.then(app.drain_ui, [c["sid"]], _chat_out(c), trigger_mode="multiple", **QUIET
+               ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
+
+
 def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
     out = _chat_out(c)
     # Stored and shown at once, outside the queue (so never refused while an answer runs);
     # then the drain answers the learner's waiting messages in order.
-    gr.on([c["msg"].submit, c["send"].click], app.enqueue_ui, [c["msg"], c["sid"]],
-          [c["msg"], *out, c["reset_confirm"]], queue=False, trigger_mode="multiple", **QUIET
-          ).then(app.drain_ui, [c["sid"]], out, trigger_mode="multiple", **QUIET)
+    _drain(app, c, gr.on([c["msg"].submit, c["send"].click], app.enqueue_ui,
+                         [c["msg"], c["sid"]], [c["msg"], *out, c["reset_confirm"]],
+                         queue=False, trigger_mode="multiple", **QUIET))
     for button, handler in ((c["next"], app.next_ui), (c["quiz"], app.quiz_ui),
                             (c["retry"], app.retry_ui)):
-        button.click(handler, [c["sid"]], out, queue=False, **QUIET
-                     ).then(app.drain_ui, [c["sid"]], out, trigger_mode="multiple", **QUIET)
+        _drain(app, c, button.click(handler, [c["sid"]], out, queue=False, **QUIET))
+    answer = [c["sid"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"], *c["quiz_picks"]]
+    _drain(app, c, c["quiz_submit"].click(app.quiz_answer_ui, answer, [*out, c["quiz_form"]],
+                                          queue=False, **QUIET))
+    _drain(app, c, c["quiz_skip"].click(app.quiz_skip_ui, [c["sid"]], [*out, c["quiz_form"]],
+                                        queue=False, **QUIET))
     c["stop"].click(app.stop_ui, [c["sid"]], [c["stop"]], queue=False, **QUIET)
     c["reset"].click(app.ask_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
     c["reset_no"].click(app.cancel_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
     c["reset_yes"].click(app.reset_ui, [c["sid"]],
-                         [*out, c["export_file"], c["reset_confirm"]], **QUIET)
+                         [*out, c["export_file"], c["reset_confirm"]], **QUIET
+                         ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
     c["export"].click(app.export, [c["sid"]], [c["export_file"]], **INTERNAL)
 
 
@@ -182,13 +212,11 @@ def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
                     [c["team_result"], c["team_svg"]], **INTERNAL)
     for button, prompt in c["try"]:
         # A try-it prompt goes to the chat as if typed there (the chat tab comes forward).
-        button.click(lambda p=prompt: (p, gr.Tabs(selected="chat")), None,
-                     [c["msg"], c["tabs"]], queue=False, **QUIET
-                     ).then(app.enqueue_ui, [c["msg"], c["sid"]],
-                            [c["msg"], *_chat_out(c), c["reset_confirm"]], queue=False,
-                            **QUIET
-                     ).then(app.drain_ui, [c["sid"]], _chat_out(c), trigger_mode="multiple",
-                            **QUIET)
+        _drain(app, c, button.click(lambda p=prompt: (p, gr.Tabs(selected="chat")), None,
+                                    [c["msg"], c["tabs"]], queue=False, **QUIET
+                                    ).then(app.enqueue_ui, [c["msg"], c["sid"]],
+                                           [c["msg"], *_chat_out(c), c["reset_confirm"]],
+                                           queue=False, **QUIET))
 
 
 def _run_demo() -> tuple[Any, str, str]:

@@ -44,8 +44,9 @@ BUTTONS = {
     "/progress": "Progress",
     "/retry": "Retry",
 }
-_COMMAND = re.compile(r"(?:\b(type|press|use|try)\s+)?`?(/(?:" +
-                      "|".join(c[1:] for c in BUTTONS) + r"))\b`?(\s*\(or press [^)]*\))?", re.I)
+_COMMAND = re.compile(r"(?:\b(type|press|use|try)\s+)?`?(?<![\w/])(/(?:" +
+                      "|".join(c[1:] for c in BUTTONS) + r"))(?![\w/-])`?(\s*\(or press [^)]*\))?",
+                      re.I)
 
 
 def as_buttons(text: str) -> str:
