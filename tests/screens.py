@@ -61,9 +61,17 @@ def desktop(browser, url: str, slow_url: str) -> None:
     shutil.copy(OUT / "desktop-demo-step.png", DOCS / "screenshot.png")
     step(page, 3)
     snap(page, "desktop-allocation")
-    page.click("#quiz-btn")
-    page.wait_for_selector("#stop-btn", state="hidden")
-    time.sleep(0.4)
+    for _ in range(4):  # until a multiple-choice question, answered with its own controls
+        page.click("#quiz-btn")
+        page.wait_for_selector("#stop-btn", state="hidden")
+        time.sleep(0.6)
+        if page.is_visible("#quiz-choice"):
+            break
+        page.fill("#tutor-input textarea", "I don't know")
+        page.press("#tutor-input textarea", "Enter")
+        page.wait_for_selector("#stop-btn", state="hidden")
+        time.sleep(0.4)
+    page.locator("#quiz-form").scroll_into_view_if_needed()
     snap(page, "desktop-quiz")
     page.click("#reset-btn")
     page.wait_for_selector("#reset-confirm", state="visible")

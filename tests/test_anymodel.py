@@ -149,6 +149,15 @@ async def test_an_unreadable_written_tool_call_is_hidden_and_goes_back_as_an_err
     assert not finished.ok and "not valid JSON" in finished.output
 
 
+async def test_a_written_tool_call_cut_by_the_length_limit_is_never_shown() -> None:
+    cut = 'Sure.\n{"name": "ask_quiz_question", "arguments": {"question_id": "2", "answer": "The'
+    events = await run(
+        TutorSession(FunctionBackend(script(Scripted(cut, finish_reason="length")))), "hi"
+    )
+    assert done(events).status == "cut_off"
+    assert '"name"' not in done(events).text and "ask_quiz_question" not in done(events).text
+
+
 @pytest.mark.parametrize("size", [1, 3, 7, 1000])
 def test_the_filter_finds_calls_across_any_chunking(size: int) -> None:
     text = (

@@ -313,6 +313,26 @@ def test_quiz_and_export(page: Page) -> None:
     send(page, "The SRE/Platform person gets paged, in on-call.")
     expect_text(page.locator("#tutor-chat"), "Graded your answer")
     expect_text(page.locator("#progress"), "of 1 answered")
+    chat = page.inner_text("#tutor-chat")
+    assert chat.count("Have another go") <= 1 and "letter for multiple choice" not in chat
+
+    # A multiple-choice question is answered with its options (radio buttons), not typing.
+    for _ in range(4):
+        page.click("#quiz-btn")
+        wait_idle(page)
+        page.wait_for_timeout(300)  # the answer controls follow the reply
+        if page.is_visible("#quiz-choice"):
+            break
+    else:
+        pytest.fail("no multiple-choice question came up")
+    page.locator("#quiz-choice label").nth(1).click()
+    page.click("#quiz-submit")
+    expect_text(page.locator(USER).last, "b")
+    page.wait_for_function(
+        "document.querySelectorAll('#tutor-chat .thought-group').length >= 4")
+    wait_idle(page)
+    assert "Graded your answer" in page.locator(
+        "#tutor-chat .thought-group .title").last.inner_text()
 
     page.click("#export-btn")
     link = page.locator("#export-file a").first

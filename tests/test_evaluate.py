@@ -303,3 +303,15 @@ def test_the_judge_runs_through_the_openai_client_strict_json() -> None:
         sent = fake.requests[-1]
     assert judged is not None and judged.verdict is True  # type: ignore[attr-defined]
     assert "SRE/Platform owns it" in json.dumps(sent["messages"])
+
+
+def test_the_cli_reports_calibration_and_fails_a_bad_spec(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tutor.cli import main
+
+    assert main(["eval", "--calibration", str(REPLIES)]) == 0
+    out = capsys.readouterr().out
+    assert "| covers_key_points |" in out and "| holds_position |" in out
+    assert main(["eval", "--backend", "gemini:x"]) == 2
+    assert "openai:MODEL[@BASE_URL]" in capsys.readouterr().err

@@ -144,7 +144,7 @@ def test_requests_for_secrets_are_recognised(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["What is the secret to good handoffs?", "Who owns the eval gate?", "what is a prompt"]
+    "text", ["What is the secret to good handoffs?", "Who owns the eval gate?", "what is a runbook"]
 )
 def test_lesson_questions_are_not_secret_requests(text: str) -> None:
     assert not asks_for_secret(text)

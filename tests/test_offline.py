@@ -98,13 +98,50 @@ async def test_wrong_owner_is_corrected_and_insisting_does_not_change_it(session
         assert "Not quite" in text and "SRE/Platform" in text
 
 
-async def test_off_lesson_questions_get_the_nearest_passage_and_an_honest_limit(session) -> None:
-    near, _ = await turn(session, "Who owns the eval gate?")
-    assert "Offline, I only know this lesson" in near and "> " in near
-    assert "eval gate" in near
+async def test_lesson_questions_get_their_own_answer_and_off_topic_a_plain_decline(session) -> None:
+    gate, _ = await turn(session, "Who owns the eval gate?")
+    assert "**ML Engineer**" in gate and "> From the lesson:" in gate
+    handoff, _ = await turn(session, "what's a handoff?")
+    assert handoff.split("\n")[0] != gate.split("\n")[0]  # never one paragraph for all
     far, _ = await turn(session, "What's the best pizza in Naples?")
-    assert "beyond this lesson" in far
-    assert "OPENAI_API_KEY" in far  # one line on how to connect a model
+    assert "beyond" in far.split("\n")[0] and "`/ask 1`" in far and "`/ask 3`" in far
+    asked, _ = await turn(session, "/ask 2")
+    offered = far.split("`/ask 2` — ", 1)[1].split("\n", 1)[0]
+    assert asked and "beyond" not in asked.split("\n")[0]
+    assert offered  # the second question offered was answered
+
+
+async def test_a_quick_check_is_answered_by_the_next_message(session) -> None:
+    step1, _ = await turn(session, "/next")
+    assert "which role gets paged" in step1
+    graded, tools = await turn(session, "the SRE / platform team, at the on-call stage")
+    assert [t.name for t in tools] == ["grade_quiz_answer"]
+    assert tools[0].args["question_id"] == "paged-3am"
+    assert "Correct" in graded
+
+
+async def test_a_new_question_while_a_check_is_pending_is_answered_as_a_question(session) -> None:
+    await turn(session, "/next")
+    text, tools = await turn(session, "what is a data contract?")
+    assert tools == [] and "schema" in text
+
+
+async def test_describe_your_team_takes_the_next_message_as_the_team(session) -> None:
+    for _ in range(3):
+        await turn(session, "/next")
+    text, tools = await turn(session, "José María (data eng) and me (ML + on-call)")
+    assert [t.name for t in tools] == ["allocate_team"]
+    assert [p["name"] for p in tools[0].args["people"]] == ["José María", "Me"]
+    assert text.startswith("I read your team as: José María")
+
+
+async def test_premises_and_dual_roles_get_their_own_answers(session) -> None:
+    no_sre, tools = await turn(session, "my team has no SRE, who should hold the pager?")
+    assert tools == [] and "Someone still has to wear the SRE hat" in no_sre
+    both, tools = await turn(session, "can one person be both the data scientist and the ML engineer?")
+    assert tools == [] and both.startswith("Yes") and "Person 1" not in both
+    schema, _ = await turn(session, "who's in charge of the schema of the training data?")
+    assert "Data Engineer" in schema.split("\n")[0] and "Data Scientist**" not in schema
 
 
 @pytest.mark.parametrize(
@@ -140,7 +177,7 @@ async def test_a_team_description_over_the_limit_is_refused_by_name(session) -> 
 
 @pytest.mark.parametrize(("said", "expected"), [
     ("Who gets paged at 3am for an LLM product?", "is owned by **SRE/Platform**"),
-    ("Who owns the data contract?", "is owned by **Data Engineer**"),
+    ("Who owns the data contract?", "is owned by the **Data Engineer**"),
     ("The ML engineer does not train the model", "Yes — in the lesson"),
     ("The ML engineer doesn't productionize the model", "Not quite"),
     ("What does the SRE do?", "gets paged at 3am"),

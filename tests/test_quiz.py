@@ -654,3 +654,30 @@ def test_any_text_gets_a_verdict_and_at_most_one_attempt(text: str) -> None:
         assert result.verdict in {"correct", "partial", "incorrect", "skipped"}
         assert state.attempts.get(qid, 0) == (0 if result.verdict == "skipped" else 1)
         is_insistence(lexicon(), bank, text)
+
+
+@pytest.mark.parametrize(
+    ("question_id", "answer"),
+    [
+        ("role-pipelines", "not C"),
+        ("eval-gate", "definitely not A"),
+        ("role-pipelines", "anything but the data engineer"),
+        ("data-contract-owner", "everyone but the data engineer"),
+        ("data-contract-owner", "is it the data engineer? I doubt it"),
+        ("data-contract-owner", "data engineer - no way"),
+        ("data-contract-owner", "The data engineer? No, the data scientist."),
+        ("count-stages", "not six"),
+        ("stage-deploy-owner", "not ML Engineer + SRE/Platform"),
+        ("paged-3am", "If the SRE were on call they'd get paged, but here the ML engineer does"),
+        (
+            "roles-four",
+            "Some people think data scientists build models, ML engineers productionize "
+            "them, data engineers own pipelines and SREs keep them running, but that's a myth",
+        ),
+        ("handoffs-break", "It's a myth that they break at handoffs because ownership is unclear"),
+    ],
+)
+def test_denied_or_retracted_answers_are_never_accepted(
+    bank: QuizBank, question_id: str, answer: str
+) -> None:
+    assert verdict(bank, question_id, answer) != "correct"

@@ -305,6 +305,39 @@ def test_two_tabs_on_two_processes_cannot_interleave(deployment: Cluster2, brows
     second.close()
 
 
+def test_a_process_that_cached_the_learner_sees_what_another_one_answered(
+    deployment: Cluster2, browser: Any
+) -> None:
+    """Tab b's process loaded the learner before tab a's process answered more: when tab b
+    sends, its process must answer from what the store holds now, not from its old copy."""
+    first = browser.new_context()
+    tab_a = open_page(first, deployment.url)
+    send(tab_a, "cache test one")
+    wait_bot_count(tab_a, 1)
+    home = upstream_of(tab_a, deployment.url)
+    storage = first.storage_state()
+    storage["cookies"] = []
+    second = browser.new_context(storage_state=storage)
+    tab_b = None
+    for _ in range(40):
+        page = open_page(second, deployment.url)
+        if upstream_of(page, deployment.url) != home:
+            tab_b = page
+            break
+        page.close()
+        second.clear_cookies()
+    assert tab_b is not None
+    send(tab_a, "cache test two")  # answered by tab a's process, after tab b's process loaded
+    wait_bot_count(tab_a, 2)
+    send(tab_b, "cache test three")
+    expect_text(tab_b.locator(BOT).last, "You said: cache test three")
+    asked = next(r for r in reversed(deployment.fake.requests) if "cache test three" in str(r))
+    said = json.dumps(asked["messages"])
+    assert "cache test one" in said and "cache test two" in said  # no stale history
+    first.close()
+    second.close()
+
+
 # ---------------------------------------------------------------- kill -9 mid-session
 
 

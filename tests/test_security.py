@@ -502,6 +502,7 @@ async def test_the_answer_key_never_reaches_the_model_during_a_quiz(
     secrets = answer_key_strings(bank, public_texts=public)
     assert explanation in secrets
     tutoring = [r for r in fake.requests if not is_grading_request(r)]
+    assert len(tutoring) < len(fake.requests)  # the unsure answers went to the model grader
     assert all(GRADER_SYSTEM not in json.dumps(r) for r in tutoring)
     sent = model_visible_text(tutoring)
     assert [s for s in secrets if " ".join(s.lower().split()) in sent] == []

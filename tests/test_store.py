@@ -722,3 +722,28 @@ def test_revision_changes_with_any_write_from_any_process(shared: str) -> None:
         two.record_attempt(sid, "eval-gate", "a", "correct", 1)
         assert one.revision(sid) == after_turn + 2
         assert one.transcript(sid) and one.revision(sid) == after_turn + 2  # reads change nothing
+        waiting = two.enqueue(sid, "later")
+        assert one.revision(sid) == after_turn + 2  # a queued message is not in the history yet
+        two.begin_turn(sid, "later", queued_id=waiting)
+        assert one.revision(sid) == after_turn + 3
+
+
+def test_tutor_db_url_reaches_the_runtime_without_showing_the_password(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tutor.config import load_settings
+    from tutor.runtime import build_runtime
+
+    url = cluster.create_database()
+    monkeypatch.setenv("TUTOR_DB", url)
+    monkeypatch.setenv("TUTOR_LEASE_SECONDS", "4")
+    monkeypatch.setenv("TUTOR_DB_POOL_SIZE", "2")
+    settings = load_settings(_env_file=None, tutor_backend="offline")
+    assert "secret-pw" not in repr(settings) and "secret-pw" not in str(settings.model_dump())
+    store = build_runtime(settings).store
+    assert store is not None
+    with store:
+        assert (store.kind, store.lease_seconds) == ("postgresql", 4)
+        assert "secret-pw" not in store.path and "***" in store.path
+        assert "secret-pw" not in repr(store)
+        assert store.version == len(MIGRATIONS)

@@ -21,6 +21,8 @@ TAG_OPEN, TAG_CLOSE = "<tool_call>", "</tool_call>"
 FENCE = "```"
 Mode = Literal["tag", "fence", "json"]
 _JSON_START = re.compile(r'\{\s*"')
+# The start of a tool call in JSON: {"name": ... or {"function": ...
+_CALL_SHAPE = re.compile(r'\s*\[?\s*\{\s*"(name|function)"\s*:')
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,13 @@ class ToolCallFilter:
         block = self._pending if end is None else self._pending[:end]
         self._pending = "" if end is None else self._pending[end:]
         mode, self._mode = self._mode, None
-        call = read_call(_inner(block, mode))
+        inner = _inner(block, mode)
+        call = read_call(inner)
         if call is not None:
             self.calls.append(call)
             self._line_start = True
-        elif mode == "tag":
+        elif mode == "tag" or _CALL_SHAPE.match(inner):
+            # A call cut short or garbled (often by the length limit): never shown raw.
             self.calls.append(TextCall("", error="The tool call was not valid JSON."))
         else:
             self._show(shown, block)  # a JSON example or a code block: ordinary text

@@ -29,7 +29,7 @@ from tutor.quiz import is_insistence, skip_request
 from tutor.render import format_question, parse_json
 from tutor.intent import IntentReader
 from tutor.knowledge import asked, is_new_question
-from tutor.planning import Allocation, looks_like_team, read_team
+from tutor.planning import Allocation, Team, allocate, looks_like_team, read_team
 from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
 
 
@@ -198,20 +198,28 @@ class OfflineBackend(Backend):
         if message.name == DEMO:
             return self.explain_demo(output, args)
         if message.name == ALLOCATE:
-            a = self.answers
-            # Say only what the allocator produced: a solo team has no backups.
-            solo = isinstance(message.artifact, Allocation) and not message.artifact.fully_backed_up
-            outro = a.step3_outro_solo if solo else a.step3_outro
-            return f"{a.step3_intro}\n\n{output}\n\n{outro}\n\n{a.step3_question}"
+            return self.explain_allocation(message, args)
         if message.name == ASK:
+            # The engine shows the question itself; say how to answer it.
             view = parse_json(output) or {}
-            if view.get("done"):
-                return self.answers.quiz_done
-            return f"{self.answers.quiz_intro}\n\n{format_question(view)}"
+            return self.answers.quiz_done if view.get("done") else self.answers.quiz_intro
         if message.name == GRADE:
             # The engine has already shown the learner the grader's verdict verbatim.
             return self.after_grade(parse_json(output) or {})
         return output
+
+    def explain_allocation(self, message: ToolMessage, args: dict[str, Any]) -> str:
+        """Who wears which hat and who holds the critical work, in words, from the allocation
+        itself (the engine shows the table); a solo team is never called backed up."""
+        a = self.answers
+        allocation = message.artifact
+        if not isinstance(allocation, Allocation):
+            try:  # a stored session: the same pure allocation, from the same arguments
+                allocation = allocate(Team.build(args.get("people", []), args.get("product", "llm")))
+            except TeamError:
+                return a.step3_outro
+        outro = a.step3_outro if allocation.fully_backed_up else a.step3_outro_solo
+        return "\n\n".join([a.step3_intro, who_does_what(allocation), outro, a.step3_question])
 
     def after_grade(self, result: dict[str, Any]) -> str:
         a = self.answers
@@ -224,7 +232,8 @@ class OfflineBackend(Backend):
         custom = args.get("lifecycle")
         lifecycle = [(s["stage"], s["owner"]) for s in custom] if custom else None
         analysis = analyze_handoffs(lifecycle)
-        lines = [f"```\n{demo}\n```", "What the output shows, handoff by handoff:"]
+        del demo  # the engine shows the output itself; this explains it
+        lines = ["What the output shows, handoff by handoff:"]
         for h in analysis.handoffs:
             why = self.answers.why_breaks.get(f"{h.from_stage} -> {h.to_stage}", "")
             lines.append(f"- **{h.from_stage} → {h.to_stage}** ({handoff_kind(h)}). {why}".rstrip())
@@ -235,6 +244,20 @@ class OfflineBackend(Backend):
         )
         lines += [self.answers.step2_outro, self.answers.step2_question]
         return "\n\n".join(lines)
+
+
+def who_does_what(allocation: Allocation) -> str:
+    """One line per person (the hats they wear), then who owns the eval gate and on-call."""
+    lines = []
+    for p in allocation.people:
+        hats = " and ".join(p.hats) or "no hat of their own"
+        lines.append(f"- **{p.name}** wears {hats}: owns {p.owned}, backs up {p.backups}.")
+    key = {"eval-gate": "the eval gate", "on-call": "on-call (the 3am page)"}
+    for a in allocation.assignments:
+        if a.id in key:
+            backup = f" (backup {a.backup})" if a.backup else " (no backup inside the team)"
+            lines.append(f"- {key[a.id].capitalize()} is owned by **{a.owner}**{backup}.")
+    return "\n".join(lines)
 
 
 def handoff_kind(h: Handoff) -> str:

@@ -116,14 +116,28 @@ class Repetition:
         return self.repeating()
 
     def repeating(self) -> bool:
-        t, n = self._text, len(self._text)
-        for unit in range(self.min_unit, min(self.max_unit, n // self.copies) + 1):
-            if t[n - 1] != t[n - 1 - unit]:
-                continue
-            tail = t[n - unit :]
-            copies = range(1, self.copies)
-            if all(t.endswith(tail, 0, n - k * unit) for k in copies) and (
-                len(set(tail)) >= self.distinct
-            ):
+        # Candidate unit lengths come from earlier places where the answer's last `key`
+        # characters occurred, so a check costs a few string searches, not one per length.
+        t, n, key_len = self._text, len(self._text), 16
+        if n < self.min_unit * self.copies:
+            return False
+        key, lo = t[n - key_len :], max(0, n - self.copies * self.max_unit)
+        pos = t.rfind(key, lo, n - 1)
+        while pos >= 0:
+            unit = n - (pos + key_len)
+            if unit > self.max_unit:
+                break
+            if unit >= self.min_unit and self._repeats(t, n, unit):
                 return True
+            pos = t.rfind(key, lo, pos + key_len - 1)
         return False
+
+    def _repeats(self, t: str, n: int, unit: int) -> bool:
+        tail = t[n - unit :]
+        copies = range(1, self.copies)
+        fits = n >= unit * self.copies
+        return (
+            fits
+            and all(t.endswith(tail, 0, n - k * unit) for k in copies)
+            and (len(set(tail)) >= self.distinct)
+        )

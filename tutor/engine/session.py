@@ -90,6 +90,7 @@ class TutorSession:
         #: the last learner message whose turn did not complete (what /retry sends)
         self.retry_text: str | None = None
         self.last_used = time.monotonic()
+        self._revision: int | None = None  # the store's revision this copy reflects
         if store is not None:
             self._load_or_create()
 
@@ -119,11 +120,16 @@ class TutorSession:
         if refusal is not None:
             yield refusal
             return
+        # Another tutor process may have answered this learner since we loaded them.
+        self.refresh_from_store()
         # aclosing: if our consumer leaves, the turn learns it at once (and stores it as
         # interrupted) instead of whenever the garbage collector gets to it.
-        async with aclosing(self.runner.run(self._plan(text, queued_id))) as events:
-            async for event in events:
-                yield event
+        try:
+            async with aclosing(self.runner.run(self._plan(text, queued_id))) as events:
+                async for event in events:
+                    yield event
+        finally:
+            self._note_revision()
 
     def next_prompt(self) -> AsyncIterator[Event]:
         """Send the next guided try-it prompt verbatim (or say they are all done)."""
@@ -273,6 +279,20 @@ class TutorSession:
         self.history = history_from_transcript(records)
         self.retry_text = unfinished_message(records)
         self.compact()
+        self._note_revision()
+
+    def refresh_from_store(self) -> bool:
+        """Reload history and progress if the store changed since this copy saw it (another
+        process served this learner meanwhile); True when it did. Cheap when nothing changed."""
+        if self.store is None or self.store.revision(self.id) == self._revision:
+            return False
+        self.history, self.trimmed_turns, self.quiz_state = [], 0, QuizState()
+        self._load_or_create()
+        return True
+
+    def _note_revision(self) -> None:
+        # What this copy has seen: the store's revision after our own writes (G's store).
+        self._revision = self.store.revision(self.id) if self.store is not None else None
 
     def save_progress(self) -> None:
         if self.store is not None:

@@ -251,8 +251,11 @@ class TurnRunner:
         duration = time.perf_counter() - started
         s.history.append(tool_message(call.id, call.name, outcome))
         display = display_for(call.name, outcome)
+        # "at": how much of the reply came before this call, so a reloaded page shows the
+        # step where it ran (tutor.web.view.reply_messages).
         turn.tools.append(
-            {"name": call.name, "args": call.args, "ok": outcome.ok, "display": display}
+            {"name": call.name, "args": call.args, "ok": outcome.ok, "display": display,
+             "at": len(turn.text)}
         )
         yield ToolFinished(
             call.id, call.name, call.args, outcome.content, duration, outcome.ok, display

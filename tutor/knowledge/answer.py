@@ -73,6 +73,8 @@ class Answerer:
     def __init__(self, data: KnowledgeData, lexicon: Lexicon, facts: Facts) -> None:
         self.data, self.lexicon, self.facts = data, lexicon, facts
         self.index = Index(data.entry, lexicon)
+        self._things = frozenset(w for p in data.product_qualifiers for w in lexicon.read(p).norms)
+        self._role_words = frozenset(w for p in data.role_words for w in lexicon.read(p).norms)
         self._slots = {e.slot: e for e in data.entry if e.slot and not e.slot.startswith("role:")}
         self._roles = {e.slot: e for e in data.entry if e.slot and e.slot.startswith("role:")}
         self._handoffs = {tuple(e.handoff.split(" -> ")): e for e in data.entry if e.handoff}
@@ -142,7 +144,7 @@ class Answerer:
         entries = {self._slots[f"{m.kind}:{m.id}"].id: self._slots[f"{m.kind}:{m.id}"] for m in named}
         if len(entries) != 1:
             return None
-        roles = [m for m in reading.of_kind("role") if not _inside(m, named)]
+        roles = [m for m in self._roles_named(reading) if not _inside(m, named)]
         if any(m.negated for m in roles) and any(n in _PREMISE for n in norms):
             return None  # "we don't have an SRE — who holds the pager?"
         asks_who = any(n in _ASK_WHO for n in norms) or any(
@@ -178,15 +180,27 @@ class Answerer:
         """'What does a data scientist actually do?': one role named, nothing else asked
         (no stage, concept slot or comparison) — unless retrieval is confident elsewhere."""
         norms = [t.norm for t in reading.tokens]
-        roles = {m.id for m in reading.of_kind("role")}
+        roles = {m.id for m in self._roles_named(reading)}
         if len(roles) != 1 or not norms or norms[0] not in _DESCRIBE or self._says(norms, _COMPARE):
             return None
+        if not set(norms) & self._role_words:
+            return None  # "what's the best laptop for data science?" asks about no job
         if reading.of_kind("stage") or any(f"term:{m.id}" in self._slots for m in reading.mentions):
             return None
         entry = self._roles.get(f"role:{next(iter(roles))}")
         if entry and top and top.entry.decline and top.coverage >= self.data.threshold:
             return None  # "how much does an ML engineer earn?"
         return entry
+
+    def _roles_named(self, reading: Reading) -> list[Mention]:
+        """Role mentions, without "product" where it is the thing built ("an LLM product")."""
+        found = []
+        for m in reading.of_kind("role"):
+            bare = m.id == "product" and m.last - m.first == 1
+            before = reading.tokens[m.first - 1].norm if m.first > 0 else ""
+            if not (bare and before in self._things):
+                found.append(m)
+        return found
 
     def _says(self, norms: Sequence[str] | set[str], words: frozenset[str]) -> bool:
         """Any of `words` among `norms`, typos of long words included ("diffrence")."""
@@ -202,7 +216,7 @@ class Answerer:
     def _owner_answer(self, entry: Entry, reading: Reading) -> Answer:
         owners, fact = self._fact(entry)
         owner_ids = {self._role_id(o) for o in owners}
-        roles = [m for m in reading.of_kind("role")]
+        roles = self._roles_named(reading)
         said = {m.id for m in roles if m.asserted}
         denied = {m.id for m in roles if m.negated}
         verdict = None

@@ -94,9 +94,12 @@ class TeamReader:
         text = text[:MAX_TEXT_CHARS]  # judged by its start: read() reports the limit
         reading = self.lexicon.read(text)
         norms = [t.norm for t in reading.tokens]
-        if self.lexicon.is_question(text) and not self.words.any_run(norms, self.words.requests):
-            return False
         drafts, count, _ = self._drafts(text)
+        asks = self.lexicon.is_question(text) and not self.words.any_run(norms, self.words.requests)
+        if asks:
+            # A question is a team only with the team spelled out in it ("We're 3: Ana is a
+            # data scientist, Ben … Who should own what?"), not "my team has no SRE, who…".
+            return sum(1 for d in drafts if d.roles and self.skills.levels(d.roles)) >= 2
         if count is not None:
             return True
         with_roles = [d for d in drafts if d.roles and self.skills.levels(d.roles)]

@@ -10,6 +10,7 @@ Modules, one job each:
 - `model_grader`: the separate strict-JSON grading request and the check of its quotes;
 - `guard`: "I don't know" / "hint please", insistence, and answer-key secrecy;
 - `grading`: one answer from text to a recorded `Grade`.
+- `calibration`: agreement with a teacher's labelled verdicts (a confusion matrix).
 
 Pure domain code: the bank and the lexicon are passed in (`tutor.lesson.quiz_bank()` and
 `tutor.lesson.lexicon()` load them); a model grader is anything with `complete_json`.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from tutor.quiz.reading import locate
+from tutor.quiz.reading import locate, span_polarity
 from tutor.text import Lexicon, Reading, Token, tokenize
 
 # "a" (and "i") are English words as well as option letters: they count as a letter only in
@@ -64,8 +64,8 @@ def _is_letter_use(text: str, tokens: tuple[Token, ...], k: int, letters: str) -
     return False
 
 
-def letters_named(answer: str, letters: str) -> list[str]:
-    """The option letters (among `letters`) the answer names as standalone words, in order."""
+def _letter_tokens(answer: str, letters: str) -> list[tuple[str, int]]:
+    """(letter, token index) of every option letter the answer names as a standalone word."""
     tokens = tokenize(answer)
     found = []
     for k, token in enumerate(tokens):
@@ -74,8 +74,23 @@ def letters_named(answer: str, letters: str) -> list[str]:
             continue
         if letter in _WORDLIKE_LETTERS and not _is_letter_use(answer, tokens, k, letters):
             continue
-        found.append(letter)
+        found.append((letter, k))
     return found
+
+
+def letters_named(answer: str, letters: str) -> list[str]:
+    """The option letters (among `letters`) the answer names as standalone words, in order."""
+    return [letter for letter, _ in _letter_tokens(answer, letters)]
+
+
+def letters_claimed(lexicon: Lexicon, answer: str, letters: str) -> tuple[list[str], list[str]]:
+    """(letters the answer picks, letters it denies: "not C", "definitely not A")."""
+    reading = lexicon.read(answer)
+    picked, denied = [], []
+    for letter, k in _letter_tokens(answer, letters):
+        hit = span_polarity(lexicon, reading, reading.tokens[k].start, reading.tokens[k].end)
+        (picked if hit is None or hit.asserted else denied).append(letter)
+    return picked, denied
 
 
 def _entity_ids(lexicon: Lexicon, reading: Reading, *, asserted_only: bool) -> list[str]:
@@ -229,7 +244,10 @@ def choice_index(lexicon: Lexicon, options: tuple[str, ...], answer: str) -> int
     option's text ("B) Data Engineer" where B is ML Engineer).
     """
     letters = "abcdefgh"[: len(options)]
-    named = set(letters_named(answer, letters))
+    picked, denied = letters_claimed(lexicon, answer, letters)
+    named = set(picked)
+    if denied and not named:
+        return None  # "not C" picks nothing
     by_text = option_by_text(lexicon, options, answer)
     if len(named) > 1:
         return None

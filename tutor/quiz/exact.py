@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 from tutor.quiz.bank import Question
-from tutor.quiz.choice import choice_index, letters_named, option_by_text
+from tutor.quiz.choice import choice_index, letters_claimed, option_by_text
+from tutor.quiz.reading import span_polarity
 from tutor.quiz.state import Verdict
 from tutor.text import Lexicon, tokenize
 
@@ -64,8 +65,8 @@ def grade_single(lexicon: Lexicon, q: Question, answer: str) -> ExactResult:
 
 def picked_options(lexicon: Lexicon, q: Question, answer: str) -> list[str]:
     """The option letters a multiple-choice answer ticks (letters, else option texts)."""
-    letters = letters_named(answer, q.letters)
-    if letters:
+    letters, denied = letters_claimed(lexicon, answer, q.letters)
+    if letters or denied:
         return list(dict.fromkeys(letters))
     parts = _split(answer)
     found = [option_by_text(lexicon, q.options, part, loose=len(parts) > 1) for part in parts]
@@ -169,8 +170,20 @@ def _is_number(word: str) -> bool:
     return word.isascii() and word.isdigit()
 
 
-def grade_count(q: Question, answer: str) -> ExactResult:
-    found = numbers_in(answer)
+def asserted_numbers(lexicon: Lexicon, text: str) -> list[int]:
+    """The numbers a text gives and does not deny ("not six" gives none)."""
+    reading = lexicon.read(text)
+    found = []
+    for token in reading.tokens:
+        if _is_number(token.norm):
+            hit = span_polarity(lexicon, reading, token.start, token.end)
+            if hit is None or hit.asserted:
+                found.append(int(token.norm))
+    return list(dict.fromkeys(found))
+
+
+def grade_count(lexicon: Lexicon, q: Question, answer: str) -> ExactResult:
+    found = asserted_numbers(lexicon, answer)
     echoed = set(numbers_in(q.prompt))
     own = [n for n in found if n not in echoed] or found
     if len(own) != 1:
@@ -191,5 +204,5 @@ def grade_exact(lexicon: Lexicon, q: Question, answer: str) -> ExactResult:
     if q.kind == "order":
         return grade_order(lexicon, q, answer)
     if q.kind == "count":
-        return grade_count(q, answer)
+        return grade_count(lexicon, q, answer)
     raise ValueError(f"{q.kind} is not an exact kind")

@@ -28,7 +28,7 @@ from tutor.quiz.rubric import PointResult, attributed_role, verdict_of
 from tutor.text import Lexicon, Reading
 
 T = TypeVar("T", bound=BaseModel)
-TIMEOUT_SECONDS = 20.0
+TIMEOUT_SECONDS = 30.0  # small local models are slow; the rules' verdict waits for it
 
 SYSTEM = """You grade ONE learner answer to a quiz question against a rubric of key points.
 For each key point, decide whether the learner's answer itself asserts it, and copy the exact

@@ -15,16 +15,16 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, TextClause
 from sqlalchemy.exc import SQLAlchemyError
 
 from tutor.errors import ConfigError, InputError, LearnerBusyError, TutorError
+from tutor.store import queries as q
 from tutor.store.database import Target, open_engine, parse_target
 from tutor.store.migrations import migrate, schema_version
 from tutor.store.ownership import owner_alive, this_process
@@ -45,7 +45,6 @@ from tutor.store.records import (
     progress_record,
     turn_record,
 )
-from tutor.store.schema import leases, quiz_attempts, sessions, turns
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,6 @@ BUSY_MESSAGE = (
     "Your previous message is still being answered (in another tab or window). This one is "
     "saved and waits; send it again in a moment."
 )
-NOT_QUEUED = turns.c.status != "queued"
 
 
 def _open(target: Target, pool_size: int) -> Engine:
@@ -94,9 +92,6 @@ class Store:
         # SQLite: one connection shared by threads; PostgreSQL: a pool, no lock needed.
         self._lock: Any = threading.RLock() if self.kind == "sqlite" else nullcontext()
         self._engine: Engine | None = _open(self.target, pool_size)
-        self._insert: Callable[..., Any] = (
-            postgresql.insert if self.kind == "postgresql" else sqlite.insert
-        )
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
 
@@ -139,68 +134,53 @@ class Store:
         with self._connect(write=True) as conn, conn.begin():
             yield conn
 
-    def _read(self, statement: Any) -> list[Any]:
+    def _read(self, statement: TextClause, **params: Any) -> list[Any]:
         with self._connect() as conn:
-            return list(conn.execute(statement).all())
+            return list(conn.execute(statement, params).all())
+
+    def _lease_until(self) -> float:
+        return time.time() + self.lease_seconds
 
     # ------------------------------------------------------------ sessions
 
     def create_session(self, session_id: str | None = None, backend: str = "") -> str:
         """Create a session (a uuid4 hex id when None); an existing id is kept and touched."""
         sid = check_session_id(session_id) if session_id is not None else uuid.uuid4().hex
-        now = now_text()
-        stmt = self._insert(sessions).values(
-            id=sid, created_at=now, updated_at=now, backend=backend
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[sessions.c.id],
-            set_={
-                "updated_at": stmt.excluded.updated_at,
-                "backend": func.coalesce(
-                    func.nullif(stmt.excluded.backend, ""), sessions.c.backend
-                ),
-            },
-        )
         with self._write() as conn:
-            conn.execute(stmt)
+            conn.execute(q.CREATE_SESSION, {"id": sid, "now": now_text(), "backend": backend})
         return sid
 
     def session_exists(self, session_id: str) -> bool:
-        return bool(self._read(select(sessions.c.id).where(sessions.c.id == session_id)))
+        return bool(self._read(q.SESSION_EXISTS, id=session_id))
 
     def touch(self, session_id: str) -> bool:
         """Mark the session as used now; False if it does not exist."""
         with self._write() as conn:
-            cur = conn.execute(
-                update(sessions).where(sessions.c.id == session_id).values(updated_at=now_text())
-            )
+            cur = conn.execute(q.TOUCH, {"id": session_id, "now": now_text()})
         return cur.rowcount > 0
 
     def delete_session(self, session_id: str) -> bool:
         """Delete a session and everything stored for it; False if it did not exist."""
         with self._write() as conn:
-            for table in (turns, quiz_attempts, leases):
-                conn.execute(delete(table).where(table.c.session_id == session_id))
-            cur = conn.execute(delete(sessions).where(sessions.c.id == session_id))
+            for statement in q.DELETE_SESSION:
+                cur = conn.execute(statement, {"id": session_id})
         return cur.rowcount > 0
+
+    def revision(self, session_id: str) -> int | None:
+        """A counter that grows with every write to the session's transcript, progress or
+        attempts (by any process; queuing a message does not count); a process compares it
+        with the one its cached session saw to know the copy is stale. None if no session."""
+        rows = self._read(q.REVISION, id=session_id)
+        return int(rows[0][0]) if rows else None
 
     # ------------------------------------------------------------ transcript
 
     def _lock_session(self, conn: Connection, session_id: str) -> None:
-        """The session must exist; on PostgreSQL its row stays locked until commit, so two
-        processes appending to one transcript take sequence numbers one after the other."""
-        found = conn.execute(
-            select(sessions.c.id).where(sessions.c.id == session_id).with_for_update()
-        ).first()
-        if found is None:
+        if conn.execute(q.LOCK_SESSION[self.kind], {"id": session_id}).first() is None:
             raise InputError(f"There is no session {session_id!r}; create it first.")
 
-    def _next_seq(self, session_id: str) -> Any:
-        return (
-            select(func.coalesce(func.max(turns.c.seq), 0) + 1)
-            .where(turns.c.session_id == session_id)
-            .scalar_subquery()
-        )
+    def _changed(self, conn: Connection, session_id: str) -> None:
+        conn.execute(q.CHANGED, {"id": session_id, "now": now_text()})
 
     def _insert_message(
         self,
@@ -212,28 +192,21 @@ class Store:
         status: Status,
     ) -> int:
         self._lock_session(conn, session_id)
-        now = now_text()
-        values: dict[str, Any] = {
-            "session_id": session_id,
-            "seq": self._next_seq(session_id),
+        running = status == "in_progress"
+        params = {
+            "sid": session_id,
             "role": role,
             "content": cap(content),
             "meta": meta_json(meta),
             "status": status,
-            "created_at": now,
+            "now": now_text(),
+            "owner": self.owner if running else None,
+            "lease": self._lease_until() if running else None,
         }
-        if status == "in_progress":
-            values |= {"owner": self.owner, "lease_until": time.time() + self.lease_seconds}
-        new_id = conn.execute(insert(turns).values(values).returning(turns.c.id)).scalar_one()
-        self._changed(conn, session_id, now)
+        new_id = conn.execute(q.INSERT_TURN, params).scalar_one()
+        if status != "queued":  # a waiting message is not part of the conversation yet
+            self._changed(conn, session_id)
         return int(new_id)
-
-    def _changed(self, conn: Connection, session_id: str, now: str) -> None:
-        conn.execute(
-            update(sessions)
-            .where(sessions.c.id == session_id)
-            .values(updated_at=now, revision=sessions.c.revision + 1)
-        )
 
     def add_message(
         self,
@@ -259,12 +232,7 @@ class Store:
 
     def queued(self, session_id: str) -> list[TurnRecord]:
         """The session's queued messages, oldest first."""
-        rows = self._read(
-            select(turns)
-            .where(turns.c.session_id == session_id, turns.c.status == "queued")
-            .order_by(turns.c.id)
-        )
-        return [turn_record(r) for r in rows]
+        return [turn_record(r) for r in self._read(q.QUEUED, sid=session_id)]
 
     def begin_turn(self, session_id: str, user_text: str, queued_id: int | None = None) -> int:
         """Store the learner's message as an in-progress turn owned by this process.
@@ -285,24 +253,17 @@ class Store:
 
     def _promote(self, conn: Connection, session_id: str, turn_id: int, text: str) -> int:
         self._lock_session(conn, session_id)
-        cur = conn.execute(
-            update(turns)
-            .where(
-                turns.c.id == turn_id,
-                turns.c.session_id == session_id,
-                turns.c.status == "queued",
-            )
-            .values(
-                status="in_progress",
-                content=cap(text),
-                created_at=now_text(),
-                seq=self._next_seq(session_id),
-                owner=self.owner,
-                lease_until=time.time() + self.lease_seconds,
-            )
-        )
-        if cur.rowcount != 1:
+        params = {
+            "id": turn_id,
+            "sid": session_id,
+            "content": cap(text),
+            "now": now_text(),
+            "owner": self.owner,
+            "lease": self._lease_until(),
+        }
+        if conn.execute(q.PROMOTE, params).rowcount != 1:
             raise InputError(f"Message {turn_id} is not queued in session {session_id!r}.")
+        self._changed(conn, session_id)
         return turn_id
 
     def finish_turn(
@@ -320,18 +281,10 @@ class Store:
         if status in ("in_progress", "queued"):
             raise InputError(f"A turn cannot finish as {status!r}.")
         with self._write() as conn:
-            row = conn.execute(
-                select(turns.c.session_id, turns.c.status).where(
-                    turns.c.id == turn_id, turns.c.role == "user"
-                )
-            ).first()
+            row = conn.execute(q.TURN_STATE, {"id": turn_id}).first()
             if row is None or row.status != "in_progress":
                 raise InputError(f"Turn {turn_id} is not an unfinished turn.")
-            conn.execute(
-                update(turns)
-                .where(turns.c.id == turn_id)
-                .values(status=status, owner=None, lease_until=None)
-            )
+            conn.execute(q.CLOSE_TURN, {"id": turn_id, "status": status})
             return self._insert_message(
                 conn, row.session_id, "assistant", assistant_text, events_meta, status
             )
@@ -339,37 +292,22 @@ class Store:
     def transcript(self, session_id: str, last: int | None = None) -> list[TurnRecord]:
         """The session's messages in order (only the `last` N when given); queued ones are
         not part of it yet (see `queued`)."""
-        mine = select(turns).where(turns.c.session_id == session_id, NOT_QUEUED)
         if last is None:
-            rows = self._read(mine.order_by(turns.c.seq))
+            rows = self._read(q.TRANSCRIPT, sid=session_id)
         else:
-            newest = mine.order_by(turns.c.seq.desc()).limit(max(0, last)).subquery()
-            rows = self._read(select(newest).order_by(newest.c.seq))
+            rows = self._read(q.TRANSCRIPT_LAST, sid=session_id, n=max(0, last))
         return [turn_record(r) for r in rows]
 
     def message_count(self, session_id: str) -> int:
         """How many transcript messages the session has (cheap: no content is read)."""
-        stmt = select(func.count()).where(turns.c.session_id == session_id, NOT_QUEUED)
-        return int(self._read(stmt)[0][0])
+        return int(self._read(q.MESSAGE_COUNT, sid=session_id)[0][0])
 
     def prune_transcript(self, session_id: str, keep_last: int) -> int:
         """Delete all but the newest `keep_last` messages (queued ones stay); returns how many."""
         if keep_last < 0:
             raise InputError("keep_last must be 0 or more.")
-        newest_dropped = (
-            select(turns.c.seq)
-            .where(turns.c.session_id == session_id, NOT_QUEUED)
-            .order_by(turns.c.seq.desc())
-            .limit(1)
-            .offset(keep_last)
-            .scalar_subquery()
-        )
         with self._write() as conn:
-            cur = conn.execute(
-                delete(turns).where(
-                    turns.c.session_id == session_id, NOT_QUEUED, turns.c.seq <= newest_dropped
-                )
-            )
+            cur = conn.execute(q.PRUNE, {"sid": session_id, "keep": keep_last})
         return cur.rowcount
 
     # ------------------------------------------------------------ progress and quiz
@@ -383,28 +321,12 @@ class Store:
             json.loads(quiz_state_json)
         except (TypeError, ValueError):
             raise InputError("quiz_state_json must be JSON text.") from None
-        now = now_text()
-        stmt = self._insert(sessions).values(
-            id=session_id,
-            created_at=now,
-            updated_at=now,
-            guided_step=guided_step,
-            quiz_state=quiz_state_json,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[sessions.c.id],
-            set_={
-                "updated_at": stmt.excluded.updated_at,
-                "guided_step": stmt.excluded.guided_step,
-                "quiz_state": stmt.excluded.quiz_state,
-                "revision": sessions.c.revision + 1,
-            },
-        )
+        params = {"id": session_id, "now": now_text(), "step": guided_step, "quiz": quiz_state_json}
         with self._write() as conn:
-            conn.execute(stmt)
+            conn.execute(q.SAVE_PROGRESS, params)
 
     def load_progress(self, session_id: str) -> Progress | None:
-        rows = self._read(select(sessions).where(sessions.c.id == session_id))
+        rows = self._read(q.LOAD_PROGRESS, id=session_id)
         return progress_record(rows[0]) if rows else None
 
     def record_attempt(
@@ -412,39 +334,24 @@ class Store:
     ) -> int:
         """Log one graded answer; returns its row id."""
         check_choice(verdict, Verdict, "verdict")
+        params = {
+            "sid": session_id,
+            "question": question_id,
+            "answer": cap(answer),
+            "verdict": verdict,
+            "attempt": attempt,
+            "now": now_text(),
+        }
         with self._write() as conn:
             self._lock_session(conn, session_id)
-            new_id = conn.execute(
-                insert(quiz_attempts)
-                .values(
-                    session_id=session_id,
-                    question_id=question_id,
-                    answer=cap(answer),
-                    verdict=verdict,
-                    attempt=attempt,
-                    created_at=now_text(),
-                )
-                .returning(quiz_attempts.c.id)
-            ).scalar_one()
-            self._changed(conn, session_id, now_text())
+            new_id = conn.execute(q.INSERT_ATTEMPT, params).scalar_one()
+            self._changed(conn, session_id)
         return int(new_id)
 
     def attempts(self, session_id: str) -> list[AttemptRecord]:
-        rows = self._read(
-            select(quiz_attempts)
-            .where(quiz_attempts.c.session_id == session_id)
-            .order_by(quiz_attempts.c.id)
-        )
-        return [attempt_record(r) for r in rows]
+        return [attempt_record(r) for r in self._read(q.ATTEMPTS, sid=session_id)]
 
     # ------------------------------------------------------------ processes and leases
-
-    def revision(self, session_id: str) -> int | None:
-        """A counter that grows with every write to the session's transcript, progress or
-        attempts (by any process); a process compares it with the one its cached session saw
-        to know the copy is stale. None if there is no such session."""
-        rows = self._read(select(sessions.c.revision).where(sessions.c.id == session_id))
-        return int(rows[0][0]) if rows else None
 
     def mark_interrupted_turns(self, session_id: str | None = None) -> int:
         """Mark as interrupted the turns in progress whose process is gone; returns how many.
@@ -456,48 +363,33 @@ class Store:
         that learner's turns are looked at.
         """
         now = time.time()
-        query = select(turns.c.id, turns.c.owner, turns.c.lease_until).where(
-            turns.c.status == "in_progress"
-        )
-        if session_id is not None:
-            query = query.where(turns.c.session_id == session_id)
         with self._write() as conn:
-            rows = conn.execute(query).all()
+            if session_id is None:
+                rows = conn.execute(q.IN_PROGRESS).all()
+            else:
+                rows = conn.execute(q.IN_PROGRESS_OF, {"sid": session_id}).all()
             marked = 0
             for row in rows:
                 if owner_alive(row.owner, row.lease_until, now, self.owner):
                     continue
-                same_lease = (
-                    turns.c.lease_until.is_(None)
-                    if row.lease_until is None
-                    else turns.c.lease_until == row.lease_until
-                )
-                cur = conn.execute(
-                    update(turns)
-                    .where(turns.c.id == row.id, turns.c.status == "in_progress", same_lease)
-                    .values(status="interrupted", owner=None, lease_until=None)
-                )
+                if row.lease_until is None:
+                    cur = conn.execute(q.INTERRUPT_UNLEASED, {"id": row.id})
+                else:
+                    cur = conn.execute(q.INTERRUPT, {"id": row.id, "lease": row.lease_until})
                 marked += cur.rowcount
         return marked
 
     def try_lock(self, session_id: str) -> Lease | None:
         """Take the learner's lock if no live process holds it; None when it is taken."""
         lease = Lease(session_id, uuid.uuid4().hex, self.owner)
-        values = {"owner": lease.owner, "token": lease.token}
+        params = {"sid": session_id, "owner": lease.owner, "token": lease.token}
         with self._write() as conn:
-            expires = time.time() + self.lease_seconds
-            held = conn.execute(select(leases).where(leases.c.session_id == session_id)).first()
+            held = conn.execute(q.GET_LEASE, {"sid": session_id}).first()
+            params["until"] = self._lease_until()
             if held is None:
-                stmt = self._insert(leases).values(
-                    session_id=session_id, expires_at=expires, **values
-                )
-                got = conn.execute(stmt.on_conflict_do_nothing()).rowcount
+                got = conn.execute(q.NEW_LEASE, params).rowcount
             elif not owner_alive(held.owner, held.expires_at, time.time(), self.owner):
-                got = conn.execute(
-                    update(leases)
-                    .where(leases.c.session_id == session_id, leases.c.token == held.token)
-                    .values(expires_at=expires, **values)
-                ).rowcount
+                got = conn.execute(q.TAKE_LEASE, {**params, "old": held.token}).rowcount
             else:
                 got = 0
         if not got:
@@ -510,11 +402,8 @@ class Store:
     def release(self, lease: Lease) -> bool:
         """Give the lock back; False if it had expired and been taken over meanwhile."""
         with self._write() as conn:
-            gone = conn.execute(
-                delete(leases).where(
-                    leases.c.session_id == lease.session_id, leases.c.token == lease.token
-                )
-            ).rowcount
+            params = {"sid": lease.session_id, "token": lease.token}
+            gone = conn.execute(q.RELEASE_LEASE, params).rowcount
         if not gone:
             log.warning("The lock of session %s expired before its turn ended.", lease.session_id)
         return bool(gone)
@@ -544,16 +433,15 @@ class Store:
 
     def renew(self) -> None:
         """Extend the leases of this process's turns in progress and held learner locks."""
-        until = time.time() + self.lease_seconds
+        params = {"until": self._lease_until(), "owner": self.owner}
         with self._write() as conn:
-            conn.execute(
-                update(turns)
-                .where(turns.c.owner == self.owner, turns.c.status == "in_progress")
-                .values(lease_until=until)
-            )
-            conn.execute(
-                update(leases).where(leases.c.owner == self.owner).values(expires_at=until)
-            )
+            conn.execute(q.RENEW_TURNS, params)
+            conn.execute(q.RENEW_LEASES, params)
+
+    def start_heartbeat(self) -> None:
+        """Renew leases and sweep dead processes' turns from now on (a server calls this at
+        start; the store also starts it by itself when it first takes a lease)."""
+        self._start_heartbeat()
 
     def _start_heartbeat(self) -> None:
         with self._lock:
@@ -562,11 +450,6 @@ class Store:
                     target=self._heartbeat, name="tutor-store-heartbeat", daemon=True
                 )
                 self._beat.start()
-
-    def start_heartbeat(self) -> None:
-        """Renew leases and sweep dead processes' turns from now on (a server calls this at
-        start; the store also starts it by itself when it first takes a lease)."""
-        self._start_heartbeat()
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.lease_seconds / 3):

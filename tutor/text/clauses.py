@@ -13,7 +13,7 @@ The cues are data, in prompts/vocabulary.toml (`[polarity]`), read through `Cues
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict
 
@@ -33,6 +33,8 @@ class Cues(BaseModel):
     past_belief: tuple[str, ...]
     # Words that open a clause the writer supposes rather than asserts ("if X were paged…").
     hypothetical: tuple[str, ...] = ()
+    # Words that take back the clause before them ("the data engineer? I doubt it").
+    retraction: tuple[str, ...] = ()
     window: int = 4
 
     def normalised(self, phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -61,8 +63,14 @@ def _breaks(text: str) -> list[tuple[int, str]]:
     return sorted(marks)
 
 
-def _clause_ids(text: str, tokens: tuple[Token, ...], contrast: set[tuple[str, ...]]) -> list[int]:
-    """Clause number of each token (punctuation, parentheses and contrast words cut)."""
+def _clause_ids(
+    text: str,
+    tokens: tuple[Token, ...],
+    contrast: set[tuple[str, ...]],
+    pairs: tuple[tuple[str, ...], ...] = (),
+) -> list[int]:
+    """Clause number of each token (punctuation, parentheses and contrast words cut, except a
+    contrast word that ends a negating pair: "everyone but X" denies X in one clause)."""
     marks, ids, number, m = _breaks(text), [], 0, 0
     norms = [t.norm for t in tokens]
     for i, token in enumerate(tokens):
@@ -71,7 +79,9 @@ def _clause_ids(text: str, tokens: tuple[Token, ...], contrast: set[tuple[str, .
             if marks[m][1] != "comma" or not _continues_list(tokens, norms, i, marks, m):
                 number += 1
             m += 1
-        if any(tuple(norms[i : i + len(c)]) == c for c in contrast) and ids and ids[-1] == number:
+        pair_ends = any(len(p) > 1 and tuple(norms[i - len(p) + 1 : i + 1]) == p for p in pairs)
+        cut = any(tuple(norms[i : i + len(c)]) == c for c in contrast) and not pair_ends
+        if cut and ids and ids[-1] == number:
             number += 1
         ids.append(number)
     return ids
@@ -93,7 +103,7 @@ def _continues_list(
 def clauses(text: str, tokens: tuple[Token, ...], cues: Cues) -> tuple[list[int], list[Clause]]:
     """Each token's clause number, and the clauses with their aside/rejected flags."""
     contrast = set(cues.normalised(cues.contrast))
-    ids = _clause_ids(text, tokens, contrast)
+    ids = _clause_ids(text, tokens, contrast, cues.normalised(cues.negating_pairs))
     beliefs = cues.normalised(cues.past_belief)
     depth_at = _aside_flags(text, tokens)
     result: list[Clause] = []
@@ -103,7 +113,19 @@ def clauses(text: str, tokens: tuple[Token, ...], cues: Cues) -> tuple[list[int]
         norms = tuple(t.norm for t in tokens[lo:hi])
         rejected = any(_has_run(norms, b) for b in beliefs)
         result.append(Clause(lo, hi, depth_at[lo], rejected))
-    return ids, result
+    return ids, _retracted(tokens, result, cues.normalised(cues.retraction))
+
+
+def _retracted(
+    tokens: tuple[Token, ...], found: list[Clause], cues: tuple[tuple[str, ...], ...]
+) -> list[Clause]:
+    """A clause that is nothing but a take-back ("I doubt it", "no") rejects the one before."""
+    out = list(found)
+    for k in range(1, len(out)):
+        norms = tuple(t.norm for t in tokens[out[k].lo : out[k].hi])
+        if norms in cues:
+            out[k - 1] = replace(out[k - 1], rejected=True)
+    return out
 
 
 def _aside_flags(text: str, tokens: tuple[Token, ...]) -> list[bool]:

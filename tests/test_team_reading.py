@@ -1,0 +1,163 @@
+"""The team reader, measured on learners' own team descriptions, and the same reading on
+every surface (CLI, chat, planner tab).
+
+tests/data/teams.toml holds descriptions labelled with every person's name and hats.
+`python -m pytest -q -s tests/test_team_reading.py -k score` prints the failures by kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tutor.backends.offline import OfflineBackend
+from tutor.cli import main
+from tutor.lesson import planning_content
+from tutor.planning import TeamReading, looks_like_team, read_team
+from tutor.tools import ALLOCATE
+
+CASES = tomllib.loads((Path(__file__).parent / "data" / "teams.toml").read_text())["case"]
+CODES = {
+    "P": "Product",
+    "DS": "Data Scientist",
+    "DE": "Data Engineer",
+    "ML": "ML Engineer",
+    "SRE": "SRE/Platform",
+}
+SKILLS = planning_content().skills
+
+
+def expected(case: dict) -> list[tuple[str, frozenset[str]]]:
+    people = []
+    for item in case["people"]:
+        name, hats = item.rsplit(":", 1)
+        people.append((name.strip().casefold(), frozenset(CODES[h] for h in hats.split() if h != "-")))
+    return people
+
+
+def read(reading: TeamReading) -> list[tuple[str, frozenset[str]]]:
+    return [(p.name.casefold(), frozenset(SKILLS.hats(p.roles))) for p in reading.team.people]
+
+
+def kind_of_miss(want: list, got: list) -> str:
+    if len(got) < len(want):
+        return "person dropped"
+    if len(got) > len(want):
+        return "person added"
+    if [n for n, _ in got] != [n for n, _ in want]:
+        return "name wrong"
+    return "hats wrong"
+
+
+def test_the_labelled_set_is_big_and_varied() -> None:
+    assert len(CASES) >= 80
+    assert sum(1 for c in CASES if c["text"] != c["text"].lower()) >= 60  # capitalised names
+    assert any(c["text"].islower() for c in CASES)  # and lowercase ones
+
+
+def test_score_team_descriptions_are_read_exactly(capsys) -> None:
+    misses: Counter[str] = Counter()
+    silent_drops = []
+    for case in CASES:
+        reading = read_team(case["text"])
+        want, got = expected(case), read(reading)
+        if "product" in case:
+            assert reading.team.product == case["product"], case["text"]
+        if got != want:
+            misses[kind_of_miss(want, got)] += 1
+            if len(got) < len(want) and not reading.unsure:
+                silent_drops.append(case["text"])
+    exact = len(CASES) - sum(misses.values())
+    with capsys.disabled():
+        print(f"\nteam reader: {exact}/{len(CASES)} = {exact / len(CASES):.1%} read exactly")
+        print("misses by kind: " + (", ".join(f"{k}: {n}" for k, n in misses.items()) or "none"))
+    assert exact / len(CASES) >= 0.95
+    assert silent_drops == []
+
+
+def test_every_labelled_team_looks_like_a_team() -> None:
+    assert [c["text"] for c in CASES if not looks_like_team(c["text"])] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my team has no SRE, who should hold the pager?",
+        "can one person be both the data scientist and the ML engineer?",
+        "I'm sure the data scientist is the one who gets paged",
+        "Who owns the data contract?",
+        "Thanks Ana!",
+        "I'm a PM",
+    ],
+)
+def test_questions_and_remarks_are_not_teams(text: str) -> None:
+    assert not looks_like_team(text)
+
+
+def test_an_unsure_reading_says_how_it_read_the_team() -> None:
+    reading = read_team("ana, ben and chen")
+    assert reading.summary.startswith("I read your team as: ana")
+    assert reading.unsure  # lowercase words taken as names, roles assumed
+    assert "assumed a common split" in reading.summary
+
+
+# --- the same team on every surface ---------------------------------------------------------
+
+UNNAMED = "a 3-person team shipping an LLM product"
+
+
+def chat_people(text: str) -> list[dict]:
+    from langchain_core.messages import HumanMessage
+
+    reply = OfflineBackend().respond([HumanMessage(text)], {ALLOCATE})
+    assert reply.tool_calls and reply.tool_calls[0]["name"] == ALLOCATE
+    return reply.tool_calls[0]["args"]["people"]
+
+
+@pytest.mark.parametrize("text", [UNNAMED, "The team is Marco, Priya and me.", "Raj and Meera are data scientists"])
+def test_chat_cli_and_planner_tab_read_the_same_people(text: str, capsys) -> None:
+    reading = read_team(text)
+    people = [{"name": p.name, "roles": p.roles} for p in reading.team.people]
+    assert chat_people(text) == people
+    assert main(["allocate", text, "--json"]) == 0
+    cli = capsys.readouterr().out
+    for person in people:
+        assert f'"owner": "{person["name"]}"' in cli or f'"name": "{person["name"]}"' in cli
+    panels = pytest.importorskip("tutor.web.panels")
+    if hasattr(panels, "build_team"):
+        tab = panels.build_team(text, [], "auto")
+        tab_team = tab[0] if isinstance(tab, tuple) else tab
+        assert [(p.name, p.roles) for p in tab_team.people] == [
+            (p["name"], p["roles"]) for p in people
+        ]
+
+
+def test_an_unnamed_team_gets_the_default_split_explained_in_one_line(capsys) -> None:
+    reading = read_team(UNNAMED)
+    split = planning_content().data.split_for(3)
+    assert [p.roles for p in reading.team.people] == [[r] for r in split]
+    assert main(["allocate", UNNAMED]) == 0
+    out = capsys.readouterr().out
+    first = out.split("\n\n", 1)[0]
+    assert "assumed a common split" in first and "\n" not in first.strip()
+    assert "Missing skills (" not in out  # the split covers every hat
+
+
+def test_the_chat_asks_to_confirm_an_unsure_reading() -> None:
+    from langchain_core.messages import HumanMessage
+
+    reply = OfflineBackend().respond([HumanMessage("team: maria (ml), jorge (data), pablo (ops)")], {ALLOCATE})
+    assert reply.text.startswith("I read your team as: maria (ml), jorge (data) and pablo (ops).")
+    assert "tell me the right names and roles" in reply.text
+
+
+def test_reading_is_fast_enough_for_chat() -> None:
+    async def many() -> None:
+        for case in CASES:
+            read_team(case["text"])
+
+    asyncio.run(many())
