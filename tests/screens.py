@@ -22,8 +22,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 def open_page(browser, url: str, viewport: dict, dark: bool = False, **extra) -> Page:
-    page = browser.new_context(viewport=viewport, color_scheme="dark" if dark else "light",
-                               **extra).new_page()
+    page = browser.new_context(
+        viewport=viewport, color_scheme="dark" if dark else "light", **extra
+    ).new_page()
     page.set_default_timeout(60_000)
     page.goto(url + ("?__theme=dark" if dark else ""))
     page.wait_for_selector("#stepper li")
@@ -123,10 +124,12 @@ def phone(browser, url: str) -> None:
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     chromium = chromium_or_skip()
-    with tempfile.TemporaryDirectory() as tmp, \
-            serve_app(Path(tmp) / "t.db") as app, \
-            serve_app(Path(tmp) / "slow.db", offline_pace=0.08) as slow, \
-            sync_playwright() as pw:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_app(Path(tmp) / "t.db") as app,
+        serve_app(Path(tmp) / "slow.db", offline_pace=0.08) as slow,
+        sync_playwright() as pw,
+    ):
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         desktop(browser, app.url, slow.url)
         dark(browser, app.url)

@@ -10,13 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.errors import LessonPackError, TeamError
+from tutor.handoffs import LESSON_LIFECYCLE, STAGE_NAMES
 from tutor.planning import (
     HATS,
     STRONG,
     Allocation,
-    Catalogue,
-    PlanningData,
     Person,
+    PlanningData,
     Team,
     allocate,
     default_catalogue,
@@ -24,8 +25,6 @@ from tutor.planning import (
     make_team,
     skill_levels,
 )
-from tutor.errors import LessonPackError, TeamError
-from tutor.handoffs import LESSON_LIFECYCLE, STAGE_NAMES
 from tutor.resources import parse_toml, read_text
 
 ROLE_WORDS = [

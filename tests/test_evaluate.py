@@ -315,3 +315,17 @@ def test_the_cli_reports_calibration_and_fails_a_bad_spec(
     assert "| covers_key_points |" in out and "| holds_position |" in out
     assert main(["eval", "--backend", "gemini:x"]) == 2
     assert "openai:MODEL[@BASE_URL]" in capsys.readouterr().err
+
+
+async def test_a_model_that_echoes_the_apps_note_explains_nothing() -> None:
+    from tutor.engine.request import NOTE_HEADER
+
+    def echo(messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> Scripted:
+        last = [m for m in messages if isinstance(m, HumanMessage)][-1].text
+        note = last[last.find(NOTE_HEADER) :] if NOTE_HEADER in last else last
+        return Scripted(note.replace("</tutor-context>", ""))
+
+    card = await run_suite(lambda: TutorSession(FunctionBackend(echo)))
+    coverage = [r for r in card.results if r.kind == "covers_key_points"]
+    assert coverage and not any(r.passed for r in coverage), failures(card)
+    assert card.percent() < 40.0

@@ -59,9 +59,10 @@ def test_score_questions_are_routed_right_or_declined(results, capsys) -> None:
         matrix[(truth, said)] += 1
     with capsys.disabled():
         print(f"\nknowledge base: {len(right)}/{len(results)} = {score:.1%} routed right")
-        print("decline confusion (truth -> tutor): " + ", ".join(
-            f"{t}->{s}: {n}" for (t, s), n in sorted(matrix.items())
-        ))
+        print(
+            "decline confusion (truth -> tutor): "
+            + ", ".join(f"{t}->{s}: {n}" for (t, s), n in sorted(matrix.items()))
+        )
         for entry, (ok, total) in sorted(per.items(), key=lambda kv: kv[1][0] / kv[1][1]):
             if ok < total:
                 print(f"  {entry:24s} {ok}/{total}")
@@ -125,7 +126,9 @@ def test_a_source_not_in_the_lesson_is_an_error_naming_the_entry(monkeypatch) ->
     problems = data.problems(read_text("lesson.md"), set(), set(), set())
     assert any("data-contract-owner" in p and "verbatim" in p for p in problems)
     with pytest.raises(LessonPackError, match="threshold"):
-        parse_toml("knowledge.toml", text.replace("threshold = ", "threshold = 7 #", 1), KnowledgeData)
+        parse_toml(
+            "knowledge.toml", text.replace("threshold = ", "threshold = 7 #", 1), KnowledgeData
+        )
 
 
 def test_ask_n_picks_the_offered_question() -> None:

@@ -138,7 +138,9 @@ async def test_describe_your_team_takes_the_next_message_as_the_team(session) ->
 async def test_premises_and_dual_roles_get_their_own_answers(session) -> None:
     no_sre, tools = await turn(session, "my team has no SRE, who should hold the pager?")
     assert tools == [] and "Someone still has to wear the SRE hat" in no_sre
-    both, tools = await turn(session, "can one person be both the data scientist and the ML engineer?")
+    both, tools = await turn(
+        session, "can one person be both the data scientist and the ML engineer?"
+    )
     assert tools == [] and both.startswith("Yes") and "Person 1" not in both
     schema, _ = await turn(session, "who's in charge of the schema of the training data?")
     assert "Data Engineer" in schema.split("\n")[0] and "Data Scientist**" not in schema
@@ -175,13 +177,16 @@ async def test_a_team_description_over_the_limit_is_refused_by_name(session) -> 
     assert tools == [] and "the limit is 2,000" in text
 
 
-@pytest.mark.parametrize(("said", "expected"), [
-    ("Who gets paged at 3am for an LLM product?", "is owned by **SRE/Platform**"),
-    ("Who owns the data contract?", "is owned by the **Data Engineer**"),
-    ("The ML engineer does not train the model", "Yes — in the lesson"),
-    ("The ML engineer doesn't productionize the model", "Not quite"),
-    ("What does the SRE do?", "gets paged at 3am"),
-])
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("Who gets paged at 3am for an LLM product?", "is owned by **SRE/Platform**"),
+        ("Who owns the data contract?", "is owned by the **Data Engineer**"),
+        ("The ML engineer does not train the model", "Yes — in the lesson"),
+        ("The ML engineer doesn't productionize the model", "Not quite"),
+        ("What does the SRE do?", "gets paged at 3am"),
+    ],
+)
 async def test_ownership_questions_and_statements_are_answered_from_the_lesson(
     session, said: str, expected: str
 ) -> None:
@@ -197,3 +202,9 @@ async def test_a_solo_allocation_is_not_described_as_backed_up(session) -> None:
     assert "Every critical responsibility has a backup" not in text
     team, _ = await turn(session, "Ana is a data scientist, Ben runs infra and on-call")
     assert "Every critical responsibility has a backup" in team
+
+
+async def test_a_pending_quiz_question_is_not_answered_by_the_tutor(session) -> None:
+    await turn(session, "/quiz")
+    text, tools = await turn(session, "who gets paged at 3am?")
+    assert tools == [] and "SRE/Platform" not in text and "quiz question" in text

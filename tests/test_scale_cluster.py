@@ -34,7 +34,7 @@ from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 pytestmark = pytest.mark.browser
 
 WAIT = 60.0
-WAIT_MS = 30_000
+WAIT_MS = 60_000  # generous: CI machines are small and busy
 LEASE = "3"  # seconds: a killed process's leases run out quickly in this test
 # No repeated sentences: the engine cuts an answer that repeats itself.
 SLOW_ANSWER = "Slowly now. " + " ".join(f"step{i}" for i in range(160)) + "."
@@ -146,6 +146,19 @@ class Cluster2:
         found = self.rows("SELECT session_id FROM turns WHERE content = :t", t=text)
         assert found, f"nothing stored as {text!r}"
         return found[0][0]
+
+    def wait_idle(self, session_id: str) -> None:
+        """Until no turn of the learner runs and no process holds their lock."""
+        wait_for(
+            lambda: (
+                not self.rows(
+                    "SELECT 1 FROM turns WHERE session_id = :s AND status IN ('in_progress', 'queued')"
+                    " UNION ALL SELECT 1 FROM leases WHERE session_id = :s",
+                    s=session_id,
+                )
+            ),
+            f"learner {session_id} to be idle",
+        )
 
     def runner_of(self, text: str) -> Tutor:
         """The tutor process running the turn that `text` began (its owner's pid)."""
@@ -314,6 +327,7 @@ def test_a_process_that_cached_the_learner_sees_what_another_one_answered(
     tab_a = open_page(first, deployment.url)
     send(tab_a, "cache test one")
     wait_bot_count(tab_a, 1)
+    sid = deployment.session_of("cache test one")
     home = upstream_of(tab_a, deployment.url)
     storage = first.storage_state()
     storage["cookies"] = []
@@ -329,6 +343,7 @@ def test_a_process_that_cached_the_learner_sees_what_another_one_answered(
     assert tab_b is not None
     send(tab_a, "cache test two")  # answered by tab a's process, after tab b's process loaded
     wait_bot_count(tab_a, 2)
+    deployment.wait_idle(sid)  # so tab b's own process answers tab b's next message
     send(tab_b, "cache test three")
     expect_text(tab_b.locator(BOT).last, "You said: cache test three")
     asked = next(r for r in reversed(deployment.fake.requests) if "cache test three" in str(r))

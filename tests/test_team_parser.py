@@ -7,13 +7,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tutor.errors import TeamError
-from tutor.planning import MAX_TEXT_CHARS, Team, allocate, detect_product, looks_like_team, read_team
+from tutor.planning import (
+    MAX_TEXT_CHARS,
+    Team,
+    allocate,
+    detect_product,
+    looks_like_team,
+    read_team,
+)
 
 
 def parse_team(text: str, product: str | None = None) -> Team:
     """The team as written: no default split for people without roles (tested apart, in
     tests/test_team_reading.py)."""
     return read_team(text, product, assume=False).team
+
 
 THIRD_TRY_IT = (
     "Given a 3-person team shipping an LLM product, help me allocate the MLOps "

@@ -35,7 +35,9 @@ def expected(case: dict) -> list[tuple[str, frozenset[str]]]:
     people = []
     for item in case["people"]:
         name, hats = item.rsplit(":", 1)
-        people.append((name.strip().casefold(), frozenset(CODES[h] for h in hats.split() if h != "-")))
+        people.append(
+            (name.strip().casefold(), frozenset(CODES[h] for h in hats.split() if h != "-"))
+        )
     return people
 
 
@@ -118,7 +120,9 @@ def chat_people(text: str) -> list[dict]:
     return reply.tool_calls[0]["args"]["people"]
 
 
-@pytest.mark.parametrize("text", [UNNAMED, "The team is Marco, Priya and me.", "Raj and Meera are data scientists"])
+@pytest.mark.parametrize(
+    "text", [UNNAMED, "The team is Marco, Priya and me.", "Raj and Meera are data scientists"]
+)
 def test_chat_cli_and_planner_tab_read_the_same_people(text: str, capsys) -> None:
     reading = read_team(text)
     people = [{"name": p.name, "roles": p.roles} for p in reading.team.people]
@@ -150,7 +154,9 @@ def test_an_unnamed_team_gets_the_default_split_explained_in_one_line(capsys) ->
 def test_the_chat_asks_to_confirm_an_unsure_reading() -> None:
     from langchain_core.messages import HumanMessage
 
-    reply = OfflineBackend().respond([HumanMessage("team: maria (ml), jorge (data), pablo (ops)")], {ALLOCATE})
+    reply = OfflineBackend().respond(
+        [HumanMessage("team: maria (ml), jorge (data), pablo (ops)")], {ALLOCATE}
+    )
     assert reply.text.startswith("I read your team as: maria (ml), jorge (data) and pablo (ops).")
     assert "tell me the right names and roles" in reply.text
 

@@ -127,8 +127,12 @@ def test_auth_required_when_configured(tmp_path: Path) -> None:
 
 def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
     with FakeOpenAI() as fake:
-        settings = offline_settings(tutor_backend="openai", openai_base_url=fake.base_url,
-                                    tutor_model="fake-model", tutor_request_timeout=10)
+        settings = offline_settings(
+            tutor_backend="openai",
+            openai_base_url=fake.base_url,
+            tutor_model="fake-model",
+            tutor_request_timeout=10,
+        )
         with serve_app(tmp_path / "model.db", settings) as served:
             learner = client(served)
             job = learner.submit("hello model", api_name="/chat")
@@ -145,8 +149,9 @@ def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
             tool_results = [m for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
             assert "Risky handoffs" in tool_results[-1]["content"]
             assert "hello model" in str(fake.requests[-1]["messages"])  # same conversation
-            fake.script.append(Reply(fault="status", status=401,
-                                     body={"error": {"message": "bad key"}}))
+            fake.script.append(
+                Reply(fault="status", status=401, body={"error": {"message": "bad key"}})
+            )
             failed = learner.predict("and now?", api_name="/chat")
             assert failed.startswith("⚠") and "Traceback" not in failed
             config = httpx.get(served.url + "config", timeout=10).text
@@ -160,12 +165,22 @@ def test_chat_view_renders_tools_as_collapsed_steps() -> None:
     view = ChatView([{"role": "user", "content": [{"type": "text", "text": "hi"}]}])
     view.user("walk me through it")
     for event in [
-        TextDelta("Let me run "), TextDelta("the demo."),
+        TextDelta("Let me run "),
+        TextDelta("the demo."),
         ToolStarted("c1", "run_handoff_demo", {}),
-        ToolFinished("c1", "run_handoff_demo", {}, run_handoff_demo(), 0.004, True,
-                     "6 stages, 5 handoffs: 3 full, 2 partial. The output is in the answer."),
-        TextDelta("```text\nRisky handoffs\n```", source="app"), TextDelta("\n\nDone."),
-        Notice("timeout", "The model timed out."), TurnDone("x", status="cut_off"),
+        ToolFinished(
+            "c1",
+            "run_handoff_demo",
+            {},
+            run_handoff_demo(),
+            0.004,
+            True,
+            "6 stages, 5 handoffs: 3 full, 2 partial. The output is in the answer.",
+        ),
+        TextDelta("```text\nRisky handoffs\n```", source="app"),
+        TextDelta("\n\nDone."),
+        Notice("timeout", "The model timed out."),
+        TurnDone("x", status="cut_off"),
     ]:
         view.apply(event)
     first, second = view.snapshot(), view.snapshot()
@@ -187,8 +202,9 @@ def test_slow_tools_show_their_duration_and_failures_are_marked() -> None:
     view = ChatView()
     view.apply(ToolStarted("c", "allocate_team", {"product": "llm"}))
     assert view.messages[0]["metadata"]["status"] == "pending"
-    view.apply(ToolFinished("c", "allocate_team", {}, "Error: no people", 3.21, False,
-                            "Error: no people"))
+    view.apply(
+        ToolFinished("c", "allocate_team", {}, "Error: no people", 3.21, False, "Error: no people")
+    )
     message = view.messages[0]
     assert message["metadata"]["title"] == "Ran the team planner (failed)"
     assert message["metadata"]["duration"] == 3.2
@@ -202,15 +218,24 @@ def test_queued_messages_wait_at_the_end_until_their_turn() -> None:
     view.enqueue(7, "second")
     view.enqueue(8, "/quiz")
     shown = view.snapshot(busy=True)
-    assert [m["content"].split("\n")[0] for m in shown] == ["first", "answer one", "second",
-                                                             "Quiz me"]
+    assert [m["content"].split("\n")[0] for m in shown] == [
+        "first",
+        "answer one",
+        "second",
+        "Quiz me",
+    ]
     assert all("queued-note" in m["content"] for m in shown[2:])
     view.apply(TurnDone("answer one"))
     view.user("second", 7)  # its turn: it leaves the queue, and its answer comes after it
     view.apply(TextDelta("answer two"))
     shown = view.snapshot(busy=True)
-    assert [m["content"].split("\n")[0] for m in shown] == ["first", "answer one", "second",
-                                                             "answer two", "Quiz me"]
+    assert [m["content"].split("\n")[0] for m in shown] == [
+        "first",
+        "answer one",
+        "second",
+        "answer two",
+        "Quiz me",
+    ]
     assert "queued-note" not in shown[2]["content"]
     # With nothing running, the first waiting message is about to start: no "waiting" mark.
     assert "queued-note" not in view.snapshot(busy=False)[-1]["content"]
@@ -234,25 +259,40 @@ def test_an_unfinished_turn_gets_one_note_after_its_text() -> None:
 
 def test_replies_name_the_page_buttons_not_slash_commands() -> None:
     assert as_buttons("When ready, type /quiz for a check, or /next for the next one.") == (
-        "When ready, press **Quiz me** for a check, or **Next prompt** for the next one.")
+        "When ready, press **Quiz me** for a check, or **Next prompt** for the next one."
+    )
     assert as_buttons("Type /next (or press Next prompt) to start.") == (
-        "Press **Next prompt** to start.")
+        "Press **Next prompt** to start."
+    )
     assert as_buttons("a path like /next-steps/ stays") == "a path like /next-steps/ stays"
 
 
 def test_transcript_rebuilds_statuses_notes_and_tool_places() -> None:
     class Rec:
-        def __init__(self, role: str, content: str, status: str = "complete",
-                     meta: dict | None = None) -> None:
+        def __init__(
+            self, role: str, content: str, status: str = "complete", meta: dict | None = None
+        ) -> None:
             self.role, self.content, self.status, self.meta = role, content, status, meta or {}
 
     records = [
         Rec("user", "q1", "interrupted"),  # the process died: no reply row
         Rec("user", "q2", "stopped"),
-        Rec("assistant", "Intro. Then the rest. […cut off]", "stopped",
-            {"tools": [{"name": "ask_quiz_question", "ok": True, "at": 7,
-                        "display": "Question on-call-1."}],
-             "notice": {"kind": "stopped", "message": "You stopped this answer."}}),
+        Rec(
+            "assistant",
+            "Intro. Then the rest. […cut off]",
+            "stopped",
+            {
+                "tools": [
+                    {
+                        "name": "ask_quiz_question",
+                        "ok": True,
+                        "at": 7,
+                        "display": "Question on-call-1.",
+                    }
+                ],
+                "notice": {"kind": "stopped", "message": "You stopped this answer."},
+            },
+        ),
         Rec("user", "waiting", "queued"),
     ]
     messages = transcript_messages(records)
@@ -304,8 +344,9 @@ def _controls(kind: str, key: str) -> tuple:
 
 
 def test_team_planner_table_text_and_errors() -> None:
-    table, svg = plan_team("", [["Ana", "data scientist"], ["Ben", "sre, ml engineer"],
-                                ["", ""]], "llm")
+    table, svg = plan_team(
+        "", [["Ana", "data scientist"], ["Ben", "sre, ml engineer"], ["", ""]], "llm"
+    )
     assert "| Stage |" in table and "Ana" in table and "<svg" in svg
     text_table, _ = plan_team("Ana is a data scientist, Ben runs infra", None, "auto")
     assert "Ben" in text_table

@@ -18,16 +18,25 @@ from tutor.runtime import Runtime, build_runtime
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def offline_settings(**overrides: Any) -> Settings:
     """Settings that ignore the developer's .env and environment for the keys that matter."""
-    base: dict[str, Any] = {"tutor_backend": "offline", "tutor_auth": None,
-                            "openai_api_key": None, "openai_base_url": None}
+    base: dict[str, Any] = {
+        "tutor_backend": "offline",
+        "tutor_auth": None,
+        "openai_api_key": None,
+        "openai_base_url": None,
+    }
     return load_settings(_env_file=None, **{**base, **overrides})
 
 
@@ -45,16 +54,22 @@ class Served:
 
 
 @contextmanager
-def serve_app(db: Path, settings: Settings | None = None, port: int | None = None,
-              **build: Any) -> Iterator[Served]:
+def serve_app(
+    db: Path, settings: Settings | None = None, port: int | None = None, **build: Any
+) -> Iterator[Served]:
     """The real app on a loopback port (queue, auth, theme as `tutor serve` sets them)."""
     from tutor.web import build_app, launch_options
 
     runtime = build_runtime(settings or offline_settings(), db=db)
     demo = build_app(runtime, **build)
     demo.queue(default_concurrency_limit=runtime.settings.tutor_concurrency)
-    demo.launch(server_name="127.0.0.1", server_port=port or free_port(), prevent_thread_lock=True,
-                quiet=True, **launch_options(runtime))
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port or free_port(),
+        prevent_thread_lock=True,
+        quiet=True,
+        **launch_options(runtime),
+    )
     try:
         yield Served(demo.local_url, runtime, db)
     finally:
@@ -68,8 +83,10 @@ def chromium_or_skip() -> str:
     path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
     if path:
         return path
-    reason = (f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
-              "(playwright install cannot download browsers here)")
+    reason = (
+        f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
+        "(playwright install cannot download browsers here)"
+    )
     if os.environ.get("CI"):
         pytest.fail(f"browser tests must run on CI: {reason}")
     pytest.skip(reason)

@@ -21,9 +21,9 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from tutor.planning import Allocation, Person, Team, allocate, parse_team, read_team
     from tutor.engine import TutorSession
     from tutor.handoffs import analyze_handoffs, run_handoff_demo
+    from tutor.planning import Allocation, Person, Team, allocate, parse_team, read_team
 
 
 def __getattr__(name: str) -> Any:

@@ -85,6 +85,7 @@ class OfflineAnswers(BaseModel):
     quiz_retry: str
     quiz_later: str
     quiz_insist: str
+    quiz_own_question: str
     correction: str
     ownership_fact: str
     correction_why: str

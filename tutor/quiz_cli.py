@@ -107,6 +107,8 @@ async def try_command(question_id: str, answer: str, as_json: bool, rules_only: 
         print(f"  missed  {item['point']}{why}")
     if a.unrecognised:
         print(f"  could not recognise: {', '.join(a.unrecognised)}")
+    for note in a.notes:
+        print(f"  note: {note}")
     return 0
 
 

@@ -23,13 +23,13 @@ from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend, ModelProfile, learner_text
 from tutor.errors import TeamError
-from tutor.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
-from tutor.lesson import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
-from tutor.quiz import is_insistence, skip_request
-from tutor.render import format_question, parse_json
+from tutor.handoffs import Handoff, analyze_handoffs
 from tutor.intent import IntentReader
 from tutor.knowledge import asked, is_new_question
+from tutor.lesson import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
 from tutor.planning import Allocation, Team, allocate, looks_like_team, read_team
+from tutor.quiz import is_insistence, skip_request
+from tutor.render import parse_json
 from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
 
 
@@ -119,10 +119,14 @@ class OfflineBackend(Backend):
             return self.allocate(text)
         if action == "greeting":
             return Reply(a.greeting)
-        return Reply(kb.answer(text).text)
+        found = kb.answer(text)
+        if found.owners and pending_question(chat):
+            # Who owns what is what quiz questions ask: the answer waits for the attempt.
+            return Reply(a.quiz_own_question)
+        return Reply(found.text)
 
     def quiz_help(self, text: str, chat: list[BaseMessage]) -> Reply | None:
-        """"I don't know", "hint please", "just tell me the answer" to a pending quiz question:
+        """ "I don't know", "hint please", "just tell me the answer" to a pending quiz question:
         the grader gives the hint or the answer (verdict "skipped"), before any other reading
         of those words (a request for secrets, a new question)."""
         pending, bank = pending_question(chat), quiz_bank()
@@ -215,7 +219,8 @@ class OfflineBackend(Backend):
         allocation = message.artifact
         if not isinstance(allocation, Allocation):
             try:  # a stored session: the same pure allocation, from the same arguments
-                allocation = allocate(Team.build(args.get("people", []), args.get("product", "llm")))
+                people, product = args.get("people", []), args.get("product", "llm")
+                allocation = allocate(Team.build(people, product))
             except TeamError:
                 return a.step3_outro
         outro = a.step3_outro if allocation.fully_backed_up else a.step3_outro_solo

@@ -19,10 +19,28 @@ from tutor.tools import AllocateArgs, allocate_people
 
 API_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
 SHINGLE = 8  # words in a row of the system prompt that count as quoting it
+
+
+def _note_header() -> str:
+    try:  # the engine's per-turn note to the model (inside the last user message)
+        from tutor.engine.request import NOTE_HEADER
+
+        return NOTE_HEADER
+    except ImportError:  # an engine without one: nothing to recognise
+        return ""
+
+
 # Fixed phrases of the per-turn context note the engine adds (part of what a model is sent).
-PROMPT_MARKERS = (
-    "Tutor context (from the tutor app, not the learner):",
-    "A quiz question is waiting for an answer: id (grade it with grade_quiz_answer).",
+PROMPT_MARKERS = tuple(
+    m
+    for m in (
+        _note_header(),
+        "A quiz question is waiting for an answer: id (grade the learner's answer with "
+        "grade_quiz_answer).",
+        "Explain that output in your own words; do not retype it.",
+        "Answer the learner's message above; do not repeat this note.",
+    )
+    if m
 )
 
 
@@ -87,6 +105,16 @@ class Context:
                 if sum(w not in vocabulary for w in run) >= SHINGLE // 2:
                     shingles.setdefault(run, " ".join(run))
         return shingles
+
+    @cached_property
+    def note_texts(self) -> list[str]:
+        """What the engine's per-turn note tells the model (the steps' goals and key points):
+        a model that echoes it has not explained anything in its own words."""
+        steps = [
+            f"{s.title}. Goal: {s.goal} Must cover: {'; '.join(k.name for k in s.key_points)}."
+            for s in self.pack.steps
+        ]
+        return [*PROMPT_MARKERS, *steps]
 
     def question(self, question_id: str | None) -> Any:
         """The bank's question with this id, or None."""

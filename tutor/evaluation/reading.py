@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from tutor.evaluation.scripts import KeyPoint
+from tutor.facts import reads_as_role
 from tutor.text import Kind, Lexicon, Mention, Reading, normalize
 from tutor.text.clauses import negated
 
@@ -58,7 +59,15 @@ class Reply:
         self, kind: Kind, ids: Iterable[str], asserted: bool | None = True
     ) -> list[Mention]:
         wanted = set(ids)
-        return [m for m in self.reading.of_kind(kind, asserted=asserted) if m.id in wanted]
+        return [m for m in self.roles_or(kind, asserted) if m.id in wanted]
+
+    def roles_or(self, kind: Kind, asserted: bool | None = True) -> list[Mention]:
+        """Mentions of `kind`; for roles, only those that read as one ("a managed platform"
+        is no SRE/Platform)."""
+        found = self.reading.of_kind(kind, asserted=asserted)
+        if kind != "role":
+            return found
+        return [m for m in found if reads_as_role(self.lexicon, self.reading, m)]
 
     def phrase_spans(self, phrase: str) -> list[tuple[int, int]]:
         return self.lexicon.find(self.text, phrase)
@@ -129,7 +138,7 @@ def said_of(reply: Reply, first: int, last: int) -> set[str]:
     """The roles words at [first, last) may be said of: the nearest asserted role before them
     in their clause (or, with none, the first after them in it), and the sentence's first role
     (a bullet's or a sentence's subject: "**Data Scientist** – frames … and builds the model")."""
-    roles = [m for m in reply.reading.of_kind("role", asserted=True) if not m.aside]
+    roles = [m for m in reply.roles_or("role") if not m.aside]
     clause = reply.reading.clause_of[first]
     sentence = reply.sentence_of[first]
     same = [m for m in roles if m.clause == clause and not (m.first < last and first < m.last)]

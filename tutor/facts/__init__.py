@@ -22,7 +22,7 @@ from __future__ import annotations
 from tutor.facts.handoffs import HandoffClaim, handoff_claims, handoff_issues
 from tutor.facts.model import AllocationLike, FactIssue, Facts, IssueKind
 from tutor.facts.owners import owner_issues
-from tutor.facts.view import ClaimView
+from tutor.facts.view import ClaimView, reads_as_role
 from tutor.text import Lexicon
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "IssueKind",
     "check_claims",
     "handoff_claims",
+    "reads_as_role",
 ]
 
 

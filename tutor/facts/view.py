@@ -66,21 +66,8 @@ class ClaimView:
         return (
             mention.asserted
             and self.sentence_of[mention.first] not in self.quiet
-            and (mention.kind != "role" or self._reads_as_role(mention))
+            and (mention.kind != "role" or reads_as_role(self.lexicon, self.reading, mention))
         )
-
-    def _reads_as_role(self, mention: Mention) -> bool:
-        """An everyday noun that can name a role ("the product", "a managed platform") counts
-        only written as a name: capitalised, or joined to another role ("SRE/Platform")."""
-        quote = self.reading.quote(mention)
-        generic = {w for g in self.lexicon.vocabulary.generic for w in normalize(g)}
-        if not set(normalize(quote)) <= generic or any(ch.isupper() for ch in quote):
-            return True
-        text = self.reading.text
-        around = (
-            text[max(0, mention.start - 2) : mention.start] + text[mention.end : mention.end + 2]
-        )
-        return "/" in around or "+" in around
 
     def clause_text(self, clause: int) -> str:
         idx = [i for i, c in enumerate(self.reading.clause_of) if c == clause]
@@ -100,3 +87,15 @@ def role_ids(lexicon: Lexicon, owner: str) -> frozenset[str]:
         if entry:
             ids.add(entry.id)
     return frozenset(ids)
+
+
+def reads_as_role(lexicon: Lexicon, reading: Reading, mention: Mention) -> bool:
+    """An everyday noun that can name a role ("the product", "a managed platform") counts
+    only written as a name: capitalised, or joined to another role ("SRE/Platform")."""
+    quote = reading.quote(mention)
+    generic = {w for g in lexicon.vocabulary.generic for w in normalize(g)}
+    if not set(normalize(quote)) <= generic or any(ch.isupper() for ch in quote):
+        return True
+    text = reading.text
+    around = text[max(0, mention.start - 2) : mention.start] + text[mention.end : mention.end + 2]
+    return "/" in around or "+" in around

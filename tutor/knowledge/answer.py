@@ -16,6 +16,7 @@ Pure: the knowledge data, the lexicon, the lifecycle and the catalogue's owners 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,8 +31,20 @@ _WHY = frozenset({"why"})
 _DESCRIBE = frozenset({"what", "whats", "describe", "explain", "tell", "define"})
 _HANDOFF_TERMS = frozenset({"handoff", "full_handoff", "partial_handoff", "model_handoff"})
 _HANDOFF_WORDS = frozenset(
-    {"break", "wrong", "risky", "risk", "fail", "between", "from", "dangerous", "safe", "pass",
-     "hand", "give"}
+    {
+        "break",
+        "wrong",
+        "risky",
+        "risk",
+        "fail",
+        "between",
+        "from",
+        "dangerous",
+        "safe",
+        "pass",
+        "hand",
+        "give",
+    }
 )
 # A comparison of two roles or stages is not a handoff question ("different from", "vs").
 _COMPARE = frozenset({"difference", "different", "differ", "vs", "versus", "compare", "diff"})
@@ -141,14 +154,16 @@ class Answerer:
         if not norms or norms[0] in _WHY:
             return None
         named = _outermost([m for m in reading.mentions if f"{m.kind}:{m.id}" in self._slots])
-        entries = {self._slots[f"{m.kind}:{m.id}"].id: self._slots[f"{m.kind}:{m.id}"] for m in named}
+        entries = {
+            self._slots[f"{m.kind}:{m.id}"].id: self._slots[f"{m.kind}:{m.id}"] for m in named
+        }
         if len(entries) != 1:
             return None
         roles = [m for m in self._roles_named(reading) if not _inside(m, named)]
         if any(m.negated for m in roles) and any(n in _PREMISE for n in norms):
             return None  # "we don't have an SRE — who holds the pager?"
         asks_who = any(n in _ASK_WHO for n in norms) or any(
-            a == "which" and b in _WHICH_WHO for a, b in zip(norms, norms[1:], strict=False)
+            a == "which" and b in _WHICH_WHO for a, b in itertools.pairwise(norms)
         )
         # A claim is a statement or a yes/no question ("the SRE holds the pager, right?",
         # "is monitoring only the SRE's job?"); "what does the data engineer hand to the data
@@ -161,11 +176,13 @@ class Answerer:
         ("why does data engineer -> data scientist break?", "from serving to deploy")."""
         norms = {t.norm for t in reading.tokens}
         terms = {m.id for m in reading.of_kind("term")}
-        cue = bool(terms & _HANDOFF_TERMS or norms & _HANDOFF_WORDS) or any(a in text for a in _ARROWS)
+        cue = bool(terms & _HANDOFF_TERMS or norms & _HANDOFF_WORDS) or any(
+            a in text for a in _ARROWS
+        )
         if not cue or norms & _ASK_WHO or self._says(norms, _COMPARE):
             return None
         stages = [self._stage_name(m.id) for m in _outermost(reading.of_kind("stage"))]
-        for a, b in zip(stages, stages[1:], strict=False):
+        for a, b in itertools.pairwise(stages):
             if (a, b) in self._handoffs:
                 return self._handoffs[(a, b)]
         roles = [m.id for m in reading.of_kind("role", asserted=None)]
@@ -241,8 +258,7 @@ class Answerer:
             return owners, f"In the lesson's demo, **{entry.stage}** is owned by **{owner}**."
         name, stage, hat = self.facts.responsibilities[entry.responsibility or ""]
         return [hat], (
-            f"In the planner's catalogue, **{name}** is owned by the **{hat}** "
-            f"(at *{stage}*)."
+            f"In the planner's catalogue, **{name}** is owned by the **{hat}** (at *{stage}*)."
         )
 
     def _role_id(self, name: str) -> str:
@@ -258,7 +274,11 @@ class Answerer:
 
     def _decline(self, authored: Hit | None, hits: Sequence[Hit]) -> Answer:
         offer = self.suggestions(hits)
-        first = authored.entry.answer if authored else f"{self.data.decline_intro} {self.data.decline_offer}"
+        first = (
+            authored.entry.answer
+            if authored
+            else f"{self.data.decline_intro} {self.data.decline_offer}"
+        )
         lines = [first, "", self.data.suggest_intro]
         lines += [f"- `/ask {n}` — {q}" for n, q in enumerate(offer, start=1)]
         entry = authored.entry.id if authored else None
@@ -279,7 +299,10 @@ def _outermost(mentions: Sequence[Mention]) -> list[Mention]:
         m
         for m in mentions
         if not any(
-            o is not m and o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start)
+            o is not m
+            and o.start <= m.start
+            and m.end <= o.end
+            and (o.end - o.start) > (m.end - m.start)
             for o in mentions
         )
     ]

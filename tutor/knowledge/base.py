@@ -74,7 +74,9 @@ class KnowledgeData(BaseModel):
     def get(self, entry_id: str) -> Entry:
         return next(e for e in self.entry if e.id == entry_id)
 
-    def problems(self, lesson: str, stages: set[str], slots: set[str], catalogue: set[str]) -> list[str]:
+    def problems(
+        self, lesson: str, stages: set[str], slots: set[str], catalogue: set[str]
+    ) -> list[str]:
         """What in the data does not match the lesson, the vocabulary or the catalogue."""
         found = []
         flat = " ".join(lesson.split())

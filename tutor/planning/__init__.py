@@ -6,7 +6,8 @@ Modules, one job each:
   table, advice, default split, the reader's words) as frozen models;
 - `skills`: role words -> hats, through the shared text module;
 - `content`: `Planning`, the content bundle the other modules receive;
-- `segments`, `reader`: a free-text description -> `TeamReading`;
+- `segments`, `drafts`, `reader`: a free-text description -> `TeamReading` (cutting it up,
+  the people found, and who each piece names);
 - `allocator`: `allocate` (every responsibility owned, critical work backed up, skill first);
 - `results`, `render`: the `Allocation` and its Markdown.
 

@@ -15,30 +15,26 @@ piece names. Pure: the content (`Planning`) is passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tutor.errors import TeamError
 from tutor.planning.catalogue import PlanningData
 from tutor.planning.content import Planning
+from tutor.planning.drafts import (
+    Draft,
+    add,
+    continues,
+    name_people,
+    resolve_everything,
+    share_roles,
+    spread,
+    summary,
+)
 from tutor.planning.model import HATS, MAX_PEOPLE, PRODUCTS, ProductKind, Team, too_many_people
-from tutor.planning.segments import Piece, Words, pieces, runs_at
-from tutor.text import Token, join_names
+from tutor.planning.segments import Piece, Words, pieces
 
 MAX_TEXT_CHARS = 2000
 ASK_FOR_TEAM = "Tell me who is on the team, e.g. 'Ana is a data scientist, Ben runs infra'."
-
-
-@dataclass
-class Draft:
-    """A person found in the text, before unnamed people are numbered."""
-
-    name: str | None
-    roles: list[str] = field(default_factory=list)
-    kind: str = "named"  # named | me | relation | unnamed
-    sentence: int = 0
-    link: str = ""  # the first word after the name, for roles shared by a list of names
-    everything: bool = False
-    guessed: bool = False  # a lowercase word taken as a name
 
 
 @dataclass(frozen=True)
@@ -78,14 +74,14 @@ class TeamReader:
         if count is not None and len(drafts) > count:
             unsure.append(f"you said {count}, but I found {len(drafts)} people")
         drafts += [Draft(None, kind="unnamed") for _ in range(size - len(drafts))]
-        _resolve_everything(drafts, self.skills)
-        _name_people(drafts)
+        resolve_everything(drafts, self.skills)
+        name_people(drafts)
         assumed = self._assume(drafts, self.content.data) if assume else []
         team = Team.build([{"name": d.name, "roles": d.roles} for d in drafts], kind)
         unsure += [f"{d.name!r} is a name" for d in drafts if d.guessed]
         if assumed:
             unsure.append("the roles I assumed")
-        return TeamReading(team, tuple(unsure), _summary(team, assumed), tuple(assumed))
+        return TeamReading(team, tuple(unsure), summary(team, assumed), tuple(assumed))
 
     def looks_like_team(self, text: str) -> bool:
         """Whether a chat message describes a team (a head count, or people with roles)."""
@@ -122,8 +118,8 @@ class TeamReader:
         for piece in pieces(text, self.words):
             found = self._piece(piece, drafts)
             for draft in found:
-                _add(drafts, draft)
-            _share_roles(drafts, self.words)
+                add(drafts, draft)
+            share_roles(drafts, self.words)
         return drafts, self.words.count(text), []
 
     def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
@@ -134,8 +130,6 @@ class TeamReader:
             return self._copied(piece, drafts)
         if start >= len(toks):
             return []
-        if False:
-            return self._copied(piece, drafts)
         if norms[start] in w.pronouns:
             return self._continued(piece, drafts, start + 1, pronoun=True)
         if norms[start] in w.first_person:
@@ -192,11 +186,13 @@ class TeamReader:
         word = piece.span(i, i + relation).strip()
         names = [n for n in w.names(piece, self.skills) if n[0] >= i + relation]
         if names:
-            first, last, name, guessed = names[0]
+            _, last, name, guessed = names[0]
             return [self._draft(piece, last, name, "named", guessed=guessed)]
         if count > 1:
             base = word.rstrip("s").capitalize()
-            return [Draft(f"{base} {k}", [], "relation", piece.sentence) for k in range(1, count + 1)]
+            return [
+                Draft(f"{base} {k}", [], "relation", piece.sentence) for k in range(1, count + 1)
+            ]
         return [self._draft(piece, i + relation, word.capitalize(), "relation")]
 
     def _our_role_name(self, piece: Piece, i: int) -> list[Draft] | None:
@@ -214,7 +210,7 @@ class TeamReader:
         """Each name takes the words after it (to the next name); words before the first name
         are its role when they name one ('data scientist Ahmed', 'SRE: Tomasz')."""
         found = []
-        for k, (first, last, name, guessed) in enumerate(names):
+        for k, (_, last, name, guessed) in enumerate(names):
             end = names[k + 1][0] if k + 1 < len(names) else len(piece.tokens)
             draft = self._draft(piece, last, name, "named", guessed=guessed)
             roles, everything = self._roles(piece, last, end)
@@ -236,7 +232,13 @@ class TeamReader:
             if not roles or w.is_count_piece(norms, piece.text):
                 return self._solo(piece)
             last = drafts[-1] if drafts else None
-            if count == 1 and piece.sep == "," and last and last.kind != "unnamed" and not last.roles:
+            if (
+                count == 1
+                and piece.sep == ","
+                and last
+                and last.kind != "unnamed"
+                and not last.roles
+            ):
                 last.roles += roles  # "Ana, a data scientist"
                 return []
             roles = [_singular(r) for r in roles] if count > 1 else roles
@@ -254,7 +256,7 @@ class TeamReader:
             return []
         if self.words.is_count_piece(piece.norms, piece.text):
             return self._solo(piece)
-        target = _continues(drafts, piece, pronoun)
+        target = continues(drafts, piece, pronoun)
         if target is None:
             # Bare roles are people only in a list after a header ("4 of us: PM, DS, …").
             listed = piece.sep == ":" or (
@@ -263,8 +265,12 @@ class TeamReader:
             if not listed or not any(self.skills.names_a_skill(r) for r in roles):
                 return []
             return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
-        target.roles += [r for r in roles if r not in target.roles]
-        target.everything = target.everything or everything
+        # "me and my cofounder, both engineers": the roles of everyone listed just before.
+        shared = piece.surface(0).lower() in self.words.plural_links
+        group = [d for d in drafts if d.sentence == target.sentence and not d.roles] if shared else []
+        for d in [*group, target] if target not in group else group:
+            d.roles += [r for r in roles if r not in d.roles]
+            d.everything = d.everything or everything
         return []
 
     def _solo(self, piece: Piece) -> list[Draft]:
@@ -272,10 +278,15 @@ class TeamReader:
         if not self.words.is_solo(piece.text):
             return []
         said = [t.surface(piece.text).lower() for t in piece.tokens]
-        keep = [i for i in range(len(said)) if not any(
-            tuple(said[max(0, i - k) : i - k + len(p)]) == p
-            for p in self.words.solo for k in range(len(p))
-        )]
+        keep = [
+            i
+            for i in range(len(said))
+            if not any(
+                tuple(said[max(0, i - k) : i - k + len(p)]) == p
+                for p in self.words.solo
+                for k in range(len(p))
+            )
+        ]
         if not keep:
             return []
         roles, _ = self._roles(piece, keep[0], len(piece.tokens))
@@ -302,7 +313,7 @@ class TeamReader:
         else:
             held = {h for d in drafts for h in self.skills.hats(d.roles)}
             missing = [h for h in HATS if h not in held]
-            picks = _spread(empty, missing, data.split_for(len(drafts)), drafts)
+            picks = spread(empty, missing, data.split_for(len(drafts)), drafts)
         for d in empty:
             d.roles = d.roles + picks[id(d)]
         return [f"{d.name} — {', '.join(picks[id(d)])}" for d in empty]
@@ -364,97 +375,4 @@ def _singular(role: str) -> str:
     return role[:-1] if role.endswith("s") and not role.endswith("ss") else role
 
 
-def _add(drafts: list[Draft], draft: Draft) -> None:
-    """Append a person; the same name (or the speaker) again adds roles instead."""
-    for d in drafts:
-        same_me = draft.kind == "me" and d.kind == "me"
-        same_name = draft.name and d.name and draft.name.casefold() == d.name.casefold()
-        # "Lucía y Mateo: Lucía does …" names Lucía twice; two people with roles under one
-        # name are two people (the team then asks for distinct names).
-        once = not d.roles or not draft.roles
-        if same_me or (same_name and draft.kind != "unnamed" and once):
-            d.roles += [r for r in draft.roles if r not in d.roles]
-            d.everything = d.everything or draft.everything
-            d.sentence, d.link = draft.sentence, draft.link or d.link
-            return
-    drafts.append(draft)
-
-
-def _continues(drafts: list[Draft], piece: Piece, pronoun: bool) -> Draft | None:
-    """Who bare role words belong to: the last named person of this sentence (or, after a
-    pronoun, the last person other than the speaker)."""
-    if not drafts:
-        return None
-    if pronoun:
-        others = [d for d in drafts if d.kind != "me"]
-        return others[-1] if others else drafts[-1]
-    last = drafts[-1]
-    if last.sentence == piece.sentence and last.kind != "unnamed" and piece.sep != ":":
-        return last
-    return None
-
-
-def _share_roles(drafts: list[Draft], words: Words) -> None:
-    """'Raj and Meera are data scientists': the roles go to the names listed just before."""
-    if len(drafts) < 2:
-        return
-    last = drafts[-1]
-    if not last.roles or last.link not in words.plural_links:
-        return
-    for d in reversed(drafts[:-1]):
-        if d.sentence != last.sentence or d.roles or d.kind == "unnamed":
-            break
-        d.roles = list(last.roles)
-
-
-def _resolve_everything(drafts: list[Draft], skills) -> None:
-    """'Jordan handles everything else': every hat nobody else has (all of them, alone)."""
-    for d in drafts:
-        if not d.everything:
-            continue
-        others = {h for o in drafts if o is not d for h in skills.hats(o.roles)}
-        mine = set(skills.hats(d.roles))
-        d.roles = d.roles + [h for h in HATS if h not in others and h not in mine]
-
-
-def _spread(
-    empty: list[Draft], missing: list[str], split: list[str], drafts: list[Draft]
-) -> dict[int, list[str]]:
-    """The hats nobody has, shared out in lesson order among the people without roles."""
-    if not missing:
-        return {id(d): [split[drafts.index(d)]] for d in empty}
-    picks: dict[int, list[str]] = {id(d): [] for d in empty}
-    per = -(-len(missing) // len(empty))
-    for i, hat in enumerate(missing):
-        picks[id(empty[min(i // per, len(empty) - 1)])].append(hat)
-    for k, d in enumerate(empty):
-        if not picks[id(d)]:
-            picks[id(d)] = [split[drafts.index(d)]]
-        picks[id(d)] = [" and ".join(picks[id(d)])] if len(picks[id(d)]) > 1 else picks[id(d)]
-    return picks
-
-
-def _name_people(drafts: list[Draft]) -> None:
-    """Unnamed people become 'Person k', k their place in the team; names stay unique."""
-    seen: set[str] = set()
-    for k, d in enumerate(drafts, start=1):
-        name = d.name or f"Person {k}"
-        if name.casefold() in seen and d.kind in ("relation", "unnamed"):
-            name = f"{name} {k}"  # two friends; a named person twice is for the learner to fix
-        seen.add(name.casefold())
-        d.name = name
-
-
-ASSUMED = (
-    "You didn't say who does what, so I assumed a common split: {assumed}. Tell me the real "
-    "roles (e.g. \"Ana is a data scientist, Ben runs infra\") and I'll redo it."
-)
-
-
-def _summary(team: Team, assumed: list[str]) -> str:
-    people = [f"{p.name} ({', '.join(p.roles)})" if p.roles else p.name for p in team.people]
-    line = f"I read your team as: {join_names(people)}."
-    return f"{line} {ASSUMED.format(assumed='; '.join(assumed))}" if assumed else line
-
-
-__all__ = ["MAX_TEXT_CHARS", "Draft", "TeamReader", "TeamReading", "Token"]
+__all__ = ["MAX_TEXT_CHARS", "Draft", "TeamReader", "TeamReading"]

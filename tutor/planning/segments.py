@@ -130,7 +130,9 @@ class Words:
         stop = min(starts, default=len(tokens))
         k, negators = 0, set(self.lexicon.cues.negators)
         while k < min(stop, len(tokens)) and tokens[k].norm in self.not_names:
-            if tokens[k].norm in negators or (k + 1 < len(tokens) and tokens[k + 1].norm in negators):
+            if tokens[k].norm in negators or (
+                k + 1 < len(tokens) and tokens[k + 1].norm in negators
+            ):
                 break  # "isn't technical" keeps its negation
             k += 1
         if k == 0:
@@ -146,8 +148,10 @@ class Words:
             if n is None:
                 continue
             after = " ".join(norms[j + n : min(hi, j + n + 3)])
-            if after and self.skills.names_a_skill(after) and not self.any_run(
-                norms[j + n : hi], self.product_cues
+            if (
+                after
+                and self.skills.names_a_skill(after)
+                and not self.any_run(norms[j + n : hi], self.product_cues)
             ):
                 continue
             return j
@@ -184,7 +188,8 @@ class Words:
 
     def is_count_piece(self, norms: Sequence[str], text: str = "") -> bool:
         return any(
-            w.isdecimal() and (self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i))
+            w.isdecimal()
+            and (self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i))
             for i, w in enumerate(norms)
         ) or (bool(text) and self.is_solo(text))
 
@@ -243,9 +248,12 @@ class Words:
 
     def _namey(self, piece: Piece, k: int, taken: set[int], head: bool) -> bool:
         word, norm = piece.surface(k), piece.norms[k]
-        if word[:1].isupper() and k + 1 < len(piece.tokens) and k not in taken:
-            if piece.text[piece.tokens[k].end : piece.tokens[k + 1].start] == "-":
-                return True  # "Do-yun", "Jean-Luc"
+        hyphen = (
+            k + 1 < len(piece.tokens)
+            and piece.text[piece.tokens[k].end : piece.tokens[k + 1].start] == "-"
+        )
+        if word[:1].isupper() and hyphen and k not in taken:
+            return True  # "Do-yun", "Jean-Luc"
         if not word[:1].isalpha() or norm in self.not_names or k in taken:
             return False
         if norm in self.first_person or norm in self.pronouns or norm.isdecimal():
@@ -308,7 +316,9 @@ def pieces(text: str, words: Words) -> list[Piece]:
                 for k, (sep, item) in enumerate(_items(chunk)):
                     tokens = words.lexicon.read(item).tokens
                     if tokens:
-                        found.append(Piece(item, tokens, ":" if after_header and k == 0 else sep, sentence))
+                        found.append(
+                            Piece(item, tokens, ":" if after_header and k == 0 else sep, sentence)
+                        )
     return found
 
 
@@ -320,7 +330,11 @@ def _lines(text: str, words: Words) -> list[str]:
             cells = [c.strip() for c in line.strip("|").split("|")]
             if all(not c.strip("-: ") for c in cells) or all(words.is_header(c) for c in cells):
                 continue
-            line = f"{cells[0]}: {', '.join(c for c in cells[1:] if c)}" if len(cells) > 1 else cells[0]
+            line = (
+                f"{cells[0]}: {', '.join(c for c in cells[1:] if c)}"
+                if len(cells) > 1
+                else cells[0]
+            )
         line = _BULLET.sub("", line)
         if line:
             lines.append(line)

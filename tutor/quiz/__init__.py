@@ -68,7 +68,7 @@ async def assess_async(
     answer: str,
     guard: Guard = NO_GUARD,
     model: JsonModel | None = None,
-    timeout: float = TIMEOUT_SECONDS,
+    timeout: float | None = TIMEOUT_SECONDS,
 ) -> Assessment:
     """`assess`, then the model grader for a free-text answer the rules were unsure of."""
     rules = assess(lexicon, question, answer, guard)
@@ -84,7 +84,7 @@ async def grade_async(
     lexicon: Lexicon,
     guard: Guard = NO_GUARD,
     model: JsonModel | None = None,
-    timeout: float = TIMEOUT_SECONDS,
+    timeout: float | None = TIMEOUT_SECONDS,
 ) -> Grade:
     """Grade one answer (rules, then the model grader if given and needed) and record it."""
     assessment = await assess_async(lexicon, question, answer, guard, model, timeout)

@@ -59,7 +59,14 @@ def assess(
         points = tuple(PointResult(r, True, r) for r in result.right)
         points += tuple(PointResult(w, False) for w in result.wrong)
         return Assessment(result.verdict, "exact", points)
-    known = (*guard.skip, *guard.reveal, *guard.hint, *guard.demand, *guard.confidence)
+    known = (
+        *guard.skip,
+        *guard.reveal,
+        *guard.hint,
+        *guard.filler,
+        *guard.demand,
+        *guard.confidence,
+    )
     rubric = judge(lexicon, question, text, known)
     return Assessment(rubric.verdict, "rules", rubric.points, rubric.unsure, rubric.unrecognised)
 

@@ -28,7 +28,9 @@ from tutor.quiz.rubric import PointResult, attributed_role, verdict_of
 from tutor.text import Lexicon, Reading
 
 T = TypeVar("T", bound=BaseModel)
-TIMEOUT_SECONDS = 30.0  # small local models are slow; the rules' verdict waits for it
+# None: the backend's own request timeout (TUTOR_REQUEST_TIMEOUT), which a slow local model
+# needs raised anyway; a number bounds the whole grading call.
+TIMEOUT_SECONDS: float | None = None
 
 SYSTEM = """You grade ONE learner answer to a quiz question against a rubric of key points.
 For each key point, decide whether the learner's answer itself asserts it, and copy the exact
@@ -96,6 +98,21 @@ def _point_words(lexicon: Lexicon, question: Question, point: KeyPoint) -> set[s
     return words - lexicon.stopwords
 
 
+def _denies_inside(lexicon: Lexicon, point: KeyPoint, reading: Reading, hit: Hit) -> bool:
+    """Does the quoted span deny, drop or set aside anything inside it? A whole answer quoted
+    ("Handoffs don't happen at deployment...") must not pass as asserting its parts."""
+    inside = range(hit.first, hit.last)
+    if any(c.rejected or c.aside for c in reading.clauses if c.lo < hit.last and hit.first < c.hi):
+        return True
+    if any(m.first in inside and not m.asserted for m in reading.mentions):
+        return True
+    # A negator the point's own wording does not use ("nobody owns" is how unclear ownership
+    # is said; "don't" in a quote about deployment is a denial).
+    own = {w for t in (point.name, *point.any_of) for w in lexicon.read(t).norms}
+    negators = set(lexicon.cues.negators) | set(lexicon.cues.post_negators)
+    return any(reading.norms[i] in negators - own for i in inside)
+
+
 def _check_span(
     lexicon: Lexicon,
     question: Question,
@@ -105,11 +122,12 @@ def _check_span(
     guard: Guard,
 ) -> bool:
     hit: Hit | None = span_polarity(lexicon, reading, *found)
-    if hit is None or not hit.counts:
+    if hit is None or not hit.counts or _denies_inside(lexicon, point, reading, hit):
         return False
     words = set(reading.norms[hit.first : hit.last])
-    if not words & _point_words(lexicon, question, point):
-        return False  # the span is not about this point
+    filler = {w for f in guard.filler for w in lexicon.read(f).norms}
+    if not (words & _point_words(lexicon, question, point)) - filler:
+        return False  # the span is not about this point ("because the hardware is slow")
     demands = [s for p in guard.demand for s in phrase_spans(lexicon, reading, p)]
     if any(first < hit.last and hit.first < last for first, last in demands):
         return False
@@ -170,14 +188,13 @@ async def model_assess(
     answer: str,
     rules: Assessment,
     guard: Guard,
-    timeout: float = TIMEOUT_SECONDS,
+    timeout: float | None = TIMEOUT_SECONDS,
 ) -> Assessment:
     """Ask the model grader about an answer the rules were unsure of; verify; fall back."""
     system, user = grading_request(question, answer.strip())
     try:
-        reply = await asyncio.wait_for(
-            model.complete_json(system, user, GraderReply, timeout=timeout), timeout + 1
-        )
+        call = model.complete_json(system, user, GraderReply, timeout=timeout)
+        reply = await (call if timeout is None else asyncio.wait_for(call, timeout + 1))
     except (ProviderError, StructuredOutputError, ValidationError, TimeoutError):
         return unsure(rules, "the model grader did not answer usably")
     verified = verify(lexicon, question, answer.strip(), reply, rules, guard)

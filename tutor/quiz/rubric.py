@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.quiz.bank import KeyPoint, Question, is_ref
-from tutor.quiz.reading import Hit, locate, locate_all
+from tutor.quiz.reading import Hit, locate_all
 from tutor.quiz.state import Verdict
 from tutor.text import Lexicon, Mention, Reading
 
@@ -226,8 +226,3 @@ def judge(
     conflicted = any(p.conflict for p in points)
     unsure = verdict != "correct" and not conflicted and bool(unplaced)
     return RubricResult(verdict, points, unsure, unplaced if unsure else ())
-
-
-def locate_ref(lexicon: Lexicon, text: str, ref: str) -> list[Hit]:
-    """Where one rubric item occurs in `text` (for tools that explain a grade)."""
-    return locate(lexicon, lexicon.read(text), ref)

@@ -118,9 +118,7 @@ class Lexicon:
         self.vocabulary = vocabulary
         self.cues = vocabulary.polarity
         self.stopwords = frozenset(w for s in vocabulary.stopwords for w in normalize(s))
-        self.question_words = frozenset(
-            w for s in vocabulary.question_words for w in normalize(s)
-        )
+        self.question_words = frozenset(w for s in vocabulary.question_words for w in normalize(s))
         self._entries: dict[str, tuple[Kind, Entry]] = {}
         self._phrases: dict[Kind, list[tuple[tuple[str, ...], Entry]]] = {}
         for kind in KINDS:

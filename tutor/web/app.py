@@ -55,7 +55,6 @@ PEER_WAIT = 120.0
 INTERNAL = {"api_visibility": "private"}
 Turn = AsyncGenerator[Event, None]  # what TutorSession.send returns
 SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
-KEEP = object()  # an output left as it is (gr.skip() when sent)
 
 
 class TutorApp:
@@ -64,15 +63,15 @@ class TutorApp:
     def __init__(self, runtime: Runtime, *, offline_pace: float | None = None) -> None:
         self.runtime = runtime
         settings = runtime.settings
-        self.registry = SessionRegistry(runtime.session,
-                                        idle_seconds=settings.tutor_idle_minutes * 60)
+        self.registry = SessionRegistry(
+            runtime.session, idle_seconds=settings.tutor_idle_minutes * 60
+        )
         if offline_pace is None:
             offline_pace = OFFLINE_PACE if runtime.backend.profile.streams_instantly else 0.0
         self.pace = offline_pace
         self.streaming = 0  # turns streaming right now, across all learners
         # Keyed by the live session, so it goes when the registry drops an idle session.
-        self._views: weakref.WeakKeyDictionary[TutorSession, ChatView] = \
-            weakref.WeakKeyDictionary()
+        self._views: weakref.WeakKeyDictionary[TutorSession, ChatView] = weakref.WeakKeyDictionary()
         # Removed when the app is garbage-collected or the process exits.
         self._exports = tempfile.TemporaryDirectory(prefix="mlops-tutor-export-")
         self._export_dir = Path(self._exports.name)
@@ -86,24 +85,28 @@ class TutorApp:
         if view is None:
             store = session.store
             records = store.transcript(session.id, last=SHOWN_RECORDS) if store else []
-            view = ChatView(transcript_messages(records),
-                            [(q.id, q.text) for q in lane.pending()])
+            view = ChatView(transcript_messages(records), [(q.id, q.text) for q in lane.pending()])
             self._views[session] = view
         return view
 
-    def outputs(self, lane: Lane, view: ChatView, *, panels: bool = True,
-                controls: bool = True) -> tuple[Any, ...]:
-        """[chatbot, stepper, progress, next, quiz, stop, retry]; KEEP what need not change."""
+    def outputs(
+        self, lane: Lane, view: ChatView, *, panels: bool = True, controls: bool = True
+    ) -> tuple[Any, ...]:
+        """[chatbot, stepper, progress, next, quiz, stop, retry]; gr.skip() what need not change."""
         busy = lane.busy or bool(view.queued)
         chat = view.snapshot(busy=lane.busy)
-        side = (stepper_html(lane.session), progress_html(lane.session)) if panels else \
-            (gr.skip(), gr.skip())
+        side = (
+            (stepper_html(lane.session), progress_html(lane.session))
+            if panels
+            else (gr.skip(), gr.skip())
+        )
         if not controls:
             return (chat, *side, gr.skip(), gr.skip(), gr.skip(), gr.skip())
         # Next and Quiz me stay usable while an answer runs: a press waits in the queue.
         label, can_next = next_label(lane.session)
         return (
-            chat, *side,
+            chat,
+            *side,
             gr.Button(label, interactive=can_next),
             gr.skip(),
             gr.Button("Stop", visible=busy, interactive=busy),
@@ -176,12 +179,12 @@ class TutorApp:
             await stack.enter_async_context(lane.lock)
             store = lane.session.store
             if store is not None and hasattr(store, "learner_lock"):
-                await stack.enter_async_context(store.learner_lock(lane.session.id,
-                                                                   wait=PEER_WAIT))
+                await stack.enter_async_context(store.learner_lock(lane.session.id, wait=PEER_WAIT))
             yield
 
-    async def _answer(self, lane: Lane, view: ChatView,
-                      item: Queued) -> AsyncIterator[tuple[Any, ...]]:
+    async def _answer(
+        self, lane: Lane, view: ChatView, item: Queued
+    ) -> AsyncIterator[tuple[Any, ...]]:
         lane.stop.clear()
         view.user(shown_words(lane.session, item.text), item.id)
         yield self.outputs(lane, view, panels=False)
@@ -202,8 +205,7 @@ class TutorApp:
         try:
             while not task.done():
                 waiter = asyncio.create_task(changed.wait())
-                await asyncio.wait({task, waiter, stopping},
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({task, waiter, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
                 if stopping.done() and not task.done():
                     await self._stop(task)
@@ -232,8 +234,9 @@ class TutorApp:
             with contextlib.suppress(BaseException):
                 await task
 
-    async def _consume(self, session: TutorSession, events: Turn, view: ChatView,
-                       changed: asyncio.Event) -> None:
+    async def _consume(
+        self, session: TutorSession, events: Turn, view: ChatView, changed: asyncio.Event
+    ) -> None:
         try:
             # aclosing: if the turn is cancelled, the engine still settles and stores it now.
             async with aclosing(events):
@@ -246,8 +249,9 @@ class TutorApp:
             view.apply(Notice("error", session.redact(str(exc))))
         except Exception:  # never show a traceback to a learner
             log.exception("turn failed for session %s", session.id)
-            view.apply(Notice("error", "Something went wrong on the tutor's side. Try again "
-                              "in a moment."))
+            view.apply(
+                Notice("error", "Something went wrong on the tutor's side. Try again in a moment.")
+            )
         changed.set()
 
     # -- the quiz's answer controls -----------------------------------------------------------
@@ -268,8 +272,9 @@ class TutorApp:
             *picks,
         )
 
-    async def quiz_answer_ui(self, sid: str | None, choice: Any, checks: Any, number: Any,
-                             *picks: Any) -> tuple[Any, ...]:
+    async def quiz_answer_ui(
+        self, sid: str | None, choice: Any, checks: Any, number: Any, *picks: Any
+    ) -> tuple[Any, ...]:
         """The chosen answer goes to the chat as the learner's message (then is graded)."""
         lane = self.registry.lane(sid)
         question = waiting_question(lane.session)
@@ -297,8 +302,11 @@ class TutorApp:
             lane.session.reset()
             lane.clear_local()
             view = self._views[lane.session] = ChatView()
-        return (*self.outputs(lane, view), gr.File(value=None, visible=False),
-                gr.Column(visible=False))
+        return (
+            *self.outputs(lane, view),
+            gr.File(value=None, visible=False),
+            gr.Column(visible=False),
+        )
 
     def export(self, sid: str | None) -> Any:
         session = self.registry.get(sid)
@@ -331,8 +339,9 @@ class TutorApp:
         async with self._hold(lane):
             while (item := lane.take()) is not None:
                 start = len(view.messages)
-                async for _ in self._run(lane, lane.session.send(item.text, queued_id=item.id),
-                                         view):
+                async for _ in self._run(
+                    lane, lane.session.send(item.text, queued_id=item.id), view
+                ):
                     if item == mine:
                         yield final_text(view, start)
                 lane.settle(item, final_text(view, start))

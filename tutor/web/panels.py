@@ -26,8 +26,10 @@ def svg_block(svg: str, tall: str | None = None) -> str:
     with `tall` (the same picture drawn top to bottom), a phone shows that one instead."""
     if tall is None:
         return f'<div class="handoff-svg" style="overflow-x:auto;max-width:100%">{svg}</div>'
-    return (f'<div class="handoff-svg" style="overflow-x:auto;max-width:100%">'
-            f'<div class="wide">{svg}</div><div class="tall">{tall}</div></div>')
+    return (
+        f'<div class="handoff-svg" style="overflow-x:auto;max-width:100%">'
+        f'<div class="wide">{svg}</div><div class="tall">{tall}</div></div>'
+    )
 
 
 def lesson_sections(lesson: str) -> tuple[str, str]:
@@ -40,7 +42,7 @@ def lesson_sections(lesson: str) -> tuple[str, str]:
     title, _, rest = lesson.partition("\n")
     if not title.startswith("# "):
         title, rest = "", lesson
-    body = title + "\n" + rest[rest.find("\n## "):] if "\n## " in rest else lesson
+    body = title + "\n" + rest[rest.find("\n## ") :] if "\n## " in rest else lesson
     head, _, tail = body.partition("\n## Try it")
     intro = next((line.strip() for line in tail.splitlines() if line.strip()), "")
     return head.strip(), intro
@@ -49,7 +51,7 @@ def lesson_sections(lesson: str) -> tuple[str, str]:
 def table_people(rows: Any) -> list[dict[str, Any]]:
     """People ({"name", "roles"}) from the planner's table rows; blank rows are skipped."""
     people: list[dict[str, Any]] = []
-    for row in _rows(rows)[:MAX_TABLE_ROWS + 1]:
+    for row in _rows(rows)[: MAX_TABLE_ROWS + 1]:
         cells = [str(c).strip() if c is not None else "" for c in list(row)[:2]]
         name, roles = [*cells, "", ""][:2]
         if not name and not roles:
@@ -78,8 +80,10 @@ def build_team(text: str, rows: Any, product: str) -> tuple[Team, TeamReading | 
     if people:
         return Team.build(people, kind or "llm"), None  # TeamError names the bad row
     if not (text or "").strip():
-        raise InputError("Describe your team (e.g. 'Ana is a data scientist, Ben runs infra') "
-                         "or fill in the table of people.")
+        raise InputError(
+            "Describe your team (e.g. 'Ana is a data scientist, Ben runs infra') "
+            "or fill in the table of people."
+        )
     reading = read_team(text, product=kind)
     return reading.team, reading
 
@@ -97,6 +101,8 @@ def plan_team(text: str, rows: Any, product: str) -> tuple[str, str]:
         if reading.unsure:
             header += "\n\n**Please check:** " + "; ".join(reading.unsure)
     title = "Your team's handoffs along the lifecycle"
-    svg = svg_block(handoff_svg(allocation.handoffs, title=title),
-                    handoff_svg(allocation.handoffs, title=title, vertical=True))
+    svg = svg_block(
+        handoff_svg(allocation.handoffs, title=title),
+        handoff_svg(allocation.handoffs, title=title, vertical=True),
+    )
     return f"{header}\n\n{allocation.render_table()}", svg

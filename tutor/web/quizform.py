@@ -47,19 +47,26 @@ def answer_form(question: Any | None) -> AnswerForm:
     if kind in ("single_choice", "multi_choice") and lettered:
         return AnswerForm(kind, choices=lettered)
     if kind == "match" and items and lettered and len(items) <= MAX_PICKS:
-        return AnswerForm(kind, picks=[(f"{i}. {item}", lettered)
-                                       for i, item in enumerate(items, start=1)])
+        return AnswerForm(
+            kind, picks=[(f"{i}. {item}", lettered) for i, item in enumerate(items, start=1)]
+        )
     if kind == "order" and items and len(items) <= MAX_PICKS:
         numbered = [(f"{i}. {item}", str(i)) for i, item in enumerate(items, start=1)]
-        return AnswerForm(kind, picks=[(f"Position {i}", numbered)
-                                       for i in range(1, len(items) + 1)])
+        return AnswerForm(
+            kind, picks=[(f"Position {i}", numbered) for i in range(1, len(items) + 1)]
+        )
     if kind == "count":
         return AnswerForm(kind)
     return AnswerForm()
 
 
-def compose_answer(kind: str, choice: Any = None, checks: Sequence[str] | None = None,
-                   picks: Sequence[Any] = (), number: Any = None) -> str | None:
+def compose_answer(
+    kind: str,
+    choice: Any = None,
+    checks: Sequence[str] | None = None,
+    picks: Sequence[Any] = (),
+    number: Any = None,
+) -> str | None:
     """The learner's answer as text the grader reads, or None when nothing was chosen."""
     if kind == "single_choice":
         return str(choice) if choice else None

@@ -51,8 +51,9 @@ CSS = """
   word-break: normal; overflow-wrap: normal; white-space: nowrap; padding: 6px 10px; }
 #tutor-chat pre { max-width: 100%; overflow-x: auto; }
 #tutor-chat .message-content, #tutor-chat .message { max-width: 100%; min-width: 0; }
-#tutor-chat .thought-group, #tutor-chat .thought-group .message-content,
-#tutor-chat .thought-group .title { font-size: var(--text-md) !important; }
+#tutor-chat .thought-group, #tutor-chat .thought-group .md,
+#tutor-chat .thought-group p, #tutor-chat .thought-group code {
+  font-size: 15px !important; }
 .queued-note { display: block; margin-top: 4px; font-size: 0.85em; font-style: italic;
   opacity: 0.8; }
 .tutor-note { padding: 6px 10px; border-radius: 6px; border-left: 4px solid #d97706;

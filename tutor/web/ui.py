@@ -18,22 +18,39 @@ from tutor.web.style import CSS, HEAD, JS
 
 TITLE = "MLOps Roles Tutor"
 STORAGE_KEY = "mlops-roles-tutor-session"
-PRODUCTS = [("Guess from the description", "auto"), ("LLM product", "llm"),
-            ("Classic ML model", "ml")]
-SANS = ("ui-sans-serif", "system-ui", "Segoe UI", "Helvetica", "Arial", "Noto Color Emoji",
-        "sans-serif")
+PRODUCTS = [
+    ("Guess from the description", "auto"),
+    ("LLM product", "llm"),
+    ("Classic ML model", "ml"),
+]
+SANS = (
+    "ui-sans-serif",
+    "system-ui",
+    "Segoe UI",
+    "Helvetica",
+    "Arial",
+    "Noto Color Emoji",
+    "sans-serif",
+)
 MONO = ("ui-monospace", "DejaVu Sans Mono", "Menlo", "Consolas", "monospace")
-TEAM_EXAMPLE = ("We're 3 people shipping a RAG chatbot: Ana is a data scientist, "
-                "Ben is a backend engineer, Chen runs infra.")
-OFFLINE_WORKS = ("the lesson, its three try-it prompts, the quiz and the team planner all "
-                 "work without a model")
+TEAM_EXAMPLE = (
+    "We're 3 people shipping a RAG chatbot: Ana is a data scientist, "
+    "Ben is a backend engineer, Chen runs infra."
+)
+OFFLINE_WORKS = (
+    "the lesson, its three try-it prompts, the quiz and the team planner all work without a model"
+)
 OFFLINE_WORKS_SHORT = "lesson, quiz and team planner work without a model"
-CONNECT = ("Set <code>OPENAI_API_KEY</code> for OpenAI, or <code>OPENAI_BASE_URL</code> (and "
-           "<code>TUTOR_MODEL</code>) for a local server such as Ollama, vLLM, LM Studio or "
-           "llama.cpp, then restart the tutor. The README's model section has the details.")
-RESET_WARNING = ("**Delete this conversation?** This deletes your messages, your try-it "
-                 "progress and your quiz score, for good. Export the transcript first to keep "
-                 "a copy.")
+CONNECT = (
+    "Set <code>OPENAI_API_KEY</code> for OpenAI, or <code>OPENAI_BASE_URL</code> (and "
+    "<code>TUTOR_MODEL</code>) for a local server such as Ollama, vLLM, LM Studio or "
+    "llama.cpp, then restart the tutor. The README's model section has the details."
+)
+RESET_WARNING = (
+    "**Delete this conversation?** This deletes your messages, your try-it "
+    "progress and your quiz score, for good. Export the transcript first to keep "
+    "a copy."
+)
 # Everything a chat event may change, in the order TutorApp.outputs returns it.
 CHAT_KEYS = ("chatbot", "stepper", "progress", "next", "quiz", "stop", "retry")
 QUIET = {**INTERNAL, "show_progress": "hidden"}
@@ -44,13 +61,17 @@ def banner_html(runtime: Runtime) -> str:
     profile = runtime.backend.profile
     kind = "offline" if profile.offline else "model"
     if profile.offline:
-        line = (f"<p><b>Offline mode</b><span class='long'> — {TITLE}: {OFFLINE_WORKS}.</span>"
-                f"<span class='short'>: {OFFLINE_WORKS_SHORT}.</span></p><details>"
-                f"<summary>How to connect a model</summary><div>{CONNECT}</div></details>")
+        line = (
+            f"<p><b>Offline mode</b><span class='long'> — {TITLE}: {OFFLINE_WORKS}.</span>"
+            f"<span class='short'>: {OFFLINE_WORKS_SHORT}.</span></p><details>"
+            f"<summary>How to connect a model</summary><div>{CONNECT}</div></details>"
+        )
     else:
         line = f"<p><b>{TITLE}</b> — answers come from {html.escape(profile.label)}.</p>"
-    return (f'<div id="tutor-banner" class="{kind}" data-backend="{kind}">'
-            f'<span class="tutor-icon" aria-hidden="true"></span>{line}</div>')
+    return (
+        f'<div id="tutor-banner" class="{kind}" data-backend="{kind}">'
+        f'<span class="tutor-icon" aria-hidden="true"></span>{line}</div>'
+    )
 
 
 def build_app(runtime: Runtime, *, offline_pace: float | None = None) -> gr.Blocks:
@@ -61,10 +82,11 @@ def build_app(runtime: Runtime, *, offline_pace: float | None = None) -> gr.Bloc
         _wire_chat(app, c)
         _wire_panels(app, c)
         _wire_api(app)
-        demo.load(app.on_load, [c["browser_sid"]],
-                  [c["browser_sid"], c["sid"], *_chat_out(c)], **QUIET
-                  ).then(app.drain_ui, [c["sid"]], _chat_out(c), **QUIET
-                  ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
+        demo.load(
+            app.on_load, [c["browser_sid"]], [c["browser_sid"], c["sid"], *_chat_out(c)], **QUIET
+        ).then(app.drain_ui, [c["sid"]], _chat_out(c), **QUIET).then(
+            app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET
+        )
     return demo
 
 
@@ -75,8 +97,9 @@ def _chat_out(c: dict[str, Any]) -> list[Any]:
 def _layout(runtime: Runtime) -> dict[str, Any]:
     c: dict[str, Any] = {}
     gr.HTML(banner_html(runtime), elem_id="banner-box")
-    c["browser_sid"] = gr.BrowserState(None, storage_key=STORAGE_KEY,
-                                       secret=browser_secret(runtime))
+    c["browser_sid"] = gr.BrowserState(
+        None, storage_key=STORAGE_KEY, secret=browser_secret(runtime)
+    )
     c["sid"] = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320), gr.Tabs(elem_id="tabs") as tabs:
@@ -95,29 +118,44 @@ def _layout(runtime: Runtime) -> dict[str, Any]:
 
 def _chat_tab(c: dict[str, Any]) -> None:
     c["chatbot"] = gr.Chatbot(
-        elem_id="tutor-chat", label="Tutor", show_label=False, height="min(560px, 62vh)",
-        buttons=["copy"], autoscroll=False,
+        elem_id="tutor-chat",
+        label="Tutor",
+        show_label=False,
+        height="min(560px, 62vh)",
+        buttons=["copy"],
+        autoscroll=False,
         placeholder="Press **Next prompt** to start the lesson's three try-it prompts, "
-                    "or ask anything about MLOps roles and handoffs.",
+        "or ask anything about MLOps roles and handoffs.",
     )
     with gr.Row(elem_id="input-row"):
-        c["msg"] = gr.Textbox(elem_id="tutor-input", show_label=False, scale=5, lines=1,
-                              max_lines=6, placeholder="Ask the tutor… (Enter sends)")
-        c["send"] = gr.Button("Send", elem_id="send-btn", variant="primary", scale=1,
-                              min_width=70)
-        c["stop"] = gr.Button("Stop", elem_id="stop-btn", variant="secondary", scale=1,
-                              min_width=70, visible=False)
-    c["retry"] = gr.Button("Retry the unfinished answer", elem_id="retry-btn", size="sm",
-                           visible=False)
+        c["msg"] = gr.Textbox(
+            elem_id="tutor-input",
+            show_label=False,
+            scale=5,
+            lines=1,
+            max_lines=6,
+            placeholder="Ask the tutor… (Enter sends)",
+        )
+        c["send"] = gr.Button("Send", elem_id="send-btn", variant="primary", scale=1, min_width=70)
+        c["stop"] = gr.Button(
+            "Stop", elem_id="stop-btn", variant="secondary", scale=1, min_width=70, visible=False
+        )
+    c["retry"] = gr.Button(
+        "Retry the unfinished answer", elem_id="retry-btn", size="sm", visible=False
+    )
     with gr.Column(visible=False, elem_id="quiz-form", variant="panel") as quiz_form:
         c["quiz_form"] = quiz_form
         c["quiz_choice"] = gr.Radio([], label="Your answer", elem_id="quiz-choice")
-        c["quiz_checks"] = gr.CheckboxGroup([], label="Tick every one that applies",
-                                            elem_id="quiz-checks")
-        c["quiz_number"] = gr.Number(label="Your answer (a number)", elem_id="quiz-number",
-                                     precision=None)
-        c["quiz_picks"] = [gr.Dropdown([], label="", visible=False, elem_id=f"quiz-pick-{i}")
-                           for i in range(1, MAX_PICKS + 1)]
+        c["quiz_checks"] = gr.CheckboxGroup(
+            [], label="Tick every one that applies", elem_id="quiz-checks"
+        )
+        c["quiz_number"] = gr.Number(
+            label="Your answer (a number)", elem_id="quiz-number", precision=None
+        )
+        c["quiz_picks"] = [
+            gr.Dropdown([], label="", visible=False, elem_id=f"quiz-pick-{i}")
+            for i in range(1, MAX_PICKS + 1)
+        ]
         with gr.Row():
             c["quiz_submit"] = gr.Button("Answer", elem_id="quiz-submit", variant="primary")
             c["quiz_skip"] = gr.Button(SKIP, elem_id="quiz-skip")
@@ -126,16 +164,18 @@ def _chat_tab(c: dict[str, Any]) -> None:
         c["quiz"] = gr.Button("Quiz me", elem_id="quiz-btn")
     with gr.Row(elem_id="chat-more"):
         c["export"] = gr.Button("Export transcript", elem_id="export-btn", size="sm")
-        c["reset"] = gr.Button("Reset conversation…", elem_id="reset-btn", size="sm",
-                               variant="stop")
+        c["reset"] = gr.Button(
+            "Reset conversation…", elem_id="reset-btn", size="sm", variant="stop"
+        )
     with gr.Column(visible=False, elem_id="reset-confirm", variant="panel") as confirm:
         c["reset_confirm"] = confirm
         gr.Markdown(RESET_WARNING, elem_id="reset-warning")
         with gr.Row():
             c["reset_yes"] = gr.Button("Delete everything", elem_id="reset-yes", variant="stop")
             c["reset_no"] = gr.Button("Cancel", elem_id="reset-no")
-    c["export_file"] = gr.File(label="Transcript (Markdown)", elem_id="export-file",
-                               visible=False, interactive=False)
+    c["export_file"] = gr.File(
+        label="Transcript (Markdown)", elem_id="export-file", visible=False, interactive=False
+    )
 
 
 def _lesson_tab(c: dict[str, Any]) -> None:
@@ -143,80 +183,137 @@ def _lesson_tab(c: dict[str, Any]) -> None:
     body, intro = lesson_sections(pack.lesson)
     gr.Markdown(body, elem_id="lesson-text")
     c["run_demo"] = gr.Button("Run demo", elem_id="run-demo-btn", variant="primary")
-    c["demo_out"] = gr.Code(label="What the demo prints", language=None, interactive=False,
-                            elem_id="demo-output", visible=False)
+    c["demo_out"] = gr.Code(
+        label="What the demo prints",
+        language=None,
+        interactive=False,
+        elem_id="demo-output",
+        visible=False,
+    )
     c["demo_notes"] = gr.Markdown(elem_id="demo-analysis")
     c["demo_svg"] = gr.HTML(elem_id="demo-svg")
     gr.Markdown(f"## Try it\n\n{intro} Press one to ask it in the chat.", elem_id="try-head")
-    c["try"] = [(gr.Button(step.prompt, elem_id=f"try-{i}", elem_classes=["try-prompt"],
-                           size="sm"), step.prompt)
-                for i, step in enumerate(pack.steps, start=1)]
+    c["try"] = [
+        (
+            gr.Button(step.prompt, elem_id=f"try-{i}", elem_classes=["try-prompt"], size="sm"),
+            step.prompt,
+        )
+        for i, step in enumerate(pack.steps, start=1)
+    ]
 
 
 def _team_tab(c: dict[str, Any]) -> None:
-    gr.Markdown("Describe your team in words, **or** list people in the table (roles separated "
-                "by commas). The planner gives every MLOps responsibility an owner and a backup, "
-                "and shows your team's handoffs.")
-    c["team_text"] = gr.Textbox(label="Your team", elem_id="team-text", lines=3,
-                                placeholder=TEAM_EXAMPLE)
-    c["team_table"] = gr.Dataframe(headers=["name", "roles"], datatype=["str", "str"],
-                                   type="array", value=[["", ""]] * 3, column_count=2,
-                                   interactive=True, label="People (optional)",
-                                   elem_id="team-table")
-    c["team_product"] = gr.Radio(PRODUCTS, value="auto", label="Product",
-                                 elem_id="team-product")
+    gr.Markdown(
+        "Describe your team in words, **or** list people in the table (roles separated "
+        "by commas). The planner gives every MLOps responsibility an owner and a backup, "
+        "and shows your team's handoffs."
+    )
+    c["team_text"] = gr.Textbox(
+        label="Your team", elem_id="team-text", lines=3, placeholder=TEAM_EXAMPLE
+    )
+    c["team_table"] = gr.Dataframe(
+        headers=["name", "roles"],
+        datatype=["str", "str"],
+        type="array",
+        value=[["", ""]] * 3,
+        column_count=2,
+        interactive=True,
+        label="People (optional)",
+        elem_id="team-table",
+    )
+    c["team_product"] = gr.Radio(PRODUCTS, value="auto", label="Product", elem_id="team-product")
     c["plan"] = gr.Button("Plan my team", elem_id="plan-btn", variant="primary")
     c["team_result"] = gr.Markdown(elem_id="team-result")
     c["team_svg"] = gr.HTML(elem_id="team-svg")
 
 
 def _quiz_out(c: dict[str, Any]) -> list[Any]:
-    return [c["quiz_form"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"],
-            *c["quiz_picks"]]
+    return [c["quiz_form"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"], *c["quiz_picks"]]
 
 
 def _drain(app: TutorApp, c: dict[str, Any], event: Any) -> None:
     """After a message is queued: answer the queue, then show the quiz's answer controls."""
-    event.then(app.drain_ui, [c["sid"]], _chat_out(c), trigger_mode="multiple", **QUIET
-               ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
+    event.then(app.drain_ui, [c["sid"]], _chat_out(c), trigger_mode="multiple", **QUIET).then(
+        app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET
+    )
 
 
 def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
     out = _chat_out(c)
     # Stored and shown at once, outside the queue (so never refused while an answer runs);
     # then the drain answers the learner's waiting messages in order.
-    _drain(app, c, gr.on([c["msg"].submit, c["send"].click], app.enqueue_ui,
-                         [c["msg"], c["sid"]], [c["msg"], *out, c["reset_confirm"]],
-                         queue=False, trigger_mode="multiple", **QUIET))
-    for button, handler in ((c["next"], app.next_ui), (c["quiz"], app.quiz_ui),
-                            (c["retry"], app.retry_ui)):
+    _drain(
+        app,
+        c,
+        gr.on(
+            [c["msg"].submit, c["send"].click],
+            app.enqueue_ui,
+            [c["msg"], c["sid"]],
+            [c["msg"], *out, c["reset_confirm"]],
+            queue=False,
+            trigger_mode="multiple",
+            **QUIET,
+        ),
+    )
+    for button, handler in (
+        (c["next"], app.next_ui),
+        (c["quiz"], app.quiz_ui),
+        (c["retry"], app.retry_ui),
+    ):
         _drain(app, c, button.click(handler, [c["sid"]], out, queue=False, **QUIET))
     answer = [c["sid"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"], *c["quiz_picks"]]
-    _drain(app, c, c["quiz_submit"].click(app.quiz_answer_ui, answer, [*out, c["quiz_form"]],
-                                          queue=False, **QUIET))
-    _drain(app, c, c["quiz_skip"].click(app.quiz_skip_ui, [c["sid"]], [*out, c["quiz_form"]],
-                                        queue=False, **QUIET))
+    _drain(
+        app,
+        c,
+        c["quiz_submit"].click(
+            app.quiz_answer_ui, answer, [*out, c["quiz_form"]], queue=False, **QUIET
+        ),
+    )
+    _drain(
+        app,
+        c,
+        c["quiz_skip"].click(
+            app.quiz_skip_ui, [c["sid"]], [*out, c["quiz_form"]], queue=False, **QUIET
+        ),
+    )
     c["stop"].click(app.stop_ui, [c["sid"]], [c["stop"]], queue=False, **QUIET)
     c["reset"].click(app.ask_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
     c["reset_no"].click(app.cancel_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
-    c["reset_yes"].click(app.reset_ui, [c["sid"]],
-                         [*out, c["export_file"], c["reset_confirm"]], **QUIET
-                         ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
+    c["reset_yes"].click(
+        app.reset_ui, [c["sid"]], [*out, c["export_file"], c["reset_confirm"]], **QUIET
+    ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
     c["export"].click(app.export, [c["sid"]], [c["export_file"]], **INTERNAL)
 
 
 def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
-    c["run_demo"].click(_run_demo, None, [c["demo_out"], c["demo_notes"], c["demo_svg"]],
-                        **INTERNAL)
-    c["plan"].click(plan_team, [c["team_text"], c["team_table"], c["team_product"]],
-                    [c["team_result"], c["team_svg"]], **INTERNAL)
+    c["run_demo"].click(
+        _run_demo, None, [c["demo_out"], c["demo_notes"], c["demo_svg"]], **INTERNAL
+    )
+    c["plan"].click(
+        plan_team,
+        [c["team_text"], c["team_table"], c["team_product"]],
+        [c["team_result"], c["team_svg"]],
+        **INTERNAL,
+    )
     for button, prompt in c["try"]:
         # A try-it prompt goes to the chat as if typed there (the chat tab comes forward).
-        _drain(app, c, button.click(lambda p=prompt: (p, gr.Tabs(selected="chat")), None,
-                                    [c["msg"], c["tabs"]], queue=False, **QUIET
-                                    ).then(app.enqueue_ui, [c["msg"], c["sid"]],
-                                           [c["msg"], *_chat_out(c), c["reset_confirm"]],
-                                           queue=False, **QUIET))
+        _drain(
+            app,
+            c,
+            button.click(
+                lambda p=prompt: (p, gr.Tabs(selected="chat")),
+                None,
+                [c["msg"], c["tabs"]],
+                queue=False,
+                **QUIET,
+            ).then(
+                app.enqueue_ui,
+                [c["msg"], c["sid"]],
+                [c["msg"], *_chat_out(c), c["reset_confirm"]],
+                queue=False,
+                **QUIET,
+            ),
+        )
 
 
 def _run_demo() -> tuple[Any, str, str]:
@@ -231,11 +328,21 @@ def _wire_api(app: TutorApp) -> None:
     sid = gr.State(None)
     chat = gr.Button(visible=False)
     step = gr.Button(visible=False)
-    chat.click(app.api_chat, [message, sid], [reply, sid], api_name="chat",
-               api_description="Send one learner message; returns the tutor's reply (streamed). "
-                               "The conversation continues across calls of the same client.")
-    step.click(app.api_next_prompt, [sid], [reply, sid], api_name="next_prompt",
-               api_description="Send the next guided try-it prompt; returns the tutor's reply.")
+    chat.click(
+        app.api_chat,
+        [message, sid],
+        [reply, sid],
+        api_name="chat",
+        api_description="Send one learner message; returns the tutor's reply (streamed). "
+        "The conversation continues across calls of the same client.",
+    )
+    step.click(
+        app.api_next_prompt,
+        [sid],
+        [reply, sid],
+        api_name="next_prompt",
+        api_description="Send the next guided try-it prompt; returns the tutor's reply.",
+    )
 
 
 def launch_options(runtime: Runtime) -> dict[str, Any]:
@@ -244,8 +351,7 @@ def launch_options(runtime: Runtime) -> dict[str, Any]:
         "auth": runtime.settings.auth_pair(),
         "auth_message": f"{TITLE}: log in with the TUTOR_AUTH user and password.",
         # System fonts only: the default theme fonts would be fetched from Google on page load.
-        "theme": gr.themes.Soft(primary_hue="indigo", font=_fonts(SANS),
-                                font_mono=_fonts(MONO)),
+        "theme": gr.themes.Soft(primary_hue="indigo", font=_fonts(SANS), font_mono=_fonts(MONO)),
         "css": CSS,
         "js": JS,
         "head": HEAD,
@@ -266,8 +372,9 @@ def serve(host: str | None = None, port: int | None = None) -> int:
     try:
         demo = build_app(runtime)
         demo.queue(default_concurrency_limit=runtime.settings.tutor_concurrency)
-        _launch(demo, runtime, host or runtime.settings.tutor_host,
-                port or runtime.settings.tutor_port)
+        _launch(
+            demo, runtime, host or runtime.settings.tutor_host, port or runtime.settings.tutor_port
+        )
         print(f"{TITLE} — {runtime.banner()}", flush=True)
         print(f"Open {demo.local_url} in your browser (Ctrl+C to stop).", flush=True)
         demo.block_thread()
@@ -278,8 +385,14 @@ def serve(host: str | None = None, port: int | None = None) -> int:
 
 def _launch(demo: gr.Blocks, runtime: Runtime, host: str, port: int) -> None:
     try:
-        demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
-                    **launch_options(runtime))
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            prevent_thread_lock=True,
+            quiet=True,
+            **launch_options(runtime),
+        )
     except OSError as exc:
-        raise ConfigError(f"Cannot serve on {host}:{port} ({exc}). Pick another port with "
-                          "--port or TUTOR_PORT.") from None
+        raise ConfigError(
+            f"Cannot serve on {host}:{port} ({exc}). Pick another port with --port or TUTOR_PORT."
+        ) from None

@@ -44,9 +44,12 @@ BUTTONS = {
     "/progress": "Progress",
     "/retry": "Retry",
 }
-_COMMAND = re.compile(r"(?:\b(type|press|use|try)\s+)?`?(?<![\w/])(/(?:" +
-                      "|".join(c[1:] for c in BUTTONS) + r"))(?![\w/-])`?(\s*\(or press [^)]*\))?",
-                      re.I)
+_COMMAND = re.compile(
+    r"(?:\b(type|press|use|try)\s+)?`?(?<![\w/])(/(?:"
+    + "|".join(c[1:] for c in BUTTONS)
+    + r"))(?![\w/-])`?(\s*\(or press [^)]*\))?",
+    re.I,
+)
 
 
 def as_buttons(text: str) -> str:
@@ -70,8 +73,7 @@ def said(text: str) -> str:
 def note(status: str, text: str | None = None) -> Message:
     """A status or notice line, set apart from the answer text it follows."""
     body = html.escape(text or STATUS_NOTES.get(status, status))
-    return {"role": "assistant",
-            "content": f'<div class="tutor-note note-{status}">{body}</div>'}
+    return {"role": "assistant", "content": f'<div class="tutor-note note-{status}">{body}</div>'}
 
 
 def tool_title(name: str, ok: bool = True) -> str:
@@ -124,22 +126,32 @@ def normalise(message: dict[str, Any]) -> Message:
     return out
 
 
-def tool_message(name: str, args: dict[str, Any] | None, display: str, ok: bool,
-                 duration: float | None = None, call_id: str | None = None) -> Message:
+def tool_message(
+    name: str,
+    args: dict[str, Any] | None,
+    display: str,
+    ok: bool,
+    duration: float | None = None,
+    call_id: str | None = None,
+) -> Message:
     metadata: dict[str, Any] = {"title": tool_title(name, ok), "status": "done"}
     if duration is not None and duration >= SLOW_TOOL_S:
         metadata["duration"] = round(duration, 1)
     if call_id:
         metadata["id"] = call_id
-    return {"role": "assistant", "content": tool_summary(name, args, display, ok),
-            "metadata": metadata}
+    return {
+        "role": "assistant",
+        "content": tool_summary(name, args, display, ok),
+        "metadata": metadata,
+    }
 
 
 class ChatView:
     """The chat as a list of message dicts, updated event by event, plus the waiting queue."""
 
-    def __init__(self, messages: Sequence[dict[str, Any]] = (),
-                 queued: Iterable[tuple[int, str]] = ()) -> None:
+    def __init__(
+        self, messages: Sequence[dict[str, Any]] = (), queued: Iterable[tuple[int, str]] = ()
+    ) -> None:
         self.messages: list[Message] = [normalise(m) for m in messages]
         #: learner messages waiting for their turn: (queue id, text), oldest first
         self.queued: list[tuple[int, str]] = list(queued)
@@ -221,8 +233,11 @@ class ChatView:
             {
                 "role": "assistant",
                 "content": f"`{event.name}({_args(event.args)})`",
-                "metadata": {"title": tool_title(event.name), "status": "pending",
-                             "id": event.call_id},
+                "metadata": {
+                    "title": tool_title(event.name),
+                    "status": "pending",
+                    "id": event.call_id,
+                },
             }
         )
         self._tools[event.call_id] = len(self.messages) - 1
@@ -230,8 +245,14 @@ class ChatView:
 
     def _tool_finished(self, event: ToolFinished) -> None:
         index = self._tools.get(event.call_id)
-        message = tool_message(event.name, event.args, event.display or event.output, event.ok,
-                               event.duration_s, event.call_id)
+        message = tool_message(
+            event.name,
+            event.args,
+            event.display or event.output,
+            event.ok,
+            event.duration_s,
+            event.call_id,
+        )
         if index is None:
             self.messages.append(message)
         else:
@@ -288,9 +309,14 @@ def reply_messages(content: str, meta: Any) -> list[Message]:
         if content[done:at].strip():
             out.append({"role": "assistant", "content": content[done:at].strip()})
         done = at
-        out.append(tool_message(tool["name"], tool.get("args"),
-                                str(tool.get("display") or tool.get("output", "")),
-                                bool(tool.get("ok", True))))
+        out.append(
+            tool_message(
+                tool["name"],
+                tool.get("args"),
+                str(tool.get("display") or tool.get("output", "")),
+                bool(tool.get("ok", True)),
+            )
+        )
     if content[done:].strip():
         out.append({"role": "assistant", "content": content[done:].strip()})
     return out

@@ -1,0 +1,117 @@
+"""People found in a team description, before they become a `Team`: merging a person named
+twice, roles shared by a list of names, "everything else", numbering unnamed people, the
+default split for people whose roles nobody gave, and the one-line summary. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tutor.planning.model import HATS, Team
+from tutor.planning.segments import Piece, Words
+from tutor.text import join_names
+
+
+@dataclass
+class Draft:
+    """A person found in the text, before unnamed people are numbered."""
+
+    name: str | None
+    roles: list[str] = field(default_factory=list)
+    kind: str = "named"  # named | me | relation | unnamed
+    sentence: int = 0
+    link: str = ""  # the first word after the name, for roles shared by a list of names
+    everything: bool = False
+    guessed: bool = False  # a lowercase word taken as a name
+
+
+def add(drafts: list[Draft], draft: Draft) -> None:
+    """Append a person; the same name (or the speaker) again adds roles instead."""
+    for d in drafts:
+        same_me = draft.kind == "me" and d.kind == "me"
+        same_name = draft.name and d.name and draft.name.casefold() == d.name.casefold()
+        # "Lucía y Mateo: Lucía does …" names Lucía twice; two people with roles under one
+        # name are two people (the team then asks for distinct names).
+        once = not d.roles or not draft.roles
+        if same_me or (same_name and draft.kind != "unnamed" and once):
+            d.roles += [r for r in draft.roles if r not in d.roles]
+            d.everything = d.everything or draft.everything
+            d.sentence, d.link = draft.sentence, draft.link or d.link
+            return
+    drafts.append(draft)
+
+
+def continues(drafts: list[Draft], piece: Piece, pronoun: bool) -> Draft | None:
+    """Who bare role words belong to: the last named person of this sentence (or, after a
+    pronoun, the last person other than the speaker)."""
+    if not drafts:
+        return None
+    if pronoun:
+        others = [d for d in drafts if d.kind != "me"]
+        return others[-1] if others else drafts[-1]
+    last = drafts[-1]
+    if last.sentence == piece.sentence and last.kind != "unnamed" and piece.sep != ":":
+        return last
+    return None
+
+
+def share_roles(drafts: list[Draft], words: Words) -> None:
+    """'Raj and Meera are data scientists': the roles go to the names listed just before."""
+    if len(drafts) < 2:
+        return
+    last = drafts[-1]
+    if not last.roles or last.link not in words.plural_links:
+        return
+    for d in reversed(drafts[:-1]):
+        if d.sentence != last.sentence or d.roles or d.kind == "unnamed":
+            break
+        d.roles = list(last.roles)
+
+
+def resolve_everything(drafts: list[Draft], skills) -> None:
+    """'Jordan handles everything else': every hat nobody else has (all of them, alone)."""
+    for d in drafts:
+        if not d.everything:
+            continue
+        others = {h for o in drafts if o is not d for h in skills.hats(o.roles)}
+        mine = set(skills.hats(d.roles))
+        d.roles = d.roles + [h for h in HATS if h not in others and h not in mine]
+
+
+def spread(
+    empty: list[Draft], missing: list[str], split: list[str], drafts: list[Draft]
+) -> dict[int, list[str]]:
+    """The hats nobody has, shared out in lesson order among the people without roles."""
+    if not missing:
+        return {id(d): [split[drafts.index(d)]] for d in empty}
+    picks: dict[int, list[str]] = {id(d): [] for d in empty}
+    per = -(-len(missing) // len(empty))
+    for i, hat in enumerate(missing):
+        picks[id(empty[min(i // per, len(empty) - 1)])].append(hat)
+    for d in empty:
+        if not picks[id(d)]:
+            picks[id(d)] = [split[drafts.index(d)]]
+        picks[id(d)] = [" and ".join(picks[id(d)])] if len(picks[id(d)]) > 1 else picks[id(d)]
+    return picks
+
+
+def name_people(drafts: list[Draft]) -> None:
+    """Unnamed people become 'Person k', k their place in the team; names stay unique."""
+    seen: set[str] = set()
+    for k, d in enumerate(drafts, start=1):
+        name = d.name or f"Person {k}"
+        if name.casefold() in seen and d.kind in ("relation", "unnamed"):
+            name = f"{name} {k}"  # two friends; a named person twice is for the learner to fix
+        seen.add(name.casefold())
+        d.name = name
+
+
+ASSUMED = (
+    "You didn't say who does what, so I assumed a common split: {assumed}. Tell me the real "
+    'roles (e.g. "Ana is a data scientist, Ben runs infra") and I\'ll redo it.'
+)
+
+
+def summary(team: Team, assumed: list[str]) -> str:
+    people = [f"{p.name} ({', '.join(p.roles)})" if p.roles else p.name for p in team.people]
+    line = f"I read your team as: {join_names(people)}."
+    return f"{line} {ASSUMED.format(assumed='; '.join(assumed))}" if assumed else line
