@@ -258,6 +258,7 @@ async def test_an_interrupted_guided_step_is_not_done(tmp_path) -> None:
     store = Store(tmp_path / "t.db")
     session = TutorSession(SlowBackend(script(Scripted("x"))), store=store)
     session.guided_step = 1  # step 1 done
+    session.save_progress()
     stream = session.send(STEPS[1])
     async for event in stream:
         if isinstance(event, TextDelta) and event.source == "model":

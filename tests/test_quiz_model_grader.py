@@ -5,6 +5,7 @@ loopback fake server; every failure falls back to the rules' verdict, never to "
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from tutor.quiz import GraderReply, QuizState, assess, assess_async, grade_async
 from tutor.quiz.model_grader import SYSTEM
 
 BASE = "http://grader.test/v1"
+LABELLED = Path(__file__).parent / "data" / "quiz_answers.jsonl"
 QUESTION = "handoffs-break"
 # The rules see the handoff but cannot place the reason: unsure, partial.
 ANSWER = "At the handoffs, because each team assumes someone else owns the check"
@@ -250,3 +252,30 @@ async def test_loopback_timeout_and_bad_json_fall_back() -> None:
     assert (good.verdict, good.decided_by) == ("correct", "model")
     assert all(r["messages"][0]["content"] == SYSTEM for r in fake.requests)
     assert GraderReply.model_json_schema()  # the schema the backend asks for
+
+
+class Liar:
+    """A grader that says every point is met, quoting the learner's whole answer."""
+
+    def __init__(self, points: int, answer: str) -> None:
+        self.points, self.answer = points, answer
+
+    async def complete_json(
+        self, system: str, user: str, schema: type, *, timeout: float | None = None
+    ):
+        judged = [{"point": i + 1, "met": True, "span": self.answer} for i in range(self.points)]
+        return schema.model_validate({"points": judged})
+
+
+async def test_a_lying_grader_never_passes_an_answer_the_teacher_did_not() -> None:
+    bank = quiz_bank()
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    wrong = [
+        r for r in rows if bank.get(r["question"]).kind == "free_text" and r["verdict"] != "correct"
+    ]
+    assert len(wrong) >= 50
+    for row in wrong:
+        question = bank.get(row["question"])
+        liar = Liar(len(question.key_points), row["answer"])
+        result = await assess_async(lexicon(), question, row["answer"], bank.guard, liar)
+        assert result.verdict != "correct", row

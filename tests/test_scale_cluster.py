@@ -152,7 +152,8 @@ class Cluster2:
         wait_for(
             lambda: (
                 not self.rows(
-                    "SELECT 1 FROM turns WHERE session_id = :s AND status IN ('in_progress', 'queued')"
+                    "SELECT 1 FROM turns WHERE session_id = :s"
+                    " AND status IN ('in_progress', 'queued')"
                     " UNION ALL SELECT 1 FROM leases WHERE session_id = :s",
                     s=session_id,
                 )

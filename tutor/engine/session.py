@@ -271,6 +271,7 @@ class TutorSession:
         progress = self.store.load_progress(self.id)
         if progress is None:
             self.store.create_session(self.id, backend=self.backend.label)
+            self._note_revision()
             return
         self.guided_step = progress.guided_step
         if progress.quiz_state_json:

@@ -254,8 +254,13 @@ class TurnRunner:
         # "at": how much of the reply came before this call, so a reloaded page shows the
         # step where it ran (tutor.web.view.reply_messages).
         turn.tools.append(
-            {"name": call.name, "args": call.args, "ok": outcome.ok, "display": display,
-             "at": len(turn.text)}
+            {
+                "name": call.name,
+                "args": call.args,
+                "ok": outcome.ok,
+                "display": display,
+                "at": len(turn.text),
+            }
         )
         yield ToolFinished(
             call.id, call.name, call.args, outcome.content, duration, outcome.ok, display

@@ -25,6 +25,8 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=[\s*_)\]\"']|$)|\n")
 _OPENER_BREAK = re.compile(r"^\s*(?:[,.!:;\u2013\u2014-]|$)")
 _REF = re.compile(r"^(role|stage|term):([a-z_]+)$")
 _MIN_COPIED_WORDS = 3
+_RUN = 6  # words in a row that count as copied
+_COPIED_SHARE = 0.6  # a line mostly made of copied runs is not the model's own
 
 
 @dataclass
@@ -107,15 +109,26 @@ def _quote(reply: Reply, lo: int, hi: int) -> str:
 
 
 def own_words(text: str, artifacts: Iterable[str]) -> str:
-    """`text` without the lines it copied from `artifacts` (whole lines of 3+ words that
-    appear, normalised, inside one of them): what the model explained in its own words."""
-    sources = [" " + " ".join(normalize(a)) + " " for a in artifacts if a]
+    """`text` without the lines it copied from `artifacts` (a tool's output, the app's words, the
+    app's note to the model): a line goes when most of its words sit in runs of RUN words that
+    appear, normalised, in an artifact — a pasted table row, an echoed note with a prefix — or,
+    for a short line, when the whole line does."""
+    sources = [normalize(a) for a in artifacts if a]
+    runs = {tuple(words[i : i + _RUN]) for words in sources for i in range(len(words) - _RUN + 1)}
+    flat = [" " + " ".join(words) + " " for words in sources]
     kept = []
     for line in text.splitlines():
         words = normalize(line)
-        copied = len(words) >= _MIN_COPIED_WORDS and any(
-            " " + " ".join(words) + " " in source for source in sources
-        )
+        if len(words) >= _RUN:
+            covered = set()
+            for i in range(len(words) - _RUN + 1):
+                if tuple(words[i : i + _RUN]) in runs:
+                    covered.update(range(i, i + _RUN))
+            copied = len(covered) >= _COPIED_SHARE * len(words)
+        else:
+            copied = len(words) >= _MIN_COPIED_WORDS and any(
+                " " + " ".join(words) + " " in source for source in flat
+            )
         if not copied:
             kept.append(line)
     return "\n".join(kept)

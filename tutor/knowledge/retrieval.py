@@ -5,9 +5,12 @@ over the shared text module's terms (`Lexicon.content_terms`: lemmas without sto
 All wordings of an entry (its question and paraphrases) form one document. Besides the BM25
 score, `coverage` says how much of the question the entry explains: the IDF-weighted share of
 the question's terms its wordings contain, where a word the knowledge base has never seen
-counts as rare. A question about salaries or Python shares
-a few words with the lesson but is mostly unknown words, so its coverage stays low. Typos in
-long words are mapped onto the indexed words with the text module's own tolerance. Pure.
+counts as rare. An entry whose own question names a role, stage or concept the learner's
+question doesn't ranks a little lower (`PENALTY` per concept), so "data scientists and data
+engineers" goes to their comparison, not to the data scientist vs ML engineer one. A
+question about salaries or Python shares a few words with the lesson but is mostly unknown
+words, so its coverage stays low. Typos in long words (not dictionary words) are mapped onto
+the indexed words with the text module's own tolerance. Pure.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import numpy as np
 
 from tutor.knowledge.base import Entry
 from tutor.text import Lexicon, is_dictionary_word
+
+PENALTY = 0.15  # per concept of the entry's question the learner's question doesn't name
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class Index:
         # filler word with a single paraphrase).
         docs = [[t for text in entry.texts for t in self.terms(text)] for entry in entries]
         self._docs = [set(d) for d in docs]
+        # What each entry is about: the roles, stages and concepts its own question names.
+        self._core = [{t for t in self.terms(e.question) if ":" in t} for e in entries]
         df = Counter(t for d in self._docs for t in d)
         n = len(docs)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
@@ -85,6 +92,11 @@ class Index:
             return []
         weak = all(t in self.lexicon.stopwords for t in terms)
         scores = np.asarray(self._bm25.get_scores(terms))
+        # An entry about something the question doesn't name ("ML engineer" for a question
+        # about data scientists and data engineers) ranks lower.
+        named = {t for t in terms if ":" in t}
+        missing = np.array([len(core - named) for core in self._core])
+        scores = scores / (1 + PENALTY * missing)
         order = np.argsort(-scores, kind="stable")[:k]
         return [
             Hit(self.entries[i], float(scores[i]), self.coverage(terms, int(i)), weak)

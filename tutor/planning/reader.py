@@ -267,7 +267,9 @@ class TeamReader:
             return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
         # "me and my cofounder, both engineers": the roles of everyone listed just before.
         shared = piece.surface(0).lower() in self.words.plural_links
-        group = [d for d in drafts if d.sentence == target.sentence and not d.roles] if shared else []
+        group = (
+            [d for d in drafts if d.sentence == target.sentence and not d.roles] if shared else []
+        )
         for d in [*group, target] if target not in group else group:
             d.roles += [r for r in roles if r not in d.roles]
             d.everything = d.everything or everything

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from tutor.quiz.bank import QuizBank
 from tutor.quiz.grading import assess
@@ -23,6 +23,11 @@ class Labelled(BaseModel):
     answer: str
     verdict: Verdict
     tag: str = ""
+
+    @field_validator("verdict", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 @dataclass

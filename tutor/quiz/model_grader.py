@@ -28,6 +28,7 @@ from tutor.quiz.rubric import PointResult, attributed_role, verdict_of
 from tutor.text import Lexicon, Reading
 
 T = TypeVar("T", bound=BaseModel)
+MIN_SHARED_WORDS = 2  # words a quote must share with the point's own wording
 # None: the backend's own request timeout (TUTOR_REQUEST_TIMEOUT), which a slow local model
 # needs raised anyway; a number bounds the whole grading call.
 TIMEOUT_SECONDS: float | None = None
@@ -126,8 +127,9 @@ def _check_span(
         return False
     words = set(reading.norms[hit.first : hit.last])
     filler = {w for f in guard.filler for w in lexicon.read(f).norms}
-    if not (words & _point_words(lexicon, question, point)) - filler:
-        return False  # the span is not about this point ("because the hardware is slow")
+    shared = {w for w in (words & _point_words(lexicon, question, point)) - filler if len(w) > 2}
+    if len(shared) < MIN_SHARED_WORDS:
+        return False  # not about this point ("because the hardware is slow", "takes it")
     demands = [s for p in guard.demand for s in phrase_spans(lexicon, reading, p)]
     if any(first < hit.last and hit.first < last for first, last in demands):
         return False
@@ -136,10 +138,10 @@ def _check_span(
         inside = [
             m for m in reading.mentions if m.kind == "role" and hit.first <= m.first < hit.last
         ]
-        owner = attributed_role(reading, hit.first, hit.aside)
-        if not any(m.id == role and m.asserted for m in inside) and not (
-            owner and owner.id == role
-        ):
+        if any(m.id != role for m in inside):
+            return False  # a quote naming several roles is no evidence for one of them
+        owner = inside[0] if inside else attributed_role(reading, hit.first, hit.aside)
+        if owner is None or owner.id != role or not owner.asserted:
             return False
     return True
 
@@ -161,8 +163,12 @@ def verify(
             return None
         if j.met:
             found = _find_span(answer, j.span)
+            if found is None:
+                return None  # a quote that is not in the answer: distrust the whole reply
+            if rules.points[j.point - 1].met:
+                continue  # the rules have their own evidence for this point
             point = question.key_points[j.point - 1]
-            if found is None or not _check_span(lexicon, question, point, reading, found, guard):
+            if not _check_span(lexicon, question, point, reading, found, guard):
                 return None
             claimed[j.point - 1] = answer[found[0] : found[1]]
     merged = []

@@ -395,8 +395,9 @@ class Store:
         if not got:
             return None
         self._start_heartbeat()
-        # Whoever held it before may have died mid-turn: that turn is over, say so now.
-        self.mark_interrupted_turns(session_id)
+        if held is not None:
+            # Its holder died without giving it back, maybe mid-turn: that turn is over.
+            self.mark_interrupted_turns(session_id)
         return lease
 
     def release(self, lease: Lease) -> bool:

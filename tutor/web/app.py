@@ -55,6 +55,8 @@ PEER_WAIT = 120.0
 INTERNAL = {"api_visibility": "private"}
 Turn = AsyncGenerator[Event, None]  # what TutorSession.send returns
 SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
+# What every chat event outputs (TutorApp.outputs): 7 chat controls, then the quiz's form.
+OUTPUTS = 7 + 4 + MAX_PICKS
 
 
 class TutorApp:
@@ -92,7 +94,8 @@ class TutorApp:
     def outputs(
         self, lane: Lane, view: ChatView, *, panels: bool = True, controls: bool = True
     ) -> tuple[Any, ...]:
-        """[chatbot, stepper, progress, next, quiz, stop, retry]; gr.skip() what need not change."""
+        """[chatbot, stepper, progress, next, quiz, stop, retry, *quiz answer controls];
+        gr.skip() for what need not change."""
         busy = lane.busy or bool(view.queued)
         chat = view.snapshot(busy=lane.busy)
         side = (
@@ -101,7 +104,7 @@ class TutorApp:
             else (gr.skip(), gr.skip())
         )
         if not controls:
-            return (chat, *side, gr.skip(), gr.skip(), gr.skip(), gr.skip())
+            return (chat, *side, *(gr.skip(),) * (OUTPUTS - 3))
         # Next and Quiz me stay usable while an answer runs: a press waits in the queue.
         label, can_next = next_label(lane.session)
         return (
@@ -111,6 +114,7 @@ class TutorApp:
             gr.skip(),
             gr.Button("Stop", visible=busy, interactive=busy),
             gr.Button(visible=not busy and lane.session.can_retry),
+            *quiz_form(None if busy else waiting_question(lane.session)),
         )
 
     # -- the chat page ----------------------------------------------------------------------
@@ -125,9 +129,9 @@ class TutorApp:
     async def enqueue_ui(self, text: str, sid: str | None) -> tuple[Any, ...]:
         """Keep the learner's message at once and show it; `drain_ui` answers it."""
         if not (text or "").strip():
-            return (gr.skip(),) * 9
+            return (gr.skip(),) * (OUTPUTS + 2)
         if text.strip().lower() == "/reset":  # the page's reset always asks first
-            return ("", gr.skip(), *(gr.skip(),) * 6, gr.Column(visible=True))
+            return ("", *(gr.skip(),) * OUTPUTS, gr.Column(visible=True))
         lane = self.registry.lane(sid)
         return ("", *self._put(lane, text), gr.skip())
 
@@ -256,22 +260,6 @@ class TutorApp:
 
     # -- the quiz's answer controls -----------------------------------------------------------
 
-    def quiz_form_ui(self, sid: str | None) -> tuple[Any, ...]:
-        """[box, radio, checkboxes, number, *dropdowns] for the question waiting, if any."""
-        lane = self.registry.lane(sid)
-        form = answer_form(None if lane.busy else waiting_question(lane.session))
-        picks = [gr.Dropdown(visible=False, value=None)] * MAX_PICKS
-        for index, (label, choices) in enumerate(form.picks):
-            picks[index] = gr.Dropdown(choices=choices, label=label, value=None, visible=True)
-        single, multi = form.kind == "single_choice", form.kind == "multi_choice"
-        return (
-            gr.Column(visible=form.shown),
-            gr.Radio(choices=form.choices if single else [], value=None, visible=single),
-            gr.CheckboxGroup(choices=form.choices if multi else [], value=[], visible=multi),
-            gr.Number(value=None, visible=form.kind == "count"),
-            *picks,
-        )
-
     async def quiz_answer_ui(
         self, sid: str | None, choice: Any, checks: Any, number: Any, *picks: Any
     ) -> tuple[Any, ...]:
@@ -281,12 +269,12 @@ class TutorApp:
         kind = getattr(question, "kind", "")
         count = len(getattr(question, "items", ()) or ())
         text = compose_answer(kind, choice, checks, picks[:count], number)
-        if text is None:
-            return (*(gr.skip(),) * 7, gr.skip())
-        return (*self._put(lane, text), gr.Column(visible=False))
+        if text is None:  # nothing chosen yet
+            return (gr.skip(),) * OUTPUTS
+        return self._put(lane, text)
 
     async def quiz_skip_ui(self, sid: str | None) -> tuple[Any, ...]:
-        return (*self._put(self.registry.lane(sid), SKIP), gr.Column(visible=False))
+        return self._put(self.registry.lane(sid), SKIP)
 
     def ask_reset(self) -> Any:
         return gr.Column(visible=True)
@@ -347,6 +335,22 @@ class TutorApp:
                 lane.settle(item, final_text(view, start))
                 if item == mine:
                     break
+
+
+def quiz_form(question: Any | None) -> tuple[Any, ...]:
+    """[box, radio, checkboxes, number, *dropdowns] for the waiting question (None: hidden)."""
+    form = answer_form(question)
+    picks = [gr.Dropdown(visible=False, value=None)] * MAX_PICKS
+    for index, (label, choices) in enumerate(form.picks):
+        picks[index] = gr.Dropdown(choices=choices, label=label, value=None, visible=True)
+    single, multi = form.kind == "single_choice", form.kind == "multi_choice"
+    return (
+        gr.Column(visible=form.shown),
+        gr.Radio(choices=form.choices if single else [], value=None, visible=single),
+        gr.CheckboxGroup(choices=form.choices if multi else [], value=[], visible=multi),
+        gr.Number(value=None, visible=form.kind == "count"),
+        *picks,
+    )
 
 
 def waiting_question(session: TutorSession) -> Any | None:

@@ -84,14 +84,14 @@ def build_app(runtime: Runtime, *, offline_pace: float | None = None) -> gr.Bloc
         _wire_api(app)
         demo.load(
             app.on_load, [c["browser_sid"]], [c["browser_sid"], c["sid"], *_chat_out(c)], **QUIET
-        ).then(app.drain_ui, [c["sid"]], _chat_out(c), **QUIET).then(
-            app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET
-        )
+        ).then(app.drain_ui, [c["sid"]], _chat_out(c), **QUIET)
     return demo
 
 
 def _chat_out(c: dict[str, Any]) -> list[Any]:
-    return [c[key] for key in CHAT_KEYS]
+    """What every chat event outputs, in TutorApp.outputs' order (the quiz's form last)."""
+    quiz = [c["quiz_form"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"]]
+    return [*(c[key] for key in CHAT_KEYS), *quiz, *c["quiz_picks"]]
 
 
 def _layout(runtime: Runtime) -> dict[str, Any]:
@@ -227,15 +227,9 @@ def _team_tab(c: dict[str, Any]) -> None:
     c["team_svg"] = gr.HTML(elem_id="team-svg")
 
 
-def _quiz_out(c: dict[str, Any]) -> list[Any]:
-    return [c["quiz_form"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"], *c["quiz_picks"]]
-
-
 def _drain(app: TutorApp, c: dict[str, Any], event: Any) -> None:
-    """After a message is queued: answer the queue, then show the quiz's answer controls."""
-    event.then(app.drain_ui, [c["sid"]], _chat_out(c), trigger_mode="multiple", **QUIET).then(
-        app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET
-    )
+    """After a message is queued: answer the learner's queue (streaming to this page)."""
+    event.then(app.drain_ui, [c["sid"]], _chat_out(c), trigger_mode="multiple", **QUIET)
 
 
 def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
@@ -265,23 +259,19 @@ def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
     _drain(
         app,
         c,
-        c["quiz_submit"].click(
-            app.quiz_answer_ui, answer, [*out, c["quiz_form"]], queue=False, **QUIET
-        ),
+        c["quiz_submit"].click(app.quiz_answer_ui, answer, out, queue=False, **QUIET),
     )
     _drain(
         app,
         c,
-        c["quiz_skip"].click(
-            app.quiz_skip_ui, [c["sid"]], [*out, c["quiz_form"]], queue=False, **QUIET
-        ),
+        c["quiz_skip"].click(app.quiz_skip_ui, [c["sid"]], out, queue=False, **QUIET),
     )
     c["stop"].click(app.stop_ui, [c["sid"]], [c["stop"]], queue=False, **QUIET)
     c["reset"].click(app.ask_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
     c["reset_no"].click(app.cancel_reset, None, [c["reset_confirm"]], queue=False, **QUIET)
     c["reset_yes"].click(
         app.reset_ui, [c["sid"]], [*out, c["export_file"], c["reset_confirm"]], **QUIET
-    ).then(app.quiz_form_ui, [c["sid"]], _quiz_out(c), **QUIET)
+    )
     c["export"].click(app.export, [c["sid"]], [c["export_file"]], **INTERNAL)
 
 
