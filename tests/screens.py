@@ -76,6 +76,7 @@ def desktop(browser, url: str, slow_url: str) -> None:
     snap(page, "desktop-quiz")
     page.click("#reset-btn")
     page.wait_for_selector("#reset-confirm", state="visible")
+    page.locator("#reset-confirm").scroll_into_view_if_needed()
     snap(page, "desktop-reset-confirm")
     lesson(page, "desktop-lesson")
     page.context.close()

@@ -29,8 +29,10 @@ INPUT = "#tutor-input textarea"
 SLOW_PACE = 0.05
 PHONE = {"width": 390, "height": 844}
 # A message with a long answer (the first try-it prompt, reworded), and a marker of its own.
-STOP_ME = ("stop-marker-3141: in one paragraph, explain the main roles involved in running an "
-           "ML system in production and what each does")
+STOP_ME = (
+    "stop-marker-3141: in one paragraph, explain the main roles involved in running an "
+    "ML system in production and what each does"
+)
 
 # Samples the length of the last bot message every 20 ms, to see a reply grow.
 WATCH_STREAM = """() => {

@@ -133,7 +133,7 @@ class TeamReader:
         if norms[start] in w.pronouns:
             return self._continued(piece, drafts, start + 1, pronoun=True)
         if norms[start] in w.first_person:
-            return [self._draft(piece, start + 1, "Me", "me")]
+            return [self._speaker(piece, start + 1)]
         relation = self._relation(piece, start)
         if relation is not None:
             return relation
@@ -145,6 +145,19 @@ class TeamReader:
         if not names:
             return self._unnamed(piece, drafts, start)
         return self._named(piece, names)
+
+    def _speaker(self, piece: Piece, after: int) -> Draft:
+        """'I'm a PM' -> Me (PM); 'I am Sam, I do ML' -> Sam, the speaker (their own name)."""
+        names = [n for n in self.words.names(piece, self.skills) if n[0] >= after]
+        link = (
+            all(t in self.words.not_names for t in piece.norms[after : names[0][0]])
+            if names
+            else False
+        )
+        if names and link and names[0][0] - after <= 2:
+            _, last, name, guessed = names[0]
+            return self._draft(piece, last, name, "me", guessed=guessed)
+        return self._draft(piece, after, "Me", "me")
 
     def _draft(self, piece: Piece, after: int, name: str | None, kind: str, **kw) -> Draft:
         roles, everything = self._roles(piece, after, len(piece.tokens))
