@@ -84,7 +84,8 @@ def test_width_scales_with_stage_count(count: int) -> None:
 
 
 def test_team_allocation_handoffs_draw() -> None:
-    from tutor.planning import Person, Team, allocate
+    from tutor.planner import allocate
+    from tutor.planning import Person, Team
 
     team = Team(people=[Person(name="Ana", roles=["data scientist"]),
                         Person(name="Ben", roles=["ml engineer"]),

@@ -50,6 +50,13 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _asked_for(request: pytest.FixtureRequest) -> None:
+    """Only when asked (`-m realmodel`): the default suite stays fast and offline."""
+    if "realmodel" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("real-model tests run only when asked: pytest -m realmodel")
+
+
 def real_session() -> TutorSession:
     backend = OpenAICompatBackend(
         model=MODEL,

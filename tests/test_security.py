@@ -25,7 +25,7 @@ from tutor.engine import TutorSession, clean_message
 from tutor.events import Event, Notice, ToolFinished, TurnDone
 from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 from tutor.knowledge.guard import asks_for_secret
-from tutor.lesson import load_pack
+from tutor.lesson import knowledge, load_pack
 from tutor.lesson import quiz_bank as default_bank
 from tutor.progress import export_markdown
 from tutor.quiz import REVEAL_AFTER, answer_key_strings, key_answer
@@ -314,7 +314,7 @@ async def test_asking_for_the_quiz_answer_gets_the_hint_not_the_key(text: str) -
 
 @pytest.mark.parametrize("text", LESSON_QUESTIONS)
 def test_lesson_questions_are_not_mistaken_for_secret_requests(text: str) -> None:
-    assert not asks_for_secret(text)
+    assert not asks_for_secret(text, knowledge())
 
 
 # -- the API key -----------------------------------------------------------------------------

@@ -7,14 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tutor.errors import TeamError
-from tutor.planning import (
-    MAX_TEXT_CHARS,
-    Team,
-    allocate,
-    detect_product,
-    looks_like_team,
-    read_team,
-)
+from tutor.planner import allocate, detect_product, looks_like_team, read_team
+from tutor.planning import MAX_TEXT_CHARS, Team
 
 
 def parse_team(text: str, product: str | None = None) -> Team:

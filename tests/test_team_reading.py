@@ -17,7 +17,8 @@ import pytest
 from tutor.backends.offline import OfflineBackend
 from tutor.cli import main
 from tutor.lesson import planning_content
-from tutor.planning import TeamReading, looks_like_team, read_team
+from tutor.planner import looks_like_team, read_team
+from tutor.planning import TeamReading
 from tutor.tools import ALLOCATE
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "teams.toml").read_text())["case"]

@@ -12,18 +12,19 @@ _EXPORTS = {
     "Team": "tutor.planning",
     "Person": "tutor.planning",
     "Allocation": "tutor.planning",
-    "allocate": "tutor.planning",
+    "allocate": "tutor.planner",
     "run_handoff_demo": "tutor.handoffs",
     "analyze_handoffs": "tutor.handoffs",
     "TutorSession": "tutor.engine",
-    "parse_team": "tutor.planning",
-    "read_team": "tutor.planning",
+    "parse_team": "tutor.planner",
+    "read_team": "tutor.planner",
 }
 
 if TYPE_CHECKING:
     from tutor.engine import TutorSession
     from tutor.handoffs import analyze_handoffs, run_handoff_demo
-    from tutor.planning import Allocation, Person, Team, allocate, parse_team, read_team
+    from tutor.planner import allocate, parse_team, read_team
+    from tutor.planning import Allocation, Person, Team
 
 
 def __getattr__(name: str) -> Any:

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def allocate_command(description: str, product: str | None, as_json: bool) -> int:
-    from tutor.planning import allocate, read_team
+    from tutor.planner import allocate, read_team
 
     reading = read_team(description, product=product)
     allocation = allocate(reading.team)

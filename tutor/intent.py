@@ -13,7 +13,7 @@ from typing import Any
 
 from tutor.errors import TeamError
 from tutor.lesson import LessonPack, lexicon
-from tutor.planning import looks_like_team, read_team
+from tutor.planner import looks_like_team, read_team
 from tutor.text import Lexicon
 from tutor.tools import ALLOCATE, DEMO
 

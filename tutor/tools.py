@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field, ValidationError
 from tutor import handoffs
 from tutor.errors import TutorError
 from tutor.lesson import lexicon
-from tutor.planning import Allocation, Person, Team, allocate
+from tutor.planner import allocate
+from tutor.planning import Allocation, Person, Team
 from tutor.quiz import Grade, JsonModel, QuizBank, QuizState, ask, grade_async
 from tutor.resources import describe_validation
 

@@ -27,7 +27,8 @@ from tutor.handoffs import Handoff, analyze_handoffs
 from tutor.intent import IntentReader
 from tutor.knowledge import asked, is_new_question
 from tutor.lesson import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
-from tutor.planning import Allocation, Team, allocate, looks_like_team, read_team
+from tutor.planner import allocate, looks_like_team, read_team
+from tutor.planning import Allocation, Team
 from tutor.quiz import is_insistence, skip_request
 from tutor.render import parse_json
 from tutor.tools import ALLOCATE, ASK, DEMO, GRADE

@@ -10,9 +10,5 @@ from __future__ import annotations
 from tutor.knowledge.answer import Answerer
 
 
-def asks_for_secret(text: str, answerer: Answerer | None = None) -> bool:
-    if answerer is None:
-        from tutor.lesson import knowledge  # the shared knowledge base
-
-        answerer = knowledge()
+def asks_for_secret(text: str, answerer: Answerer) -> bool:
     return answerer.action(text) == "secret"

@@ -11,8 +11,8 @@ Modules, one job each:
 - `allocator`: `allocate` (every responsibility owned, critical work backed up, skill first);
 - `results`, `render`: the `Allocation` and its Markdown.
 
-Everything here is pure and takes a `Planning`; the functions below default to the shared one
-that the content module (`tutor.lesson.planning_content`) loads from prompts/.
+Everything here is pure and takes a `Planning`; `tutor.planner` binds the shared one that the
+content module (`tutor.lesson.planning_content`) loads from prompts/.
 """
 
 from __future__ import annotations
@@ -38,68 +38,17 @@ from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, Perso
 from tutor.planning.skills import LIGHT, STRONG
 
 
-def default_content() -> Planning:
-    """The shared planner content (loaded once by the content module)."""
-    from tutor.lesson import planning_content
-
-    return planning_content()
-
-
-def _reader(content: Planning | None) -> TeamReader:
-    from tutor.lesson import team_reader
-
-    return TeamReader(content) if content is not None else team_reader()
-
-
 def allocate(
     team: Team | Mapping[str, Any],
     product: str | None = None,
     catalogue: Catalogue | None = None,
     *,
-    content: Planning | None = None,
+    content: Planning,
 ) -> Allocation:
     """Allocate every responsibility for the team's product (or `product`); TeamError if invalid."""
     from tutor.planning import allocator
 
-    return allocator.allocate(team, content or default_content(), product, catalogue)
-
-
-def read_team(
-    text: str,
-    product: str | None = None,
-    *,
-    assume: bool = True,
-    content: Planning | None = None,
-) -> TeamReading:
-    """A team from a free-text description, with what the reader is unsure of; TeamError.
-    People whose roles the text doesn't give get the default split unless `assume=False`."""
-    return _reader(content).read(text, product, assume)
-
-
-def parse_team(text: str, product: str | None = None) -> Team:
-    """Just the team of `read_team` (kept for callers of the old `tutor.team_parser`)."""
-    return read_team(text, product).team
-
-
-def looks_like_team(text: str, *, content: Planning | None = None) -> bool:
-    """Whether a chat message describes a team (a head count, or people with roles)."""
-    return _reader(content).looks_like_team(text)
-
-
-def detect_product(text: str) -> ProductKind:
-    return _reader(None).product(text)
-
-
-def default_catalogue() -> Catalogue:
-    return default_content().catalogue
-
-
-def skill_levels(roles: list[str] | tuple[str, ...]) -> dict[Hat, int]:
-    return default_content().skills.levels(roles)
-
-
-def hats_for(roles: list[str] | tuple[str, ...]) -> set[Hat]:
-    return set(skill_levels(roles))
+    return allocator.allocate(team, content, product, catalogue)
 
 
 __all__ = [
@@ -125,14 +74,6 @@ __all__ = [
     "TeamReader",
     "TeamReading",
     "allocate",
-    "default_catalogue",
-    "default_content",
-    "detect_product",
-    "hats_for",
-    "looks_like_team",
     "make_team",
-    "parse_team",
-    "read_team",
-    "skill_levels",
     "too_many_people",
 ]

@@ -65,14 +65,6 @@ class Person(BaseModel):
         roles = [" ".join(r.split()) if isinstance(r, str) else r for r in value]
         return [r for r in roles if r != ""]
 
-    @property
-    def hats(self) -> tuple[Hat, ...]:
-        """The hats this person's roles give, in the lesson's order (default skills table)."""
-        from tutor.planning import default_content  # the shared table, loaded once
-
-        have = default_content().skills.levels(self.roles)
-        return tuple(h for h in HATS if h in have)
-
 
 def _person_problem(person: Person) -> str | None:
     if not person.name:

@@ -8,7 +8,8 @@ from typing import Any
 from tutor.diagram import handoff_svg
 from tutor.errors import InputError, TutorError
 from tutor.handoffs import analyze_handoffs, run_handoff_demo
-from tutor.planning import Team, TeamReading, allocate, read_team
+from tutor.planner import allocate, read_team
+from tutor.planning import Team, TeamReading
 
 AUTO = "auto"
 MAX_TABLE_ROWS = 50

@@ -1,0 +1,61 @@
+"""The team planner bound to the shipped content: the calls surfaces, tools and the Python API
+use (`allocate(team)`, `read_team(text)`), with prompts/responsibilities.toml loaded once.
+
+`tutor.planning` itself is pure and takes its content as an argument; this module is the one
+place that supplies the shared content, so no domain function hides a global default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tutor.lesson import planning_content, team_reader
+from tutor.planning import (
+    Allocation,
+    Catalogue,
+    Hat,
+    ProductKind,
+    Team,
+    TeamReading,
+)
+from tutor.planning import allocate as allocate_with
+
+
+def allocate(
+    team: Team | Mapping[str, Any], product: str | None = None, catalogue: Catalogue | None = None
+) -> Allocation:
+    """Allocate every responsibility for the team's product (or `product`); TeamError if invalid."""
+    return allocate_with(team, product, catalogue, content=planning_content())
+
+
+def read_team(text: str, product: str | None = None, *, assume: bool = True) -> TeamReading:
+    """A team from a free-text description, with what the reader is unsure of; TeamError.
+    People whose roles the text doesn't give get the default split unless `assume=False`."""
+    return team_reader().read(text, product, assume)
+
+
+def parse_team(text: str, product: str | None = None) -> Team:
+    """Just the team of `read_team`."""
+    return read_team(text, product).team
+
+
+def looks_like_team(text: str) -> bool:
+    """Whether a chat message describes a team (a head count, or people with roles)."""
+    return team_reader().looks_like_team(text)
+
+
+def detect_product(text: str) -> ProductKind:
+    return team_reader().product(text)
+
+
+def default_catalogue() -> Catalogue:
+    return planning_content().catalogue
+
+
+def skill_levels(roles: Iterable[str]) -> dict[Hat, int]:
+    return planning_content().skills.levels(list(roles))
+
+
+def hats_for(roles: Iterable[str]) -> set[Hat]:
+    return set(skill_levels(roles))
