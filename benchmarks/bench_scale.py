@@ -200,7 +200,31 @@ def tables(rows: list[Row]) -> str:
                 f"| {r.procs} | {r.n} | {r.message} | {r.ratio:.2f} | {f.ratio:.2f} | "
                 f"{r.ratio / f.ratio:.2f} | {r.ttft_mean / f.ttft_mean:.2f} |"
             )
+    lines += capacity(rows)
     return "\n".join(lines)
+
+
+def capacity(rows: list[Row]) -> list[str]:
+    """What the measured CPU per message allows, per process (one core each).
+
+    A burst of N messages costs a process N x (CPU per message); on top of one learner's
+    wait, that stays within 30 % while N x cpu <= 0.3 x (one learner's wait). Steady state, a
+    process at full CPU answers 1000 / cpu messages a second.
+    """
+    lines = ["", "What one process (one core) holds, from its measured CPU per message "
+             "(N = 200 bursts; model: N x CPU/msg <= 0.3 x one learner's wait):", "",
+             "| setup | procs | message | CPU ms/msg | messages/s per core | learners at once "
+             "within 1.3x |", "|---|---|---|---|---|---|"]  # fmt: skip
+    biggest = max((r.n for r in rows), default=0)
+    for r in rows:
+        if r.n != biggest or r.app_cpu_ms <= 0:
+            continue
+        cpu = r.app_cpu_ms  # each message is served by one process
+        lines.append(
+            f"| {r.app} | {r.procs} | {r.message} | {cpu:.1f} | {1000 / cpu:.0f} | "
+            f"{300 * r.alone / cpu:.0f} |"
+        )
+    return lines
 
 
 def write_section(text: str) -> Path:

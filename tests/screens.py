@@ -1,6 +1,7 @@
 """Screenshots of the web app's states (desktop, dark, a 390x844 phone) for docs/screens/.
 
-Run: `python tests/screens.py` (Debian's /usr/bin/chromium, offline backend, ~1 minute).
+Run: `python tests/screens.py` (Debian's /usr/bin/chromium, offline backend, ~1 minute);
+`python tests/screens.py conversation` takes only the conversation states.
 Writes docs/screens/*.png and refreshes docs/screenshot.png (the README's picture).
 """
 
@@ -41,6 +42,41 @@ def step(page: Page, n: int) -> None:
 def snap(page: Page, name: str, full: bool = False) -> None:
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
     print("wrote", OUT / f"{name}.png")
+
+
+# Questions learners ask in their own words (issue 13), each answered offline.
+OWN_WORDS = {
+    "eval-gate": "Who owns the eval gate?",
+    "riskiest": "what's the riskiest handoff in the demo and why?",
+    "no-sre": "my team has no SRE, who should hold the pager?",
+}
+OFF_TOPIC = "how much does an ML engineer earn?"
+QUICK_CHECK_ANSWER = "the SRE / platform person gets paged, at the on-call stage"
+
+
+def ask(page: Page, text: str) -> None:
+    page.fill("#tutor-input textarea", text)
+    page.press("#tutor-input textarea", "Enter")
+    page.wait_for_selector("#stop-btn", state="visible")
+    page.wait_for_selector("#stop-btn", state="hidden")
+    time.sleep(0.6)
+
+
+def conversation(browser, url: str, viewport: dict, prefix: str, **extra) -> None:
+    """The offline tutor answering questions in the learner's words, a declined one with its
+    suggestion buttons, and a quick check answered by the learner."""
+    page = open_page(browser, url, viewport, **extra)
+    for name, question in OWN_WORDS.items():
+        ask(page, question)
+        snap(page, f"{prefix}-ask-{name}")
+    ask(page, OFF_TOPIC)
+    page.wait_for_selector("#tutor-chat .options button.option")
+    page.locator("#tutor-chat .options").scroll_into_view_if_needed()
+    snap(page, f"{prefix}-declined")
+    step(page, 1)
+    ask(page, QUICK_CHECK_ANSWER)
+    snap(page, f"{prefix}-quick-check")
+    page.context.close()
 
 
 def lesson(page: Page, name: str) -> None:
@@ -123,6 +159,8 @@ def phone(browser, url: str) -> None:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["conversation"]:  # only the conversation states (quicker)
+        return conversation_only()
     OUT.mkdir(parents=True, exist_ok=True)
     chromium = chromium_or_skip()
     with (
@@ -135,6 +173,22 @@ def main() -> int:
         desktop(browser, app.url, slow.url)
         dark(browser, app.url)
         phone(browser, app.url)
+        conversation(browser, app.url, DESKTOP, "desktop")
+        conversation(browser, app.url, PHONE, "phone", is_mobile=True, has_touch=True)
+        browser.close()
+    return 0
+
+
+def conversation_only() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_app(Path(tmp) / "t.db") as app,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
+        conversation(browser, app.url, DESKTOP, "desktop")
+        conversation(browser, app.url, PHONE, "phone", is_mobile=True, has_touch=True)
         browser.close()
     return 0
 

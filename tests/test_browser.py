@@ -345,6 +345,21 @@ def test_reset_asks_first_and_says_what_it_deletes(page: Page) -> None:
     assert page.locator(USER).count() == 0
 
 
+def test_offered_questions_are_buttons_that_ask_them(page: Page, served: Served) -> None:
+    send(page, "how much does an ML engineer earn?")
+    options = page.locator("#tutor-chat .options button.option")
+    options.first.wait_for()
+    offered = [t.strip() for t in options.all_inner_texts()]
+    assert len(offered) == 3
+    assert "/ask" not in page.locator(BOT).last.inner_text()  # buttons, not a command to type
+    options.nth(1).click()
+    expect_text(page.locator(USER).last, offered[1])  # the question, not a raw "/ask 2"
+    wait_idle(page)
+    assert options.count() == 0  # answered: the offer is gone
+    wait_until_stored(served, offered[1])  # sent through the learner's queue as that question
+    assert "beyond" not in page.locator(BOT).last.inner_text()  # answered, not declined again
+
+
 def test_quiz_and_export(page: Page) -> None:
     page.click("#quiz-btn")
     expect_text(page.locator("#tutor-chat .thought-group .title"), "Picked a quiz question")

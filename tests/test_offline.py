@@ -208,3 +208,36 @@ async def test_a_pending_quiz_question_is_not_answered_by_the_tutor(session) -> 
     await turn(session, "/quiz")
     text, tools = await turn(session, "who gets paged at 3am?")
     assert tools == [] and "SRE/Platform" not in text and "quiz question" in text
+
+
+async def test_a_quiz_question_carries_one_instruction_and_quiz_me_does_not_repeat_it(
+    session,
+) -> None:
+    asked, _ = await turn(session, "/quiz")
+    question = session.quiz_bank.get(session.quiz_state.current or "")
+    instruction = question.public().instructions
+    assert asked.count(instruction) == 1 and "own words" not in asked  # the question's own only
+    again, tools = await turn(session, "/quiz")
+    assert tools == [] and "still open" in again and "I don't know" in again
+    assert again.count(question.prompt) == 1 and "**Question**" not in again  # not re-asked
+    wrong, _ = await turn(session, "bananas")
+    assert wrong.count("Have another go") == 1  # the grader says it; the tutor does not repeat it
+    other, tools = await turn(session, "Can you quiz me on something else, please?")
+    assert tools[0].name == "ask_quiz_question" and question.prompt not in other  # moved on
+
+
+async def test_after_a_quiz_answer_the_next_step_is_offered_only_while_one_is_left(
+    session,
+) -> None:
+    right = "the SRE / platform team gets paged, at the on-call stage"
+    await turn(session, "/next")
+    mid, _ = await turn(session, right)  # the quick check of step 1: graded
+    assert "Correct" in mid and "/next" in mid
+    for _ in range(2):
+        await turn(session, "/next")
+    assert session.guided_step == 3
+    await turn(session, "/quiz")
+    await turn(session, "I don't know")
+    revealed, _ = await turn(session, "I don't know")
+    assert "Explanation" in revealed
+    assert "/next" not in revealed and "/quiz" in revealed and "team" in revealed

@@ -157,3 +157,13 @@ def test_streams_pass_through_unbuffered(proxy: str) -> None:
     assert first.startswith("data: 0")
     assert "data: 2" in first + rest
     assert first_at < 0.35 < total  # the first event arrived before the stream ended
+
+
+def test_nginx_tests_skip_locally_but_fail_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_nginx, "nginx_binary", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install nginx"):
+        require_nginx()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_nginx()

@@ -747,3 +747,15 @@ def test_tutor_db_url_reaches_the_runtime_without_showing_the_password(
         assert "secret-pw" not in store.path and "***" in store.path
         assert "secret-pw" not in repr(store)
         assert store.version == len(MIGRATIONS)
+
+
+def test_postgres_tests_skip_locally_but_fail_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pgcluster
+
+    monkeypatch.setattr(pgcluster, "pg_bin", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install postgresql"):
+        pgcluster.require_pg_bin()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        pgcluster.require_pg_bin()

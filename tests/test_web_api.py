@@ -16,9 +16,10 @@ from webutil import Served, offline_settings, serve_app
 from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.fake_openai import FakeOpenAI, Reply
 from tutor.handoffs import run_handoff_demo
+from tutor.knowledge import suggestions_in
 from tutor.web.panels import plan_team
 from tutor.web.quizform import answer_form, compose_answer
-from tutor.web.view import ChatView, as_buttons, final_text, transcript_messages
+from tutor.web.view import ChatView, as_buttons, final_text, said, transcript_messages
 
 TIMEOUT = 60
 
@@ -86,6 +87,24 @@ def test_next_prompt_walks_the_three_steps(app: Served) -> None:
     assert all(re.search(r"\| [^|]+ \([^)]+\) \|", row) for row in on_call)  # owner (hat)
     fourth = learner.predict(api_name="/next_prompt")
     assert "completed all three" in fourth
+
+
+def test_an_offered_question_is_asked_by_its_number(app: Served) -> None:
+    learner = client(app)
+    declined = learner.predict("how much does an ML engineer earn?", api_name="/chat")
+    offered = suggestions_in(declined)  # API clients get the `/ask N` lines as they are
+    assert len(offered) == 3
+    answer = learner.predict("/ask 3", api_name="/chat")
+    assert "beyond" not in answer.split("\n")[0] and not suggestions_in(answer)
+    assert learner.predict(offered[2], api_name="/chat") == answer  # the same as asking it
+
+
+def test_quiz_me_with_a_question_open_says_so_instead_of_repeating_it(app: Served) -> None:
+    learner = client(app)
+    question = learner.predict("/quiz", api_name="/chat")
+    again = learner.predict("/quiz", api_name="/chat")
+    assert "still open" in again and "I don't know" in again
+    assert "**Question**" not in again and again != question
 
 
 def test_two_clients_are_isolated(app: Served) -> None:
@@ -265,6 +284,33 @@ def test_replies_name_the_page_buttons_not_slash_commands() -> None:
         "Press **Next prompt** to start."
     )
     assert as_buttons("a path like /next-steps/ stays") == "a path like /next-steps/ stays"
+
+
+DECLINE = """Salaries are beyond this lesson.
+
+Questions I can answer — type `/ask N` to ask one:
+- `/ask 1` — What does an ML engineer do?
+- `/ask 2` — What is a handoff?
+- `/ask 3` — Who owns the eval gate?"""
+
+
+def test_offered_questions_are_buttons_under_the_last_reply() -> None:
+    view = ChatView()
+    view.user("how much does an ML engineer earn?")
+    view.apply(TextDelta(DECLINE))
+    assert "options" not in view.snapshot(busy=True)[-1]  # not while the answer streams
+    view.apply(TurnDone("complete"))
+    last = view.snapshot(busy=False)[-1]
+    assert [o["value"] for o in last["options"]] == ["/ask 1", "/ask 2", "/ask 3"]
+    assert last["options"][1]["label"] == "What is a handoff?"
+    assert "/ask" not in last["content"] and "press one" in last["content"]
+    # Pressed: the bubble shows the question; the older reply keeps the questions as text.
+    view.enqueue(9, "/ask 2")
+    shown = view.snapshot(busy=False)
+    assert shown[-1]["content"] == "What is a handoff?"
+    assert "options" not in shown[-2] and "/ask" not in shown[-2]["content"]
+    assert "- Who owns the eval gate?" in shown[-2]["content"]
+    assert said("/ask 7", [DECLINE]) == "/ask 7"  # nothing offered under that number
 
 
 def test_transcript_rebuilds_statuses_notes_and_tool_places() -> None:

@@ -73,7 +73,7 @@ def run_command(host: CommandHost, text: str) -> CommandReply | None:
         prompt = host.next_guided_prompt
         return CommandReply(send=prompt) if prompt else CommandReply(ALL_DONE)
     if word == "/quiz":
-        return CommandReply(host.pack.offline.quiz_intro, tool=ASK, model_prompt="Quiz me.")
+        return quiz_command(host)
     if word == "/retry":
         again = host.retry_text
         return CommandReply(send=again) if again else CommandReply(NOTHING_TO_RETRY)
@@ -88,6 +88,14 @@ def run_command(host: CommandHost, text: str) -> CommandReply | None:
     if word == "/ask":
         return ask_offered(host, stripped)
     return CommandReply(f"Unknown command {word}.\n\n{HELP}")
+
+
+def quiz_command(host: CommandHost) -> CommandReply:
+    """/quiz: a question; while one is open, say so (asking again would repeat it)."""
+    words, current = host.pack.offline, host.quiz_state.current
+    if current and current in host.quiz_bank.ids():
+        return CommandReply(words.quiz_open.format(question=host.quiz_bank.get(current).prompt))
+    return CommandReply(words.quiz_intro, tool=ASK, model_prompt="Quiz me.")
 
 
 NOTHING_OFFERED = "There is no question {n} to ask: `/ask N` picks one of the questions I offered."

@@ -69,27 +69,21 @@ class OfflineAnswers(BaseModel):
     step2_outro: str
     step2_question: str
     step3_intro: str
-    step3_assumed: str
     step3_outro: str
     step3_outro_solo: str
     step3_question: str
     assumed_roles: list[str] = Field(min_length=1)
-    fallback_intro: str
-    fallback_outro: str
     decline_secret: str
     greeting: str
     empty_hint: str
     quiz_intro: str
     quiz_done: str
     quiz_next: str
+    quiz_next_done: str
     quiz_retry: str
-    quiz_later: str
+    quiz_open: str
     quiz_insist: str
     quiz_own_question: str
-    correction: str
-    ownership_fact: str
-    correction_why: str
-    roles: dict[str, str]
     why_breaks: dict[str, str]
     checks: list[QuickCheck] = []
 

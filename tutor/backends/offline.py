@@ -16,12 +16,13 @@ from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
+    HumanMessage,
     SystemMessage,
     ToolMessage,
 )
 from langchain_core.tools import BaseTool
 
-from tutor.backends.base import Backend, ModelProfile, learner_text
+from tutor.backends.base import Backend, ModelProfile, learner_text, split_context_note
 from tutor.errors import TeamError
 from tutor.handoffs import Handoff, analyze_handoffs
 from tutor.intent import IntentReader
@@ -113,7 +114,8 @@ class OfflineBackend(Backend):
         if reply is not None:
             return reply
         if action == "quiz" and ASK in tools:
-            return call(ASK, {})
+            # Asked in words while one is open: another question (the open one comes back).
+            return call(ASK, {}, a.quiz_intro)
         if self.intent.asks_for_demo(text):
             return call(DEMO, {}, a.step2_intro)
         if looks_like_team(text):
@@ -193,10 +195,14 @@ class OfflineBackend(Backend):
     def explain_tool_results(self, chat: list[BaseMessage]) -> Reply:
         results = trailing_tool_messages(chat)
         calls = {c["id"]: c for c in last_tool_calls(chat)}
-        parts = [self.explain(m, calls.get(m.tool_call_id, {}).get("args", {})) for m in results]
+        parts = [
+            self.explain(m, calls.get(m.tool_call_id, {}).get("args", {}), chat) for m in results
+        ]
         return Reply("\n\n".join(p for p in parts if p))
 
-    def explain(self, message: ToolMessage, args: dict[str, Any]) -> str:
+    def explain(
+        self, message: ToolMessage, args: dict[str, Any], chat: Sequence[BaseMessage] = ()
+    ) -> str:
         output = message.text
         if output.startswith("Error:"):
             return f"The tool could not do that: {output.removeprefix('Error:').strip()}"
@@ -205,12 +211,12 @@ class OfflineBackend(Backend):
         if message.name == ALLOCATE:
             return self.explain_allocation(message, args)
         if message.name == ASK:
-            # The engine shows the question itself; say how to answer it.
+            # The engine shows the question with its own instruction: nothing to add.
             view = parse_json(output) or {}
-            return self.answers.quiz_done if view.get("done") else self.answers.quiz_intro
+            return self.answers.quiz_done if view.get("done") else ""
         if message.name == GRADE:
             # The engine has already shown the learner the grader's verdict verbatim.
-            return self.after_grade(parse_json(output) or {})
+            return self.after_grade(parse_json(output) or {}, chat)
         return output
 
     def explain_allocation(self, message: ToolMessage, args: dict[str, Any]) -> str:
@@ -227,11 +233,13 @@ class OfflineBackend(Backend):
         outro = a.step3_outro if allocation.fully_backed_up else a.step3_outro_solo
         return "\n\n".join([a.step3_intro, who_does_what(allocation), outro, a.step3_question])
 
-    def after_grade(self, result: dict[str, Any]) -> str:
+    def after_grade(self, result: dict[str, Any], chat: Sequence[BaseMessage]) -> str:
+        """What to do next: retry an open question (the grader already said "have another
+        go"), else another question, and the lesson's next prompt only while one is left."""
         a = self.answers
-        if result.get("verdict") == "correct":
-            return a.quiz_next
-        return a.quiz_later if result.get("revealed") else a.quiz_retry
+        if result.get("verdict") != "correct" and not result.get("revealed"):
+            return a.quiz_retry
+        return a.quiz_next_done if lesson_done(chat) else a.quiz_next
 
     def explain_demo(self, output: str, args: dict[str, Any]) -> str:
         demo = output.split("\n\n", 1)[0].rstrip("\n")
@@ -295,6 +303,18 @@ def last_tool_calls(chat: list[BaseMessage]) -> list[dict[str, Any]]:
         if isinstance(message, AIMessage) and message.tool_calls:
             return list(message.tool_calls)
     return []
+
+
+# The engine's note in the learner's turn says where the lesson is ("The learner last worked
+# on try-it prompt 3 of 3" once the third is done: tutor.engine.request._step_line).
+_LAST_STEP = re.compile(r"last worked on try-it prompt (\d+) of (\d+)")
+
+
+def lesson_done(chat: Sequence[BaseMessage]) -> bool:
+    """Whether every try-it prompt is done, as the app's note in the last learner turn says."""
+    human = next((m for m in reversed(chat) if isinstance(m, HumanMessage)), None)
+    found = _LAST_STEP.search(split_context_note(human.text)[1]) if human else None
+    return bool(found) and found.group(1) == found.group(2)
 
 
 def pending_question(chat: list[BaseMessage]) -> str | None:

@@ -125,21 +125,27 @@ def _rank(question: Question, index: int, state: QuizState, step: int | None) ->
     return (not preferred, 1, index)
 
 
-def next_question(bank: QuizBank, state: QuizState, step: int | None = None) -> Question | None:
+def next_question(
+    bank: QuizBank, state: QuizState, step: int | None = None, other_than: str | None = None
+) -> Question | None:
     """The next question to ask: never a mastered one; None when all are mastered.
 
     Order: the given guided step's questions first; within that, missed questions that are
     due again, then unasked ones in bank order, then missed ones not yet due (only when nothing
-    else is left). Deterministic: depends on the state only.
+    else is left). Deterministic: depends on the state only. `other_than` is passed over
+    unless it is the only question left.
     """
     open_ = [(i, q) for i, q in enumerate(bank.questions) if q.id not in state.mastered]
+    open_ = [iq for iq in open_ if iq[1].id != other_than] or open_
     if not open_:
         return None
     return min(open_, key=lambda iq: _rank(iq[1], iq[0], state, step))[1]
 
 
 def ask(bank: QuizBank, state: QuizState, step: int | None = None) -> Question | None:
-    """`next_question`, remembered as the pending question in `state.current`."""
-    question = next_question(bank, state, step)
+    """`next_question`, remembered as the pending question in `state.current`. Asked while
+    a question is open, another one: the learner asked to move on (the open one, unanswered,
+    comes back later), so a question is never repeated straight away."""
+    question = next_question(bank, state, step, other_than=state.current)
     state.current = question.id if question else None
     return question

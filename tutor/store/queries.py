@@ -35,13 +35,11 @@ DELETE_SESSION = (
     sql("DELETE FROM leases WHERE session_id = :id"),
     sql("DELETE FROM sessions WHERE id = :id"),
 )
-# The session must exist; on PostgreSQL its row stays locked until commit, so two processes
-# appending to one transcript take sequence numbers one after the other.
-LOCK_SESSION = {
-    "sqlite": sql("SELECT 1 FROM sessions WHERE id = :id"),
-    "postgresql": sql("SELECT 1 FROM sessions WHERE id = :id FOR UPDATE"),
-}
-CHANGED = sql("UPDATE sessions SET updated_at = :now, revision = revision + 1 WHERE id = :id")
+# Run first in every transaction that adds to a session: it checks that the session exists,
+# bumps its revision (or only its time, for a queued message), and on PostgreSQL locks its row
+# until commit, so two processes appending to one transcript take sequence numbers in turn.
+CLAIM = sql("UPDATE sessions SET updated_at = :now, revision = revision + 1 WHERE id = :id")
+CLAIM_QUIETLY = sql("UPDATE sessions SET updated_at = :now WHERE id = :id")
 REVISION = sql("SELECT revision FROM sessions WHERE id = :id")
 
 # ------------------------------------------------------------------ transcript

@@ -125,7 +125,11 @@ class Store:
         with self._lock:
             if self._engine is None:
                 raise TutorError("The progress store is closed.")
-            with self._engine.connect().execution_options(tutor_write=write) as conn:
+            options: dict[str, Any] = {"tutor_write": write}
+            if not write and self.kind == "postgresql":
+                # A read is one statement: no BEGIN and ROLLBACK round trips around it.
+                options["isolation_level"] = "AUTOCOMMIT"
+            with self._engine.connect().execution_options(**options) as conn:
                 yield conn
 
     @contextmanager
@@ -175,12 +179,11 @@ class Store:
 
     # ------------------------------------------------------------ transcript
 
-    def _lock_session(self, conn: Connection, session_id: str) -> None:
-        if conn.execute(q.LOCK_SESSION[self.kind], {"id": session_id}).first() is None:
+    def _claim(self, conn: Connection, session_id: str, *, bump: bool = True) -> None:
+        """The session must exist; it is marked changed and (PostgreSQL) locked until commit."""
+        claim = q.CLAIM if bump else q.CLAIM_QUIETLY
+        if conn.execute(claim, {"id": session_id, "now": now_text()}).rowcount == 0:
             raise InputError(f"There is no session {session_id!r}; create it first.")
-
-    def _changed(self, conn: Connection, session_id: str) -> None:
-        conn.execute(q.CHANGED, {"id": session_id, "now": now_text()})
 
     def _insert_message(
         self,
@@ -191,7 +194,7 @@ class Store:
         meta: dict[str, Any] | None,
         status: Status,
     ) -> int:
-        self._lock_session(conn, session_id)
+        self._claim(conn, session_id, bump=status != "queued")
         running = status == "in_progress"
         params = {
             "sid": session_id,
@@ -203,10 +206,7 @@ class Store:
             "owner": self.owner if running else None,
             "lease": self._lease_until() if running else None,
         }
-        new_id = conn.execute(q.INSERT_TURN, params).scalar_one()
-        if status != "queued":  # a waiting message is not part of the conversation yet
-            self._changed(conn, session_id)
-        return int(new_id)
+        return int(conn.execute(q.INSERT_TURN, params).scalar_one())
 
     def add_message(
         self,
@@ -252,7 +252,7 @@ class Store:
         return turn_id
 
     def _promote(self, conn: Connection, session_id: str, turn_id: int, text: str) -> int:
-        self._lock_session(conn, session_id)
+        self._claim(conn, session_id)
         params = {
             "id": turn_id,
             "sid": session_id,
@@ -263,7 +263,6 @@ class Store:
         }
         if conn.execute(q.PROMOTE, params).rowcount != 1:
             raise InputError(f"Message {turn_id} is not queued in session {session_id!r}.")
-        self._changed(conn, session_id)
         return turn_id
 
     def finish_turn(
@@ -343,9 +342,8 @@ class Store:
             "now": now_text(),
         }
         with self._write() as conn:
-            self._lock_session(conn, session_id)
+            self._claim(conn, session_id)
             new_id = conn.execute(q.INSERT_ATTEMPT, params).scalar_one()
-            self._changed(conn, session_id)
         return int(new_id)
 
     def attempts(self, session_id: str) -> list[AttemptRecord]:
@@ -383,15 +381,16 @@ class Store:
         """Take the learner's lock if no live process holds it; None when it is taken."""
         lease = Lease(session_id, uuid.uuid4().hex, self.owner)
         params = {"sid": session_id, "owner": lease.owner, "token": lease.token}
+        held = None
         with self._write() as conn:
-            held = conn.execute(q.GET_LEASE, {"sid": session_id}).first()
             params["until"] = self._lease_until()
-            if held is None:
-                got = conn.execute(q.NEW_LEASE, params).rowcount
-            elif not owner_alive(held.owner, held.expires_at, time.time(), self.owner):
+            got = conn.execute(q.NEW_LEASE, params).rowcount  # the usual case: nobody holds it
+            if not got:
+                held = conn.execute(q.GET_LEASE, {"sid": session_id}).first()
+            if held is not None and not owner_alive(
+                held.owner, held.expires_at, time.time(), self.owner
+            ):
                 got = conn.execute(q.TAKE_LEASE, {**params, "old": held.token}).rowcount
-            else:
-                got = 0
         if not got:
             return None
         self._start_heartbeat()

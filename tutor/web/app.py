@@ -35,7 +35,7 @@ from tutor.runtime import Runtime
 from tutor.sessions import Lane, Queued, SessionRegistry
 from tutor.web.quizform import MAX_PICKS, SKIP, answer_form, compose_answer
 from tutor.web.sidebar import next_label, progress_html, stepper_html
-from tutor.web.view import ChatView, final_text, transcript_messages
+from tutor.web.view import ChatView, final_text, said, transcript_messages
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,13 @@ class TutorApp:
 
     async def quiz_ui(self, sid: str | None) -> tuple[Any, ...]:
         return self._put(self.registry.lane(sid), "/quiz")
+
+    async def suggestion_ui(self, sid: str | None, evt: gr.SelectData) -> tuple[Any, ...]:
+        """A question the tutor offered, pressed: `/ask N` waits in the queue like typed text."""
+        value = evt.value.get("value") if isinstance(evt.value, dict) else evt.value
+        if not str(value or "").startswith("/ask "):
+            return (gr.skip(),) * OUTPUTS
+        return self._put(self.registry.lane(sid), str(value))
 
     async def retry_ui(self, sid: str | None) -> tuple[Any, ...]:
         """Ask again the learner message whose answer was stopped or interrupted."""
@@ -372,6 +379,8 @@ def shown_words(session: TutorSession, text: str) -> str:
         return session.next_guided_prompt
     if word == "/retry" and session.retry_text:
         return session.retry_text
+    if word.startswith("/ask"):  # the question it picks, as the engine will send it
+        return said(text, [m.text for m in session.history if getattr(m, "type", "") == "ai"])
     return text
 
 

@@ -255,6 +255,12 @@ def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
         (c["retry"], app.retry_ui),
     ):
         _drain(app, c, button.click(handler, [c["sid"]], out, queue=False, **QUIET))
+    # A question the tutor offered (an option under its last reply) is sent as `/ask N`.
+    _drain(
+        app,
+        c,
+        c["chatbot"].option_select(app.suggestion_ui, [c["sid"]], out, queue=False, **QUIET),
+    )
     answer = [c["sid"], c["quiz_choice"], c["quiz_checks"], c["quiz_number"], *c["quiz_picks"]]
     _drain(
         app,

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.knowledge import suggested, suggestions_in
+from tutor.knowledge.dialogue import SUGGESTION
 from tutor.render import TOOL_TITLES
 
 Message = dict[str, Any]
@@ -65,9 +67,34 @@ def as_buttons(text: str) -> str:
     return _COMMAND.sub(button, text)
 
 
-def said(text: str) -> str:
-    """A learner message as shown: a button's command by the button's name ("Quiz me")."""
-    return BUTTONS.get(text.strip().lower(), text)
+# "(type `/ask N` to ask one)": on the page the offered questions are buttons instead.
+_ASK_HINT = re.compile(r"\s*[(—–-]*\s*\b(?:type|use|press)\s+`?/ask\s+N`?[^:\n]*", re.I)
+ASK_PRESS = " — press one to ask it"
+
+
+def with_suggestions(text: str, buttons: bool) -> tuple[str, list[dict[str, str]]]:
+    """A reply that offers questions (`/ask N` lines), as the page shows it: with `buttons`
+    (the last message of the chat), the list becomes clickable options that send `/ask N`;
+    otherwise the questions stay as plain bullets. No `/ask` is left in the text either way."""
+    offered = suggestions_in(text)
+    if not offered:
+        return text, []
+    if buttons:
+        text = SUGGESTION.sub("", _ASK_HINT.sub(ASK_PRESS, text))
+        options = [{"label": q, "value": f"/ask {n}"} for n, q in enumerate(offered, start=1)]
+        return re.sub(r"\n{3,}", "\n\n", text).rstrip(), options
+    return SUGGESTION.sub(lambda m: f"- {m.group(2)}", _ASK_HINT.sub("", text)), []
+
+
+def said(text: str, tutor_texts: Sequence[str] = ()) -> str:
+    """A learner message as shown: a button's command by the button's name ("Quiz me"), and
+    `/ask N` by the question it picks from the tutor's latest offer (`tutor_texts`)."""
+    word = text.strip().lower()
+    if word.startswith("/ask"):
+        number = word.removeprefix("/ask").strip()
+        question = suggested(tutor_texts, int(number)) if number.isdigit() else None
+        return question or text
+    return BUTTONS.get(word, text)
 
 
 def note(status: str, text: str | None = None) -> Message:
@@ -203,17 +230,24 @@ class ChatView:
         """Fresh dicts every time: Gradio must see new objects to stream an update.
 
         Queued messages come last, marked as waiting (when nothing runs, the first of them
-        is about to start, so it is not marked).
+        is about to start, so it is not marked). Questions the last reply offers are buttons
+        under it once nothing runs (`with_suggestions`).
         """
         shown = copy.deepcopy(self.messages)
-        for message in shown:
+        tutor = [m["content"] for m in self.messages if m["role"] == "assistant"]
+        # Options show under the chat's last message, once its answer is complete.
+        last = len(shown) - 1 if not (self.queued or busy) else -1
+        for index, message in enumerate(shown):
             if message["role"] == "user":
                 message["content"] = said(message["content"])
             elif "metadata" not in message:
-                message["content"] = as_buttons(message["content"])
+                text, options = with_suggestions(message["content"], index == last)
+                message["content"] = as_buttons(text)
+                if options:
+                    message["options"] = options
         for index, (_, text) in enumerate(self.queued):
             mark = f"\n\n{QUEUED_NOTE}" if busy or index else ""
-            shown.append({"role": "user", "content": f"{said(text)}{mark}"})
+            shown.append({"role": "user", "content": f"{said(text, tutor)}{mark}"})
         return shown
 
     def _append_text(self, text: str) -> None:
