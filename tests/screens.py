@@ -40,6 +40,7 @@ def step(page: Page, n: int) -> None:
 
 
 def snap(page: Page, name: str, full: bool = False) -> None:
+    page.mouse.move(1, 1)  # no hover look on the button pressed last
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=full)
     print("wrote", OUT / f"{name}.png")
 

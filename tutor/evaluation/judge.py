@@ -56,11 +56,16 @@ def rubric(check: Any, suite: es.Suite) -> str | None:
     text = suite.judge.rubrics.get(check.kind)
     if text is None:
         return None
+    from tutor.lesson import lexicon
+
+    def name(entry_id: str) -> str:
+        return lexicon().entry(entry_id).name
+
     values = {
         "points": "; ".join(k.name for k in suite.points_of(getattr(check, "step", 0))),
-        "stage": getattr(check, "stage", ""),
-        "right": " or ".join(getattr(check, "right", [])),
-        "wrong": " or ".join(getattr(check, "wrong", [])),
+        "stage": name(check.stage) if getattr(check, "stage", "") else "",
+        "right": " or ".join(name(r) for r in getattr(check, "right", [])),
+        "wrong": " or ".join(name(r) for r in getattr(check, "wrong", [])),
     }
     return text.format(**values)
 

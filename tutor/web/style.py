@@ -85,8 +85,17 @@ CSS = """
 .dark .handoff-svg .muted { fill: #cbd5e1; }
 .dark .handoff-svg .divider { stroke: #818cf8; }
 
+/* Questions the tutor offers (chat options): under its reply, on its side, as buttons. */
+#tutor-chat .options { margin-left: 0; justify-content: start; padding: 4px 0 8px 20px;
+  gap: 8px; grid-template-columns: repeat(auto-fit, minmax(180px, 240px)); }
+#tutor-chat .options .option { border: 1px solid var(--color-accent); border-radius: 8px;
+  background: var(--background-fill-primary); color: var(--body-text-color); max-width: none;
+  align-items: flex-start; text-align: left; padding: 8px 12px; }
+#tutor-chat .options .option:hover { background: var(--color-accent-soft); }
+
 #tutor-banner .short { display: none; }
 @media (max-width: 640px) {
+  #tutor-chat .options { grid-template-columns: 1fr; padding-left: 0; }
   #tutor-chat .message-row { max-width: calc(100% - 8px) !important; margin-left: 0 !important;
     margin-right: 0 !important; }
   #tutor-chat .message-row.user-row { margin-left: auto !important; }
