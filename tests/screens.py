@@ -65,7 +65,8 @@ def ask(page: Page, text: str) -> None:
 
 def conversation(browser, url: str, viewport: dict, prefix: str, **extra) -> None:
     """The offline tutor answering questions in the learner's words, a declined one with its
-    suggestion buttons, and a quick check answered by the learner."""
+    suggestion buttons, a quick check answered by the learner, and Quiz me pressed while a
+    question is open."""
     page = open_page(browser, url, viewport, **extra)
     for name, question in OWN_WORDS.items():
         ask(page, question)
@@ -77,6 +78,11 @@ def conversation(browser, url: str, viewport: dict, prefix: str, **extra) -> Non
     step(page, 1)
     ask(page, QUICK_CHECK_ANSWER)
     snap(page, f"{prefix}-quick-check")
+    for _ in range(2):  # Quiz me, and again while its question is open
+        page.click("#quiz-btn")
+        page.wait_for_selector("#stop-btn", state="hidden")
+        time.sleep(0.6)
+    snap(page, f"{prefix}-quiz-still-open")
     page.context.close()
 
 
@@ -140,6 +146,9 @@ def dark(browser, url: str) -> None:
     snap(page, "dark-demo-step")
     step(page, 3)
     snap(page, "dark-all-done")
+    ask(page, OFF_TOPIC)
+    page.wait_for_selector("#tutor-chat .options button.option")
+    snap(page, "dark-declined")
     lesson(page, "dark-lesson")
     page.context.close()
 
