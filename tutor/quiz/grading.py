@@ -72,6 +72,12 @@ def assess(
 
 
 SHOWN_TO_LEARNER = "The grader has shown the learner the explanation."
+# What a model is told instead of TRY_AGAIN: the learner already read "Have another go", so a
+# model that echoed the message would say it twice in one reply.
+ASKED_TO_RETRY = (
+    "The learner was shown the verdict and the hint and invited to try again; "
+    "do not repeat that invitation."
+)
 # The UI shows "<mark> **<Verdict>.** <message>": messages never repeat the verdict.
 WELL_DONE = "Well done — that's the lesson's answer."
 TRY_AGAIN = "Have another go, with the hint."
@@ -155,7 +161,7 @@ def _model_message(result: Grade) -> str:
             return result.message
         total = len(result.hit) + len(result.missed)
         part = f"{_partly(len(result.hit), total)} " if result.verdict == "partial" else ""
-        return f"{part}{TRY_AGAIN}"
+        return f"{part}{ASKED_TO_RETRY}"
     if result.verdict == "correct":
         return f"{result.message} {SHOWN_TO_LEARNER}"
     total = len(result.hit) + len(result.missed)
