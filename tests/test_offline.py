@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tutor.backends.offline import OfflineBackend
@@ -10,6 +12,7 @@ from tutor.events import TextDelta, ToolFinished, TurnDone
 from tutor.handoffs import run_handoff_demo
 from tutor.lesson import load_pack
 from tutor.store import Store
+from tutor.tools import ALLOCATE
 
 PACK = load_pack()
 PROMPTS = [s.prompt for s in PACK.steps]
@@ -96,6 +99,23 @@ async def test_wrong_owner_is_corrected_and_insisting_does_not_change_it(session
     again, _ = await turn(session, "No, I'm sure the data scientist is the one who gets paged")
     for text in (first, again):
         assert "Not quite" in text and "SRE/Platform" in text
+
+
+@pytest.mark.parametrize(
+    ("claim", "insist", "owner"),
+    [
+        ("The data scientist gets paged at 3am, right?", "No, I'm sure it's the data scientist.", "SRE/Platform"),
+        ("The data scientist gets paged at 3am, right?", "it's the data engineer", "SRE/Platform"),
+        ("Who owns the data contract?", "no, the data scientist does", "Data Engineer"),
+    ],
+)  # fmt: skip
+async def test_a_bare_insistence_is_judged_on_the_previous_turns_subject(
+    session, claim: str, insist: str, owner: str
+) -> None:
+    await turn(session, claim)
+    again, _ = await turn(session, insist)
+    assert "Not quite" in again and owner in again
+    assert "you're right" not in again.lower() and "Offline, I can't" not in again
 
 
 async def test_lesson_questions_get_their_own_answer_and_off_topic_a_plain_decline(session) -> None:
@@ -241,3 +261,29 @@ async def test_after_a_quiz_answer_the_next_step_is_offered_only_while_one_is_le
     revealed, _ = await turn(session, "I don't know")
     assert "Explanation" in revealed
     assert "/next" not in revealed and "/quiz" in revealed and "team" in revealed
+
+
+async def test_a_resumed_session_still_grades_the_open_quiz_question(tmp_path) -> None:
+    # A resumed history holds no tool messages: the app's note says which question waits.
+    store = Store(tmp_path / "resume.db")
+    first = TutorSession(OfflineBackend(), store=store)
+    await turn(first, "/quiz")
+    question_id, session_id = first.quiz_state.current, first.id
+    assert question_id
+    del first
+    resumed = TutorSession(OfflineBackend(), store=store, session_id=session_id)
+    assert resumed.quiz_state.current == question_id
+    _, tools = await turn(resumed, "I don't know")
+    assert [t.name for t in tools] == ["grade_quiz_answer"]
+    assert json.loads(tools[0].output)["verdict"] == "skipped"
+    _, tools = await turn(resumed, "hmm, skip")  # never a team of "hmm" and "skip"
+    assert ALLOCATE not in [t.name for t in tools]
+    question = resumed.quiz_bank.get(question_id)
+    resumed = TutorSession(OfflineBackend(), store=store, session_id=session_id)
+    if resumed.quiz_state.current != question_id:  # "hmm, skip" showed the answer: ask again
+        await turn(resumed, "/quiz")
+        question = resumed.quiz_bank.get(resumed.quiz_state.current or "")
+        resumed = TutorSession(OfflineBackend(), store=store, session_id=session_id)
+    correct, tools = await turn(resumed, question.key_answer() or question.explanation)
+    assert [t.name for t in tools] == ["grade_quiz_answer"] and "Correct" in correct
+    assert resumed.quiz_state.current is None

@@ -1,9 +1,10 @@
-"""The `tutor` command: serve (default), chat, demo, allocate, eval."""
+"""The `tutor` command: serve (default), chat, demo, allocate, quiz, eval."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `tutor allocate ... | head -1`: the reader left; that is not an error worth a trace.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def run(args: argparse.Namespace) -> int:

@@ -118,7 +118,8 @@ class OfflineBackend(Backend):
             return call(ASK, {}, a.quiz_intro)
         if self.intent.asks_for_demo(text):
             return call(DEMO, {}, a.step2_intro)
-        if looks_like_team(text):
+        if looks_like_team(text) and not pending_question(chat):
+            # With a quiz question open, names in a message are never a team to plan.
             return self.allocate(text)
         if action == "greeting":
             return Reply(a.greeting)
@@ -310,15 +311,33 @@ def last_tool_calls(chat: list[BaseMessage]) -> list[dict[str, Any]]:
 _LAST_STEP = re.compile(r"last worked on try-it prompt (\d+) of (\d+)")
 
 
+# The same note names the quiz question the app is waiting on ("A quiz question is waiting for
+# an answer: id q3"; tutor.engine.request.context_note), from the session's stored quiz state.
+_WAITING = re.compile(r"A quiz question is waiting for an answer: id (\S+)")
+
+
+def app_note(chat: Sequence[BaseMessage]) -> str:
+    """The app's note in the last learner turn ('' when there is none)."""
+    human = next((m for m in reversed(chat) if isinstance(m, HumanMessage)), None)
+    return split_context_note(human.text)[1] if human else ""
+
+
 def lesson_done(chat: Sequence[BaseMessage]) -> bool:
     """Whether every try-it prompt is done, as the app's note in the last learner turn says."""
-    human = next((m for m in reversed(chat) if isinstance(m, HumanMessage)), None)
-    found = _LAST_STEP.search(split_context_note(human.text)[1]) if human else None
+    found = _LAST_STEP.search(app_note(chat))
     return bool(found) and found.group(1) == found.group(2)
 
 
 def pending_question(chat: list[BaseMessage]) -> str | None:
-    """The id of the last quiz question asked and not yet answered correctly or revealed."""
+    """The id of the last quiz question asked and not yet answered correctly or revealed.
+
+    The app's note says it when there is one (rebuilt each request from the session's quiz
+    state, so it holds after a resume, whose history has no tool messages); without a note
+    (a bare conversation), the tool messages say it."""
+    note = app_note(chat)
+    if note:
+        found = _WAITING.search(note)
+        return found.group(1) if found else None
     for message in reversed(chat):
         if not isinstance(message, ToolMessage):
             continue

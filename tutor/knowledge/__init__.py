@@ -12,7 +12,7 @@ Pure: `tutor.lesson.knowledge()` builds the shared `Answerer` from prompts/.
 
 from tutor.knowledge.answer import Answer, Answerer, Facts
 from tutor.knowledge.base import Entry, KnowledgeData
-from tutor.knowledge.dialogue import asked, is_new_question, suggested, suggestions_in
+from tutor.knowledge.dialogue import asked, is_new_question, subject, suggested, suggestions_in
 from tutor.knowledge.retrieval import Hit, Index
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "KnowledgeData",
     "asked",
     "is_new_question",
+    "subject",
     "suggested",
     "suggestions_in",
 ]

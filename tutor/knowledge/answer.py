@@ -56,6 +56,12 @@ _OPENERS = frozenset(
 # Words that make a denied role a premise about the learner's team ("we have no SRE"), not a
 # claim about the lesson ("the SRE doesn't get paged").
 _PREMISE = frozenset({"we", "our", "us", "team", "have", "there", "my", "nobody", "without"})
+# Words that make the question about a one-person team ("if I'm alone, who…"), besides the
+# vocabulary's small-team concept ("solo", "one person").
+_SOLO = frozenset({"alone", "myself", "solopreneur"})
+# A bare claim is an insistence on the previous turn's subject ("no, I'm sure it's the DS"),
+# unless it opens or asks a question of its own.
+_HOLD = "I hear you, but I'll stay with the lesson here. "
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,9 @@ class Answerer:
 
     # -- public -------------------------------------------------------------------------------
 
-    def answer(self, text: str) -> Answer:
+    def answer(self, text: str, subject: str | None = None) -> Answer:
+        """The reply to `text`; `subject` is the stage or responsibility whose owner the
+        tutor's previous message stated (`dialogue.subject`), what a bare claim is about."""
         reading = self.lexicon.read(text)
         hits = self.index.rank(text, k=8)
         if hits and hits[0].weak:  # stopwords alone never trigger an action
@@ -114,6 +122,14 @@ class Answerer:
         slot = self._slot(reading)
         if slot is not None:
             return self._owner_answer(slot, reading)
+        premise = self._premise(reading, hits)
+        if premise is not None:
+            return self._entry_answer(premise.entry)
+        held = self._insisted(reading, subject)
+        if held is not None:
+            found = self._owner_answer(held, reading)
+            lead = _HOLD if found.verdict == "no" else ""
+            return Answer(lead + found.text, found.entry, owners=found.owners, verdict=found.verdict)
         role = self._role(reading, top)
         if role is not None:
             return self._entry_answer(role)
@@ -160,8 +176,8 @@ class Answerer:
         if len(entries) != 1:
             return None
         roles = [m for m in self._roles_named(reading) if not _inside(m, named)]
-        if any(m.negated for m in roles) and any(n in _PREMISE for n in norms):
-            return None  # "we don't have an SRE — who holds the pager?"
+        if self._has_premise(reading, roles):
+            return None  # "we don't have an SRE — who holds the pager?", "if I'm solo, who…"
         asks_who = any(n in _ASK_WHO for n in norms) or any(
             a == "which" and b in _WHICH_WHO for a, b in itertools.pairwise(norms)
         )
@@ -170,6 +186,44 @@ class Answerer:
         # scientist?" names roles but claims nothing.
         claims = bool(roles) and norms[0] not in _OPENERS
         return next(iter(entries.values())) if claims or asks_who else None
+
+    def _has_premise(self, reading: Reading, roles: Sequence[Mention] | None = None) -> bool:
+        """The question sets a premise about the learner's team: a role it lacks ("we have no
+        data engineer") or a one-person team ("I'm a solo founder")."""
+        norms = {t.norm for t in reading.tokens}
+        roles = self._roles_named(reading) if roles is None else roles
+        missing = any(m.negated for m in roles) and bool(norms & _PREMISE)
+        small = any(m.kind == "term" and m.id == "small_team" for m in reading.mentions)
+        return missing or small or bool(norms & _SOLO)
+
+    def _premise(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
+        """An ownership question with a team premise: the best-ranked entry of the premise
+        family ("no X / solo"), which answers taking the premise, before any stock owner fact."""
+        norms = {t.norm for t in reading.tokens}
+        slots = any(f"{m.kind}:{m.id}" in self._slots for m in reading.mentions)
+        if not (slots or norms & _ASK_WHO) or not self._has_premise(reading):
+            return None  # "how do I run the demo myself" asks nobody's ownership
+        threshold = self.data.threshold
+        return next((h for h in hits if h.entry.premise and h.coverage >= threshold), None)
+
+    def _insisted(self, reading: Reading, subject: str | None) -> Entry | None:
+        """A bare ownership claim ("it's the data scientist", "no, the SRE does") after the
+        tutor stated the owner of `subject`: the claim is about that subject."""
+        norms = [t.norm for t in reading.tokens]
+        if not subject or not norms or norms[0] in _OPENERS or norms[0] in _ASK_WHO:
+            return None
+        roles = self._roles_named(reading)
+        if not roles or reading.of_kind("stage") or self._has_premise(reading, roles):
+            return None
+        if any(f"{m.kind}:{m.id}" in self._slots for m in reading.mentions):
+            return None  # names a slot of its own: the slot lookup's business
+        for entry in self._slots.values():
+            stated = entry.stage or self.facts.responsibilities.get(
+                entry.responsibility or "", ("",)
+            )[0]
+            if stated and stated.lower() == subject.lower():
+                return entry
+        return None
 
     def _handoff(self, reading: Reading, text: str) -> Entry | None:
         """The demo handoff a question names, by its two stages or its owners in order

@@ -26,6 +26,9 @@ class Entry(BaseModel):
     responsibility: str | None = None
     handoff: str | None = Field(None, pattern=r"^.+ -> .+$")
     decline: bool = False
+    #: a "no X / solo" answer: preferred when the question sets a team premise ("we have no
+    #: data engineer", "I'm a solo founder"), over the stock owner fact
+    premise: bool = False
     #: what the tutor does instead of answering: "secret" (a request for its instructions, keys
     #: or answers: the authored refusal, verbatim), "quiz" (ask a quiz question), "greeting"
     action: Literal["secret", "quiz", "greeting"] | None = None

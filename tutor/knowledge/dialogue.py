@@ -1,5 +1,6 @@
 """Dialogue state the offline tutor reads back from the conversation: the question it asked
-last (a quick check or "describe your team"), and the questions it offered as `/ask N`.
+last (a quick check or "describe your team"), the questions it offered as `/ask N`, and the
+stage or responsibility whose owner its last message stated (the subject of "no, it's X").
 
 Nothing is kept in memory: everything is read from the tutor's own last message, so a resumed
 session behaves the same. Pure.
@@ -14,6 +15,9 @@ from tutor.text import Lexicon
 
 # "- `/ask 2` — What is a handoff?" (the format of `Answerer._decline`, see OFFLINE_API.md).
 SUGGESTION = re.compile(r"^\s*(?:[-*]\s*)?`?/ask\s+(\d+)`?\s*[—–-]+\s*(.+?)\s*$", re.M)
+# The owner fact of `Answerer._fact` ("In the lesson's demo, **on-call / incidents** is owned
+# by …", "In the planner's catalogue, **data contract** is owned by the …").
+FACT = re.compile(r"(?:lesson's demo|planner's catalogue), \*\*(.+?)\*\* is owned by", re.I)
 # Words that open a new question rather than answer one ("what…", "who…", "explain…"); a
 # tentative answer ("is it the SRE?", "the SRE?") is still an answer.
 _OPENERS = frozenset(
@@ -52,3 +56,10 @@ def asked(last_tutor_text: str, questions: Sequence[str]) -> int | None:
         if question and " ".join(question.split()) in flat:
             return index
     return None
+
+
+def subject(last_tutor_text: str) -> str | None:
+    """The stage or responsibility whose owner the tutor's last message stated, if one: what a
+    bare claim that follows ("no, I'm sure it's the data scientist") is about."""
+    found = FACT.findall(last_tutor_text or "")
+    return found[0] if len(set(found)) == 1 else None

@@ -22,6 +22,12 @@ class Draft:
     link: str = ""  # the first word after the name, for roles shared by a list of names
     everything: bool = False
     guessed: bool = False  # a lowercase word taken as a name
+    turn: int = 0  # when the text last spoke of this person: bare roles and pronouns go there
+
+
+def touch(drafts: list[Draft], draft: Draft) -> None:
+    """`draft` is now the person the text spoke of last."""
+    draft.turn = max((d.turn for d in drafts), default=0) + 1
 
 
 def add(drafts: list[Draft], draft: Draft) -> None:
@@ -36,19 +42,23 @@ def add(drafts: list[Draft], draft: Draft) -> None:
             d.roles += [r for r in draft.roles if r not in d.roles]
             d.everything = d.everything or draft.everything
             d.sentence, d.link = draft.sentence, draft.link or d.link
+            touch(drafts, d)
             return
+    touch(drafts, draft)
     drafts.append(draft)
 
 
 def continues(drafts: list[Draft], piece: Piece, pronoun: bool) -> Draft | None:
-    """Who bare role words belong to: the last named person of this sentence (or, after a
-    pronoun, the last person other than the speaker)."""
+    """Who bare role words belong to: the person this sentence spoke of last (or, after a
+    pronoun, the person named last other than the speaker; None when there is none, so the
+    pronoun is someone new, never the speaker)."""
     if not drafts:
         return None
+    order = sorted(range(len(drafts)), key=lambda k: (drafts[k].turn, k))
     if pronoun:
-        others = [d for d in drafts if d.kind != "me"]
-        return others[-1] if others else drafts[-1]
-    last = drafts[-1]
+        others = [drafts[k] for k in order if drafts[k].kind != "me"]
+        return others[-1] if others else None
+    last = drafts[order[-1]]
     if last.sentence == piece.sentence and last.kind != "unnamed" and piece.sep != ":":
         return last
     return None

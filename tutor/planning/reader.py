@@ -29,6 +29,7 @@ from tutor.planning.drafts import (
     share_roles,
     spread,
     summary,
+    touch,
 )
 from tutor.planning.model import HATS, MAX_PEOPLE, PRODUCTS, ProductKind, Team, too_many_people
 from tutor.planning.segments import Piece, Words, pieces
@@ -270,6 +271,9 @@ class TeamReader:
         if self.words.is_count_piece(piece.norms, piece.text):
             return self._solo(piece)
         target = continues(drafts, piece, pronoun)
+        if target is None and pronoun:
+            # "I do ML, she does backend": she is someone not yet named, not the speaker.
+            return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
         if target is None:
             # Bare roles are people only in a list after a header ("4 of us: PM, DS, …").
             listed = piece.sep == ":" or (
@@ -286,6 +290,8 @@ class TeamReader:
         for d in [*group, target] if target not in group else group:
             d.roles += [r for r in roles if r not in d.roles]
             d.everything = d.everything or everything
+        target.sentence = piece.sentence
+        touch(drafts, target)
         return []
 
     def _solo(self, piece: Piece) -> list[Draft]:

@@ -200,6 +200,11 @@ class Words:
             return True
         return bool(norms) and all(n in self.not_names or n.isdecimal() for n in norms)
 
+    def is_person(self, text: str) -> bool:
+        """'me', 'I', 'my cofounder': words that name someone even with no name in them."""
+        norms = self.phrase(text)
+        return any(n in self.first_person for n in norms) or self.any_run(norms, self.relations)
+
     # -- names ---------------------------------------------------------------------------------
 
     def names(self, piece: Piece, skills) -> list[tuple[int, int, str, bool]]:
@@ -376,6 +381,10 @@ def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
         head, rest = sentence[: m.start()].strip(), sentence[m.end() :].strip()
         if not rest:
             break
+        people = _items(head)
+        if words.is_header(head) and len(people) > 1 and all(words.is_person(p) for _, p in people):
+            # "me and my cofounder: I do ML, she does backend" lists people, not a header.
+            return [(head, False), *_after(_headers(rest, words))]
         if words.is_header(head):
             counted = words.is_count_piece(list(words.phrase(head)), head)
             return [*([(head, False)] if counted else []), *_after(_headers(rest, words))]

@@ -40,7 +40,7 @@ class Assessment:
 def checked_answer(answer: str) -> str:
     text = answer.strip()
     if not text:
-        raise InputError("Type an answer first, then send it.")
+        raise InputError("The answer is empty: write an answer first.")
     if len(text) > MAX_ANSWER_CHARS:
         raise InputError(f"That answer is too long; keep it under {MAX_ANSWER_CHARS} characters.")
     return text
