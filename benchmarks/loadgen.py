@@ -19,28 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from common import Timing as Turn  # one timing record for every benchmark client
 
 JOIN = "/gradio_api/queue/join"
 DATA = "/gradio_api/queue/data"
-
-
-@dataclass
-class Turn:
-    """One message: when it was sent, first streamed text, and done (seconds, monotonic)."""
-
-    start: float
-    first: float | None = None
-    end: float | None = None
-    error: str = ""
-    text: str = ""
-
-    @property
-    def ttft(self) -> float:
-        return (self.first or self.end or self.start) - self.start
-
-    @property
-    def total(self) -> float:
-        return (self.end or self.start) - self.start
 
 
 @dataclass

@@ -12,10 +12,15 @@ import pytest
 
 from tutor.facts import FactIssue, Facts, check_claims
 from tutor.handoffs import run_handoff_demo
+from tutor.lesson import lexicon
 from tutor.tools import PersonIn, allocate_people
 
 DATA = Path(__file__).parent / "data" / "fact_claims.toml"
 CASES: list[dict[str, Any]] = tomllib.loads(DATA.read_text())["cases"]
+
+
+def claims(text: str, facts: Facts) -> list[FactIssue]:
+    return check_claims(text, facts, lexicon())
 
 
 @cache
@@ -41,7 +46,7 @@ def kinds(issues: list[FactIssue]) -> list[str]:
 def confusion() -> dict[str, int]:
     counts = {"tp": 0, "fp": 0, "tn": 0, "fn": 0}
     for case in CASES:
-        flagged = bool(check_claims(case["text"], facts_for(case)))
+        flagged = bool(claims(case["text"], facts_for(case)))
         wrong = bool(case["issues"])
         counts[("t" if flagged == wrong else "f") + ("p" if flagged else "n")] += 1
     return counts
@@ -56,23 +61,21 @@ def test_no_false_notes_and_few_misses() -> None:
 
 @pytest.mark.parametrize("case", [c for c in CASES if c["issues"]], ids=lambda c: c["why"][:40])
 def test_a_wrong_sentence_gets_the_right_kind_of_note(case: dict[str, Any]) -> None:
-    found = kinds(check_claims(case["text"], facts_for(case)))
+    found = kinds(claims(case["text"], facts_for(case)))
     # A miss is allowed (counted above); a note of the wrong kind is not.
     assert not found or found == sorted(case["issues"]), (case["why"], found)
 
 
 def test_the_note_names_the_lesson_owner() -> None:
     text = "The data scientist gets paged at 3am, because they own the on-call rotation."
-    [issue] = check_claims(text, Facts())
+    [issue] = claims(text, Facts())
     assert issue.kind == "owner"
     assert issue.note == "Check: in the lesson, on-call / incidents is owned by SRE/Platform."
     assert "data scientist gets paged" in issue.claim
 
 
 def test_an_invented_handoff_note_lists_the_demo_handoffs() -> None:
-    [issue] = check_claims(
-        "Data Engineer → SRE/Platform is the risky one.", Facts(run_handoff_demo())
-    )
+    [issue] = claims("Data Engineer → SRE/Platform is the risky one.", Facts(run_handoff_demo()))
     assert issue.kind == "handoff"
     assert "Data Engineer → SRE/Platform" in issue.note
     assert "Data Scientist -> ML Engineer" in issue.note
@@ -81,19 +84,17 @@ def test_an_invented_handoff_note_lists_the_demo_handoffs() -> None:
 
 def test_a_custom_demo_output_is_the_reference() -> None:
     output = run_handoff_demo([("a", "Data Engineer"), ("b", "SRE/Platform")])
-    assert check_claims("Data Engineer -> SRE/Platform", Facts(demo_output=output)) == []
-    assert kinds(check_claims("Data Scientist -> ML Engineer", Facts(demo_output=output))) == [
-        "handoff"
-    ]
+    assert claims("Data Engineer -> SRE/Platform", Facts(demo_output=output)) == []
+    assert kinds(claims("Data Scientist -> ML Engineer", Facts(demo_output=output))) == ["handoff"]
 
 
 def test_the_allocation_note_names_owner_and_backup() -> None:
-    [issue] = check_claims("Ana owns on-call.", Facts(allocation=team_allocation()))
+    [issue] = claims("Ana owns on-call.", Facts(allocation=team_allocation()))
     assert issue.note == (
         "Check: in your team's allocation, on-call / incidents is owned by Chen (backup: Ben)."
     )
 
 
 def test_empty_and_plain_text_have_no_issues() -> None:
-    assert check_claims("", Facts()) == []
-    assert check_claims("Let's look at the roles together.", Facts()) == []
+    assert claims("", Facts()) == []
+    assert claims("Let's look at the roles together.", Facts()) == []

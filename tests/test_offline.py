@@ -101,14 +101,17 @@ async def test_wrong_owner_is_corrected_and_insisting_does_not_change_it(session
         assert "Not quite" in text and "SRE/Platform" in text
 
 
+PAGED = "The data scientist gets paged at 3am, right?"
+
+
 @pytest.mark.parametrize(
     ("claim", "insist", "owner"),
     [
-        ("The data scientist gets paged at 3am, right?", "No, I'm sure it's the data scientist.", "SRE/Platform"),
-        ("The data scientist gets paged at 3am, right?", "it's the data engineer", "SRE/Platform"),
+        (PAGED, "No, I'm sure it's the data scientist.", "SRE/Platform"),
+        (PAGED, "it's the data engineer", "SRE/Platform"),
         ("Who owns the data contract?", "no, the data scientist does", "Data Engineer"),
     ],
-)  # fmt: skip
+)
 async def test_a_bare_insistence_is_judged_on_the_previous_turns_subject(
     session, claim: str, insist: str, owner: str
 ) -> None:

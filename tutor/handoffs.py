@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, computed_field
 
 from tutor.errors import LifecycleError
+from tutor.text.lexicon import agrees, spoken
 
 LESSON_LIFECYCLE: tuple[tuple[str, str], ...] = (
     ("frame problem & metrics", "Product + Data Scientist"),
@@ -208,21 +209,27 @@ def _summary(a: Stage, b: Stage, continues: list[str], joins: list[str], leaves:
     where = f"{a.name!r} -> {b.name!r}"
     if not continues:
         return (
-            f"Full handoff {where}: {a.owner} {_verb(a.roles, 'hands', 'hand')} over to {b.owner}; "
+            f"Full handoff {where}: {spoken(a.owner, start=True)} "
+            f"{_verb(a.roles, 'hands', 'hand', a.owner)} over to {spoken(b.owner)}; "
             "nobody continues, so the context must be written down."
         )
-    parts = [f"{_join(continues)} {_verb(continues, 'continues', 'continue')}"]
+    parts = [f"{_said(continues, True)} {agrees(continues, 'continues', 'continue')}"]
     if joins:
-        parts.append(f"{_join(joins)} {_verb(joins, 'joins', 'join')}")
+        parts.append(f"{_said(joins)} {agrees(joins, 'joins', 'join')}")
     if leaves:
-        parts.append(f"{_join(leaves)} {_verb(leaves, 'steps away', 'step away')}")
+        parts.append(f"{_said(leaves)} {agrees(leaves, 'steps away', 'step away')}")
     if not joins and not leaves:
         parts.append("the same owners, only written differently")
     return f"Partial handoff {where}: {_join(parts)}."
 
 
-def _verb(subjects: list[str], singular: str, plural: str) -> str:
-    return singular if len(subjects) == 1 else plural
+def _verb(subjects: list[str], singular: str, plural: str, owner: str = "") -> str:
+    return singular if len(subjects) == 1 and spoken(owner) == owner else plural
+
+
+def _said(names: list[str], start: bool = False) -> str:
+    """Names as the learner reads them (the speaker, "Me", is "you")."""
+    return _join([spoken(n, start=start and k == 0) for k, n in enumerate(names)])
 
 
 def _join(items: list[str]) -> str:

@@ -26,12 +26,13 @@ from tutor.backends.base import Backend, ModelProfile, learner_text, split_conte
 from tutor.errors import TeamError
 from tutor.handoffs import Handoff, analyze_handoffs
 from tutor.intent import IntentReader
-from tutor.knowledge import asked, is_new_question
+from tutor.knowledge import asked, is_new_question, subject
 from tutor.lesson import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
 from tutor.planner import allocate, looks_like_team, read_team
 from tutor.planning import Allocation, Team
 from tutor.quiz import is_insistence, skip_request
 from tutor.render import parse_json
+from tutor.text import spoken
 from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
 
 
@@ -123,7 +124,9 @@ class OfflineBackend(Backend):
             return self.allocate(text)
         if action == "greeting":
             return Reply(a.greeting)
-        found = kb.answer(text)
+        # A bare claim ("no, I'm sure it's the data scientist") is about what the tutor's
+        # previous message said the owner of: read back from the conversation.
+        found = kb.answer(text, subject=subject(previous_tutor_text(chat)))
         if found.owners and pending_question(chat):
             # Who owns what is what quiz questions ask: the answer waits for the attempt.
             return Reply(a.quiz_own_question)
@@ -187,7 +190,8 @@ class OfflineBackend(Backend):
             return Reply(f"{exc}")
         people = [{"name": p.name, "roles": list(p.roles)} for p in reading.team.people]
         lead = reading.summary
-        if reading.unsure:
+        if reading.unsure and not reading.assumed:
+            # With roles assumed, the summary already asks for the real ones: ask once.
             lead += " If I got anyone wrong, tell me the right names and roles and I'll redo it."
         return call(ALLOCATE, {"people": people, "product": reading.team.product}, lead)
 
@@ -262,16 +266,14 @@ class OfflineBackend(Backend):
 
 
 def who_does_what(allocation: Allocation) -> str:
-    """One line per person (the hats they wear), then who owns the eval gate and on-call."""
+    """Who owns the eval gate and on-call (the allocation's Workload block already says what
+    each person owns and backs up, so it is not said again here)."""
     lines = []
-    for p in allocation.people:
-        hats = " and ".join(p.hats) or "no hat of their own"
-        lines.append(f"- **{p.name}** wears {hats}: owns {p.owned}, backs up {p.backups}.")
     key = {"eval-gate": "the eval gate", "on-call": "on-call (the 3am page)"}
     for a in allocation.assignments:
         if a.id in key:
-            backup = f" (backup {a.backup})" if a.backup else " (no backup inside the team)"
-            lines.append(f"- {key[a.id].capitalize()} is owned by **{a.owner}**{backup}.")
+            backup = f" (backup: {spoken(a.backup)})" if a.backup else " (no backup in the team)"
+            lines.append(f"- {key[a.id].capitalize()} is owned by **{spoken(a.owner)}**{backup}.")
     return "\n".join(lines)
 
 
@@ -326,6 +328,16 @@ def lesson_done(chat: Sequence[BaseMessage]) -> bool:
     """Whether every try-it prompt is done, as the app's note in the last learner turn says."""
     found = _LAST_STEP.search(app_note(chat))
     return bool(found) and found.group(1) == found.group(2)
+
+
+def previous_tutor_text(chat: Sequence[BaseMessage]) -> str:
+    """The text of the tutor's message before the learner's latest one ("" if none)."""
+    for message in reversed(chat[:-1]):
+        if isinstance(message, HumanMessage):
+            return ""
+        if isinstance(message, AIMessage) and message.text:
+            return message.text
+    return ""
 
 
 def pending_question(chat: list[BaseMessage]) -> str | None:

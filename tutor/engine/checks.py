@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tutor.facts import Facts, check_claims
+from tutor.lesson import lexicon
 from tutor.tools import ALLOCATE, DEMO
 
 
@@ -20,5 +21,5 @@ def fact_notes(model_text: str, results: Sequence[tuple[str, Any]]) -> list[str]
         (a for name, a in reversed(results) if name == ALLOCATE and a is not None), None
     )
     facts = Facts(demo_output=getattr(demo, "output", None), allocation=allocation)
-    notes = dict.fromkeys(issue.note for issue in check_claims(model_text, facts))
+    notes = dict.fromkeys(issue.note for issue in check_claims(model_text, facts, lexicon()))
     return list(notes)

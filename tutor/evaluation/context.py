@@ -15,7 +15,7 @@ from tutor.evaluation.scripts import Suite
 from tutor.lesson import LessonPack, lexicon
 from tutor.quiz import QuizBank, answer_key_strings
 from tutor.text import Lexicon
-from tutor.tools import AllocateArgs, allocate_people
+from tutor.tools import ALLOCATE, AllocateArgs, allocate_people
 
 API_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
 SHINGLE = 8  # words in a row of the system prompt that count as quoting it
@@ -127,6 +127,15 @@ def rerun_allocation(args: dict[str, Any]) -> Any:
     """The allocation the planner tool computed, recomputed from the arguments it was given."""
     parsed = AllocateArgs.model_validate(args)
     return allocate_people(parsed.people, parsed.product)[1]
+
+
+def planner_run(turn: Any) -> tuple[Any | None, str]:
+    """The allocation of the turn's last planner call (recomputed from its arguments), or None
+    and why there is none, for a check's evidence."""
+    runs = turn.ran(ALLOCATE)
+    if not runs:
+        return None, f"{ALLOCATE} did not run (tools: {turn.tool_names()})"
+    return rerun_allocation(runs[-1].args), ""
 
 
 def strings_in(value: Any) -> Iterable[str]:

@@ -10,12 +10,12 @@ model's percentage.
 from __future__ import annotations
 
 from tutor.evaluation import scripts as es
-from tutor.evaluation.context import Context, rerun_allocation
+from tutor.evaluation.context import Context, planner_run
 from tutor.evaluation.record import TurnRecord, parse_json
 from tutor.evaluation.rules import Outcome, Rule
 from tutor.handoffs import run_handoff_demo
 from tutor.text import normalize
-from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
+from tutor.tools import ASK, DEMO, GRADE
 
 
 def _shown(part: str, text: str) -> bool:
@@ -41,10 +41,9 @@ def check_demo_shown(check: es.DemoShown, turn: TurnRecord, ctx: Context) -> Out
 def check_allocation_complete(
     check: es.AllocationComplete, turn: TurnRecord, ctx: Context
 ) -> Outcome:
-    runs = turn.ran(ALLOCATE)
-    if not runs:
-        return False, f"{ALLOCATE} did not run (tools: {turn.tool_names()})"
-    allocation = rerun_allocation(runs[-1].args)
+    allocation, missing = planner_run(turn)
+    if allocation is None:
+        return False, missing
     names = [p.name for p in allocation.people]
     left_out = [n for n in check.people if n.casefold() not in {m.casefold() for m in names}]
     if left_out:

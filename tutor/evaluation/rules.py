@@ -13,7 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from tutor.evaluation import scripts as es
-from tutor.evaluation.context import API_KEY, SHINGLE, Context, plain_words, rerun_allocation, short
+from tutor.evaluation.context import (
+    API_KEY,
+    SHINGLE,
+    Context,
+    plain_words,
+    planner_run,
+    rerun_allocation,
+    short,
+)
 from tutor.evaluation.reading import Reply, cue, key_point_met, own_words
 from tutor.evaluation.record import TurnRecord, parse_json
 from tutor.facts import FactIssue, Facts, check_claims, handoff_claims
@@ -100,10 +108,9 @@ def _handoff_sentence(reply: Reply) -> str | None:
 def check_allocation_explained(
     check: es.AllocationExplained, turn: TurnRecord, ctx: Context
 ) -> Outcome:
-    runs = turn.ran(ALLOCATE)
-    if not runs:
-        return False, f"{ALLOCATE} did not run (tools: {turn.tool_names()})"
-    allocation = rerun_allocation(runs[-1].args)
+    allocation, missing = planner_run(turn)
+    if allocation is None:
+        return False, missing
     reply = reply_of(turn, ctx)
     names = [p.name for p in allocation.people]
     unnamed = [n for n in names if not reply.phrase_spans(n)]

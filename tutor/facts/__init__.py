@@ -37,12 +37,9 @@ __all__ = [
 ]
 
 
-def check_claims(text: str, facts: Facts, lexicon: Lexicon | None = None) -> list[FactIssue]:
-    """Every handoff or owner claim in `text` that the facts contradict, in text order."""
-    if lexicon is None:  # the shared vocabulary, loaded once by the content layer
-        from tutor.lesson import lexicon as shared_lexicon
-
-        lexicon = shared_lexicon()
+def check_claims(text: str, facts: Facts, lexicon: Lexicon) -> list[FactIssue]:
+    """Every handoff or owner claim in `text` that the facts contradict, in text order.
+    `lexicon` is the shared vocabulary (`tutor.lesson.lexicon()`, loaded by the caller)."""
     reading = lexicon.read(text)
     view = ClaimView(reading, lexicon)
     issues = handoff_issues(view, facts) + owner_issues(view, facts)

@@ -47,17 +47,13 @@ class HandoffClaim:
 
 
 def handoff_claims(
-    text: str, facts: Facts, lexicon: Lexicon | None = None, *, loose: bool = False
+    text: str, facts: Facts, lexicon: Lexicon, *, loose: bool = False
 ) -> list[HandoffClaim]:
     """Every asserted handoff `text` names between roles, checked against the demo's handoffs.
 
     `loose` also reads a bare "from A to B" ("the model moves from the data scientist to the ML
     engineer"); that form is also a range ("everyone from data scientists to SREs"), so it is
     for recognising explanations, never for raising issues."""
-    if lexicon is None:
-        from tutor.lesson import lexicon as shared_lexicon
-
-        lexicon = shared_lexicon()
     view = ClaimView(lexicon.read(text), lexicon)
     pairs, _ = _demo_pairs(facts, lexicon)
     found = []

@@ -28,6 +28,8 @@ _ASK_WHO = frozenset({"who", "whom", "whose"})
 _WHICH_WHO = frozenset({"role", "person", "team", "hat", "one", "people"})
 _ONLY = frozenset({"only", "just", "alone", "sole", "solely", "exclusively"})
 _WHY = frozenset({"why"})
+# A "why" entry answers a "why" question when it scores at least this share of the best hit.
+_WHY_FLOOR = 0.8
 _DESCRIBE = frozenset({"what", "whats", "describe", "explain", "tell", "define"})
 _HANDOFF_TERMS = frozenset({"handoff", "full_handoff", "partial_handoff", "model_handoff"})
 _HANDOFF_WORDS = frozenset(
@@ -129,10 +131,13 @@ class Answerer:
         if held is not None:
             found = self._owner_answer(held, reading)
             lead = _HOLD if found.verdict == "no" else ""
-            return Answer(lead + found.text, found.entry, owners=found.owners, verdict=found.verdict)
+            return Answer(
+                lead + found.text, found.entry, owners=found.owners, verdict=found.verdict
+            )
         role = self._role(reading, top)
         if role is not None:
             return self._entry_answer(role)
+        top = self._asks_why(reading, hits) or top
         if top and top.coverage >= self.data.threshold and not top.entry.decline:
             return self._entry_answer(top.entry)
         return self._decline(top if top and top.entry.decline else None, hits)
@@ -206,6 +211,29 @@ class Answerer:
         threshold = self.data.threshold
         return next((h for h in hits if h.entry.premise and h.coverage >= threshold), None)
 
+    def _asks_why(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
+        """'Why do handoffs break so often?' asks for a reason: an entry whose own question asks
+        "why" beats one that shares the words but asks "which" — unless it ranks far lower."""
+        norms = [t.norm for t in reading.tokens]
+        if not hits or not norms or norms[0] not in _WHY or self._opens_why(hits[0].entry):
+            return None
+        floor = _WHY_FLOOR * hits[0].score
+        return next(
+            (
+                h
+                for h in hits
+                if self._opens_why(h.entry)
+                and not h.entry.decline
+                and h.score >= floor
+                and h.coverage >= self.data.threshold
+            ),
+            None,
+        )
+
+    def _opens_why(self, entry: Entry) -> bool:
+        norms = [t.norm for t in self.lexicon.read(entry.question).tokens]
+        return bool(norms) and norms[0] in _WHY
+
     def _insisted(self, reading: Reading, subject: str | None) -> Entry | None:
         """A bare ownership claim ("it's the data scientist", "no, the SRE does") after the
         tutor stated the owner of `subject`: the claim is about that subject."""
@@ -218,9 +246,9 @@ class Answerer:
         if any(f"{m.kind}:{m.id}" in self._slots for m in reading.mentions):
             return None  # names a slot of its own: the slot lookup's business
         for entry in self._slots.values():
-            stated = entry.stage or self.facts.responsibilities.get(
-                entry.responsibility or "", ("",)
-            )[0]
+            stated = (
+                entry.stage or self.facts.responsibilities.get(entry.responsibility or "", ("",))[0]
+            )
             if stated and stated.lower() == subject.lower():
                 return entry
         return None

@@ -22,7 +22,7 @@ from tutor.planning.content import Planning
 from tutor.planning.model import HATS, Hat, Person, Team, team_error
 from tutor.planning.render import gap_suggestion, lower_first
 from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad
-from tutor.text import join_names
+from tutor.text import agrees, join_names, spoken
 
 # Load points: owning critical work weighs most; being a backup still costs attention.
 OWN_CRITICAL_POINTS = 3
@@ -275,7 +275,8 @@ def _notes(
     idle = [p.name for p in people if p.owned == 0]
     if idle:
         notes.append(
-            f"{join_names(idle)} own{'s' if len(idle) == 1 else ''} nothing: the skill match "
+            f"{join_names(spoken(n, start=k == 0) for k, n in enumerate(idle))} "
+            f"{agrees(idle, 'owns', 'own')} nothing: the skill match "
             "placed the work elsewhere; they back it up, and can take work over to even the load."
         )
     if not any(levels):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from tutor.planning.model import HATS, Team
 from tutor.planning.segments import Piece, Words
-from tutor.text import join_names
+from tutor.text import agrees, is_speaker, join_names
 
 
 @dataclass
@@ -115,13 +115,23 @@ def name_people(drafts: list[Draft]) -> None:
         d.name = name
 
 
-ASSUMED = (
-    "You didn't say who does what, so I assumed a common split: {assumed}. Tell me the real "
-    'roles (e.g. "Ana is a data scientist, Ben runs infra") and I\'ll redo it.'
+ASSUMED = "You didn't say {what}, so I assumed a common split (the roles in brackets)."
+CORRECT = (
+    'Tell me the real roles (e.g. "Ana is a data scientist, Ben runs infra") and I\'ll redo it.'
 )
 
 
 def summary(team: Team, assumed: list[str]) -> str:
+    """'I read your team as: …' (each person once, with their roles), then, when roles were
+    assumed, whose, and one invitation to correct it."""
     people = [f"{p.name} ({', '.join(p.roles)})" if p.roles else p.name for p in team.people]
     line = f"I read your team as: {join_names(people)}."
-    return f"{line} {ASSUMED.format(assumed='; '.join(assumed))}" if assumed else line
+    if not assumed:
+        return line
+    names = [a.split(" — ", 1)[0] for a in assumed]
+    if len(names) == len(team.people):
+        what = "who does what"
+    else:
+        said = [("you" if is_speaker(n) else n) for n in names]
+        what = f"what {join_names(said)} {agrees(names, 'does', 'do')}"
+    return f"{line} {ASSUMED.format(what=what)} {CORRECT}"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from tutor.planning.model import HATS
 from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad
-from tutor.text import join_names
+from tutor.text import agrees, join_names, spoken
 
 TABLE_HEADER = "| Stage | Responsibility | Owner (hat worn) | Backup | Skills |"
 LEGEND = (
@@ -54,10 +54,11 @@ def _workload(people: Sequence[PersonLoad]) -> str:
     lines = ["Workload (how many responsibilities each person owns and backs up):"]
     for p in people:
         hats = ", ".join(p.hats) or "no hat of their own"
+        own, back = agrees([p.name], "owns", "own"), agrees([p.name], "backs up", "back up")
         lines.append(
-            f"- {p.name} — {hats}: owns {p.owned}, backs up {p.backups}"
+            f"- {spoken(p.name, start=True)} — {hats}: {own} {p.owned}, {back} {p.backups}"
             if p.owned
-            else f"- {p.name} — backs up {p.backups}, owns nothing yet"
+            else f"- {spoken(p.name, start=True)} — {back} {p.backups}, {own} nothing yet"
         )
     owned = [p.owned for p in people]
     if len(people) > 1:
@@ -66,7 +67,7 @@ def _workload(people: Sequence[PersonLoad]) -> str:
             lines.append("The work is spread evenly.")
         else:
             lines.append(
-                f"{join_names(busiest)} own{'s' if len(busiest) == 1 else ''} the most "
+                f"{_names(busiest, start=True)} {agrees(busiest, 'owns', 'own')} the most "
                 f"({max(owned)}); the least is {min(owned)}."
             )
     return "\n".join(lines)
@@ -87,7 +88,8 @@ def _gap_detail(gaps: Sequence[Gap]) -> str:
     for g in gaps:
         owners.setdefault(g.owner, []).append(lower_first(g.name))
     who = "; ".join(
-        f"{owner} wears the {gaps[0].hat} hat for {join_names(tasks)}"
+        f"{spoken(owner)} {agrees([owner], 'wears', 'wear')} the {gaps[0].hat} hat for "
+        f"{join_names(tasks)}"
         for owner, tasks in owners.items()
     )
     return f"{who} — {gaps[0].suggestion.rsplit(' — ', 1)[-1]}"
@@ -96,14 +98,20 @@ def _gap_detail(gaps: Sequence[Gap]) -> str:
 def gap_suggestion(hat: str, owner: str, name: str, advice: str) -> str:
     """The one-line suggestion for a gap: who takes the hat on, and what would help."""
     return (
-        f"Nobody on the team has {hat} skills yet: {owner} wears the {hat} hat for "
+        f"Nobody on the team has {hat} skills yet: {spoken(owner)} "
+        f"{agrees([owner], 'wears', 'wear')} the {hat} hat for "
         f"{lower_first(name)} — {advice}"
     )
 
 
+def _names(names: Sequence[str], start: bool = False) -> str:
+    """Names as the learner reads them in a sentence (the speaker, "Me", is "you")."""
+    return join_names(spoken(n, start=start and k == 0) for k, n in enumerate(names))
+
+
 def _switch_line(s: HatSwitch) -> str:
     return (
-        f"{s.person}: {' + '.join(s.from_hats)} for {s.from_stage!r} -> "
+        f"{spoken(s.person, start=True)}: {' + '.join(s.from_hats)} for {s.from_stage!r} -> "
         f"{' + '.join(s.to_hats)} for {s.to_stage!r}"
     )
 

@@ -7,7 +7,8 @@
 - `Words`: the reader's words (prompts/responsibilities.toml `[reader]`), normalised through the
   shared text module, with the small lookups the reader needs (names, counts, fillers).
 
-Pure: the words and the lexicon are passed in.
+Pure: the words and the lexicon are passed in. Slightly over 400 lines because the cutting
+steps run in order on one text; split apart, one pipeline would be read in several files.
 """
 
 from __future__ import annotations

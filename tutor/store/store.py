@@ -5,6 +5,10 @@ one learner's turns at once.
 Every write is its own short transaction, committed before the call returns, so a finished turn
 is in the database before the next one starts. The store keeps whatever it is given, capped
 (see records.py); callers must not pass secrets.
+
+Why one module of over 400 lines: `Store` is the store's whole public interface (sessions,
+transcript and queue, progress, leases), one short method per operation; its SQL is in
+queries.py, its schema in migrations.py and its connection handling in database.py.
 """
 
 from __future__ import annotations

@@ -18,8 +18,11 @@ from tutor.text.lexicon import (
     Mention,
     Reading,
     Vocabulary,
+    agrees,
+    is_speaker,
     join_names,
     same_word,
+    spoken,
 )
 from tutor.text.tokens import Token, is_dictionary_word, normalize, normalize_word, tokenize
 
@@ -34,10 +37,13 @@ __all__ = [
     "Reading",
     "Token",
     "Vocabulary",
+    "agrees",
     "is_dictionary_word",
+    "is_speaker",
     "join_names",
     "normalize",
     "normalize_word",
     "same_word",
+    "spoken",
     "tokenize",
 ]

@@ -8,7 +8,7 @@ so "enginner" is "engineer" while "sre", "de" and "pm" must be spelt exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -249,6 +249,28 @@ def same_word(a: str, b: str, min_chars: int = 5, min_score: float = 84) -> bool
     if simplemma.is_known(a, lang="en"):
         return False
     return fuzz.ratio(a, b) >= min_score
+
+
+SPEAKER = "Me"  # the team reader's name for the person describing the team
+
+
+def is_speaker(name: str) -> bool:
+    """Whether a person's name is the speaker's ("Me")."""
+    return name.strip().casefold() == SPEAKER.casefold()
+
+
+def spoken(name: str, start: bool = False) -> str:
+    """A person's name as the learner reads it in a sentence: the speaker is "you" ("You"
+    at the start); in "Me + Ana" each part is spoken."""
+    parts = [p.strip() for p in name.split(" + ")]
+    said = [("you" if is_speaker(p) else p) for p in parts]
+    text = " + ".join(said)
+    return text[:1].upper() + text[1:] if start and said[0] == "you" else text
+
+
+def agrees(names: Sequence[str], singular: str, plural: str) -> str:
+    """The verb for a subject of these names: "Ana owns", "Ana and Ben own", "you own"."""
+    return singular if len(names) == 1 and not is_speaker(names[0]) else plural
 
 
 def join_names(names: Iterable[str]) -> str:
