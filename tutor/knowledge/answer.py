@@ -58,9 +58,8 @@ _OPENERS = frozenset(
 # Words that make a denied role a premise about the learner's team ("we have no SRE"), not a
 # claim about the lesson ("the SRE doesn't get paged").
 _PREMISE = frozenset({"we", "our", "us", "team", "have", "there", "my", "nobody", "without"})
-# Words that make the question about a one-person team ("if I'm alone, who…"), besides the
-# vocabulary's small-team concept ("solo", "one person").
-_SOLO = frozenset({"alone", "myself", "solopreneur"})
+# Words that make the question about a one-person team ("if I'm a solo founder, who…").
+_SOLO = frozenset({"solo", "alone", "myself", "solopreneur"})
 # A bare claim is an insistence on the previous turn's subject ("no, I'm sure it's the DS"),
 # unless it opens or asks a question of its own.
 _HOLD = "I hear you, but I'll stay with the lesson here. "
@@ -198,8 +197,9 @@ class Answerer:
         norms = {t.norm for t in reading.tokens}
         roles = self._roles_named(reading) if roles is None else roles
         missing = any(m.negated for m in roles) and bool(norms & _PREMISE)
-        small = any(m.kind == "term" and m.id == "small_team" for m in reading.mentions)
-        return missing or small or bool(norms & _SOLO)
+        # The words as written: the lexicon reads "solo" and "the one who" alike ("1").
+        words = {t.surface(reading.text).lower() for t in reading.tokens}
+        return missing or bool(words & _SOLO)
 
     def _premise(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
         """An ownership question with a team premise: the best-ranked entry of the premise
