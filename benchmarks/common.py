@@ -255,8 +255,7 @@ def echo_app(
 
 
 @contextlib.contextmanager
-def _ready(args: list[str], env: dict[str, str], tmp: Path, name: str,
-           port: int) -> Iterator[Proc]:
+def _ready(args: list[str], env: dict[str, str], tmp: Path, name: str, port: int) -> Iterator[Proc]:
     """A server process, yielded once it answers HTTP 200; stopped afterwards."""
     proc = spawn(args, env, tmp, tmp / f"{name}.log")
     proc.url = f"http://127.0.0.1:{port}/"

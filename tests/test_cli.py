@@ -124,7 +124,10 @@ def test_export_to_a_bad_path_is_a_message_not_a_crash(tmp_path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "tutor", "chat"],
         input="/export /no/such/dir/x.md\n/exporter\n",
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert "[!] Could not save to /no/such/dir/x.md" in result.stdout
     assert "Unknown command /exporter" in result.stdout

@@ -19,8 +19,11 @@ def parse(svg: str) -> ET.Element:
 
 
 def handoff_groups(root: ET.Element) -> list[ET.Element]:
-    return [g for g in root.iter("{http://www.w3.org/2000/svg}g")
-            if "handoff" in (g.get("class") or "").split()]
+    return [
+        g
+        for g in root.iter("{http://www.w3.org/2000/svg}g")
+        if "handoff" in (g.get("class") or "").split()
+    ]
 
 
 def test_lesson_lifecycle_is_valid_svg_with_one_marker_per_handoff() -> None:
@@ -87,9 +90,14 @@ def test_team_allocation_handoffs_draw() -> None:
     from tutor.planner import allocate
     from tutor.planning import Person, Team
 
-    team = Team(people=[Person(name="Ana", roles=["data scientist"]),
-                        Person(name="Ben", roles=["ml engineer"]),
-                        Person(name="Cy", roles=["sre"])], product="llm")
+    team = Team(
+        people=[
+            Person(name="Ana", roles=["data scientist"]),
+            Person(name="Ben", roles=["ml engineer"]),
+            Person(name="Cy", roles=["sre"]),
+        ],
+        product="llm",
+    )
     analysis = allocate(team).handoffs
     root = parse(handoff_svg(analysis, title="Your team's handoffs"))
     assert len(handoff_groups(root)) == len(analysis.handoffs)

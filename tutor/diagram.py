@@ -67,8 +67,12 @@ class _Layout:
         return TITLE_H
 
 
-def handoff_svg(analysis: HandoffAnalysis, title: str = "Lifecycle stages and handoffs",
-                *, vertical: bool = False) -> str:
+def handoff_svg(
+    analysis: HandoffAnalysis,
+    title: str = "Lifecycle stages and handoffs",
+    *,
+    vertical: bool = False,
+) -> str:
     """The lifecycle as an SVG document (a string), handoffs marked full or partial."""
     if vertical:
         return _tall_svg(analysis, title)
@@ -103,8 +107,11 @@ def arrow_kinds(analysis: HandoffAnalysis) -> list[tuple[str, Handoff | None]]:
     kinds: list[tuple[str, Handoff | None]] = []
     for a, b in zip(analysis.stages, analysis.stages[1:], strict=False):
         nxt = pending[0] if pending else None
-        if (nxt is not None and a.owner != b.owner
-                and (nxt.from_stage, nxt.to_stage) == (a.name, b.name)):
+        if (
+            nxt is not None
+            and a.owner != b.owner
+            and (nxt.from_stage, nxt.to_stage) == (a.name, b.name)
+        ):
             kinds.append((nxt.kind, pending.pop(0)))
         else:
             kinds.append(("same", None))
@@ -149,8 +156,10 @@ def _box(layout: _Layout, index: int, stage: Stage) -> str:
         rows.append(_text(x + PAD, ty, line, size=13, weight="600", fill=INK))
         ty += LINE_H
     divider = ty - 9
-    rows.append(f'<line class="divider" x1="{x + PAD}" y1="{divider}" x2="{x + BOX_W - PAD}" '
-                f'y2="{divider}" stroke="{BOX_EDGE}" stroke-opacity="0.5"/>')
+    rows.append(
+        f'<line class="divider" x1="{x + PAD}" y1="{divider}" x2="{x + BOX_W - PAD}" '
+        f'y2="{divider}" stroke="{BOX_EDGE}" stroke-opacity="0.5"/>'
+    )
     ty += 6
     for line in owners:
         rows.append(_text(x + PAD, ty, line, size=12.5, fill=MUTED))
@@ -159,11 +168,21 @@ def _box(layout: _Layout, index: int, stage: Stage) -> str:
     return "\n".join(rows)
 
 
-def _text(x: float, y: float, text: str, *, size: float, fill: str, weight: str = "400",
-          anchor: str = "start") -> str:
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: float,
+    fill: str,
+    weight: str = "400",
+    anchor: str = "start",
+) -> str:
     role = {INK: ' class="ink"', MUTED: ' class="muted"'}.get(fill, "")
-    return (f'<text{role} x="{x}" y="{y}" font-size="{size}" font-weight="{weight}" '
-            f'fill="{fill}" text-anchor="{anchor}">{escape(text)}</text>')
+    return (
+        f'<text{role} x="{x}" y="{y}" font-size="{size}" font-weight="{weight}" '
+        f'fill="{fill}" text-anchor="{anchor}">{escape(text)}</text>'
+    )
 
 
 def _line(x1: float, x2: float, y: float, kind: str) -> str:
@@ -172,9 +191,11 @@ def _line(x1: float, x2: float, y: float, kind: str) -> str:
     width = {"full": 3, "partial": 3}.get(kind, 1.5)
     dash = ' stroke-dasharray="7 5"' if kind == "partial" else ""
     head = f"{x2 - 9},{y - 6} {x2},{y} {x2 - 9},{y + 6}"
-    return (f'<line x1="{x1}" y1="{y}" x2="{x2 - 4}" y2="{y}" stroke="{colour}" '
-            f'stroke-width="{width}"{dash}/>\n'
-            f'<polygon points="{head}" fill="{colour}"/>')
+    return (
+        f'<line x1="{x1}" y1="{y}" x2="{x2 - 4}" y2="{y}" stroke="{colour}" '
+        f'stroke-width="{width}"{dash}/>\n'
+        f'<polygon points="{head}" fill="{colour}"/>'
+    )
 
 
 def _arrow(layout: _Layout, index: int, kind: str, handoff: Handoff | None) -> str:
@@ -184,22 +205,32 @@ def _arrow(layout: _Layout, index: int, kind: str, handoff: Handoff | None) -> s
     if handoff is None:
         return f'<g class="arrow same">\n{_line(x1, x2, y, "same")}\n</g>'
     mid = (x1 + x2) / 2
-    return "\n".join([
-        f'<g class="handoff handoff-{kind}" data-kind="{kind}">',
-        f"<title>{escape(handoff.summary)}</title>",
-        _line(x1, x2, y, kind),
-        _badge(mid, y - 22, kind),
-        _text(mid, y + 22, kind, size=11, weight="600", anchor="middle",
-              fill=FULL if kind == "full" else PARTIAL),
-        "</g>",
-    ])
+    return "\n".join(
+        [
+            f'<g class="handoff handoff-{kind}" data-kind="{kind}">',
+            f"<title>{escape(handoff.summary)}</title>",
+            _line(x1, x2, y, kind),
+            _badge(mid, y - 22, kind),
+            _text(
+                mid,
+                y + 22,
+                kind,
+                size=11,
+                weight="600",
+                anchor="middle",
+                fill=FULL if kind == "full" else PARTIAL,
+            ),
+            "</g>",
+        ]
+    )
 
 
 def _badge(x: float, y: float, kind: str) -> str:
     """The risk marker: a red "!" disc for full, an amber "~" disc for partial handoffs."""
     colour, mark = (FULL, "!") if kind == "full" else (PARTIAL, "~")
-    return (f'<circle class="marker" cx="{x}" cy="{y}" r="10" fill="{colour}"/>\n'
-            + _text(x, y + 4.5, mark, size=13, weight="700", fill="#ffffff", anchor="middle"))
+    return f'<circle class="marker" cx="{x}" cy="{y}" r="10" fill="{colour}"/>\n' + _text(
+        x, y + 4.5, mark, size=13, weight="700", fill="#ffffff", anchor="middle"
+    )
 
 
 def _legend(layout: _Layout, analysis: HandoffAnalysis) -> str:
@@ -211,29 +242,39 @@ def _legend(layout: _Layout, analysis: HandoffAnalysis) -> str:
         parts.append(_text(x + 42, y + 4, words, size=12, fill=INK))
         x += 68 + LEGEND_CHAR_W * len(words)
     count = len(analysis.handoffs)
-    summary = (f"{count} handoff{'s' if count != 1 else ''}: {analysis.full_count} full, "
-               f"{analysis.partial_count} partial")
+    summary = (
+        f"{count} handoff{'s' if count != 1 else ''}: {analysis.full_count} full, "
+        f"{analysis.partial_count} partial"
+    )
     parts.append(_text(MARGIN, y + 28, summary, size=12, fill=MUTED))
     parts.append("</g>")
     return "\n".join(parts)
 
 
 def _label(analysis: HandoffAnalysis, title: str) -> str:
-    return (f"{title}: {len(analysis.stages)} stages, {analysis.full_count} full and "
-            f"{analysis.partial_count} partial handoffs")
+    return (
+        f"{title}: {len(analysis.stages)} stages, {analysis.full_count} full and "
+        f"{analysis.partial_count} partial handoffs"
+    )
 
 
 def _panel(width: int, height: int) -> str:
-    return (f'<rect class="panel" x="1" y="1" width="{width - 2}" height="{height - 2}" rx="10" '
-            f'fill="{PANEL}" stroke="{PANEL_EDGE}"/>')
+    return (
+        f'<rect class="panel" x="1" y="1" width="{width - 2}" height="{height - 2}" rx="10" '
+        f'fill="{PANEL}" stroke="{PANEL_EDGE}"/>'
+    )
 
 
 def _tall_svg(analysis: HandoffAnalysis, title: str) -> str:
     """The same picture top to bottom: it fits a phone's width at a readable size."""
-    names = [_wrap(f"{i}. {s.name}", TALL_NAME_CHARS, MAX_NAME_LINES)
-             for i, s in enumerate(analysis.stages, 1)]
-    owners = [[line for role in s.roles or [s.owner] for line in _wrap(role, TALL_OWNER_CHARS, 2)]
-              for s in analysis.stages]
+    names = [
+        _wrap(f"{i}. {s.name}", TALL_NAME_CHARS, MAX_NAME_LINES)
+        for i, s in enumerate(analysis.stages, 1)
+    ]
+    owners = [
+        [line for role in s.roles or [s.owner] for line in _wrap(role, TALL_OWNER_CHARS, 2)]
+        for s in analysis.stages
+    ]
     heights = [2 * PAD + (len(n) + len(o)) * LINE_H + 6 for n, o in zip(names, owners, strict=True)]
     width, y = TALL_W + 2 * MARGIN, TITLE_H
     tops = []
@@ -252,8 +293,9 @@ def _tall_svg(analysis: HandoffAnalysis, title: str) -> str:
         _text(MARGIN, 22, title, size=14, weight="600", fill=INK),
     ]
     for index, stage in enumerate(analysis.stages):
-        parts.append(_tall_box(tops[index], heights[index], names[index], owners[index], stage,
-                               index))
+        parts.append(
+            _tall_box(tops[index], heights[index], names[index], owners[index], stage, index)
+        )
     for index, (kind, handoff) in enumerate(arrow_kinds(analysis)):
         y1, y2 = tops[index] + heights[index] + 4, tops[index + 1] - 4
         parts.append(_tall_arrow(MARGIN + 36, y1, y2, kind, handoff))
@@ -262,8 +304,7 @@ def _tall_svg(analysis: HandoffAnalysis, title: str) -> str:
     return "\n".join(parts)
 
 
-def _tall_box(y: int, h: int, names: list[str], owners: list[str], stage: Stage,
-              index: int) -> str:
+def _tall_box(y: int, h: int, names: list[str], owners: list[str], stage: Stage, index: int) -> str:
     x = MARGIN
     rows = [
         f'<g class="stage" data-index="{index}">',
@@ -288,8 +329,10 @@ def _vline(x: float, y1: float, y2: float, kind: str) -> str:
     width = 3 if kind in ("full", "partial") else 1.5
     dash = ' stroke-dasharray="7 5"' if kind == "partial" else ""
     head = f"{x - 6},{y2 - 9} {x},{y2} {x + 6},{y2 - 9}"
-    return (f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2 - 4}" stroke="{colour}" '
-            f'stroke-width="{width}"{dash}/>\n<polygon points="{head}" fill="{colour}"/>')
+    return (
+        f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2 - 4}" stroke="{colour}" '
+        f'stroke-width="{width}"{dash}/>\n<polygon points="{head}" fill="{colour}"/>'
+    )
 
 
 def _tall_arrow(x: float, y1: float, y2: float, kind: str, handoff: Handoff | None) -> str:
@@ -297,15 +340,23 @@ def _tall_arrow(x: float, y1: float, y2: float, kind: str, handoff: Handoff | No
         return f'<g class="arrow same">\n{_vline(x, y1, y2, "same")}\n</g>'
     mid = (y1 + y2) / 2
     words = "full handoff — nobody continues" if kind == "full" else "partial — someone continues"
-    return "\n".join([
-        f'<g class="handoff handoff-{kind}" data-kind="{kind}">',
-        f"<title>{escape(handoff.summary)}</title>",
-        _vline(x, y1, y2, kind),
-        _badge(x + 26, mid - 4, kind),
-        _text(x + 44, mid + 1, words, size=12, weight="600",
-              fill=FULL if kind == "full" else PARTIAL),
-        "</g>",
-    ])
+    return "\n".join(
+        [
+            f'<g class="handoff handoff-{kind}" data-kind="{kind}">',
+            f"<title>{escape(handoff.summary)}</title>",
+            _vline(x, y1, y2, kind),
+            _badge(x + 26, mid - 4, kind),
+            _text(
+                x + 44,
+                mid + 1,
+                words,
+                size=12,
+                weight="600",
+                fill=FULL if kind == "full" else PARTIAL,
+            ),
+            "</g>",
+        ]
+    )
 
 
 def _tall_legend(y: float) -> str:
