@@ -130,9 +130,18 @@ def expect_text(locator: object, text: str) -> None:
 
 
 def wait_idle(page: Page) -> None:
-    """Until no answer runs and nothing waits (the Stop button hides again)."""
+    """Until no answer runs and nothing waits: the Stop button is hidden, nothing is queued,
+    and the last message is the tutor's (on a busy machine a message just sent may not have
+    started yet, when the Stop button is still hidden)."""
     page.wait_for_selector("#stop-btn", state="hidden")
-    page.wait_for_function("!document.querySelector('#tutor-chat .queued-note')")
+    page.wait_for_function(
+        f"""(() => {{
+            if (document.querySelector('#tutor-chat .queued-note')) return false;
+            const all = document.querySelectorAll('{USER}, {BOT}');
+            return !all.length || all[all.length - 1].matches('{BOT}');
+        }})()"""
+    )
+    page.wait_for_selector("#stop-btn", state="hidden")
 
 
 def wait_streaming(page: Page, chars: int = 80) -> None:
@@ -326,6 +335,7 @@ def test_reload_mid_answer_leaves_the_step_undone_and_offers_retry(
 
 def test_reset_asks_first_and_says_what_it_deletes(page: Page) -> None:
     send(page, "What does a data engineer do?")
+    page.wait_for_selector(USER)
     wait_idle(page)
     assert page.is_hidden("#reset-confirm")
     page.click("#reset-btn")
