@@ -37,6 +37,9 @@ class Lane:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     #: set by Stop; the running turn ends as "stopped" (cleared when a turn starts)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    #: a turn of this learner is streaming in this process now (not merely waiting for the
+    #: learner's lock, which another process may hold while it answers)
+    answering: bool = False
     #: the queue when the session has no store (ids from a local counter)
     _local: list[Queued] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))

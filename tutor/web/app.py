@@ -122,7 +122,7 @@ class TutorApp:
     def on_load(self, browser_sid: str | None) -> tuple[Any, ...]:
         """Resume the browser's session (or start one) and show its saved conversation."""
         lane = self.registry.lane(browser_sid)
-        if not lane.busy:  # mid-turn, the live view is fresher than the store
+        if not lane.answering:  # mid-turn here, the live view is fresher than the store
             self._views.pop(lane.session, None)
         return (lane.session.id, lane.session.id, *self.outputs(lane, self.view(lane)))
 
@@ -201,8 +201,12 @@ class TutorApp:
         yield self.outputs(lane, view, panels=False)
         start = len(view.messages)
         events = lane.session.send(item.text, queued_id=item.id)
-        async for _ in self._run(lane, events, view):
-            yield self.outputs(lane, view, panels=False, controls=False)
+        lane.answering = True
+        try:
+            async for _ in self._run(lane, events, view):
+                yield self.outputs(lane, view, panels=False, controls=False)
+        finally:
+            lane.answering = False
         lane.settle(item, final_text(view, start))
         yield self.outputs(lane, view)  # step cards and score after every turn
 
