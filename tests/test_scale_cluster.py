@@ -246,6 +246,29 @@ def upstream_of(page: Any, url: str) -> str:
     return response.headers["x-tutor-upstream"]
 
 
+def two_tabs_on_two_processes(
+    deployment: Cluster2, browser: Any, text: str
+) -> tuple[Any, Any, Any, Any, str]:
+    """One learner: tab a sends `text` and is answered; tab b (same browser storage, a new
+    routing cookie) is opened until nginx sends it to the other process."""
+    first = browser.new_context()
+    tab_a = open_page(first, deployment.url)
+    send(tab_a, text)
+    wait_bot_count(tab_a, 1)
+    sid = deployment.session_of(text)
+    home = upstream_of(tab_a, deployment.url)
+    storage = first.storage_state()
+    storage["cookies"] = []
+    second = browser.new_context(storage_state=storage)
+    for _ in range(40):
+        page = open_page(second, deployment.url)
+        if upstream_of(page, deployment.url) != home:
+            return first, tab_a, second, page, sid
+        page.close()
+        second.clear_cookies()
+    raise AssertionError("nginx never routed a new cookie to the other process")
+
+
 def expect_text(locator: Any, text: str) -> None:
     from playwright.sync_api import expect
 
@@ -272,26 +295,9 @@ def test_api_client_converses_through_nginx(deployment: Cluster2) -> None:
 
 
 def test_two_tabs_on_two_processes_cannot_interleave(deployment: Cluster2, browser: Any) -> None:
-    first = browser.new_context()
-    tab_a = open_page(first, deployment.url)
-    send(tab_a, "hello from tab a")
-    wait_bot_count(tab_a, 1)
-    sid = deployment.session_of("hello from tab a")
-    home = upstream_of(tab_a, deployment.url)
-
-    # The same learner (same browser storage) in a second tab that nginx routes elsewhere.
-    storage = first.storage_state()
-    storage["cookies"] = []
-    second = browser.new_context(storage_state=storage)
-    tab_b = None
-    for _ in range(40):
-        page = open_page(second, deployment.url)
-        if upstream_of(page, deployment.url) != home:
-            tab_b = page
-            break
-        page.close()
-        second.clear_cookies()
-    assert tab_b is not None, "nginx never routed a new cookie to the other process"
+    first, tab_a, second, tab_b, sid = two_tabs_on_two_processes(
+        deployment, browser, "hello from tab a"
+    )
     expect_text(tab_b.locator("#tutor-chat"), "You said: hello from tab a")  # one learner
 
     send(tab_a, "a slow one please")
@@ -324,24 +330,9 @@ def test_a_process_that_cached_the_learner_sees_what_another_one_answered(
 ) -> None:
     """Tab b's process loaded the learner before tab a's process answered more: when tab b
     sends, its process must answer from what the store holds now, not from its old copy."""
-    first = browser.new_context()
-    tab_a = open_page(first, deployment.url)
-    send(tab_a, "cache test one")
-    wait_bot_count(tab_a, 1)
-    sid = deployment.session_of("cache test one")
-    home = upstream_of(tab_a, deployment.url)
-    storage = first.storage_state()
-    storage["cookies"] = []
-    second = browser.new_context(storage_state=storage)
-    tab_b = None
-    for _ in range(40):
-        page = open_page(second, deployment.url)
-        if upstream_of(page, deployment.url) != home:
-            tab_b = page
-            break
-        page.close()
-        second.clear_cookies()
-    assert tab_b is not None
+    first, tab_a, second, tab_b, sid = two_tabs_on_two_processes(
+        deployment, browser, "cache test one"
+    )
     send(tab_a, "cache test two")  # answered by tab a's process, after tab b's process loaded
     wait_bot_count(tab_a, 2)
     deployment.wait_idle(sid)  # so tab b's own process answers tab b's next message

@@ -33,15 +33,17 @@ def _one_of(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _session_ref() -> sa.Column[str]:
+    """The column that ties a row to its learner; deleting the session deletes the row."""
+    return sa.Column(
+        "session_id", sa.Text, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False
+    )
+
+
 def _turns_columns(statuses: Sequence[str]) -> list[sa.SchemaItem]:
     return [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "session_id",
-            sa.Text,
-            sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        _session_ref(),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("role", sa.Text, nullable=False),
         sa.Column("content", sa.Text, nullable=False),
@@ -80,12 +82,7 @@ def m2_quiz_attempts(op: Operations) -> None:
     op.create_table(
         "quiz_attempts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "session_id",
-            sa.Text,
-            sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        _session_ref(),
         sa.Column("question_id", sa.Text, nullable=False),
         sa.Column("answer", sa.Text, nullable=False),
         sa.Column("verdict", sa.Text, nullable=False),
