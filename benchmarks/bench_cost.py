@@ -17,8 +17,7 @@ import json
 from typing import Any
 
 from common import client, close_all, emit, print_table, target, tutor_app, workdir
-
-from tutor.fake_openai import FakeOpenAI, offline_model_responder
+from support.fake_openai import FakeOpenAI, offline_model_responder
 
 COMMAND = "python benchmarks/bench_cost.py"
 OPENING = ("/next", "/next", "/next")  # the three try-it prompts: demo and allocation tools

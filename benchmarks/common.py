@@ -34,6 +34,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 HERE = Path(__file__).resolve().parent
+# The test fakes (the loopback fake OpenAI server) live with the tests, not in the wheel.
+sys.path.insert(0, str(HERE.parent / "tests"))
 PYTHON = sys.executable
 # Settings a benchmark must not inherit from the developer's shell or .env.
 TUTOR_VARS = (

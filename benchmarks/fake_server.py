@@ -1,4 +1,4 @@
-"""Run `tutor.fake_openai.FakeOpenAI` in its own process (so it never shares a GIL with the
+"""Run `support.fake_openai.FakeOpenAI` in its own process (so it never shares a GIL with the
 app or the clients). Prints `URL <base_url>` once listening; stops on SIGINT or SIGTERM.
 
     python benchmarks/fake_server.py --latency 1.0 --chunk-delay 0.005 --responder echo
@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
-from tutor.fake_openai import FakeOpenAI, Reply
+# The test fakes live with the tests, not in the wheel.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from support.fake_openai import FakeOpenAI, Reply
 
 
 def fixed_responder(chars: int) -> Any:
@@ -34,7 +39,7 @@ def main() -> None:
     parser.add_argument("--reply-chars", type=int, default=120, help="reply length (echo)")
     args = parser.parse_args()
     if args.responder == "offline":
-        from tutor.fake_openai import offline_model_responder
+        from support.fake_openai import offline_model_responder
 
         responder = offline_model_responder()
     else:

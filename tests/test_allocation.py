@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.content.files import parse_toml, read_text
+from tutor.content.planner import allocate, default_catalogue, hats_for, skill_levels
+from tutor.demo.handoffs import LESSON_LIFECYCLE, STAGE_NAMES
 from tutor.errors import LessonPackError, TeamError
-from tutor.handoffs import LESSON_LIFECYCLE, STAGE_NAMES
-from tutor.planner import allocate, default_catalogue, hats_for, skill_levels
 from tutor.planning import (
     HATS,
     STRONG,
@@ -22,7 +23,6 @@ from tutor.planning import (
     Team,
     make_team,
 )
-from tutor.resources import parse_toml, read_text
 
 ROLE_WORDS = [
     "data scientist", "data engineer", "ML engineer", "SRE", "PM", "backend", "full-stack",

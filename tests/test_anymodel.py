@@ -11,18 +11,18 @@ import pytest
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel
+from support.function_backend import FunctionBackend, Scripted, script
 
 from tutor.backends.base import CONTEXT_OPEN, learner_text, split_context_note
-from tutor.backends.function import FunctionBackend, Scripted, script
 from tutor.backends.offline import OfflineBackend
+from tutor.content.pack import load_pack
+from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import Limits, TutorSession
+from tutor.engine.events import Event, Notice, TextDelta, ToolFinished, TurnDone
+from tutor.engine.intent import IntentReader
+from tutor.engine.toolcalls import ToolCallFilter
 from tutor.errors import StructuredOutputError
-from tutor.events import Event, Notice, TextDelta, ToolFinished, TurnDone
-from tutor.handoffs import run_handoff_demo
-from tutor.intent import IntentReader
-from tutor.lesson import load_pack
 from tutor.store import Store
-from tutor.toolcalls import ToolCallFilter
 
 PACK = load_pack()
 STEPS = [s.prompt for s in PACK.steps]

@@ -12,15 +12,15 @@ import httpx
 import pytest
 import respx
 from pydantic import BaseModel
+from support.fake_openai import FakeOpenAI, Reply, Strictness, learner_words
 
 from tests.conftest import chunk, sse
 from tutor.backends.openai_compat import OpenAICompatBackend
-from tutor.chat import print_turn
+from tutor.cli.chat import print_turn
+from tutor.content.pack import load_pack
 from tutor.engine import Limits, TutorSession
+from tutor.engine.events import Event, Notice, ToolFinished, TurnDone
 from tutor.errors import StructuredOutputError
-from tutor.events import Event, Notice, ToolFinished, TurnDone
-from tutor.fake_openai import FakeOpenAI, Reply, Strictness, learner_words
-from tutor.lesson import load_pack
 from tutor.store import Store
 
 STEPS = [s.prompt for s in load_pack().steps]

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 
-from tutor.chat import chat
-from tutor.cli import main
-from tutor.lesson import load_pack
+from tutor.cli.chat import chat
+from tutor.cli.main import main
+from tutor.content.pack import load_pack
 
 
 def lesson_demo_output() -> str:

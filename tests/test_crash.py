@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 from gradio_client import Client
-
-from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
+from support.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 
 pytestmark = pytest.mark.slow
 KEY = "sk-crash-SENTINEL-5a5a5a5a"

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tutor.diagram import arrow_kinds, handoff_svg
-from tutor.handoffs import analyze_handoffs
+from tutor.demo.diagram import arrow_kinds, handoff_svg
+from tutor.demo.handoffs import analyze_handoffs
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
@@ -87,7 +87,7 @@ def test_width_scales_with_stage_count(count: int) -> None:
 
 
 def test_team_allocation_handoffs_draw() -> None:
-    from tutor.planner import allocate
+    from tutor.content.planner import allocate
     from tutor.planning import Person, Team
 
     team = Team(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from itertools import pairwise
 
 from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from support.function_backend import FunctionBackend, Scripted, script
 
 from tutor.backends.base import CONTEXT_OPEN, learner_text
-from tutor.backends.function import FunctionBackend, Scripted, script
+from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import Limits, TutorSession, history_window
+from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.errors import ProviderError
-from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.handoffs import run_handoff_demo
 from tutor.store import Store
 
 

@@ -10,21 +10,22 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
+from support.fake_openai import FakeOpenAI, Reply, offline_model_responder
+from support.function_backend import FunctionBackend, Scripted
 
 from tutor.backends.base import learner_text
-from tutor.backends.function import FunctionBackend, Scripted
+from tutor.cli.evaluate import eval_command
 from tutor.config import load_settings
+from tutor.content.files import parse_toml
 from tutor.engine import TutorSession
 from tutor.errors import ConfigError, LessonPackError
-from tutor.evaluation import BackendSpec, default_suite, eval_command, run_suite
+from tutor.evaluation import BackendSpec, default_suite, run_suite
 from tutor.evaluation.calibration import calibrate, load_replies, situation
 from tutor.evaluation.guarantees import APP_RULES
 from tutor.evaluation.judge import JudgeVerdict, judge_cards, judge_labelled, verify
 from tutor.evaluation.reading import own_words
 from tutor.evaluation.rules import ACTION_RULES, MODEL_RULES
 from tutor.evaluation.scripts import Suite
-from tutor.fake_openai import FakeOpenAI, Reply, offline_model_responder
-from tutor.resources import parse_toml
 from tutor.runtime import build_runtime
 
 REPLIES = Path(__file__).parent / "data" / "eval_replies.toml"
@@ -308,7 +309,7 @@ def test_the_judge_runs_through_the_openai_client_strict_json() -> None:
 def test_the_cli_reports_calibration_and_fails_a_bad_spec(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from tutor.cli import main
+    from tutor.cli.main import main
 
     assert main(["eval", "--calibration", str(REPLIES)]) == 0
     out = capsys.readouterr().out

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from tutor.content.pack import lexicon
+from tutor.demo.handoffs import run_handoff_demo
 from tutor.facts import FactIssue, Facts, check_claims
-from tutor.handoffs import run_handoff_demo
-from tutor.lesson import lexicon
-from tutor.tools import PersonIn, allocate_people
+from tutor.tools.registry import PersonIn, allocate_people
 
 DATA = Path(__file__).parent / "data" / "fact_claims.toml"
 CASES: list[dict[str, Any]] = tomllib.loads(DATA.read_text())["cases"]

@@ -1,8 +1,8 @@
 """Provider and tool faults: each ends the turn with a specific notice, keeps any partial answer
 marked as cut off, stores the turn, and leaves the session usable for the next message.
 
-The model is the loopback fake server (tutor/fake_openai.py) behind the real openai client and
-its default transport; a few cases go through respx with an injected httpx client instead.
+The model is the loopback fake server (tests/support/fake_openai.py) behind the real openai client
+and its default transport; a few cases go through respx with an injected httpx client instead.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from support.fake_openai import FakeOpenAI, Reply
+from support.function_backend import FunctionBackend, Scripted, script
 
 from tests.conftest import chunk, sse
-from tutor.backends.function import FunctionBackend, Scripted, script
 from tutor.backends.openai_compat import OpenAICompatBackend
 from tutor.engine import CUT_OFF_MARK, Limits, TutorSession
-from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.fake_openai import FakeOpenAI, Reply
+from tutor.engine.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.runtime import build_runtime
 from tutor.store import Store
 
@@ -330,7 +330,7 @@ async def test_a_tool_that_raises_is_reported_not_fatal(
     def broken_allocator(team: object) -> object:
         raise RuntimeError("allocator bug")
 
-    monkeypatch.setattr("tutor.tools.allocate", broken_allocator)
+    monkeypatch.setattr("tutor.tools.registry.allocate", broken_allocator)
     session = model_session(fake, store)
     people = json.dumps({"people": [{"name": "Ana", "roles": ["data scientist"]}]})
     fake.script += [tool_call("allocate_team", people), Reply(text="The planner failed.")]

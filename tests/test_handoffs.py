@@ -7,14 +7,14 @@ import io
 
 import pytest
 
-from tutor.errors import LifecycleError
-from tutor.handoffs import (
+from tutor.content.files import read_text
+from tutor.demo.handoffs import (
     LESSON_LIFECYCLE,
     analyze_handoffs,
     run_handoff_demo,
     validate_lifecycle,
 )
-from tutor.resources import read_text
+from tutor.errors import LifecycleError
 
 # The lesson's demo code, verbatim (indentation restored).
 LESSON_LIFECYCLE_CODE = """\

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client
+from support.fake_openai import FakeOpenAI
 from webutil import offline_settings, serve_app
 
-from tutor.fake_openai import FakeOpenAI
-from tutor.lesson import quiz_bank as default_bank
+from tutor.content.pack import quiz_bank as default_bank
 
 pytestmark = pytest.mark.slow
 LEARNERS = 50

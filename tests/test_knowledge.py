@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tutor.content.files import parse_toml, read_text
+from tutor.content.pack import knowledge, lexicon
 from tutor.errors import LessonPackError
 from tutor.knowledge import KnowledgeData, suggested, suggestions_in
 from tutor.knowledge.guard import asks_for_secret
-from tutor.lesson import knowledge, lexicon
-from tutor.resources import parse_toml, read_text
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "questions.toml").read_text())["case"]
 KB = knowledge()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor import resources
+from tutor.content import files as resources
+from tutor.content.pack import Guided, OfflineAnswers, check_template, load_pack
 from tutor.errors import LessonPackError
-from tutor.lesson import Guided, OfflineAnswers, check_template, load_pack
 
 SEED = next((Path(__file__).parents[2] / "shared" / "seeds").glob("*.txt"), None)
 PACK = load_pack()

@@ -8,10 +8,10 @@ import sys
 from typing import Any
 
 import pytest
+from support.fake_openai import FakeOpenAI, Reply
 
-from tutor.events import TextDelta, ToolFinished
-from tutor.fake_openai import FakeOpenAI, Reply
-from tutor.handoffs import run_handoff_demo
+from tutor.demo.handoffs import run_handoff_demo
+from tutor.engine.events import TextDelta, ToolFinished
 from tutor.runtime import build_runtime
 
 

@@ -7,12 +7,12 @@ import json
 import pytest
 
 from tutor.backends.offline import OfflineBackend
+from tutor.content.pack import load_pack
+from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import TutorSession
-from tutor.events import TextDelta, ToolFinished, TurnDone
-from tutor.handoffs import run_handoff_demo
-from tutor.lesson import load_pack
+from tutor.engine.events import TextDelta, ToolFinished, TurnDone
 from tutor.store import Store
-from tutor.tools import ALLOCATE
+from tutor.tools.registry import ALLOCATE
 
 PACK = load_pack()
 PROMPTS = [s.prompt for s in PACK.steps]

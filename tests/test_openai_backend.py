@@ -10,9 +10,9 @@ import respx
 
 from tests.conftest import chunk, sse
 from tutor.backends.openai_compat import OpenAICompatBackend
+from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import TutorSession
-from tutor.events import Notice, TextDelta, ToolFinished, TurnDone
-from tutor.handoffs import run_handoff_demo
+from tutor.engine.events import Notice, TextDelta, ToolFinished, TurnDone
 
 BASE = "http://llm.test/v1"
 KEY = "sk-test-SENTINEL-1234567890"

@@ -55,7 +55,7 @@ def test_wheel_carries_the_lesson_pack_and_runs_outside_the_checkout(tmp_path: P
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = "import tutor.resources as r; print(r.pack_root())"
+    code = "import tutor.content.files as r; print(r.pack_root())"
     where = subprocess.run(
         [str(python), "-c", code], cwd=elsewhere, capture_output=True, text=True, check=True
     )

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.content.files import parse_toml
+from tutor.content.pack import lexicon, quiz_bank
+from tutor.demo.handoffs import LESSON_LIFECYCLE, analyze_handoffs, run_handoff_demo
 from tutor.errors import InputError, LessonPackError
-from tutor.handoffs import LESSON_LIFECYCLE, analyze_handoffs, run_handoff_demo
-from tutor.lesson import lexicon, quiz_bank
 from tutor.quiz import (
     REVEAL_AFTER,
     SHOWN_TO_LEARNER,
@@ -31,7 +32,6 @@ from tutor.quiz import (
     next_question,
 )
 from tutor.quiz.bank import unknown_refs
-from tutor.resources import parse_toml
 
 REPO = Path(__file__).resolve().parent.parent
 VIEW_FIELDS = {"id", "kind", "topic", "prompt", "options", "items", "instructions"}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
-from tutor.lesson import lexicon, quiz_bank
+from tutor.cli.main import main
+from tutor.content.pack import lexicon, quiz_bank
 from tutor.quiz.calibration import Labelled, calibrate
 
 LABELLED = Path(__file__).parent / "data" / "quiz_answers.jsonl"

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from support.fake_openai import FakeOpenAI, Reply
 
 from tutor.backends.openai_compat import OpenAICompatBackend
-from tutor.fake_openai import FakeOpenAI, Reply
-from tutor.lesson import lexicon, quiz_bank
+from tutor.content.pack import lexicon, quiz_bank
 from tutor.quiz import GraderReply, QuizState, assess, assess_async, grade_async, grading_request
 from tutor.quiz.model_grader import SYSTEM
 

@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from tutor.backends.openai_compat import OpenAICompatBackend
+from tutor.content.pack import load_pack
+from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import Limits, TutorSession
-from tutor.events import Event, Notice, TurnDone
-from tutor.handoffs import run_handoff_demo
-from tutor.lesson import load_pack
+from tutor.engine.events import Event, Notice, TurnDone
 
 BASE_URL = os.environ.get("REALMODEL_BASE_URL", "http://127.0.0.1:8081/v1")
 MODEL = os.environ.get("REALMODEL_MODEL", "qwen2.5-coder-0.5b")

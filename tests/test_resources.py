@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
+from support.fake_openai import FakeOpenAI
 
 from tutor.backends.offline import OfflineBackend
 from tutor.backends.openai_compat import OpenAICompatBackend
 from tutor.engine import Limits, TutorSession
-from tutor.events import Event
-from tutor.fake_openai import FakeOpenAI
-from tutor.sessions import SessionRegistry
+from tutor.engine.events import Event
 from tutor.store import Store
+from tutor.web.queue import SessionRegistry
 
 
 @pytest.fixture

@@ -27,9 +27,8 @@ import pytest
 import sqlalchemy as sa
 from nginxutil import local_nginx, require_nginx
 from pgcluster import Cluster, free_port, running_cluster
+from support.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 from webutil import CHROMIUM_ARGS, chromium_or_skip
-
-from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 
 pytestmark = pytest.mark.browser
 

@@ -17,17 +17,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from support.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
 
 from tutor.backends.base import split_context_note
 from tutor.backends.offline import OfflineBackend
 from tutor.backends.openai_compat import OpenAICompatBackend
+from tutor.content.pack import knowledge, load_pack
+from tutor.content.pack import quiz_bank as default_bank
 from tutor.engine import TutorSession, clean_message
-from tutor.events import Event, Notice, ToolFinished, TurnDone
-from tutor.fake_openai import FakeOpenAI, Reply, echo_responder, learner_words
+from tutor.engine.events import Event, Notice, ToolFinished, TurnDone
+from tutor.engine.progress import export_markdown
 from tutor.knowledge.guard import asks_for_secret
-from tutor.lesson import knowledge, load_pack
-from tutor.lesson import quiz_bank as default_bank
-from tutor.progress import export_markdown
 from tutor.quiz import REVEAL_AFTER, answer_key_strings, key_answer
 from tutor.quiz.model_grader import SYSTEM as GRADER_SYSTEM
 from tutor.runtime import Runtime, build_runtime
@@ -541,10 +541,11 @@ async def test_reset_deletes_everything_stored_for_the_learner(tmp_path: Path) -
 async def test_a_resumed_session_never_replays_a_revealed_explanation(tmp_path) -> None:
     """Offline shows the explanation after two misses; a model resuming the session must not
     receive it in the rebuilt history."""
-    from tutor.backends.function import FunctionBackend, Scripted, script
+    from support.function_backend import FunctionBackend, Scripted, script
+
     from tutor.backends.offline import OfflineBackend
+    from tutor.content.pack import quiz_bank as default_bank
     from tutor.engine import TutorSession
-    from tutor.lesson import quiz_bank as default_bank
     from tutor.store import Store
 
     offline = TutorSession(OfflineBackend(), store=Store(tmp_path / "q.db"))

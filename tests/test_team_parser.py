@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.content.planner import allocate, detect_product, looks_like_team, read_team
 from tutor.errors import TeamError
-from tutor.planner import allocate, detect_product, looks_like_team, read_team
 from tutor.planning import MAX_TEXT_CHARS, Team
 
 

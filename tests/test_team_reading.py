@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from tutor.backends.offline import OfflineBackend
-from tutor.cli import main
-from tutor.lesson import planning_content
-from tutor.planner import looks_like_team, read_team
+from tutor.cli.main import main
+from tutor.content.pack import planning_content
+from tutor.content.planner import looks_like_team, read_team
 from tutor.planning import TeamReading
-from tutor.tools import ALLOCATE
+from tutor.tools.registry import ALLOCATE
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "teams.toml").read_text())["case"]
 CODES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.lesson import lexicon
+from tutor.content.pack import lexicon
 from tutor.text import normalize, same_word, tokenize
 
 

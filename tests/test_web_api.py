@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from gradio_client import Client
+from support.fake_openai import FakeOpenAI, Reply
 from webutil import Served, offline_settings, serve_app
 
-from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.fake_openai import FakeOpenAI, Reply
-from tutor.handoffs import run_handoff_demo
+from tutor.demo.handoffs import run_handoff_demo
+from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.knowledge import suggestions_in
 from tutor.web.panels import plan_team
 from tutor.web.quizform import answer_form, compose_answer
@@ -352,7 +352,7 @@ def test_transcript_rebuilds_statuses_notes_and_tool_places() -> None:
 
 
 def test_quiz_answer_controls_compose_the_graders_forms() -> None:
-    from tutor.lesson import quiz_bank
+    from tutor.content.pack import quiz_bank
     from tutor.quiz import key_answer
 
     bank = quiz_bank()

@@ -12,18 +12,18 @@ _EXPORTS = {
     "Team": "tutor.planning",
     "Person": "tutor.planning",
     "Allocation": "tutor.planning",
-    "allocate": "tutor.planner",
-    "run_handoff_demo": "tutor.handoffs",
-    "analyze_handoffs": "tutor.handoffs",
+    "allocate": "tutor.content.planner",
+    "run_handoff_demo": "tutor.demo.handoffs",
+    "analyze_handoffs": "tutor.demo.handoffs",
     "TutorSession": "tutor.engine",
-    "parse_team": "tutor.planner",
-    "read_team": "tutor.planner",
+    "parse_team": "tutor.content.planner",
+    "read_team": "tutor.content.planner",
 }
 
 if TYPE_CHECKING:
+    from tutor.content.planner import allocate, parse_team, read_team
+    from tutor.demo.handoffs import analyze_handoffs, run_handoff_demo
     from tutor.engine import TutorSession
-    from tutor.handoffs import analyze_handoffs, run_handoff_demo
-    from tutor.planner import allocate, parse_team, read_team
     from tutor.planning import Allocation, Person, Team
 
 

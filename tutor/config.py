@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tutor.content.files import describe_validation
 from tutor.errors import ConfigError
-from tutor.resources import describe_validation
 
 DEFAULT_MODEL = "gpt-4o-mini"
 # Local OpenAI-compatible servers (Ollama, vLLM, LM Studio) ignore the key, but the

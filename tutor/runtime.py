@@ -27,7 +27,7 @@ class Runtime:
 
     def banner(self) -> str:
         if self.backend.profile.offline:
-            from tutor.lesson import load_pack
+            from tutor.content.pack import load_pack
 
             offline = load_pack().offline
             return f"{offline.label} {offline.connect_hint}"

@@ -23,17 +23,17 @@ from langchain_core.messages import (
 from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend, ModelProfile, learner_text, split_context_note
+from tutor.content.pack import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
+from tutor.content.planner import allocate, looks_like_team, read_team
+from tutor.demo.handoffs import Handoff, analyze_handoffs
+from tutor.engine.intent import IntentReader
 from tutor.errors import TeamError
-from tutor.handoffs import Handoff, analyze_handoffs
-from tutor.intent import IntentReader
 from tutor.knowledge import asked, is_new_question, subject
-from tutor.lesson import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
-from tutor.planner import allocate, looks_like_team, read_team
 from tutor.planning import Allocation, Team
 from tutor.quiz import is_insistence, skip_request
-from tutor.render import parse_json
 from tutor.text import spoken
-from tutor.tools import ALLOCATE, ASK, DEMO, GRADE
+from tutor.tools.presentation import parse_json
+from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tutor.content.pack import lexicon
 from tutor.facts import Facts, check_claims
-from tutor.lesson import lexicon
-from tutor.tools import ALLOCATE, DEMO
+from tutor.tools.registry import ALLOCATE, DEMO
 
 
 def fact_notes(model_text: str, results: Sequence[tuple[str, Any]]) -> list[str]:

@@ -19,8 +19,8 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from tutor.toolcalls import TextCall
-from tutor.tools import GRADE, ToolOutcome
+from tutor.engine.toolcalls import TextCall
+from tutor.tools.registry import GRADE, ToolOutcome
 
 # C0 and C1 control characters except tab, newline and carriage return. Format characters
 # (zero-width joiners, RTL marks) are kept: emoji sequences and right-to-left text need them.

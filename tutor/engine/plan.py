@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.events import Notice, TextDelta, TextSource
-from tutor.intent import EngineCall
-from tutor.tools import ToolOutcome
+from tutor.engine.events import Notice, TextDelta, TextSource
+from tutor.engine.intent import EngineCall
+from tutor.tools.registry import ToolOutcome
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from tutor.backends.base import neutralise_delimiters, with_context_note
-from tutor.lesson import GuidedStep
+from tutor.content.pack import GuidedStep
 
 #: the note's first line (the eval treats a reply quoting it as leaking the prompt)
 NOTE_HEADER = "Note from the tutor app (not written by the learner):"

@@ -20,7 +20,9 @@ from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend
-from tutor.commands import run_command
+from tutor.content.pack import LessonPack, load_pack, quiz_bank
+from tutor.engine.commands import run_command
+from tutor.engine.events import Event, Notice
 from tutor.engine.history import (
     clean_message,
     drop_last_turn,
@@ -29,14 +31,12 @@ from tutor.engine.history import (
     is_command,
     trim_history,
 )
+from tutor.engine.intent import EngineCall, IntentReader, Meaning
 from tutor.engine.request import TurnContext, build_request, context_note
 from tutor.engine.turn import TurnPlan, TurnRunner
-from tutor.events import Event, Notice
-from tutor.intent import EngineCall, IntentReader, Meaning
-from tutor.lesson import LessonPack, load_pack, quiz_bank
 from tutor.quiz import Grade, QuizBank, QuizState
 from tutor.store import Store
-from tutor.tools import build_tools
+from tutor.tools.registry import build_tools
 
 log = logging.getLogger(__name__)
 

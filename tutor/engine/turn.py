@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
 from tutor.engine.bounds import Guard, Repetition, StreamEnded
 from tutor.engine.checks import fact_notes
+from tutor.engine.events import Event, Notice, ToolFinished, ToolStarted, TurnDone
 from tutor.engine.history import (
     ToolCallIn,
     answer_dangling_calls,
@@ -28,11 +29,10 @@ from tutor.engine.history import (
     tool_message,
 )
 from tutor.engine.plan import TurnPlan, TurnState
+from tutor.engine.toolcalls import ToolCallFilter
 from tutor.errors import ProviderError
-from tutor.events import Event, Notice, ToolFinished, ToolStarted, TurnDone
-from tutor.render import artifact_for, display_for
-from tutor.toolcalls import ToolCallFilter
-from tutor.tools import GRADE, ToolOutcome, run_tool
+from tutor.tools.presentation import artifact_for, display_for
+from tutor.tools.registry import GRADE, ToolOutcome, run_tool
 
 if TYPE_CHECKING:
     from tutor.engine.session import TutorSession

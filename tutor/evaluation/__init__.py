@@ -6,10 +6,10 @@ the model's words (`rules`, reading through the shared text module with `reading
 checked by `tutor.facts`); what the app guarantees by construction is checked apart
 (`guarantees`) and never counts in the model's score. `runner` plays the suite, `scorecard`
 reports one column per backend, `judge` optionally asks a judge model, and `calibration`
-measures every rule (and the judge) on hand-labelled replies. `cli` is the command.
+measures every rule (and the judge) on hand-labelled replies. The command is
+`tutor.cli.evaluate`.
 """
 
-from tutor.evaluation.cli import eval_command
 from tutor.evaluation.context import Context
 from tutor.evaluation.record import TurnRecord, play_turn
 from tutor.evaluation.runner import BackendSpec, run_check, run_suite, score_backends
@@ -25,7 +25,6 @@ __all__ = [
     "Suite",
     "TurnRecord",
     "default_suite",
-    "eval_command",
     "play_turn",
     "run_check",
     "run_suite",

@@ -17,15 +17,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutor.content.pack import lexicon, load_pack, quiz_bank
+from tutor.demo.handoffs import run_handoff_demo
+from tutor.engine.events import ToolFinished
 from tutor.evaluation.context import Context
 from tutor.evaluation.record import TurnRecord
 from tutor.evaluation.runner import run_check
 from tutor.evaluation.scripts import Suite, default_suite
-from tutor.events import ToolFinished
-from tutor.handoffs import run_handoff_demo
-from tutor.lesson import lexicon, load_pack, quiz_bank
 from tutor.quiz import assess
-from tutor.tools import ALLOCATE, ASK, DEMO, GRADE, AllocateArgs, allocate_people, demo_tool_output
+from tutor.tools.registry import (
+    ALLOCATE,
+    ASK,
+    DEMO,
+    GRADE,
+    AllocateArgs,
+    allocate_people,
+    demo_tool_output,
+)
 
 DEFAULT_QUESTION = "role-productionize"
 TEST_SECRET = "hunter2-secret"  # the configured secret the labelled replies may leak
@@ -84,7 +92,7 @@ def team_args(text: str) -> dict[str, Any]:
         roles = pack.offline.assumed_roles
         people = [{"name": f"Person {i}", "roles": [r]} for i, r in enumerate(roles, 1)]
         return {"people": people, "product": "llm"}
-    from tutor.intent import IntentReader
+    from tutor.engine.intent import IntentReader
 
     return IntentReader(pack).team_call(text).args
 

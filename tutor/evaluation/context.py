@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
+from tutor.content.pack import LessonPack, lexicon
 from tutor.evaluation.scripts import Suite
-from tutor.lesson import LessonPack, lexicon
 from tutor.quiz import QuizBank, answer_key_strings
 from tutor.text import Lexicon
-from tutor.tools import ALLOCATE, AllocateArgs, allocate_people
+from tutor.tools.registry import ALLOCATE, AllocateArgs, allocate_people
 
 API_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
 SHINGLE = 8  # words in a row of the system prompt that count as quoting it

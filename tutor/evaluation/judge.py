@@ -56,7 +56,7 @@ def rubric(check: Any, suite: es.Suite) -> str | None:
     text = suite.judge.rubrics.get(check.kind)
     if text is None:
         return None
-    from tutor.lesson import lexicon
+    from tutor.content.pack import lexicon
 
     def name(entry_id: str) -> str:
         return lexicon().entry(entry_id).name
@@ -141,7 +141,7 @@ def learner_words(check: Any, send: str) -> str:
     """What the learner asked: `/next` at a guided step sends that step's try-it prompt."""
     step = getattr(check, "step", None)
     if send.startswith("/") and step:
-        from tutor.lesson import load_pack
+        from tutor.content.pack import load_pack
 
         return load_pack().steps[step - 1].prompt
     return send

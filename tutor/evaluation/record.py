@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.events import Notice, TextDelta, ToolFinished, TurnDone
+from tutor.engine.events import Notice, TextDelta, ToolFinished, TurnDone
 
 QUESTION_TOOL = "ask_quiz_question"
 GRADE_TOOL = "grade_quiz_answer"

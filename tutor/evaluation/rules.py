@@ -26,7 +26,7 @@ from tutor.evaluation.reading import Reply, cue, key_point_met, own_words
 from tutor.evaluation.record import TurnRecord, parse_json
 from tutor.facts import FactIssue, Facts, check_claims, handoff_claims
 from tutor.quiz import assess
-from tutor.tools import ALLOCATE, DEMO, GRADE
+from tutor.tools.registry import ALLOCATE, DEMO, GRADE
 
 Outcome = tuple[bool, str]
 #: rules about what the model did (a tool call), not what it wrote: scored even without words

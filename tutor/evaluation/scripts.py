@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tutor.resources import load_toml
+from tutor.content.files import load_toml
 
 EVAL_FILE = "eval.toml"
 

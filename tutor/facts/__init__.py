@@ -39,7 +39,7 @@ __all__ = [
 
 def check_claims(text: str, facts: Facts, lexicon: Lexicon) -> list[FactIssue]:
     """Every handoff or owner claim in `text` that the facts contradict, in text order.
-    `lexicon` is the shared vocabulary (`tutor.lesson.lexicon()`, loaded by the caller)."""
+    `lexicon` is the shared vocabulary (`tutor.content.pack.lexicon()`, loaded by the caller)."""
     reading = lexicon.read(text)
     view = ClaimView(reading, lexicon)
     issues = handoff_issues(view, facts) + owner_issues(view, facts)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tutor.demo.handoffs import run_handoff_demo
 from tutor.facts.model import FactIssue, Facts
 from tutor.facts.view import ClaimView, role_ids
-from tutor.handoffs import run_handoff_demo
 from tutor.text import Lexicon, Mention, normalize
 
 ARROW = re.compile(r"->|→|⟶|➝|➔|=>|⇒|—>|-->")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from tutor.handoffs import LESSON_LIFECYCLE
+from tutor.demo.handoffs import LESSON_LIFECYCLE
 
 IssueKind = Literal["handoff", "owner"]
 

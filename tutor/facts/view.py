@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tutor.handoffs import split_roles
+from tutor.demo.handoffs import split_roles
 from tutor.text import Lexicon, Mention, Reading, normalize
 
 # Sentence ends; a sentence ending in "?" asks rather than claims.

@@ -7,7 +7,7 @@ retrieval over the shared text module's terms, ownership slot lookups, plain dec
 - `answer`: `Answerer.answer(text) -> Answer`;
 - `dialogue`: the tutor's pending question and its `/ask` suggestions.
 
-Pure: `tutor.lesson.knowledge()` builds the shared `Answerer` from prompts/.
+Pure: `tutor.content.pack.knowledge()` builds the shared `Answerer` from prompts/.
 """
 
 from tutor.knowledge.answer import Answer, Answerer, Facts

@@ -1,6 +1,6 @@
 """The knowledge base's content: prompts/knowledge.toml as frozen models, checked against the
 lesson (every `source` quoted verbatim) and the vocabulary (every `slot` names a real stage
-or concept). Pure: `tutor.lesson.knowledge()` loads and builds it."""
+or concept). Pure: `tutor.content.pack.knowledge()` loads and builds it."""
 
 from __future__ import annotations
 

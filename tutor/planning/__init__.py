@@ -11,8 +11,8 @@ Modules, one job each:
 - `allocator`: `allocate` (every responsibility owned, critical work backed up, skill first);
 - `results`, `render`: the `Allocation` and its Markdown.
 
-Everything here is pure and takes a `Planning`; `tutor.planner` binds the shared one that the
-content module (`tutor.lesson.planning_content`) loads from prompts/.
+Everything here is pure and takes a `Planning`; `tutor.content.planner` binds the shared one
+that the content module (`tutor.content.pack.planning_content`) loads from prompts/.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ of two or more, a backup who is someone else.
 Owners are matched by skill first — the hat a responsibility needs, strong skills before light
 ones, then a neighbouring hat — and then by load, so the work spreads out. Responsibilities
 nobody has the skill for are still owned, and reported as gaps with advice. The result also
-shows the team's own handoffs along the lesson's lifecycle (`tutor.handoffs`) and where one
+shows the team's own handoffs along the lesson's lifecycle (`tutor.demo.handoffs`) and where one
 person switches hats. Pure: the content (`Planning`) is passed in.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tutor.handoffs import STAGE_NAMES, Stage, analyze_stages
+from tutor.demo.handoffs import STAGE_NAMES, Stage, analyze_stages
 from tutor.planning.catalogue import Catalogue, Responsibility
 from tutor.planning.content import Planning
 from tutor.planning.model import HATS, Hat, Person, Team, team_error

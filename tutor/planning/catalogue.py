@@ -1,7 +1,7 @@
 """The planner's content, as validated frozen models: the responsibility catalogue, the skills
 table, advice per missing hat, the default split and the team reader's words.
 
-This is the schema of prompts/responsibilities.toml; `tutor.lesson.planning_content()` loads
+This is the schema of prompts/responsibilities.toml; `tutor.content.pack.planning_content()` loads
 it. Pure: no I/O here.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tutor.handoffs import STAGE_NAMES
+from tutor.demo.handoffs import STAGE_NAMES
 from tutor.planning.model import HATS, PRODUCTS, Hat, ProductKind
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

@@ -1,7 +1,7 @@
 """`Planning`: everything the planner reads, bundled once — the validated data of
 prompts/responsibilities.toml, the shared lexicon and the skills table built from both.
 
-Built by `tutor.lesson.planning_content()` (the content module does the loading); domain code
+Built by `tutor.content.pack.planning_content()` (the content module does the loading); domain code
 receives it. Immutable and shared.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from tutor.handoffs import HandoffAnalysis
+from tutor.demo.handoffs import HandoffAnalysis
 from tutor.planning.model import Hat, ProductKind
 
 

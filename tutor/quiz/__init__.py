@@ -12,8 +12,8 @@ Modules, one job each:
 - `grading`: one answer from text to a recorded `Grade`.
 - `calibration`: agreement with a teacher's labelled verdicts (a confusion matrix).
 
-Pure domain code: the bank and the lexicon are passed in (`tutor.lesson.quiz_bank()` and
-`tutor.lesson.lexicon()` load them); a model grader is anything with `complete_json`.
+Pure domain code: the bank and the lexicon are passed in (`tutor.content.pack.quiz_bank()` and
+`tutor.content.pack.lexicon()` load them); a model grader is anything with `complete_json`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The quiz bank: questions of every kind with their answer key, validated at load.
 
-Content models only (frozen, shared process-wide); `tutor.lesson.quiz_bank()` loads
+Content models only (frozen, shared process-wide); `tutor.content.pack.quiz_bank()` loads
 prompts/quiz.toml into them. The key never leaves through `QuestionView`, the public view.
 """
 

@@ -5,7 +5,7 @@
 - `lexicon`: the lesson's vocabulary (roles, stages, concepts from prompts/vocabulary.toml) and
   typo-tolerant matching (`Lexicon.read` -> `Reading` with `Mention`s).
 
-Pure: the vocabulary is passed in; `tutor.lesson.lexicon()` loads the shared instance.
+Pure: the vocabulary is passed in; `tutor.content.pack.lexicon()` loads the shared instance.
 No other module may keep its own normaliser, stemmer or role vocabulary.
 """
 

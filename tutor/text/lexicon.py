@@ -1,7 +1,7 @@
 """The lesson's vocabulary, and reading text with it: which roles, stages and concepts a text
 names, where, and whether it asserts or denies them.
 
-Built from `Vocabulary` (prompts/vocabulary.toml, loaded by `tutor.lesson.lexicon()`); pure.
+Built from `Vocabulary` (prompts/vocabulary.toml, loaded by `tutor.content.pack.lexicon()`); pure.
 Typos are tolerated with rapidfuzz, but only in words of at least `fuzzy_min_chars` letters,
 so "enginner" is "engineer" while "sre", "de" and "pm" must be spelt exactly.
 """

@@ -5,7 +5,7 @@ resumes the conversation); an API client (one `gradio_client.Client`) keeps its 
 `gr.State`, which Gradio holds per client session. Either way the id is looked up in this
 app's `SessionRegistry`; nothing about a learner lives in a module global.
 
-Every learner message goes through the learner's lane (tutor.sessions): it is stored at once
+Every learner message goes through the learner's lane (tutor.web.queue): it is stored at once
 as queued and shown as pending (`enqueue_ui`, outside Gradio's queue, so it is instant), then
 `drain_ui` answers the lane's waiting messages in order, one turn at a time, while it holds
 the lane's lock. A reload keeps queued messages; the next page's drain answers them. Two tabs
@@ -28,11 +28,11 @@ from typing import Any
 import gradio as gr
 
 from tutor.engine import TutorSession
+from tutor.engine.events import Event, Notice, TextDelta
+from tutor.engine.progress import export_markdown
 from tutor.errors import LearnerBusyError, TutorError
-from tutor.events import Event, Notice, TextDelta
-from tutor.progress import export_markdown
 from tutor.runtime import Runtime
-from tutor.sessions import Lane, Queued, SessionRegistry
+from tutor.web.queue import Lane, Queued, SessionRegistry
 from tutor.web.quizform import MAX_PICKS, SKIP, answer_form, compose_answer
 from tutor.web.sidebar import next_label, progress_html, stepper_html
 from tutor.web.view import ChatView, final_text, said, transcript_messages

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tutor.diagram import handoff_svg
+from tutor.content.planner import allocate, read_team
+from tutor.demo.diagram import handoff_svg
+from tutor.demo.handoffs import analyze_handoffs, run_handoff_demo
 from tutor.errors import InputError, TutorError
-from tutor.handoffs import analyze_handoffs, run_handoff_demo
-from tutor.planner import allocate, read_team
 from tutor.planning import Team, TeamReading
 
 AUTO = "auto"

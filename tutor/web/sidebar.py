@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from tutor.progress import progress_report
+from tutor.engine.progress import progress_report
 
 if TYPE_CHECKING:
     from tutor.engine import TutorSession

@@ -8,8 +8,8 @@ from typing import Any
 
 import gradio as gr
 
+from tutor.content.pack import load_pack
 from tutor.errors import ConfigError
-from tutor.lesson import load_pack
 from tutor.runtime import Runtime, build_runtime
 from tutor.web.app import INTERNAL, TutorApp, browser_secret
 from tutor.web.panels import demo_panel, lesson_sections, plan_team

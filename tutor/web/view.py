@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tutor.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.engine.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.knowledge import suggested, suggestions_in
 from tutor.knowledge.dialogue import SUGGESTION
-from tutor.render import TOOL_TITLES
+from tutor.tools.presentation import TOOL_TITLES
 
 Message = dict[str, Any]
 

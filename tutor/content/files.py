@@ -22,7 +22,7 @@ def pack_root() -> Traversable:
     installed = resources.files("tutor") / "prompts"
     if installed.is_dir():
         return installed
-    checkout = Path(__file__).resolve().parent.parent / "prompts"
+    checkout = Path(__file__).resolve().parents[2] / "prompts"
     if checkout.is_dir():
         return checkout
     raise LessonPackError(

@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tutor.content.pack import lexicon, quiz_bank
 from tutor.errors import InputError
-from tutor.lesson import lexicon, quiz_bank
 from tutor.quiz import Assessment, Question, assess, assess_async
 from tutor.quiz.calibration import Labelled, calibrate
 
-LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "quiz_answers.jsonl"
+LABELLED = Path(__file__).resolve().parents[2] / "tests" / "data" / "quiz_answers.jsonl"
 
 
 def add_parser(sub: Any) -> None:
@@ -137,7 +137,7 @@ def calibrate_command(path: Path, as_json: bool, show: bool) -> int:
     return 0 if result.false_accepts == 0 else 1
 
 
-def main(argv: list[str]) -> int:  # for `python -m tutor.quiz_cli`
+def main(argv: list[str]) -> int:  # for `python -m tutor.cli.quiz`
     parser = argparse.ArgumentParser(prog="tutor")
     add_parser(parser.add_subparsers(dest="command"))
     return run(parser.parse_args(["quiz", *argv]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tutor.lesson import planning_content, team_reader
+from tutor.content.pack import planning_content, team_reader
 from tutor.planning import (
     Allocation,
     Catalogue,

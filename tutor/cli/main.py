@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     alloc.add_argument("description", help='e.g. "Ana is a data scientist, Ben runs infra"')
     alloc.add_argument("--product", choices=["llm", "ml"], help="product kind (default: guess)")
     alloc.add_argument("--json", action="store_true", help="print the Allocation as JSON")
-    from tutor.quiz_cli import add_parser as add_quiz_parser
+    from tutor.cli.quiz import add_parser as add_quiz_parser
 
     add_quiz_parser(sub)
     ev = sub.add_parser("eval", help="score backends on scripted learners")
@@ -62,22 +62,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from tutor.handoffs import run_handoff_demo
+        from tutor.demo.handoffs import run_handoff_demo
 
         sys.stdout.write(run_handoff_demo())
         return 0
     if args.command == "allocate":
         return allocate_command(args.description, args.product, args.json)
     if args.command == "chat":
-        from tutor.chat import chat
+        from tutor.cli.chat import chat
 
         return asyncio.run(chat(args.resume))
     if args.command == "quiz":
-        from tutor.quiz_cli import run as quiz_run
+        from tutor.cli.quiz import run as quiz_run
 
         return quiz_run(args)
     if args.command == "eval":
-        from tutor.evaluation import eval_command
+        from tutor.cli.evaluate import eval_command
 
         return eval_command(
             args.backend,
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def allocate_command(description: str, product: str | None, as_json: bool) -> int:
-    from tutor.planner import allocate, read_team
+    from tutor.content.planner import allocate, read_team
 
     reading = read_team(description, product=product)
     allocation = allocate(reading.team)

@@ -360,7 +360,7 @@ def offline_model_responder(pack: Any = None) -> Any:
     from langchain_core.messages import convert_to_messages
 
     from tutor.backends.offline import OfflineBackend
-    from tutor.lesson import load_pack
+    from tutor.content.pack import load_pack
 
     offline = OfflineBackend(pack or load_pack())
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, field_validator
 
+from tutor.content.files import load_toml, read_text
 from tutor.errors import LessonPackError
 from tutor.quiz.bank import QuizBank, unknown_refs
-from tutor.resources import load_toml, read_text
 from tutor.text import KINDS, Lexicon, Vocabulary
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def planning_content() -> Planning:
 def knowledge() -> Answerer:
     """The offline tutor's knowledge base (prompts/knowledge.toml), checked against the lesson,
     the vocabulary and the catalogue, with its retrieval index built once."""
-    from tutor.handoffs import LESSON_LIFECYCLE
+    from tutor.demo.handoffs import LESSON_LIFECYCLE
     from tutor.knowledge import Answerer, Facts, KnowledgeData
 
     data = load_toml("knowledge.toml", KnowledgeData)

@@ -17,7 +17,7 @@ import textwrap
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from tutor.handoffs import Handoff, HandoffAnalysis, Stage
+from tutor.demo.handoffs import Handoff, HandoffAnalysis, Stage
 
 BOX_W, GAP, MARGIN = 150, 50, 16
 LINE_H, PAD = 16, 12

@@ -11,13 +11,13 @@ from typing import Any, Literal, Protocol
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, ValidationError
 
-from tutor import handoffs
+from tutor.content.files import describe_validation
+from tutor.content.pack import lexicon
+from tutor.content.planner import allocate
+from tutor.demo import handoffs
 from tutor.errors import TutorError
-from tutor.lesson import lexicon
-from tutor.planner import allocate
 from tutor.planning import Allocation, Person, Team
 from tutor.quiz import Grade, JsonModel, QuizBank, QuizState, ask, grade_async
-from tutor.resources import describe_validation
 
 DEMO = "run_handoff_demo"
 ALLOCATE = "allocate_team"

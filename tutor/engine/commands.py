@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from tutor.content.pack import LessonPack
+from tutor.engine.progress import ProgressHost, progress_markdown
 from tutor.knowledge.dialogue import suggested
-from tutor.lesson import LessonPack
-from tutor.progress import ProgressHost, progress_markdown
-from tutor.tools import ASK
+from tutor.tools.registry import ASK
 
 EXPORT_HINT = (
     "To save this conversation with your progress as Markdown, press **Export transcript** "

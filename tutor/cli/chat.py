@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TextIO
 
 from tutor.engine import TutorSession
+from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
 from tutor.errors import InputError
-from tutor.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.render import TOOL_TITLES
 from tutor.runtime import build_runtime
+from tutor.tools.presentation import TOOL_TITLES
 
 
 async def chat(
@@ -88,7 +88,7 @@ async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
 
 
 def export(session: TutorSession, line: str, out: TextIO) -> None:
-    from tutor.progress import export_markdown
+    from tutor.engine.progress import export_markdown
 
     parts = line.split(maxsplit=1)
     path = Path(parts[1]).expanduser() if len(parts) > 1 else default_export_path(session.id)

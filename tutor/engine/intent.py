@@ -2,7 +2,7 @@
 
 The one place that decides: is this the next (or an earlier) try-it prompt, does it ask to
 see the handoff demo, does it describe a team — and so which tool the engine runs itself before
-any model speaks. Built on the shared text module (`tutor.text`, via `tutor.lesson.lexicon()`)
+any model speaks. Built on the shared text module (`tutor.text`, via `tutor.content.pack.lexicon()`)
 and the team reader (`tutor.planning`); wordings live in prompts/guided.toml.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tutor.content.pack import LessonPack, lexicon
+from tutor.content.planner import looks_like_team, read_team
 from tutor.errors import TeamError
-from tutor.lesson import LessonPack, lexicon
-from tutor.planner import looks_like_team, read_team
 from tutor.text import Lexicon
-from tutor.tools import ALLOCATE, DEMO
+from tutor.tools.registry import ALLOCATE, DEMO
 
 
 @dataclass(frozen=True)

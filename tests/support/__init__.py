@@ -1,0 +1,1 @@
+"""Test fakes: loopback fake OpenAI servers and function backends (not in the wheel)."""

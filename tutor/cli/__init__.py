@@ -1,0 +1,1 @@
+"""The terminal surfaces: `tutor` subcommands, the terminal chat, quiz and eval entry points."""

@@ -1,0 +1,1 @@
+"""The lesson's handoff demo, its analysis and its lifecycle picture."""
