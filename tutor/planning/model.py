@@ -14,6 +14,9 @@ from tutor.errors import TeamError
 
 Hat = Literal["Product", "Data Scientist", "Data Engineer", "ML Engineer", "SRE/Platform"]
 ProductKind = Literal["llm", "ml"]
+#: how much of a person the team has: a part-timer or a contractor is never the only owner of
+#: something that pages at 3am (the allocator gives them a full-time backup or another owner)
+Availability = Literal["full-time", "part-time", "contractor"]
 HATS: tuple[Hat, ...] = (
     "Product",
     "Data Scientist",
@@ -44,6 +47,7 @@ class Person(BaseModel):
 
     name: str
     roles: list[str] = []
+    availability: Availability = "full-time"
 
     def __init__(self, name: str = _UNSET, roles: Iterable[str] = _UNSET, **data: Any) -> None:
         # Positional use reads naturally: Person("Ana", ["data scientist"]).
