@@ -208,7 +208,9 @@ async def test_a_step_cut_short_is_not_done_and_next_offers_it_again() -> None:
 class SlowBackend(FunctionBackend):
     """Streams one word, then waits (a slow local model) until cancelled."""
 
-    async def stream(self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]):
+    async def stream(
+        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool], context=None
+    ):
         self.requests.append(list(messages))
         from langchain_core.messages import AIMessageChunk
 
@@ -232,7 +234,8 @@ async def test_stop_ends_the_answer_as_stopped_keeps_the_partial_text_and_retry_
     assert "Data scientists" in done(events).text
     reply = store.transcript(session.id)[-1]
     assert reply.status == "stopped" and reply.meta["notice"]["kind"] == "stopped"
-    session.backend = chatty("All of it.")
+    # The learner comes back (another process, a faster model): the same conversation.
+    session = TutorSession(chatty("All of it."), store=store, session_id=session.id)
     again = [e async for e in session.retry()]
     assert done(again).status == "complete" and session.guided_step == 1
 
@@ -257,7 +260,7 @@ async def test_a_model_repeating_one_line_is_stopped_with_the_partial_kept() -> 
 async def test_an_interrupted_guided_step_is_not_done(tmp_path) -> None:
     store = Store(tmp_path / "t.db")
     session = TutorSession(SlowBackend(script(Scripted("x"))), store=store)
-    session.guided_step = 1  # step 1 done
+    session.conversation.guided_step = 1  # step 1 done
     session.save_progress()
     stream = session.send(STEPS[1])
     async for event in stream:

@@ -47,7 +47,7 @@ async def test_history_in_memory_is_capped_at_whole_turns(fake: FakeOpenAI) -> N
         assert len(session.history) <= 10
         assert isinstance(session.history[0], HumanMessage)  # never half a turn
     assert session.history[-2].text == "message 19"
-    assert session.trimmed_turns >= 14
+    assert session.conversation.trimmed_turns >= 14
 
 
 async def test_the_cap_changes_memory_not_what_the_model_sees(fake: FakeOpenAI) -> None:

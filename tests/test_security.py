@@ -26,7 +26,6 @@ from tutor.content.pack import knowledge, load_pack
 from tutor.content.pack import quiz_bank as default_bank
 from tutor.engine import TutorSession, clean_message
 from tutor.engine.events import Event, Notice, ToolFinished, TurnDone
-from tutor.engine.progress import export_markdown
 from tutor.knowledge.guard import asks_for_secret
 from tutor.quiz import REVEAL_AFTER, answer_key_strings, key_answer
 from tutor.quiz.model_grader import SYSTEM as GRADER_SYSTEM
@@ -386,7 +385,7 @@ async def test_the_key_never_appears_in_requests_events_store_export_or_logs(
         json.dumps(fake.requests, ensure_ascii=False),
         repr(events),
         *(f"{r.content} {json.dumps(r.meta, ensure_ascii=False)}" for r in rows),
-        export_markdown(session),
+        session.export_markdown(),
         caplog.text,
     )
     assert any("[redacted]" in r.content for r in rows)  # the pasted key, stored redacted

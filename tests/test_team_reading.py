@@ -18,8 +18,11 @@ from tutor.backends.offline import OfflineBackend
 from tutor.cli.main import main
 from tutor.content.pack import planning_content
 from tutor.content.planner import looks_like_team, read_team
+from tutor.engine import TutorSession
+from tutor.engine.events import TextDelta, ToolFinished
 from tutor.planning import TeamReading
 from tutor.tools.registry import ALLOCATE
+from tutor.web.panels import build_team
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "teams.toml").read_text())["case"]
 CODES = {
@@ -113,12 +116,21 @@ def test_an_unsure_reading_says_how_it_read_the_team() -> None:
 UNNAMED = "a 3-person team shipping an LLM product"
 
 
-def chat_people(text: str) -> list[dict]:
-    from langchain_core.messages import HumanMessage
+def chat_turn(text: str) -> tuple[str, list[ToolFinished]]:
+    """The offline tutor's reply in chat (the engine reads the message, as for any backend)."""
 
-    reply = OfflineBackend().respond([HumanMessage(text)], {ALLOCATE})
-    assert reply.tool_calls and reply.tool_calls[0]["name"] == ALLOCATE
-    return reply.tool_calls[0]["args"]["people"]
+    async def run() -> list:
+        return [e async for e in TutorSession(OfflineBackend()).send(text)]
+
+    events = asyncio.run(run())
+    said = "".join(e.text for e in events if isinstance(e, TextDelta))
+    return said, [e for e in events if isinstance(e, ToolFinished)]
+
+
+def chat_people(text: str) -> list[dict]:
+    _, tools = chat_turn(text)
+    assert tools and tools[0].name == ALLOCATE
+    return tools[0].args["people"]
 
 
 @pytest.mark.parametrize(
@@ -132,13 +144,9 @@ def test_chat_cli_and_planner_tab_read_the_same_people(text: str, capsys) -> Non
     cli = capsys.readouterr().out
     for person in people:
         assert f'"owner": "{person["name"]}"' in cli or f'"name": "{person["name"]}"' in cli
-    panels = pytest.importorskip("tutor.web.panels")
-    if hasattr(panels, "build_team"):
-        tab = panels.build_team(text, [], "auto")
-        tab_team = tab[0] if isinstance(tab, tuple) else tab
-        assert [(p.name, p.roles) for p in tab_team.people] == [
-            (p["name"], p["roles"]) for p in people
-        ]
+    tab = build_team(text, [], "auto")
+    tab_team = tab[0] if isinstance(tab, tuple) else tab
+    assert [(p.name, p.roles) for p in tab_team.people] == [(p["name"], p["roles"]) for p in people]
 
 
 def test_an_unnamed_team_gets_the_default_split_explained_in_one_line(capsys) -> None:
@@ -153,13 +161,10 @@ def test_an_unnamed_team_gets_the_default_split_explained_in_one_line(capsys) ->
 
 
 def test_the_chat_asks_to_confirm_an_unsure_reading() -> None:
-    from langchain_core.messages import HumanMessage
-
-    reply = OfflineBackend().respond(
-        [HumanMessage("team: maria (ml), jorge (data), pablo (ops)")], {ALLOCATE}
-    )
-    assert reply.text.startswith("I read your team as: maria (ml), jorge (data) and pablo (ops).")
-    assert "tell me the right names and roles" in reply.text
+    said, tools = chat_turn("team: maria (ml), jorge (data), pablo (ops)")
+    assert tools and tools[0].name == ALLOCATE
+    assert said.startswith("I read your team as: maria (ml), jorge (data) and pablo (ops).")
+    assert "tell me the right names and roles" in said
 
 
 def test_reading_is_fast_enough_for_chat() -> None:

@@ -16,7 +16,6 @@ from webutil import Served, offline_settings, serve_app
 
 from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.knowledge import suggestions_in
 from tutor.web.panels import plan_team
 from tutor.web.quizform import answer_form, compose_answer
 from tutor.web.view import ChatView, as_buttons, final_text, said, transcript_messages
@@ -92,10 +91,10 @@ def test_next_prompt_walks_the_three_steps(app: Served) -> None:
 def test_an_offered_question_is_asked_by_its_number(app: Served) -> None:
     learner = client(app)
     declined = learner.predict("how much does an ML engineer earn?", api_name="/chat")
-    offered = suggestions_in(declined)  # API clients get the `/ask N` lines as they are
+    offered = offered_in(declined)  # API clients get the offer as `/ask N` lines
     assert len(offered) == 3
     answer = learner.predict("/ask 3", api_name="/chat")
-    assert "beyond" not in answer.split("\n")[0] and not suggestions_in(answer)
+    assert "beyond" not in answer.split("\n")[0] and not offered_in(answer)
     assert learner.predict(offered[2], api_name="/chat") == answer  # the same as asking it
 
 
@@ -286,12 +285,13 @@ def test_replies_name_the_page_buttons_not_slash_commands() -> None:
     assert as_buttons("a path like /next-steps/ stays") == "a path like /next-steps/ stays"
 
 
-DECLINE = """Salaries are beyond this lesson.
+DECLINE = "Salaries are beyond this lesson."
+OFFER = ("What does an ML engineer do?", "What is a handoff?", "Who owns the eval gate?")
 
-Questions I can answer — type `/ask N` to ask one:
-- `/ask 1` — What does an ML engineer do?
-- `/ask 2` — What is a handoff?
-- `/ask 3` — Who owns the eval gate?"""
+
+def offered_in(reply: str) -> list[str]:
+    """The questions an API client's reply offers (its `- `/ask N` — question` lines)."""
+    return re.findall(r"^- `/ask \d+` — (.+)$", reply, re.M)
 
 
 def test_offered_questions_are_buttons_under_the_last_reply() -> None:
@@ -299,7 +299,7 @@ def test_offered_questions_are_buttons_under_the_last_reply() -> None:
     view.user("how much does an ML engineer earn?")
     view.apply(TextDelta(DECLINE))
     assert "options" not in view.snapshot(busy=True)[-1]  # not while the answer streams
-    view.apply(TurnDone("complete"))
+    view.apply(TurnDone("complete", offered=OFFER))
     last = view.snapshot(busy=False)[-1]
     assert [o["value"] for o in last["options"]] == ["/ask 1", "/ask 2", "/ask 3"]
     assert last["options"][1]["label"] == "What is a handoff?"
@@ -310,7 +310,7 @@ def test_offered_questions_are_buttons_under_the_last_reply() -> None:
     assert shown[-1]["content"] == "What is a handoff?"
     assert "options" not in shown[-2] and "/ask" not in shown[-2]["content"]
     assert "- Who owns the eval gate?" in shown[-2]["content"]
-    assert said("/ask 7", [DECLINE]) == "/ask 7"  # nothing offered under that number
+    assert said("/ask 7", OFFER) == "/ask 7"  # nothing offered under that number
 
 
 def test_transcript_rebuilds_statuses_notes_and_tool_places() -> None:

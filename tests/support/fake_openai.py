@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -351,23 +352,26 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
 
 
 def offline_model_responder(pack: Any = None) -> Any:
-    """A responder that answers as the offline tutor would (moved here from tutor/evaluate.py).
+    """A responder that answers as the offline tutor would.
 
     It lets the eval and the benchmarks drive the real OpenAI client path (HTTP, SSE, tool-call
     pieces) with lesson-quality replies: the request's messages are read back into langchain
-    messages and the offline backend decides the reply.
+    messages and the offline backend decides the reply. Like a model, this fake knows only
+    what the request holds, so it reads the turn's context out of the app's note and its own
+    earlier words (the product never does: the engine hands its backends the context as data).
     """
     from langchain_core.messages import convert_to_messages
 
     from tutor.backends.offline import OfflineBackend
     from tutor.content.pack import load_pack
 
-    offline = OfflineBackend(pack or load_pack())
+    pack = pack or load_pack()
+    offline = OfflineBackend(pack)
 
     def respond(request: dict[str, Any]) -> Reply:
         messages = convert_to_messages(request.get("messages", []))
         tools = {t["function"]["name"] for t in request.get("tools", [])}
-        reply = offline.respond(messages, tools)
+        reply = offline.respond(messages, tools, context_from_request(messages, pack))
         calls = [
             {"name": c["name"], "arguments": json.dumps(c["args"]), "id": f"call_{i}"}
             for i, c in enumerate(reply.tool_calls)
@@ -375,3 +379,38 @@ def offline_model_responder(pack: Any = None) -> Any:
         return Reply(text=reply.text, tool_calls=calls)
 
     return respond
+
+
+_WAITING = re.compile(r"A quiz question is waiting for an answer: id (\S+)")
+_STATED = re.compile(r"(?:lesson's demo|planner's catalogue), \*\*(.+?)\*\* is owned by", re.I)
+_LAST_STEP = re.compile(r"(?:last worked on|This message is) try-it prompt (\d+) of (\d+)")
+
+
+def context_from_request(messages: list[Any], pack: Any) -> Any:
+    """The turn context a model could infer from a request: the note, and the quick check
+    its own previous words asked (the fake model's memory)."""
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from tutor.backends.context import OpenQuestion, TurnContext
+    from tutor.engine.intent import IntentReader
+
+    human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+    words, note = split_context_note(human.text) if human else ("", "")
+    waiting = _WAITING.search(note)
+    step = _LAST_STEP.search(note)
+    done = int(step.group(1)) if step and "last worked on" in step.group(0) else 0
+    open_question = OpenQuestion(kind="quiz", id=waiting.group(1)) if waiting else None
+    last_ai = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage)), None)
+    if open_question is None and last_ai is not None and messages[-1] is human:
+        for check in pack.offline.checks:
+            if check.question in " ".join(last_ai.text.split()):
+                kind = "team" if check.planner else "check"
+                open_question = OpenQuestion(kind=kind, id=check.quiz)
+    stated = set(_STATED.findall(last_ai.text)) if last_ai is not None else set()
+    return TurnContext(
+        steps_total=len(pack.steps),
+        steps_done=done,
+        open_question=open_question,
+        subject=stated.pop() if len(stated) == 1 else None,
+        reading=IntentReader(pack).reading(words),
+    )

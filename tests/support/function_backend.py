@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, S
 from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend, ModelProfile, T, parse_json_reply
+from tutor.backends.context import TurnContext
 
 
 @dataclass
@@ -33,6 +34,8 @@ class FunctionBackend(Backend):
     def __init__(self, responder: Responder, *, supports_tools: bool = True) -> None:
         self.responder = responder
         self.requests: list[list[BaseMessage]] = []
+        #: the turn context the engine handed each request (data, beside the note)
+        self.contexts: list[TurnContext | None] = []
         self.supports_tools = supports_tools
 
     @property
@@ -53,9 +56,13 @@ class FunctionBackend(Backend):
         return parse_json_reply(reply.text, schema)
 
     async def stream(
-        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[BaseTool],
+        context: TurnContext | None = None,
     ) -> AsyncIterator[AIMessageChunk]:
         self.requests.append(list(messages))
+        self.contexts.append(context)
         reply = self.responder(messages, tools)
         for word in reply.text.split(" ") if reply.text else []:
             yield AIMessageChunk(content=word + " ")

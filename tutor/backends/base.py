@@ -28,6 +28,7 @@ from langchain_core.messages import (
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
+from tutor.backends.context import TurnContext
 from tutor.errors import StructuredOutputError
 
 T = TypeVar("T", bound=BaseModel)
@@ -79,9 +80,14 @@ class Backend(ABC):
 
     @abstractmethod
     def stream(
-        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[BaseTool],
+        context: TurnContext | None = None,
     ) -> AsyncIterator[AIMessageChunk]:
-        """Stream one model response to `messages`, offering `tools`."""
+        """Stream one model response to `messages`, offering `tools`. `context` is the turn's
+        state as data (a model reads the same facts as the note inside `messages`); a backend
+        may report what its reply did as `TurnActs` under `response_metadata[ACTS_KEY]`."""
 
     async def complete_json(
         self, system: str, user: str, schema: type[T], *, timeout: float | None = None

@@ -16,19 +16,18 @@ from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
-    HumanMessage,
     SystemMessage,
     ToolMessage,
 )
 from langchain_core.tools import BaseTool
 
-from tutor.backends.base import Backend, ModelProfile, learner_text, split_context_note
-from tutor.content.pack import LessonPack, QuickCheck, knowledge, lexicon, load_pack, quiz_bank
-from tutor.content.planner import allocate, looks_like_team, read_team
+from tutor.backends.base import Backend, ModelProfile, learner_text
+from tutor.backends.context import ACTS_KEY, OpenQuestion, TurnActs, TurnContext
+from tutor.content.pack import LessonPack, knowledge, lexicon, load_pack, quiz_bank
+from tutor.content.planner import allocate, read_team
 from tutor.demo.handoffs import Handoff, analyze_handoffs
-from tutor.engine.intent import IntentReader
 from tutor.errors import TeamError
-from tutor.knowledge import asked, is_new_question, subject
+from tutor.knowledge import is_new_question
 from tutor.planning import Allocation, Team
 from tutor.quiz import is_insistence, skip_request
 from tutor.text import spoken
@@ -40,6 +39,7 @@ from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
 class Reply:
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    acts: TurnActs = field(default_factory=TurnActs)
 
 
 class OfflineBackend(Backend):
@@ -56,13 +56,14 @@ class OfflineBackend(Backend):
     def __init__(self, pack: LessonPack | None = None) -> None:
         self.pack = pack or load_pack()
         self.answers = self.pack.offline
-        self._prompts = [s.prompt for s in self.pack.steps]
-        self.intent = IntentReader(self.pack)
 
     async def stream(
-        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[BaseTool],
+        context: TurnContext | None = None,
     ) -> AsyncIterator[AIMessageChunk]:
-        reply = self.respond(messages, {t.name for t in tools})
+        reply = self.respond(messages, {t.name for t in tools}, context)
         for piece in re.findall(r"\S+\s*|\s+", reply.text):
             yield AIMessageChunk(content=piece)
         chunks = [
@@ -83,78 +84,88 @@ class OfflineBackend(Backend):
                 "output_tokens": len(reply.text) // 4,
                 "total_tokens": (prompt_chars + len(reply.text)) // 4,
             },
-            response_metadata={"finish_reason": "tool_calls" if chunks else "stop"},
+            response_metadata={
+                "finish_reason": "tool_calls" if chunks else "stop",
+                ACTS_KEY: reply.acts.model_dump(),
+            },
         )
 
     # -- deciding what to say ---------------------------------------------------------------
 
-    def respond(self, messages: Sequence[BaseMessage], tools: set[str]) -> Reply:
+    def respond(
+        self, messages: Sequence[BaseMessage], tools: set[str], context: TurnContext | None = None
+    ) -> Reply:
+        """The reply to the conversation's last message. `context` is the engine's turn state
+        (without it — the tutor used on its own — nothing is open and nothing was read)."""
+        ctx = context or TurnContext(steps_total=len(self.pack.steps))
         chat = [m for m in messages if not isinstance(m, SystemMessage)]
         if not chat:
             return Reply(self.answers.greeting)
         if isinstance(chat[-1], ToolMessage):
-            return self.explain_tool_results(chat)
-        return self.answer(learner_text(chat[-1]), chat, tools)
+            return self.explain_tool_results(chat, ctx)
+        return self.answer(learner_text(chat[-1]), ctx, tools)
 
-    def answer(self, text: str, chat: list[BaseMessage], tools: set[str]) -> Reply:
+    def answer(self, text: str, ctx: TurnContext, tools: set[str]) -> Reply:
         """What to say to a learner message: refuse a request for secrets, follow the guided
         prompts, take an answer to the tutor's own pending question, run a tool, or answer
         from the knowledge base (which declines plainly what it cannot answer)."""
         a, kb = self.answers, knowledge()
-        helped = self.quiz_help(text, chat)
+        helped = self.quiz_help(text, ctx)
         if helped is not None:
             return helped
         action = kb.action(text)
         if action == "secret":
             return Reply(a.decline_secret)
-        step = self.intent.step_of(text)
-        if step is not None:
-            return self.guided(step, text)
+        if ctx.reading.step is not None:
+            return self.guided(ctx.reading.step, text)
         fresh = action == "quiz" or is_new_question(lexicon(), text)
-        reply = None if fresh else self.answer_pending(text, chat)
+        reply = None if fresh else self.answer_pending(text, ctx)
         if reply is not None:
             return reply
         if action == "quiz" and ASK in tools:
             # Asked in words while one is open: another question (the open one comes back).
             return call(ASK, {}, a.quiz_intro)
-        if self.intent.asks_for_demo(text):
+        if ctx.reading.asks_for_demo:
             return call(DEMO, {}, a.step2_intro)
-        if looks_like_team(text) and not pending_question(chat):
+        if ctx.reading.looks_like_team and not ctx.pending_quiz:
             # With a quiz question open, names in a message are never a team to plan.
             return self.allocate(text)
         if action == "greeting":
             return Reply(a.greeting)
-        # A bare claim ("no, I'm sure it's the data scientist") is about what the tutor's
-        # previous message said the owner of: read back from the conversation.
-        found = kb.answer(text, subject=subject(previous_tutor_text(chat)))
-        if found.owners and pending_question(chat):
+        # A bare claim ("no, I'm sure it's the data scientist") is about the subject whose
+        # owner the tutor's previous answer stated (kept in the conversation's state).
+        found = kb.answer(text, subject=ctx.subject)
+        if found.owners and ctx.pending_quiz:
             # Who owns what is what quiz questions ask: the answer waits for the attempt.
             return Reply(a.quiz_own_question)
-        return Reply(found.text)
+        acts = TurnActs(
+            topic=found.entry,
+            subject=found.subject,
+            offered=found.suggestions,
+            act="declined" if found.declined else "answered",
+        )
+        return Reply(found.text, acts=acts)
 
-    def quiz_help(self, text: str, chat: list[BaseMessage]) -> Reply | None:
+    def quiz_help(self, text: str, ctx: TurnContext) -> Reply | None:
         """ "I don't know", "hint please", "just tell me the answer" to a pending quiz question:
         the grader gives the hint or the answer (verdict "skipped"), before any other reading
         of those words (a request for secrets, a new question)."""
-        pending, bank = pending_question(chat), quiz_bank()
+        pending, bank = ctx.pending_quiz, quiz_bank()
         if not pending or pending not in bank.ids():
             return None
         if skip_request(lexicon(), bank.guard, bank.get(pending), text) is None:
             return None
         return call(GRADE, {"question_id": pending, "answer": text})
 
-    def answer_pending(self, text: str, chat: list[BaseMessage]) -> Reply | None:
+    def answer_pending(self, text: str, ctx: TurnContext) -> Reply | None:
         """The learner's reply to the question the tutor asked last (a quiz question, a quick
         check, or "describe your team"), or None when nothing is pending."""
-        pending = pending_question(chat)
-        if pending:
-            return self.grade(pending, text)
-        check = self.pending_check(chat)
-        if check is None:
+        question = ctx.open_question
+        if question is None:
             return None
-        if check.planner:
-            return self.allocate(text) if looks_like_team(text) else None
-        return self.grade(check.quiz, text) if check.quiz else None
+        if question.kind == "team":
+            return self.allocate(text) if ctx.reading.looks_like_team else None
+        return self.grade(question.id, text) if question.id else None
 
     def grade(self, question_id: str, text: str) -> Reply:
         bank = quiz_bank()
@@ -163,20 +174,25 @@ class OfflineBackend(Backend):
             return Reply(self.answers.quiz_insist)
         return call(GRADE, {"question_id": question_id, "answer": text})
 
-    def pending_check(self, chat: list[BaseMessage]) -> QuickCheck | None:
-        """The quick check the tutor's last message asked, if the learner has not answered."""
-        # Only the message right before the learner's: an older question was answered already.
-        last = chat[-2] if len(chat) >= 2 else None
-        if not isinstance(last, AIMessage) or not last.text:
-            return None
+    def check_after(self, step: int) -> OpenQuestion | None:
+        """The quick check the tutor asks at the end of try-it prompt `step` (index): the
+        `[[checks]]` of prompts/offline/answers.toml, one per prompt, in order."""
         checks = self.answers.checks
-        index = asked(last.text, [c.question for c in checks])
-        return checks[index] if index is not None else None
+        if not 0 <= step < len(checks):
+            return None
+        check = checks[step]
+        return (
+            OpenQuestion(kind="team")
+            if check.planner
+            else OpenQuestion(kind="check", id=check.quiz)
+        )
 
     def guided(self, step: int, text: str) -> Reply:
         a = self.answers
         if step == 0:
-            return Reply(f"{a.step1}\n\n{a.step1_question}")
+            return Reply(
+                f"{a.step1}\n\n{a.step1_question}", acts=TurnActs(asked=self.check_after(0))
+            )
         if step == 1:
             return call(DEMO, {}, a.step2_intro)
         return self.allocate(text)
@@ -197,32 +213,33 @@ class OfflineBackend(Backend):
 
     # -- explaining tool results ------------------------------------------------------------
 
-    def explain_tool_results(self, chat: list[BaseMessage]) -> Reply:
+    def explain_tool_results(self, chat: list[BaseMessage], ctx: TurnContext) -> Reply:
         results = trailing_tool_messages(chat)
         calls = {c["id"]: c for c in last_tool_calls(chat)}
         parts = [
-            self.explain(m, calls.get(m.tool_call_id, {}).get("args", {}), chat) for m in results
+            self.explain(m, calls.get(m.tool_call_id, {}).get("args", {}), ctx) for m in results
         ]
-        return Reply("\n\n".join(p for p in parts if p))
+        # The quick check (or "describe your team") a try-it prompt's explanation ends with.
+        asked = [p.asked for p in parts if p.asked is not None]
+        text = "\n\n".join(p.text for p in parts if p.text)
+        return Reply(text, acts=TurnActs(asked=asked[-1] if asked else None, act="explained"))
 
-    def explain(
-        self, message: ToolMessage, args: dict[str, Any], chat: Sequence[BaseMessage] = ()
-    ) -> str:
+    def explain(self, message: ToolMessage, args: dict[str, Any], ctx: TurnContext) -> Said:
         output = message.text
         if output.startswith("Error:"):
-            return f"The tool could not do that: {output.removeprefix('Error:').strip()}"
+            return Said(f"The tool could not do that: {output.removeprefix('Error:').strip()}")
         if message.name == DEMO:
-            return self.explain_demo(output, args)
+            return Said(self.explain_demo(output, args), self.check_after(1))
         if message.name == ALLOCATE:
-            return self.explain_allocation(message, args)
+            return Said(self.explain_allocation(message, args), self.check_after(2))
         if message.name == ASK:
             # The engine shows the question with its own instruction: nothing to add.
             view = parse_json(output) or {}
-            return self.answers.quiz_done if view.get("done") else ""
+            return Said(self.answers.quiz_done if view.get("done") else "")
         if message.name == GRADE:
             # The engine has already shown the learner the grader's verdict verbatim.
-            return self.after_grade(parse_json(output) or {}, chat)
-        return output
+            return Said(self.after_grade(parse_json(output) or {}, ctx))
+        return Said(output)
 
     def explain_allocation(self, message: ToolMessage, args: dict[str, Any]) -> str:
         """Who wears which hat and who holds the critical work, in words, from the allocation
@@ -238,13 +255,13 @@ class OfflineBackend(Backend):
         outro = a.step3_outro if allocation.fully_backed_up else a.step3_outro_solo
         return "\n\n".join([a.step3_intro, who_does_what(allocation), outro, a.step3_question])
 
-    def after_grade(self, result: dict[str, Any], chat: Sequence[BaseMessage]) -> str:
+    def after_grade(self, result: dict[str, Any], ctx: TurnContext) -> str:
         """What to do next: retry an open question (the grader already said "have another
         go"), else another question, and the lesson's next prompt only while one is left."""
         a = self.answers
         if result.get("verdict") != "correct" and not result.get("revealed"):
             return a.quiz_retry
-        return a.quiz_next_done if lesson_done(chat) else a.quiz_next
+        return a.quiz_next_done if ctx.lesson_done else a.quiz_next
 
     def explain_demo(self, output: str, args: dict[str, Any]) -> str:
         demo = output.split("\n\n", 1)[0].rstrip("\n")
@@ -288,6 +305,14 @@ def handoff_kind(h: Handoff) -> str:
     return "partial handoff: " + ", ".join(moves)
 
 
+@dataclass(frozen=True)
+class Said:
+    """One tool result explained: the words, and the question they end by asking."""
+
+    text: str
+    asked: OpenQuestion | None = None
+
+
 def call(name: str, args: dict[str, Any], text: str = "") -> Reply:
     return Reply(text, [{"name": name, "args": args}])
 
@@ -306,58 +331,3 @@ def last_tool_calls(chat: list[BaseMessage]) -> list[dict[str, Any]]:
         if isinstance(message, AIMessage) and message.tool_calls:
             return list(message.tool_calls)
     return []
-
-
-# The engine's note in the learner's turn says where the lesson is ("The learner last worked
-# on try-it prompt 3 of 3" once the third is done: tutor.engine.request._step_line).
-_LAST_STEP = re.compile(r"last worked on try-it prompt (\d+) of (\d+)")
-
-
-# The same note names the quiz question the app is waiting on ("A quiz question is waiting for
-# an answer: id q3"; tutor.engine.request.context_note), from the session's stored quiz state.
-_WAITING = re.compile(r"A quiz question is waiting for an answer: id (\S+)")
-
-
-def app_note(chat: Sequence[BaseMessage]) -> str:
-    """The app's note in the last learner turn ('' when there is none)."""
-    human = next((m for m in reversed(chat) if isinstance(m, HumanMessage)), None)
-    return split_context_note(human.text)[1] if human else ""
-
-
-def lesson_done(chat: Sequence[BaseMessage]) -> bool:
-    """Whether every try-it prompt is done, as the app's note in the last learner turn says."""
-    found = _LAST_STEP.search(app_note(chat))
-    return bool(found) and found.group(1) == found.group(2)
-
-
-def previous_tutor_text(chat: Sequence[BaseMessage]) -> str:
-    """The text of the tutor's message before the learner's latest one ("" if none)."""
-    for message in reversed(chat[:-1]):
-        if isinstance(message, HumanMessage):
-            return ""
-        if isinstance(message, AIMessage) and message.text:
-            return message.text
-    return ""
-
-
-def pending_question(chat: list[BaseMessage]) -> str | None:
-    """The id of the last quiz question asked and not yet answered correctly or revealed.
-
-    The app's note says it when there is one (rebuilt each request from the session's quiz
-    state, so it holds after a resume, whose history has no tool messages); without a note
-    (a bare conversation), the tool messages say it."""
-    note = app_note(chat)
-    if note:
-        found = _WAITING.search(note)
-        return found.group(1) if found else None
-    for message in reversed(chat):
-        if not isinstance(message, ToolMessage):
-            continue
-        data = parse_json(message.text) or {}
-        if message.name == GRADE:
-            if data.get("verdict") == "correct" or data.get("revealed"):
-                return None
-            return data.get("question_id")
-        if message.name == ASK:
-            return data.get("id")
-    return None

@@ -17,6 +17,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel
 
 from tutor.backends.base import Backend, ModelProfile, T, fold_tool_messages, parse_json_reply
+from tutor.backends.context import TurnContext
 from tutor.errors import ProviderError, StructuredOutputError
 
 
@@ -88,8 +89,12 @@ class OpenAICompatBackend(Backend):
         return request
 
     async def stream(
-        self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[BaseTool],
+        context: TurnContext | None = None,
     ) -> AsyncIterator[AIMessageChunk]:
+        # A model reads the turn's context as the note inside `messages`.
         for _attempt in range(3):  # at most: without stream_options, then without tools
             request = self._request(messages, tools)
             try:

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from tutor.engine import TutorSession
 from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.engine.progress import offered_lines
 from tutor.errors import InputError
 from tutor.runtime import build_runtime
 from tutor.tools.presentation import TOOL_TITLES
@@ -83,17 +84,16 @@ async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
         elif isinstance(event, Notice):
             out.write(f"\n[!] {event.message}\n")
         elif isinstance(event, TurnDone):
-            out.write("\n\n")
+            offered = offered_lines(list(event.offered))
+            out.write("\n\n" + ("\n".join(offered) + "\n" if offered else ""))
     out.flush()
 
 
 def export(session: TutorSession, line: str, out: TextIO) -> None:
-    from tutor.engine.progress import export_markdown
-
     parts = line.split(maxsplit=1)
     path = Path(parts[1]).expanduser() if len(parts) > 1 else default_export_path(session.id)
     try:
-        path.write_text(export_markdown(session), encoding="utf-8")
+        path.write_text(session.export_markdown(), encoding="utf-8")
     except OSError as exc:
         print(f"[!] Could not save to {path}: {exc.strerror or exc}. Try another path.\n", file=out)
         return

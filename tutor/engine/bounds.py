@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 T = TypeVar("T")
@@ -141,3 +141,19 @@ class Repetition:
             and all(t.endswith(tail, 0, n - k * unit) for k in copies)
             and (len(set(tail)) >= self.distinct)
         )
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_chars: int = 8000
+    max_tool_rounds: int = 4
+    history_turns: int = 8
+    #: messages kept in memory per session; older whole turns are dropped (the model only
+    #: ever sees the window of `history_turns` anyway)
+    max_history_messages: int = 400
+    #: transcript messages kept in the store per session; older whole turns are pruned
+    max_stored_messages: int = 2000
+    #: the longest one whole answer may take, tool rounds included (seconds)
+    answer_timeout: float = 300.0
+    #: strings that must never reach a learner (API keys); redacted from notices
+    secrets: tuple[str, ...] = field(default=(), repr=False)

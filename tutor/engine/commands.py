@@ -1,18 +1,18 @@
 """Slash commands shared by every surface: /next, /quiz, /retry, /progress, /export, /reset, /help.
 
-Plain functions: `run_command` reads a command and says what the turn should do
-(`CommandReply`); the engine runs that turn through its one turn path, so a command is
-stored, bounded and interrupted like any other turn. Nothing here imports the engine.
+Plain functions of data: `run_command` reads a command against a `CommandContext` and says
+what the turn should do (`CommandReply`); the session does it (a reset included) and runs the
+turn through its one turn path, so a command is stored, bounded and interrupted like any
+other turn.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from tutor.content.pack import LessonPack
-from tutor.engine.progress import ProgressHost, progress_markdown
-from tutor.knowledge.dialogue import suggested
+from tutor.quiz import QuizBank
 from tutor.tools.registry import ASK
 
 EXPORT_HINT = (
@@ -33,20 +33,23 @@ ALL_DONE = (
     "own team for an allocation, or ask anything."
 )
 NOTHING_TO_RETRY = "There is no unfinished answer to retry."
+STARTED_OVER = "Started over: conversation and progress cleared."
 
 
-class CommandHost(ProgressHost, Protocol):
-    """What commands need from a learner's session."""
+@dataclass(frozen=True)
+class CommandContext:
+    """What commands read of a learner's conversation: plain data, and the progress report
+    as a function (it reads the store, so only /progress pays for it)."""
 
     pack: LessonPack
-
-    @property
-    def next_guided_prompt(self) -> str | None: ...
-
-    @property
-    def retry_text(self) -> str | None: ...
-
-    def reset(self) -> None: ...
+    quiz_bank: QuizBank
+    #: the id of the quiz question waiting for an answer, if one is
+    open_quiz: str | None
+    next_prompt: str | None
+    retry_text: str | None
+    #: the questions the tutor offered last (what `/ask N` picks from)
+    offered: tuple[str, ...]
+    progress: Callable[[], str]
 
 
 @dataclass(frozen=True)
@@ -59,56 +62,50 @@ class CommandReply:
     #: a tool the engine runs and shows, and the learner turn a model sees for it
     tool: str | None = None
     model_prompt: str | None = None
+    #: forget the conversation first (/reset)
+    reset: bool = False
     #: False for /reset: it deletes everything stored, its own turn included
     record: bool = True
 
 
-def run_command(host: CommandHost, text: str) -> CommandReply | None:
-    """The command in `text` (its effect done, e.g. /reset), or None when it is not one."""
+def run_command(ctx: CommandContext, text: str) -> CommandReply | None:
+    """What the command in `text` does, or None when `text` is not a command."""
     stripped = text.strip()
     if not stripped.startswith("/"):
         return None
     word = stripped.split(maxsplit=1)[0].lower()
     if word == "/next":
-        prompt = host.next_guided_prompt
-        return CommandReply(send=prompt) if prompt else CommandReply(ALL_DONE)
+        return CommandReply(send=ctx.next_prompt) if ctx.next_prompt else CommandReply(ALL_DONE)
     if word == "/quiz":
-        return quiz_command(host)
+        return quiz_command(ctx)
     if word == "/retry":
-        again = host.retry_text
+        again = ctx.retry_text
         return CommandReply(send=again) if again else CommandReply(NOTHING_TO_RETRY)
     if word == "/reset":
-        host.reset()
-        return CommandReply("Started over: conversation and progress cleared.", record=False)
-    replies = {"/progress": lambda: progress_markdown(host), "/export": lambda: EXPORT_HINT}
+        return CommandReply(STARTED_OVER, reset=True, record=False)
+    replies = {"/progress": ctx.progress, "/export": lambda: EXPORT_HINT, "/help": lambda: HELP}
     if word in replies:
         return CommandReply(replies[word]())
-    if word == "/help":
-        return CommandReply(HELP)
     if word == "/ask":
-        return ask_offered(host, stripped)
+        return ask_offered(ctx, stripped)
     return CommandReply(f"Unknown command {word}.\n\n{HELP}")
 
 
-def quiz_command(host: CommandHost) -> CommandReply:
+def quiz_command(ctx: CommandContext) -> CommandReply:
     """/quiz: a question; while one is open, say so (asking again would repeat it)."""
-    words, current = host.pack.offline, host.quiz_state.current
-    if current and current in host.quiz_bank.ids():
-        return CommandReply(words.quiz_open.format(question=host.quiz_bank.get(current).prompt))
+    words, current = ctx.pack.offline, ctx.open_quiz
+    if current and current in ctx.quiz_bank.ids():
+        return CommandReply(words.quiz_open.format(question=ctx.quiz_bank.get(current).prompt))
     return CommandReply(words.quiz_intro, tool=ASK, model_prompt="Quiz me.")
 
 
 NOTHING_OFFERED = "There is no question {n} to ask: `/ask N` picks one of the questions I offered."
 
 
-def ask_offered(host: CommandHost, text: str) -> CommandReply:
-    """/ask N: send question N of the ones the tutor last offered (see OFFLINE_API.md)."""
+def ask_offered(ctx: CommandContext, text: str) -> CommandReply:
+    """/ask N: send question N of the ones the tutor offered in its last reply."""
     arg = text.split(maxsplit=1)[1].strip() if len(text.split()) > 1 else ""
     number = int(arg) if arg.isdigit() else 0
-    said = [m.text for m in getattr(host, "history", ()) if getattr(m, "type", "") == "ai"]
-    question = suggested(said, number)
-    return (
-        CommandReply(send=question)
-        if question
-        else CommandReply(NOTHING_OFFERED.format(n=arg or "?"))
-    )
+    if 1 <= number <= len(ctx.offered):
+        return CommandReply(send=ctx.offered[number - 1])
+    return CommandReply(NOTHING_OFFERED.format(n=arg or "?"))

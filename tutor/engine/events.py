@@ -61,6 +61,9 @@ class TurnDone:
     usage: dict[str, int] = field(default_factory=dict)
     #: guided steps done after this turn
     step: int = 0
+    #: questions the tutor offers to answer next (a surface shows them as buttons, or as
+    #: `/ask N` lines in a terminal)
+    offered: tuple[str, ...] = ()
 
 
 Event = TextDelta | ToolStarted | ToolFinished | Notice | TurnDone

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tutor.backends.context import MessageReading
 from tutor.content.pack import LessonPack, lexicon
 from tutor.content.planner import looks_like_team, read_team
 from tutor.errors import TeamError
@@ -32,10 +33,15 @@ class EngineCall:
 
 @dataclass(frozen=True)
 class Meaning:
-    """What a message asks for: which try-it prompt it is (index) and the engine's tool."""
+    """What a message asks for: the engine's reading of it (which try-it prompt it is, a
+    demo request, a team) and the tool the engine runs for it."""
 
-    step: int | None = None
+    reading: MessageReading = field(default_factory=MessageReading)
     call: EngineCall | None = None
+
+    @property
+    def step(self) -> int | None:
+        return self.reading.step
 
 
 class IntentReader:
@@ -49,17 +55,30 @@ class IntentReader:
 
     def read(self, text: str, waiting_question: str | None = None) -> Meaning:
         """What `text` asks for. With a quiz question waiting (its id), any message but a
-        try-it prompt is left to the model: it may be the answer ("the demo shows ...")."""
-        step = self.step_of(text)
-        if step is not None:
-            tool = self.pack.steps[step].uses_tool
-            return Meaning(step, self._call_for(tool, text) if tool else None)
+        try-it prompt is left to the backend: it may be the answer ("the demo shows ...")."""
+        reading = self.reading(text)
+        if reading.step is not None:
+            tool = self.pack.steps[reading.step].uses_tool
+            return Meaning(reading, self._call_for(tool, text) if tool else None)
         if waiting_question is not None:
-            return Meaning()
-        if self.asks_for_demo(text):
-            return Meaning(call=EngineCall(DEMO))
+            return Meaning(reading)
+        if reading.asks_for_demo:
+            return Meaning(reading, EngineCall(DEMO))
         if self.describes_team(text):
-            return Meaning(call=self.team_call(text))
+            return Meaning(reading, self.team_call(text))
+        return Meaning(reading)
+
+    def reading(self, text: str) -> MessageReading:
+        """The one reading of a message every backend gets (in the turn context)."""
+        return MessageReading(
+            step=self.step_of(text),
+            asks_for_demo=self.asks_for_demo(text),
+            looks_like_team=looks_like_team(text),
+        )
+
+    @staticmethod
+    def unread() -> Meaning:
+        """The meaning of a message the reader failed on: nothing read, the backend answers."""
         return Meaning()
 
     def step_of(self, text: str) -> int | None:

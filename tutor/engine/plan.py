@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tutor.backends.context import MessageReading, TurnActs
 from tutor.engine.events import Notice, TextDelta, TextSource
 from tutor.engine.intent import EngineCall
 from tutor.tools.registry import ToolOutcome
@@ -22,6 +23,8 @@ class TurnPlan:
     #: the try-it prompt (index) this message is
     step: int | None = None
     calls: tuple[EngineCall, ...] = ()
+    #: what the engine read the message as (handed to every backend in the turn context)
+    reading: MessageReading = field(default_factory=MessageReading)
     ask_model: bool = True
     #: app text shown first (a command's reply)
     reply: str = ""
@@ -54,6 +57,10 @@ class TurnState:
     results: list[tuple[str, Any]] = field(default_factory=list)
     #: the grader's outcome for this turn's answer
     graded: ToolOutcome | None = None
+    #: (the learner's answer, the grade) of every answer graded this turn, to be recorded
+    grades: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: what the backend's reply did (the question it asked back, its topic, its offer)
+    acts: TurnActs | None = None
 
     def show(self, text: str, source: TextSource) -> TextDelta:
         self.text += text

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from tutor.backends.base import Backend
+from tutor.content.pack import LessonPack
+from tutor.engine.conversation import Conversation
 from tutor.quiz import QuizBank, QuizState
-
-
-class ProgressHost(Protocol):
-    """What a report needs from a learner's session (no import of the engine)."""
-
-    id: str
-    guided_step: int
-    quiz_state: QuizState
-    quiz_bank: QuizBank
-    store: Any
-    backend: Any
-    history: list[Any]
-    pack: Any
-
-    @property
-    def steps_total(self) -> int: ...
-
-    def redact(self, text: str) -> str: ...
+from tutor.store import Store
 
 
 class ProgressReport(BaseModel):
@@ -43,11 +28,17 @@ class ProgressReport(BaseModel):
         return round(100 * self.correct / self.answered) if self.answered else 0
 
 
-def progress_report(session: ProgressHost) -> ProgressReport:
+def progress_report(
+    store: Store | None,
+    session_id: str,
+    conversation: Conversation,
+    pack: LessonPack,
+    bank: QuizBank,
+) -> ProgressReport:
     """Steps done and quiz score; read back from the store, so it shows what was saved."""
-    step, state, from_store = session.guided_step, session.quiz_state, False
-    if session.store is not None:
-        saved = session.store.load_progress(session.id)
+    step, state, from_store = conversation.guided_step, conversation.quiz, False
+    if store is not None:
+        saved = store.load_progress(session_id)
         if saved is not None:
             step, from_store = saved.guided_step, True
             if saved.quiz_state_json:
@@ -55,18 +46,17 @@ def progress_report(session: ProgressHost) -> ProgressReport:
     summary = state.summary()
     return ProgressReport(
         steps_done=step,
-        steps_total=session.steps_total,
-        step_titles=[s.title for s in session.pack.steps],
+        steps_total=len(pack.steps),
+        step_titles=[s.title for s in pack.steps],
         answered=summary.answered,
         correct=summary.correct,
         mastered=len(summary.mastered),
-        questions=len(session.quiz_bank.questions),
+        questions=len(bank.questions),
         from_store=from_store,
     )
 
 
-def progress_markdown(session: ProgressHost) -> str:
-    report = progress_report(session)
+def progress_markdown(report: ProgressReport) -> str:
     lines = [f"**Progress** — try-it prompts: {report.steps_done}/{report.steps_total}"]
     for index, title in enumerate(report.step_titles, start=1):
         mark = "✅" if index <= report.steps_done else "⬜"
@@ -80,23 +70,41 @@ def progress_markdown(session: ProgressHost) -> str:
     return "\n".join(lines)
 
 
-def export_markdown(session: ProgressHost) -> str:
-    """The transcript plus progress as one Markdown document."""
+def export_markdown(
+    store: Store | None,
+    session_id: str,
+    conversation: Conversation,
+    pack: LessonPack,
+    bank: QuizBank,
+    backend: Backend,
+) -> str:
+    """The transcript plus progress as one Markdown document (the caller redacts it)."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = progress_report(store, session_id, conversation, pack, bank)
     parts = [
-        f"# MLOps Roles Tutor — transcript\n\nSession `{session.id}`, exported {now}, "
-        f"{session.backend.label}.\n",
-        progress_markdown(session),
+        f"# MLOps Roles Tutor — transcript\n\nSession `{session_id}`, exported {now}, "
+        f"{backend.label}.\n",
+        progress_markdown(report),
         "\n## Conversation\n",
     ]
-    if session.store is not None:
-        for record in session.store.transcript(session.id):
+    if store is not None:
+        for record in store.transcript(session_id):
             who = {"user": "Learner", "assistant": "Tutor"}.get(record.role, record.role.title())
             status = "" if record.status == "complete" else f" _({record.status})_"
             parts.append(f"**{who}**{status}:\n\n{record.content}\n")
+            parts += offered_lines((record.meta or {}).get("offered") or [])
     else:
-        for message in session.history:
+        for message in conversation.history:
             if message.type in ("human", "ai") and message.text:
                 who = "Learner" if message.type == "human" else "Tutor"
                 parts.append(f"**{who}**:\n\n{message.text}\n")
-    return session.redact("\n".join(parts))
+    return "\n".join(parts)
+
+
+def offered_lines(offered: list[str], how: str = "type `/ask N` to ask one") -> list[str]:
+    """The questions a reply offered, as Markdown lines (a terminal's and an export's way of
+    showing what the page shows as buttons)."""
+    if not offered:
+        return []
+    items = [f"- `/ask {n}` — {q}" for n, q in enumerate(offered, start=1)]
+    return [f"Questions I can answer — {how}:", *items, ""]

@@ -1,5 +1,6 @@
 """What one model request holds: one system message first, a window of the conversation,
-and the app's per-turn context note at the end of the last learner turn.
+and the app's per-turn context note at the end of the last learner turn, rendered from the
+turn's `TurnContext` (the same object the backend gets as data).
 
 Every chat template accepts this shape (strict ones reject a system message anywhere but
 first). The note is added to the outgoing copy only, after the learner's words, so the
@@ -8,34 +9,13 @@ learner's stored words never change and the whole prefix up to the note stays ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from tutor.backends.base import neutralise_delimiters, with_context_note
-from tutor.content.pack import GuidedStep
+from tutor.backends.context import TurnContext
 
 #: the note's first line (the eval treats a reply quoting it as leaking the prompt)
 NOTE_HEADER = "Note from the tutor app (not written by the learner):"
-
-
-@dataclass(frozen=True)
-class TurnContext:
-    """What the model should know about this turn that the learner did not say."""
-
-    #: the try-it prompt this message is (or the last one done), 1-based; 0: none yet
-    step_number: int
-    step: GuidedStep | None
-    steps_total: int
-    #: True when this message is the try-it prompt itself
-    is_step_prompt: bool
-    quiz_correct: int
-    quiz_answered: int
-    pending_question: str | None
-    dropped_turns: int = 0
-    #: tools the app ran for this message, with what it assumed while reading the message
-    engine_ran: tuple[str, ...] = ()
-    assumed: tuple[str, ...] = field(default=())
 
 
 def build_request(system: SystemMessage, window: list[BaseMessage], note: str) -> list[BaseMessage]:
@@ -61,9 +41,9 @@ def context_note(ctx: TurnContext) -> str:
         )
     lines += [f"- What the app read from the message: {a}" for a in ctx.assumed]
     lines.append(f"- Quiz so far: {ctx.quiz_correct} correct of {ctx.quiz_answered} answered.")
-    if ctx.pending_question:
+    if ctx.pending_quiz:
         lines.append(
-            f"- A quiz question is waiting for an answer: id {ctx.pending_question} "
+            f"- A quiz question is waiting for an answer: id {ctx.pending_quiz} "
             "(grade the learner's answer with grade_quiz_answer)."
         )
     if ctx.dropped_turns:

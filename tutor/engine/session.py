@@ -1,10 +1,12 @@
-"""TutorSession: one learner's conversation, guided progress, quiz state and persistence.
+"""TutorSession: one learner's conversation, its persistence, and the path one message takes.
 
-Every turn goes through `TurnRunner.run` (tutor/engine/turn.py): `send` decides what the
-turn is (`TurnPlan`: a learner message, with the tools the engine runs for it, or a
-command) and hands it over. Stored per turn: the learner's words, then the reply with
-meta {"tools", "usage", "model_text" (the model's words only), "parts" (the reply as
-{"source": "model"|"app", "text"} pieces), "notice" (why it ended early), "command"}.
+`send` decides what the turn is (`TurnPlan`: a learner message read once by the
+`IntentReader`, with the tools the engine runs for it, or a command), stores the learner's
+words, lets `TurnRunner.run` play the turn over the `Conversation`, then applies the outcome
+(progress, the dialogue state, quiz attempts) and stores the reply — in that order, in this
+file. Stored per turn: the learner's words, then the reply with meta {"tools", "usage",
+"model_text" (the model's words only), "parts" (the reply as {"source", "text"} pieces),
+"offered" (questions offered), "notice" (why it ended early), "command"}.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.messages import BaseMessage, SystemMessage
-from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend
+from tutor.backends.context import TurnContext
 from tutor.content.pack import LessonPack, load_pack, quiz_bank
-from tutor.engine.commands import run_command
-from tutor.engine.events import Event, Notice
+from tutor.engine.bounds import Limits
+from tutor.engine.commands import CommandContext, run_command
+from tutor.engine.conversation import Conversation, DialogueState
+from tutor.engine.events import Event, Notice, TurnDone
 from tutor.engine.history import (
     clean_message,
     drop_last_turn,
@@ -31,30 +35,21 @@ from tutor.engine.history import (
     is_command,
     trim_history,
 )
-from tutor.engine.intent import EngineCall, IntentReader, Meaning
-from tutor.engine.request import TurnContext, build_request, context_note
-from tutor.engine.turn import TurnPlan, TurnRunner
-from tutor.quiz import Grade, QuizBank, QuizState
+from tutor.engine.intent import EngineCall, IntentReader
+from tutor.engine.plan import TurnPlan, TurnState
+from tutor.engine.progress import (
+    ProgressReport,
+    export_markdown,
+    progress_markdown,
+    progress_report,
+)
+from tutor.engine.request import build_request, context_note
+from tutor.engine.turn import TurnRunner
+from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
-from tutor.tools.registry import build_tools
+from tutor.tools.registry import QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_message_chars: int = 8000
-    max_tool_rounds: int = 4
-    history_turns: int = 8
-    #: messages kept in memory per session; older whole turns are dropped (the model only
-    #: ever sees the window of `history_turns` anyway)
-    max_history_messages: int = 400
-    #: transcript messages kept in the store per session; older whole turns are pruned
-    max_stored_messages: int = 2000
-    #: the longest one whole answer may take, tool rounds included (seconds)
-    answer_timeout: float = 300.0
-    #: strings that must never reach a learner (API keys); redacted from notices
-    secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
 class TutorSession:
@@ -76,25 +71,37 @@ class TutorSession:
         self.store = store
         self.limits = limits or Limits()
         self.id = session_id or uuid.uuid4().hex
-        self.history: list[BaseMessage] = []
-        #: turns dropped from memory by `compact` (they stay in the store)
-        self.trimmed_turns = 0
-        #: try-it prompts whose answer completed
-        self.guided_step = 0
-        self.quiz_state = QuizState()
-        self.tools = build_tools(self)
-        self._tools_by_name = {t.name: t for t in self.tools}
+        self.conversation = Conversation()
+        self.tools = build_tools(
+            QuizTools(self.conversation, self.quiz_bank, grader_model(backend.profile, backend))
+        )
         self._system = SystemMessage(self.pack.system_prompt([t.name for t in self.tools]))
         self.intent = IntentReader(self.pack)
-        self.runner = TurnRunner(self)
-        #: the last learner message whose turn did not complete (what /retry sends)
-        self.retry_text: str | None = None
+        self.runner = TurnRunner(
+            self.conversation, backend, self.tools, self.limits, self.redact, self.id
+        )
         self.last_used = time.monotonic()
         self._revision: int | None = None  # the store's revision this copy reflects
         if store is not None:
             self._load_or_create()
 
-    # -- public API -------------------------------------------------------------------------
+    # -- the conversation, as callers read it ------------------------------------------------
+
+    @property
+    def history(self) -> list[BaseMessage]:
+        return self.conversation.history
+
+    @property
+    def guided_step(self) -> int:
+        return self.conversation.guided_step
+
+    @property
+    def quiz_state(self) -> QuizState:
+        return self.conversation.quiz
+
+    @property
+    def retry_text(self) -> str | None:
+        return self.conversation.retry_text
 
     @property
     def steps_total(self) -> int:
@@ -110,6 +117,23 @@ class TutorSession:
     def can_retry(self) -> bool:
         return self.retry_text is not None
 
+    @property
+    def offered(self) -> list[str]:
+        """The questions the tutor offered in its last reply (`/ask N` asks number N)."""
+        return list(self.conversation.dialogue.offered)
+
+    def progress_report(self) -> ProgressReport:
+        return progress_report(self.store, self.id, self.conversation, self.pack, self.quiz_bank)
+
+    def export_markdown(self) -> str:
+        return self.redact(
+            export_markdown(
+                self.store, self.id, self.conversation, self.pack, self.quiz_bank, self.backend
+            )
+        )
+
+    # -- public API -------------------------------------------------------------------------
+
     async def send(self, text: str, *, queued_id: int | None = None) -> AsyncIterator[Event]:
         """Handle one learner message (or slash command) and stream what happens."""
         self.last_used = time.monotonic()
@@ -122,10 +146,8 @@ class TutorSession:
             return
         # Another tutor process may have answered this learner since we loaded them.
         self.refresh_from_store()
-        # aclosing: if our consumer leaves, the turn learns it at once (and stores it as
-        # interrupted) instead of whenever the garbage collector gets to it.
         try:
-            async with aclosing(self.runner.run(self._plan(text, queued_id))) as events:
+            async with aclosing(self._turn(self._plan(text, queued_id))) as events:
                 async for event in events:
                     yield event
         finally:
@@ -141,35 +163,76 @@ class TutorSession:
 
     def stop(self) -> None:
         """End the running answer as "stopped": its partial text is kept."""
-        if self.runner.guard is not None:
-            self.runner.guard.stop()
-
-    def asks_next_guided(self, text: str) -> bool:
-        """Whether `text` is the next try-it prompt, verbatim or a close paraphrase."""
-        step = self.intent.step_of(text)
-        return step is not None and step == self.guided_step
+        self.runner.stop()
 
     def reset(self) -> None:
         """Forget the conversation and progress; a new stored session starts."""
-        self.history.clear()
-        self.guided_step = 0
-        self.quiz_state = QuizState()
-        self.retry_text = None
+        self.conversation.reset()
         if self.store is not None:
             self.store.delete_session(self.id)
             self.store.create_session(self.id, backend=self.backend.label)
 
-    def record_grade(self, result: Grade, answer: str) -> None:
-        # A skip ("I don't know") uses no attempt: it is kept in the quiz state's history,
-        # and the attempts table only holds graded answers (its CHECK has no "skipped" yet).
-        if self.store is not None and result.verdict != "skipped":
-            self.store.record_attempt(
-                self.id, result.question_id, answer, result.verdict, result.attempt
-            )
-        self.save_progress()
+    # -- one turn, start to end ---------------------------------------------------------------
 
-    def tool(self, name: str) -> BaseTool | None:
-        return self._tools_by_name.get(name)
+    async def _turn(self, plan: TurnPlan) -> AsyncIterator[Event]:
+        """Store the learner's words, play the turn, apply and store what it produced —
+        whatever stopped it (an error, Stop, a closed page)."""
+        store = self.store if plan.record else None
+        turn_id = store.begin_turn(self.id, plan.said, plan.queued_id) if store else None
+        turn = TurnState()
+        try:
+            async with aclosing(self.runner.run(plan, turn, self.request)) as events:
+                async for event in events:
+                    yield event
+        finally:
+            self._apply(plan, turn)
+            self._store(turn_id, plan, turn)
+        offered = tuple(self.offered) if not plan.is_command else ()
+        yield TurnDone(
+            turn.text, status=turn.status, usage=turn.usage, step=self.guided_step, offered=offered
+        )
+
+    def _apply(self, plan: TurnPlan, turn: TurnState) -> None:
+        """What a finished turn changes in the conversation's state."""
+        self.compact()
+        if plan.is_command and not plan.calls:
+            return
+        if not plan.is_command:
+            self.conversation.retry_text = None if turn.status == "complete" else plan.said
+            self.conversation.after_turn(
+                step=plan.step, complete=turn.status == "complete", acts=turn.acts, tools=turn.tools
+            )
+        self._record_grades(turn)
+
+    def _record_grades(self, turn: TurnState) -> None:
+        # A skip ("I don't know") uses no attempt: it is kept in the quiz state's history,
+        # and the attempts table only holds graded answers.
+        if self.store is None:
+            return
+        for answer, grade in turn.grades:
+            if grade.get("verdict") != "skipped":
+                self.store.record_attempt(
+                    self.id, grade["question_id"], answer, grade["verdict"], grade["attempt"]
+                )
+
+    def _store(self, turn_id: int | None, plan: TurnPlan, turn: TurnState) -> None:
+        if self.store is not None and turn_id is not None:
+            meta: dict[str, Any] = {
+                "tools": turn.tools,
+                "usage": turn.usage,
+                "model_text": self.redact(turn.model_text),
+                "parts": [{"source": src, "text": self.redact(t)} for src, t in turn.parts],
+            }
+            if plan.is_command:
+                meta["command"] = True
+            elif self.offered:
+                meta["offered"] = self.offered
+            if turn.notice is not None:
+                meta["notice"] = {"kind": turn.notice.kind, "message": turn.notice.message}
+            status = "complete" if turn.status == "command" else turn.status
+            self.store.finish_turn(turn_id, self.redact(turn.text), meta, status=status)
+            self.prune_store()
+        self.save_progress()
 
     # -- what a turn is ------------------------------------------------------------------------
 
@@ -186,61 +249,76 @@ class TutorSession:
         return None
 
     def _plan(self, text: str, queued_id: int | None) -> TurnPlan:
-        command = run_command(self, text)
+        command = run_command(self._command_context(), text)
         if command is None:
             return self._message(text, queued_id)
+        if command.reset:
+            self.reset()
         if command.send is not None:
             if command.send == self.retry_text:
                 drop_last_turn(self.history, command.send)  # the retry replaces it
             return self._message(command.send, queued_id)
-        if command.tool is not None:
-            call = (EngineCall(command.tool),)
-            prompt = command.model_prompt
-            return TurnPlan(
-                text, prompt, calls=call, ask_model=False, reply=command.text, queued_id=queued_id
-            )
+        calls = (EngineCall(command.tool),) if command.tool is not None else ()
         return TurnPlan(
             text,
-            None,
+            command.model_prompt if command.tool is not None else None,
+            calls=calls,
             ask_model=False,
             reply=command.text,
             queued_id=queued_id,
             record=command.record,
         )
 
+    def _command_context(self) -> CommandContext:
+        return CommandContext(
+            pack=self.pack,
+            quiz_bank=self.quiz_bank,
+            open_quiz=self.quiz_state.current,
+            next_prompt=self.next_guided_prompt,
+            retry_text=self.retry_text,
+            offered=tuple(self.offered),
+            progress=lambda: progress_markdown(self.progress_report()),
+        )
+
     def _message(self, text: str, queued_id: int | None) -> TurnPlan:
+        waiting = self.quiz_state.current
         try:
-            meaning = self.intent.read(text, self.quiz_state.current)
+            meaning = self.intent.read(text, waiting)
         except Exception:  # a reader bug must not cost the message: the model still answers
             log.exception("reading a message failed in session %s", self.id)
-            meaning = Meaning()
+            meaning = self.intent.unread()
         calls = (meaning.call,) if meaning.call is not None else ()
-        return TurnPlan(text, text, step=meaning.step, calls=calls, queued_id=queued_id)
+        return TurnPlan(
+            text, text, step=meaning.reading.step, calls=calls, reading=meaning.reading,
+            queued_id=queued_id,
+        )  # fmt: skip
 
-    def turn_ended(self, plan: TurnPlan, status: str) -> None:
-        """Progress from a finished turn: a try-it prompt counts only when answered in full."""
-        if status == "complete" and plan.step is not None and plan.step == self.guided_step:
-            self.guided_step += 1
-        if not plan.is_command:
-            self.retry_text = None if status == "complete" else plan.said
-
-    def request(self, plan: TurnPlan) -> list[BaseMessage]:
-        """Stable prefix (system prompt with lesson and tools), a window of history, the note."""
+    def request(self, plan: TurnPlan) -> tuple[list[BaseMessage], TurnContext]:
+        """Stable prefix (system prompt with lesson and tools), a window of history, and the
+        turn's context: as data for the backend, and as the note a model reads."""
         window, dropped = history_window(self.history, self.limits.history_turns)
-        return build_request(self._system, window, context_note(self._context(plan, dropped)))
+        context = self._context(plan, dropped)
+        return build_request(self._system, window, context_note(context)), context
 
     def _context(self, plan: TurnPlan, dropped: int) -> TurnContext:
+        conversation, dialogue = self.conversation, self.conversation.dialogue
         index = plan.step if plan.step is not None else self.guided_step - 1
         summary = self.quiz_state.summary()
         return TurnContext(
             step_number=index + 1,
             step=self.pack.steps[index] if index >= 0 else None,
             steps_total=self.steps_total,
+            steps_done=self.guided_step,
             is_step_prompt=plan.step is not None,
             quiz_correct=summary.correct,
             quiz_answered=summary.answered,
-            pending_question=self.quiz_state.current,
-            dropped_turns=dropped + self.trimmed_turns,
+            open_question=conversation.open_question,
+            reading=plan.reading,
+            team=dialogue.team,
+            last_topic=dialogue.last_topic,
+            subject=dialogue.subject,
+            offered=tuple(dialogue.offered),
+            dropped_turns=dropped + conversation.trimmed_turns,
             engine_ran=tuple(c.name for c in plan.calls),
             assumed=tuple(c.note for c in plan.calls if c.note),
         )
@@ -250,8 +328,9 @@ class TutorSession:
     def compact(self) -> None:
         """Bound the in-memory history: drop the oldest whole turns past the cap."""
         block = max(1, self.limits.history_turns // 2)
-        self.history, dropped = trim_history(self.history, self.limits.max_history_messages, block)
-        self.trimmed_turns += dropped
+        history, dropped = trim_history(self.history, self.limits.max_history_messages, block)
+        self.conversation.history[:] = history
+        self.conversation.trimmed_turns += dropped
 
     def prune_store(self) -> None:
         """Bound the stored transcript: past the cap, delete the oldest whole turns."""
@@ -273,31 +352,40 @@ class TutorSession:
             self.store.create_session(self.id, backend=self.backend.label)
             self._note_revision()
             return
-        self.guided_step = progress.guided_step
+        conversation = self.conversation
+        conversation.guided_step = progress.guided_step
         if progress.quiz_state_json:
-            self.quiz_state = QuizState.model_validate_json(progress.quiz_state_json)
+            conversation.quiz = QuizState.model_validate_json(progress.quiz_state_json)
+        if progress.dialogue_json:
+            conversation.dialogue = DialogueState.model_validate_json(progress.dialogue_json)
         records = self.store.transcript(self.id)
-        self.history = history_from_transcript(records)
-        self.retry_text = unfinished_message(records)
+        conversation.history[:] = history_from_transcript(records)
+        conversation.retry_text = unfinished_message(records)
         self.compact()
         self._note_revision()
 
     def refresh_from_store(self) -> bool:
-        """Reload history and progress if the store changed since this copy saw it (another
+        """Reload the conversation if the store changed since this copy saw it (another
         process served this learner meanwhile); True when it did. Cheap when nothing changed."""
         if self.store is None or self.store.revision(self.id) == self._revision:
             return False
-        self.history, self.trimmed_turns, self.quiz_state = [], 0, QuizState()
+        self.conversation.reset()
         self._load_or_create()
         return True
 
     def _note_revision(self) -> None:
-        # What this copy has seen: the store's revision after our own writes (G's store).
+        # What this copy has seen: the store's revision after our own writes.
         self._revision = self.store.revision(self.id) if self.store is not None else None
 
     def save_progress(self) -> None:
         if self.store is not None:
-            self.store.save_progress(self.id, self.guided_step, self.quiz_state.model_dump_json())
+            conversation = self.conversation
+            self.store.save_progress(
+                self.id,
+                conversation.guided_step,
+                conversation.quiz.model_dump_json(),
+                conversation.dialogue.model_dump_json(),
+            )
 
     def redact(self, text: str) -> str:
         for secret in self.limits.secrets:
@@ -306,7 +394,7 @@ class TutorSession:
         return text
 
 
-def unfinished_message(records: list) -> str | None:
+def unfinished_message(records: list[Any]) -> str | None:
     """The learner's words of the last stored turn, if that turn did not complete."""
     for index in range(len(records) - 1, -1, -1):
         record = records[index]

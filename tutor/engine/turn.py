@@ -1,10 +1,13 @@
 """The one turn path: every turn (a learner message, a command, an engine-run tool, a
-retry) runs here, is stored when it starts and when it ends (try/finally), and leaves the
-history valid for the next request whatever stopped it.
+retry) is played here over the learner's `Conversation`, and leaves its history valid for the
+next request whatever stopped it.
 
 A turn: the engine runs the tools the message needs (`TurnPlan.calls`) and shows their
 artifacts; then, unless the plan says not to, the model answers in a tool loop (tool calls it
 sends, or writes as text, run the same way); then the fact checker's notes follow its words.
+What the turn produced is filled into the caller's `TurnState` (text, status, tools, grades,
+the backend's acts); the session applies it to the state and stores it. The runner never
+reaches back into the session.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.tools import BaseTool
 
-from tutor.engine.bounds import Guard, Repetition, StreamEnded
+from tutor.backends.base import Backend
+from tutor.backends.context import ACTS_KEY, TurnActs, TurnContext
+from tutor.engine.bounds import Guard, Limits, Repetition, StreamEnded
 from tutor.engine.checks import fact_notes
-from tutor.engine.events import Event, Notice, ToolFinished, ToolStarted, TurnDone
+from tutor.engine.conversation import Conversation
+from tutor.engine.events import Event, Notice, ToolFinished, ToolStarted
 from tutor.engine.history import (
     ToolCallIn,
     answer_dangling_calls,
@@ -34,8 +40,8 @@ from tutor.errors import ProviderError
 from tutor.tools.presentation import artifact_for, display_for
 from tutor.tools.registry import GRADE, ToolOutcome, run_tool
 
-if TYPE_CHECKING:
-    from tutor.engine.session import TutorSession
+#: what the runner asks for each model request: the messages and the turn's context
+Request = Callable[[TurnPlan], tuple[list[BaseMessage], TurnContext]]
 
 log = logging.getLogger(__name__)
 
@@ -56,44 +62,53 @@ NO_TOOLS = (
 
 
 class TurnRunner:
-    """Runs turns for one session (it owns the history, tools, backend and store)."""
+    """Plays turns over one conversation with one backend and its tools."""
 
-    def __init__(self, session: TutorSession) -> None:
-        self.s = session
+    def __init__(
+        self,
+        conversation: Conversation,
+        backend: Backend,
+        tools: Sequence[BaseTool],
+        limits: Limits,
+        redact: Callable[[str], str],
+        label: str,
+    ) -> None:
+        self.history = conversation.history
+        self.backend, self.tools, self.limits = backend, list(tools), limits
+        self._by_name = {t.name: t for t in tools}
+        self.redact, self.label = redact, label
         self.guard: Guard | None = None
         self._told_no_tools = False
+        self._request: Request | None = None
 
-    async def run(self, plan: TurnPlan) -> AsyncIterator[Event]:
-        """One turn, start to end. Whatever happens, it is stored and the history stays valid."""
-        s = self.s
-        store = s.store if plan.record else None
-        turn_id = store.begin_turn(s.id, plan.said, plan.queued_id) if store else None
-        start, turn, settled = len(s.history), TurnState(), False
-        self.guard = Guard(s.limits.answer_timeout)
+    def stop(self) -> None:
+        if self.guard is not None:
+            self.guard.stop()
+
+    async def run(self, plan: TurnPlan, turn: TurnState, request: Request) -> AsyncIterator[Event]:
+        """One turn, start to end, filling `turn`. Whatever happens, the history stays valid."""
+        start, settled = len(self.history), False
+        self.guard, self._request = Guard(self.limits.answer_timeout), request
         try:
             async with aclosing(self._play(plan, turn)) as events:
                 async for event in events:
                     yield event
         except Exception as exc:  # a bug must cost one answer, never the learner's session
             trace = "".join(traceback.format_exception(exc))
-            log.error("turn failed in session %s:\n%s", s.id, s.redact(trace))
+            log.error("turn failed in session %s:\n%s", self.label, self.redact(trace))
             for event in self._cut(turn, "internal", INTERNAL_ERROR):
                 yield event
         else:
             settled = True
         finally:
-            self.guard = None
+            self.guard = self._request = None
             if not settled and turn.notice is None:  # the consumer left (page closed)
                 self._notice(turn, "interrupted", "interrupted", INTERRUPTED)
             self._settle_history(turn, start)
-            s.turn_ended(plan, turn.status)
-            self._store(turn_id, plan, turn)
-        yield TurnDone(turn.text, status=turn.status, usage=turn.usage, step=s.guided_step)
 
     async def _play(self, plan: TurnPlan, turn: TurnState) -> AsyncIterator[Event]:
-        s = self.s
         if plan.prompt is not None:
-            s.history.append(HumanMessage(plan.prompt))
+            self.history.append(HumanMessage(plan.prompt))
         if plan.reply:
             yield turn.show(plan.reply, "app")
         for index, call in enumerate(plan.calls):
@@ -102,14 +117,14 @@ class TurnRunner:
             engine_call = ToolCallIn(
                 f"engine_{int(time.time() * 1000)}_{index}", call.name, call.args
             )
-            s.history.append(AIMessage("", tool_calls=[engine_call.as_tool_call()]))
+            self.history.append(AIMessage("", tool_calls=[engine_call.as_tool_call()]))
             async for event in self._run_call(engine_call, turn):
                 yield event
         if plan.is_command and not plan.calls:
             turn.status = "command"
         if not plan.ask_model:
             if plan.prompt is not None:
-                s.history.append(AIMessage(turn.text))
+                self.history.append(AIMessage(turn.text))
             return
         async with aclosing(self._tool_loop(turn, plan)) as loop:
             async for event in loop:
@@ -122,7 +137,7 @@ class TurnRunner:
     # -- the model's tool loop ----------------------------------------------------------------
 
     async def _tool_loop(self, turn: TurnState, plan: TurnPlan) -> AsyncIterator[Event]:
-        limit = self.s.limits.max_tool_rounds
+        limit = self.limits.max_tool_rounds
         for round_no in range(limit + 1):
             found: list[AIMessageChunk | list[ToolCallIn]] = []
             async with aclosing(self._stream_reply(turn, plan, round_no)) as reply:
@@ -136,12 +151,12 @@ class TurnRunner:
             message, written = found
             calls = parse_tool_calls(message) + written  # type: ignore[arg-type,operator]
             if not calls:
-                self.s.history.append(AIMessage(turn.round_text))
+                self.history.append(AIMessage(turn.round_text))
                 turn.round_text = ""
                 return
             if round_no == limit:
                 break
-            self.s.history.append(
+            self.history.append(
                 AIMessage(turn.round_text, tool_calls=[c.as_tool_call() for c in calls])
             )
             turn.round_text = ""
@@ -159,13 +174,14 @@ class TurnRunner:
         self, turn: TurnState, plan: TurnPlan, round_no: int
     ) -> AsyncIterator[Event | AIMessageChunk | list[ToolCallIn]]:
         """Stream one model response: text events, then the merged chunk and text calls."""
-        s, guard = self.s, self.guard
-        assert guard is not None
+        guard, request = self.guard, self._request
+        assert guard is not None and request is not None
         merged: AIMessageChunk | None = None
         turn.round_text = ""
         written, repeats = ToolCallFilter(), Repetition()
         try:
-            stream = s.backend.stream(s.request(plan), s.tools)
+            messages, context = request(plan)
+            stream = self.backend.stream(messages, self.tools, context)
             async with aclosing(guard.guarded(stream)) as chunks:  # type: ignore[arg-type]
                 async for chunk in chunks:
                     merged = chunk if merged is None else merged + chunk
@@ -194,6 +210,9 @@ class TurnRunner:
         """After a round streamed in full: usage, a finish that cut it, or its tool calls."""
         out: list[Event | AIMessageChunk | list[ToolCallIn]] = list(self._told_once())
         self._count_usage(turn, merged)
+        acts = merged.response_metadata.get(ACTS_KEY)
+        if acts:  # the last round that reported what it did wins
+            turn.acts = TurnActs.model_validate(acts)
         finish = merged.response_metadata.get("finish_reason")
         if finish in ("length", "content_filter"):
             return out + self._cut(turn, finish, cut_reason(finish))
@@ -216,7 +235,7 @@ class TurnRunner:
         return events
 
     def _told_once(self) -> list[Event]:
-        if self.s.backend.profile.supports_tools or self._told_no_tools:
+        if self.backend.profile.supports_tools or self._told_no_tools:
             return []
         self._told_no_tools = True
         return [Notice("no_tools", NO_TOOLS)]
@@ -230,26 +249,26 @@ class TurnRunner:
     # -- running tools -------------------------------------------------------------------------
 
     async def _run_call(self, call: ToolCallIn, turn: TurnState) -> AsyncIterator[Event]:
-        s = self.s
         yield ToolStarted(call.id, call.name, call.args)
         started = time.perf_counter()
-        tool = s.tool(call.name)
+        tool = self._by_name.get(call.name)
         if call.error:
             outcome = ToolOutcome(call.error, False)
         elif call.name == GRADE and turn.graded is not None:
             # One answer is graded once: a model grading it again must not cost an attempt.
             outcome = turn.graded
         elif tool is None:
-            known = ", ".join(t.name for t in s.tools)
+            known = ", ".join(t.name for t in self.tools)
             outcome = ToolOutcome(
                 f"Error: there is no tool named {call.name!r}. Available: {known}.", False
             )
         else:
             outcome = await run_tool(tool, call.args, call.id)
-        if call.name == GRADE and outcome.ok:
+        if call.name == GRADE and outcome.ok and turn.graded is not outcome:
             turn.graded = outcome
+            turn.grades.append((str(call.args.get("answer", "")), outcome.artifact))
         duration = time.perf_counter() - started
-        s.history.append(tool_message(call.id, call.name, outcome))
+        self.history.append(tool_message(call.id, call.name, outcome))
         display = display_for(call.name, outcome)
         # "at": how much of the reply came before this call, so a reloaded page shows the
         # step where it ran (tutor.web.view.reply_messages).
@@ -276,12 +295,12 @@ class TurnRunner:
     def _checks(self, turn: TurnState) -> list[Event]:
         if turn.status != "complete" or not turn.model_text.strip():
             return []
-        if self.s.backend.profile.offline:
+        if self.backend.profile.offline:
             return []  # the offline tutor's words are authored from the lesson, not generated
         try:
             notes = fact_notes(turn.model_text, turn.results)
         except Exception:  # a checker bug must not cost the learner the answer
-            log.exception("the fact checker failed in session %s", self.s.id)
+            log.exception("the fact checker failed in session %s", self.label)
             return []
         if not notes:
             return []
@@ -292,7 +311,7 @@ class TurnRunner:
     def _ended(self, turn: TurnState, ended: StreamEnded) -> list[Event]:
         if ended.reason == "stopped":
             return [self._notice(turn, "stopped", "stopped", STOPPED)]
-        seconds = self.s.limits.answer_timeout
+        seconds = self.limits.answer_timeout
         message = f"The answer took longer than {seconds:.0f} s, so I stopped it. {SHORTER}"
         return self._cut(turn, "answer_timeout", message)
 
@@ -306,41 +325,21 @@ class TurnRunner:
 
     def _notice(self, turn: TurnState, status: str, kind: str, message: str) -> Notice:
         turn.status = status
-        turn.notice = Notice(kind, self.s.redact(message))
+        turn.notice = Notice(kind, self.redact(message))
         return turn.notice
 
     def _settle_history(self, turn: TurnState, start: int) -> None:
         """Leave the history valid for the next request, whatever stopped the turn."""
-        s = self.s
         if turn.status == "error" and not turn.text:
             # Keep a failed request out of the model's view so a retry can succeed.
-            del s.history[start:]
+            del self.history[start:]
             return
-        answer_dangling_calls(s.history, start)
+        answer_dangling_calls(self.history, start)
         if turn.round_text:
             # The partial answer stays in view, marked, so the model knows it was cut short.
             mark = "" if turn.status == "complete" else CUT_OFF_MARK
-            s.history.append(AIMessage(turn.round_text.removesuffix(CUT_OFF_MARK) + mark))
+            self.history.append(AIMessage(turn.round_text.removesuffix(CUT_OFF_MARK) + mark))
             turn.round_text = ""
-        s.compact()
-
-    def _store(self, turn_id: int | None, plan: TurnPlan, turn: TurnState) -> None:
-        s = self.s
-        if s.store is not None and turn_id is not None:
-            meta: dict[str, Any] = {
-                "tools": turn.tools,
-                "usage": turn.usage,
-                "model_text": s.redact(turn.model_text),
-                "parts": [{"source": src, "text": s.redact(t)} for src, t in turn.parts],
-            }
-            if plan.is_command:
-                meta["command"] = True
-            if turn.notice is not None:
-                meta["notice"] = {"kind": turn.notice.kind, "message": turn.notice.message}
-            status = "complete" if turn.status == "command" else turn.status
-            s.store.finish_turn(turn_id, s.redact(turn.text), meta, status=status)
-            s.prune_store()
-        s.save_progress()
 
 
 SHORTER = "Ask for a shorter answer, or rephrase."

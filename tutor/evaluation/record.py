@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.engine.events import Notice, TextDelta, ToolFinished, TurnDone
+from tutor.tools.names import ToolName
 
-QUESTION_TOOL = "ask_quiz_question"
-GRADE_TOOL = "grade_quiz_answer"
+QUESTION_TOOL = ToolName.ASK
+GRADE_TOOL = ToolName.GRADE
 
 
 @dataclass

@@ -1,18 +1,18 @@
 """The offline tutor's knowledge: an authored knowledge base (prompts/knowledge.toml), BM25
-retrieval over the shared text module's terms, ownership slot lookups, plain declines with
-`/ask N` suggestions, and the dialogue state read back from the conversation.
+retrieval over the shared text module's terms, ownership slot lookups, and plain declines
+that offer the three closest questions it can answer.
 
 - `base`: the content schema (frozen models) and its checks against the lesson;
 - `retrieval`: `Index` (bm25s) with a coverage score for the confidence threshold;
 - `answer`: `Answerer.answer(text) -> Answer`;
-- `dialogue`: the tutor's pending question and its `/ask` suggestions.
+- `dialogue`: whether a message opens a question of its own.
 
 Pure: `tutor.content.pack.knowledge()` builds the shared `Answerer` from prompts/.
 """
 
 from tutor.knowledge.answer import Answer, Answerer, Facts
 from tutor.knowledge.base import Entry, KnowledgeData
-from tutor.knowledge.dialogue import asked, is_new_question, subject, suggested, suggestions_in
+from tutor.knowledge.dialogue import is_new_question
 from tutor.knowledge.retrieval import Hit, Index
 
 __all__ = [
@@ -23,9 +23,5 @@ __all__ = [
     "Hit",
     "Index",
     "KnowledgeData",
-    "asked",
     "is_new_question",
-    "subject",
-    "suggested",
-    "suggestions_in",
 ]

@@ -75,7 +75,10 @@ class Answer:
     action: str | None = None  # "secret" | "quiz" | "greeting": the caller acts instead
     owners: tuple[str, ...] = ()  # role names stated as owners
     verdict: str | None = None  # "yes" / "no" when the learner stated a claim
-    suggestions: tuple[str, ...] = ()  # questions offered as /ask 1..3
+    suggestions: tuple[str, ...] = ()  # questions offered (surfaces show them; /ask N asks)
+    #: the stage or responsibility whose owner the answer stated (what a bare claim that
+    #: follows, "no, it's the data scientist", is about)
+    subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,11 @@ class Answerer:
             found = self._owner_answer(held, reading)
             lead = _HOLD if found.verdict == "no" else ""
             return Answer(
-                lead + found.text, found.entry, owners=found.owners, verdict=found.verdict
+                lead + found.text,
+                found.entry,
+                owners=found.owners,
+                verdict=found.verdict,
+                subject=found.subject,
             )
         role = self._role(reading, top)
         if role is not None:
@@ -313,7 +320,7 @@ class Answerer:
         return frozenset(self._role_id(o.strip()) for o in owner.split("+"))
 
     def _owner_answer(self, entry: Entry, reading: Reading) -> Answer:
-        owners, fact = self._fact(entry)
+        owners, fact, subject = self._fact(entry)
         owner_ids = {self._role_id(o) for o in owners}
         roles = self._roles_named(reading)
         said = {m.id for m in roles if m.asserted}
@@ -331,17 +338,18 @@ class Answerer:
             else:
                 fact = f"Not quite: {fact[0].lower()}{fact[1:]}"
         text = f"{fact} {entry.answer}\n\n{_cite(entry.source)}"
-        return Answer(text, entry.id, owners=tuple(owners), verdict=verdict)
+        return Answer(text, entry.id, owners=tuple(owners), verdict=verdict, subject=subject)
 
-    def _fact(self, entry: Entry) -> tuple[list[str], str]:
+    def _fact(self, entry: Entry) -> tuple[list[str], str, str]:
+        """(owners, the sentence stating them, the stage or responsibility they own)."""
         if entry.stage:
             owner = self.facts.lifecycle[entry.stage]
             owners = [o.strip() for o in owner.split("+")]
-            return owners, f"In the lesson's demo, **{entry.stage}** is owned by **{owner}**."
+            fact = f"In the lesson's demo, **{entry.stage}** is owned by **{owner}**."
+            return owners, fact, entry.stage
         name, stage, hat = self.facts.responsibilities[entry.responsibility or ""]
-        return [hat], (
-            f"In the planner's catalogue, **{name}** is owned by the **{hat}** (at *{stage}*)."
-        )
+        fact = f"In the planner's catalogue, **{name}** is owned by the **{hat}** (at *{stage}*)."
+        return [hat], fact, name
 
     def _role_id(self, name: str) -> str:
         found = self.lexicon.by_name(name, "role")
@@ -361,10 +369,10 @@ class Answerer:
             if authored
             else f"{self.data.decline_intro} {self.data.decline_offer}"
         )
-        lines = [first, "", self.data.suggest_intro]
-        lines += [f"- `/ask {n}` — {q}" for n, q in enumerate(offer, start=1)]
+        # The offered questions travel as data (`suggestions`): each surface shows them its
+        # own way (buttons on the page, `/ask N` lines in a terminal).
         entry = authored.entry.id if authored else None
-        return Answer("\n".join(lines), entry, declined=True, suggestions=offer)
+        return Answer(first, entry, declined=True, suggestions=offer)
 
 
 def _cite(source: str) -> str:

@@ -131,11 +131,20 @@ def m4_session_revision(op: Operations) -> None:
     op.add_column("sessions", sa.Column("revision", sa.Integer, nullable=False, server_default="0"))
 
 
+def m5_dialogue_state(op: Operations) -> None:
+    """The conversation's state beside the guided step and the quiz (JSON: the question the
+    tutor asked back, the learner's team, the last topic and the questions offered), so a
+    reload, a restart or another process gives back the same conversation. Existing sessions
+    start with none."""
+    op.add_column("sessions", sa.Column("dialogue", sa.Text, nullable=True))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m1_sessions_and_turns,
     m2_quiz_attempts,
     m3_queue_and_leases,
     m4_session_revision,
+    m5_dialogue_state,
 )
 
 

@@ -82,14 +82,14 @@ PRUNE = sql(f"""
 # ------------------------------------------------------------------ progress and quiz
 
 SAVE_PROGRESS = sql("""
-    INSERT INTO sessions (id, created_at, updated_at, guided_step, quiz_state)
-    VALUES (:id, :now, :now, :step, :quiz)
+    INSERT INTO sessions (id, created_at, updated_at, guided_step, quiz_state, dialogue)
+    VALUES (:id, :now, :now, :step, :quiz, :dialogue)
     ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at,
         guided_step = excluded.guided_step, quiz_state = excluded.quiz_state,
-        revision = sessions.revision + 1
+        dialogue = excluded.dialogue, revision = sessions.revision + 1
 """)
 LOAD_PROGRESS = sql(
-    "SELECT id, guided_step, quiz_state, backend, updated_at FROM sessions WHERE id = :id"
+    "SELECT id, guided_step, quiz_state, dialogue, backend, updated_at FROM sessions WHERE id = :id"
 )
 INSERT_ATTEMPT = sql("""
     INSERT INTO quiz_attempts (session_id, question_id, answer, verdict, attempt, created_at)

@@ -39,11 +39,13 @@ class TurnRecord:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a learner is: guided step and quiz state (JSON from `QuizState.model_dump_json`)."""
+    """Where a learner is: guided step, quiz state (JSON from `QuizState.model_dump_json`) and
+    the conversation's dialogue state (JSON from the engine's `DialogueState`)."""
 
     session_id: str
     guided_step: int
     quiz_state_json: str | None
+    dialogue_json: str | None
     backend: str
     updated_at: str
 
@@ -115,6 +117,7 @@ def progress_record(row: Any) -> Progress:
         session_id=m["id"],
         guided_step=m["guided_step"],
         quiz_state_json=m["quiz_state"],
+        dialogue_json=m["dialogue"],
         backend=m["backend"],
         updated_at=m["updated_at"],
     )

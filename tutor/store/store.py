@@ -315,16 +315,28 @@ class Store:
 
     # ------------------------------------------------------------ progress and quiz
 
-    def save_progress(self, session_id: str, guided_step: int, quiz_state_json: str) -> None:
-        """Save the guided step and quiz state (creating the session if needed)."""
+    def save_progress(
+        self,
+        session_id: str,
+        guided_step: int,
+        quiz_state_json: str,
+        dialogue_json: str | None = None,
+    ) -> None:
+        """Save the guided step, quiz state and dialogue state (creating the session if
+        needed)."""
         check_session_id(session_id)
         if guided_step < 0:
             raise InputError("guided_step must be 0 or more.")
-        try:
-            json.loads(quiz_state_json)
-        except (TypeError, ValueError):
-            raise InputError("quiz_state_json must be JSON text.") from None
-        params = {"id": session_id, "now": now_text(), "step": guided_step, "quiz": quiz_state_json}
+        _check_json("quiz_state_json", quiz_state_json)
+        if dialogue_json is not None:
+            _check_json("dialogue_json", dialogue_json)
+        params = {
+            "id": session_id,
+            "now": now_text(),
+            "step": guided_step,
+            "quiz": quiz_state_json,
+            "dialogue": dialogue_json,
+        }
         with self._write() as conn:
             conn.execute(q.SAVE_PROGRESS, params)
 
@@ -465,3 +477,10 @@ class Store:
             except SQLAlchemyError as exc:
                 # The database is unreachable for now: say so and keep trying.
                 log.warning("The store could not renew its leases: %s", self.target.scrub(str(exc)))
+
+
+def _check_json(name: str, text: str) -> None:
+    try:
+        json.loads(text)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be JSON text.") from None

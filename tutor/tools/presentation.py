@@ -6,12 +6,14 @@ import json
 import string
 from typing import Any
 
+from tutor.tools.names import ToolName
+
 # How a tool call is named to the learner, on every surface.
 TOOL_TITLES = {
-    "run_handoff_demo": "Ran the handoff demo",
-    "allocate_team": "Ran the team planner",
-    "ask_quiz_question": "Picked a quiz question",
-    "grade_quiz_answer": "Graded your answer",
+    ToolName.DEMO: "Ran the handoff demo",
+    ToolName.ALLOCATE: "Ran the team planner",
+    ToolName.ASK: "Picked a quiz question",
+    ToolName.GRADE: "Graded your answer",
 }
 VERDICT_MARKS = {"correct": "✅", "partial": "🟡", "incorrect": "❌", "skipped": "⏭️"}
 
@@ -59,18 +61,18 @@ def display_for(name: str, outcome: Any) -> str:
     if not outcome.ok:
         return outcome.content
     artifact = outcome.artifact
-    if name == "run_handoff_demo" and hasattr(artifact, "summary"):
+    if name == ToolName.DEMO and hasattr(artifact, "summary"):
         return f"{artifact.summary} The output is in the answer."
-    if name == "allocate_team" and hasattr(artifact, "assignments"):
+    if name == ToolName.ALLOCATE and hasattr(artifact, "assignments"):
         owners = {a.owner for a in artifact.assignments}
         return (
             f"{len(artifact.assignments)} responsibilities across {len(owners)} "
             f"{'person' if len(owners) == 1 else 'people'}; every one has an owner."
         )
-    if name == "ask_quiz_question":
+    if name == ToolName.ASK:
         view = parse_json(outcome.content) or {}
         return "Every question is mastered." if view.get("done") else f"Question {view.get('id')}."
-    if name == "grade_quiz_answer":
+    if name == ToolName.GRADE:
         verdict = (artifact or parse_json(outcome.content) or {}).get("verdict", "graded")
         return f"Verdict: {verdict}."
     return outcome.content.split("\n", 1)[0]
@@ -85,13 +87,13 @@ def artifact_for(name: str, outcome: Any) -> str | None:
     if not outcome.ok:
         return None
     artifact = outcome.artifact
-    if name == "run_handoff_demo" and hasattr(artifact, "output"):
+    if name == ToolName.DEMO and hasattr(artifact, "output"):
         return f"```text\n{artifact.output.rstrip()}\n```"
-    if name == "allocate_team" and hasattr(artifact, "render_table"):
+    if name == ToolName.ALLOCATE and hasattr(artifact, "render_table"):
         return artifact.render_table().rstrip()
-    if name == "ask_quiz_question":
+    if name == ToolName.ASK:
         view = parse_json(outcome.content) or {}
         return "Every question is mastered." if view.get("done") else format_question(view)
-    if name == "grade_quiz_answer":
+    if name == ToolName.GRADE:
         return format_grade(artifact or parse_json(outcome.content) or {})
     return None

@@ -17,12 +17,11 @@ from tutor.content.planner import allocate
 from tutor.demo import handoffs
 from tutor.errors import TutorError
 from tutor.planning import Allocation, Person, Team
-from tutor.quiz import Grade, JsonModel, QuizBank, QuizState, ask, grade_async
+from tutor.quiz import JsonModel, QuizBank, QuizState, ask, grade_async
+from tutor.tools.names import ToolName
 
-DEMO = "run_handoff_demo"
-ALLOCATE = "allocate_team"
-ASK = "ask_quiz_question"
-GRADE = "grade_quiz_answer"
+# Short names for the enum's members, as the engine and backends have always used them.
+DEMO, ALLOCATE, ASK, GRADE = ToolName.DEMO, ToolName.ALLOCATE, ToolName.ASK, ToolName.GRADE
 
 
 class StageIn(BaseModel):
@@ -68,21 +67,26 @@ class GradeArgs(BaseModel):
     answer: str = Field(description="The learner's answer, verbatim.")
 
 
-class QuizHost(Protocol):
-    """What the quiz tools need from the learner's session."""
+class QuizSource(Protocol):
+    """Where the quiz tools read and keep the learner's quiz: the conversation."""
 
-    quiz_state: QuizState
-    quiz_bank: QuizBank
+    quiz: QuizState
     guided_step: int
 
-    def record_grade(self, result: Grade, answer: str) -> None: ...
+
+@dataclass(frozen=True)
+class QuizTools:
+    """What the quiz tools need: the learner's conversation (its quiz state and guided step),
+    the bank, and the model grader (None: rules only)."""
+
+    conversation: QuizSource
+    bank: QuizBank
+    grader: JsonModel | None = None
 
 
-def grader_model(host: QuizHost) -> JsonModel | None:
-    """The session's backend as the quiz's model grader, when it can answer strict JSON."""
-    backend = getattr(host, "backend", None)
-    profile = getattr(backend, "profile", None)
-    if backend is None or profile is None or profile.offline or not profile.supports_json:
+def grader_model(profile: Any, backend: JsonModel) -> JsonModel | None:
+    """The backend as the quiz's model grader, when it can answer strict JSON."""
+    if profile.offline or not profile.supports_json:
         return None
     return backend
 
@@ -115,12 +119,14 @@ def allocate_people(people: list[PersonIn], product: str = "llm") -> tuple[str, 
     return allocation.render_table(), allocation
 
 
-def build_tools(host: QuizHost) -> list[BaseTool]:
-    """The session's tools; the quiz tools close over this learner's own state."""
+def build_tools(quiz: QuizTools) -> list[BaseTool]:
+    """The session's tools; the quiz tools close over this learner's own conversation. They
+    return data: the engine records a grade (the artifact) after the turn."""
+    conversation, bank = quiz.conversation, quiz.bank
 
     def ask_question() -> str:
-        step = host.guided_step or None
-        question = ask(host.quiz_bank, host.quiz_state, step=step)
+        step = conversation.guided_step or None
+        question = ask(bank, conversation.quiz, step=step)
         if question is None:
             return json.dumps({"done": True, "message": "Every question is mastered."})
         return question.public().model_dump_json()
@@ -128,11 +134,10 @@ def build_tools(host: QuizHost) -> list[BaseTool]:
     async def grade_answer(question_id: str, answer: str) -> tuple[str, dict[str, Any]]:
         # Rules first; a free-text answer they cannot decide goes to the model grader, a
         # separate strict-JSON request (tutor.quiz.model_grader), never this conversation.
-        bank = host.quiz_bank
         question = bank.get(question_id)
-        model = grader_model(host)
-        result = await grade_async(question, answer, host.quiz_state, lexicon(), bank.guard, model)
-        host.record_grade(result, answer)
+        result = await grade_async(
+            question, answer, conversation.quiz, lexicon(), bank.guard, quiz.grader
+        )
         # The model gets the verdict and hint only; the explanation is for the learner.
         return json.dumps(result.for_model()), result.model_dump()
 

@@ -29,7 +29,6 @@ import gradio as gr
 
 from tutor.engine import TutorSession
 from tutor.engine.events import Event, Notice, TextDelta
-from tutor.engine.progress import export_markdown
 from tutor.errors import LearnerBusyError, TutorError
 from tutor.runtime import Runtime
 from tutor.web.queue import Lane, Queued, SessionRegistry
@@ -310,7 +309,7 @@ class TutorApp:
     def export(self, sid: str | None) -> Any:
         session = self.registry.get(sid)
         path = self._export_dir / f"tutor-transcript-{session.id[:8]}.md"
-        path.write_text(export_markdown(session), encoding="utf-8")
+        path.write_text(session.export_markdown(), encoding="utf-8")
         return gr.File(value=str(path), visible=True)
 
     # -- the API for programmatic clients ---------------------------------------------------
@@ -384,7 +383,7 @@ def shown_words(session: TutorSession, text: str) -> str:
     if word == "/retry" and session.retry_text:
         return session.retry_text
     if word.startswith("/ask"):  # the question it picks, as the engine will send it
-        return said(text, [m.text for m in session.history if getattr(m, "type", "") == "ai"])
+        return said(text, session.offered)
     return text
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from tutor.engine.progress import progress_report
-
 if TYPE_CHECKING:
     from tutor.engine import TutorSession
 
@@ -57,7 +55,7 @@ def next_label(session: TutorSession) -> tuple[str, bool]:
 
 def progress_html(session: TutorSession) -> str:
     """The quiz score (the steps are on the cards above, so they are not repeated)."""
-    report = progress_report(session)
+    report = session.progress_report()
     saved = "" if report.from_store else '<p class="muted">Not saved: no progress store.</p>'
     return (
         '<div class="tutor-progress"><p><b>Quiz</b>: '

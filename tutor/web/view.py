@@ -16,8 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tutor.engine.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.knowledge import suggested, suggestions_in
-from tutor.knowledge.dialogue import SUGGESTION
+from tutor.engine.progress import offered_lines
 from tutor.tools.presentation import TOOL_TITLES
 
 Message = dict[str, Any]
@@ -67,33 +66,33 @@ def as_buttons(text: str) -> str:
     return _COMMAND.sub(button, text)
 
 
-# "(type `/ask N` to ask one)": on the page the offered questions are buttons instead.
-_ASK_HINT = re.compile(r"\s*[(—–-]*\s*\b(?:type|use|press)\s+`?/ask\s+N`?[^:\n]*", re.I)
-ASK_PRESS = " — press one to ask it"
+#: the key under which a reply's message dict keeps the questions it offered (as data from the
+#: engine's `TurnDone.offered` or the stored meta; removed before the dict reaches Gradio)
+OFFERED = "offered"
+OFFER_INTRO = "Questions I can answer"
 
 
-def with_suggestions(text: str, buttons: bool) -> tuple[str, list[dict[str, str]]]:
-    """A reply that offers questions (`/ask N` lines), as the page shows it: with `buttons`
-    (the last message of the chat), the list becomes clickable options that send `/ask N`;
-    otherwise the questions stay as plain bullets. No `/ask` is left in the text either way."""
-    offered = suggestions_in(text)
+def with_offer(
+    text: str, offered: Sequence[str], buttons: bool
+) -> tuple[str, list[dict[str, str]]]:
+    """A reply that offered questions, as the page shows it: with `buttons` (the last message
+    of the chat), clickable options that send `/ask N`; otherwise plain bullets."""
     if not offered:
         return text, []
     if buttons:
-        text = SUGGESTION.sub("", _ASK_HINT.sub(ASK_PRESS, text))
         options = [{"label": q, "value": f"/ask {n}"} for n, q in enumerate(offered, start=1)]
-        return re.sub(r"\n{3,}", "\n\n", text).rstrip(), options
-    return SUGGESTION.sub(lambda m: f"- {m.group(2)}", _ASK_HINT.sub("", text)), []
+        return f"{text}\n\n{OFFER_INTRO} — press one to ask it:", options
+    return "\n".join([text, "", f"{OFFER_INTRO}:", *(f"- {q}" for q in offered)]), []
 
 
-def said(text: str, tutor_texts: Sequence[str] = ()) -> str:
+def said(text: str, offered: Sequence[str] = ()) -> str:
     """A learner message as shown: a button's command by the button's name ("Quiz me"), and
-    `/ask N` by the question it picks from the tutor's latest offer (`tutor_texts`)."""
+    `/ask N` by the question it picks from the tutor's latest offer."""
     word = text.strip().lower()
     if word.startswith("/ask"):
         number = word.removeprefix("/ask").strip()
-        question = suggested(tutor_texts, int(number)) if number.isdigit() else None
-        return question or text
+        index = int(number) - 1 if number.isdigit() else -1
+        return offered[index] if 0 <= index < len(offered) else text
     return BUTTONS.get(word, text)
 
 
@@ -150,6 +149,8 @@ def normalise(message: dict[str, Any]) -> Message:
     metadata = {k: v for k, v in (message.get("metadata") or {}).items() if v is not None}
     if metadata:
         out["metadata"] = metadata
+    if message.get(OFFERED):
+        out[OFFERED] = [str(q) for q in message[OFFERED]]
     return out
 
 
@@ -216,6 +217,7 @@ class ChatView:
             self._text = None
         elif isinstance(event, TurnDone):
             self.end(event.status)
+            self._offer(event.offered)
 
     def end(self, status: str) -> None:
         """The turn is over; an unfinished one has a note after its partial text."""
@@ -234,21 +236,32 @@ class ChatView:
         under it once nothing runs (`with_suggestions`).
         """
         shown = copy.deepcopy(self.messages)
-        tutor = [m["content"] for m in self.messages if m["role"] == "assistant"]
         # Options show under the chat's last message, once its answer is complete.
         last = len(shown) - 1 if not (self.queued or busy) else -1
         for index, message in enumerate(shown):
+            offered = message.pop(OFFERED, [])
             if message["role"] == "user":
                 message["content"] = said(message["content"])
             elif "metadata" not in message:
-                text, options = with_suggestions(message["content"], index == last)
+                text, options = with_offer(message["content"], offered, index == last)
                 message["content"] = as_buttons(text)
                 if options:
                     message["options"] = options
         for index, (_, text) in enumerate(self.queued):
             mark = f"\n\n{QUEUED_NOTE}" if busy or index else ""
-            shown.append({"role": "user", "content": f"{said(text, tutor)}{mark}"})
+            shown.append({"role": "user", "content": f"{said(text, self.latest_offer)}{mark}"})
         return shown
+
+    @property
+    def latest_offer(self) -> list[str]:
+        """The questions the latest reply that offered any offered (what `/ask N` picks)."""
+        return next((m[OFFERED] for m in reversed(self.messages) if m.get(OFFERED)), [])
+
+    def _offer(self, offered: Sequence[str]) -> None:
+        # Kept on the reply's last text message: the page shows them under it.
+        text = next((m for m in reversed(self.messages) if m["role"] == "assistant"), None)
+        if offered and text is not None and "metadata" not in text:
+            text[OFFERED] = list(offered)
 
     def _append_text(self, text: str) -> None:
         if self._text is None:
@@ -353,6 +366,9 @@ def reply_messages(content: str, meta: Any) -> list[Message]:
         )
     if content[done:].strip():
         out.append({"role": "assistant", "content": content[done:].strip()})
+    offered = (meta or {}).get(OFFERED) if isinstance(meta, dict) else None
+    if offered and out and "metadata" not in out[-1]:
+        out[-1][OFFERED] = [str(q) for q in offered]
     return out
 
 
@@ -365,5 +381,5 @@ def final_text(view: ChatView, start: int) -> str:
         content = m["content"]
         if content.startswith('<div class="tutor-note'):
             content = "⚠ " + html.unescape(re.sub(r"<[^>]+>", "", content))
-        parts.append(content)
+        parts.append("\n".join([content, "", *offered_lines(m.get(OFFERED) or [])]).rstrip())
     return "\n\n".join(parts)
