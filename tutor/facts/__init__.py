@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from tutor.facts.handoffs import HandoffClaim, handoff_claims, handoff_issues
 from tutor.facts.model import AllocationLike, FactIssue, Facts, IssueKind
-from tutor.facts.owners import owner_issues
-from tutor.facts.view import ClaimView, reads_as_role
+from tutor.facts.owners import allocation_areas, owner_issues
+from tutor.facts.view import ClaimView, reads_as_role, role_ids, stage_id
 from tutor.text import Lexicon
 
 __all__ = [
     "AllocationLike",
+    "allocation_areas",
+    "ClaimView",
     "FactIssue",
     "Facts",
     "HandoffClaim",
@@ -34,6 +36,8 @@ __all__ = [
     "check_claims",
     "handoff_claims",
     "reads_as_role",
+    "role_ids",
+    "stage_id",
 ]
 
 
