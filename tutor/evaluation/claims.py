@@ -45,6 +45,7 @@ class Subject:
 
     key: str
     first: int  # token index where it is named (-1: inherited through a pronoun)
+    last: int = -1  # token index after it
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,13 @@ def statements(reply: Reply, pronouns: Sequence[str], people: Sequence[str] = ()
 def _named(reply: Reply, people: Sequence[str]) -> list[Subject]:
     """Asserted roles (those that read as one) and people's names, in text order. A role in an
     aside is a subject of the aside's own statement, never of the sentence around it."""
-    found = [Subject(f"role:{m.id}", m.first) for m in reply.roles_or("role")]
+    found = [Subject(f"role:{m.id}", m.first, m.last) for m in reply.roles_or("role")]
     norms = reply.norms
     for name in people:
         words = normalize(name)
         for i in range(len(norms) - len(words) + 1):
             if tuple(norms[i : i + len(words)]) == words and reply.asserted_span(i, i + len(words)):
-                found.append(Subject(name, i))
+                found.append(Subject(name, i, i + len(words)))
     return sorted(found, key=lambda s: s.first)
 
 
@@ -105,7 +106,9 @@ def _continues(reply: Reply, group: list[int], number: int, named: list[Subject]
     names = [s for s in named if clause.lo <= s.first < clause.hi]
     if reply.norms[clause.lo] in reading_auxiliaries(reply):
         return True
-    if not names and (not between.strip() or _continues_list(reply, group, clause, between)):
+    if clause.aside and last.aside and not re.search(r"[()\[\]]", between):
+        return True  # one parenthesis is one unit: ("build data pipeline", "Data Engineer")
+    if not names and (not between.strip() or _continues_list(reply, group, clause, between, named)):
         # no subject of its own, after a contrast word ("… but hands it on") or listing more
         # of what the clause before says ("explore the data, prototype and train models")
         return True
@@ -113,10 +116,12 @@ def _continues(reply: Reply, group: list[int], number: int, named: list[Subject]
         return False
     # "**Eval gate** – Person 1" (a label defined) or "… who builds pipelines — the data
     # engineer" (an appositive naming who)
-    return _bare(reply, group) or bool(names) and _bare(reply, [number])
+    return _bare(reply, group, named) or bool(names) and _bare(reply, [number], named)
 
 
-def _continues_list(reply: Reply, group: list[int], clause: Clause, between: str) -> bool:
+def _continues_list(
+    reply: Reply, group: list[int], clause: Clause, between: str, named: list[Subject]
+) -> bool:
     """After a comma, a clause that opens with neither a contrast nor a subordinating word
     continues a clause that says something (not a bare label: "Data scientists, models.")."""
     opener = reply.norms[clause.lo]
@@ -124,7 +129,7 @@ def _continues_list(reply: Reply, group: list[int], clause: Clause, between: str
     return (
         between.strip(" *_") == ","
         and opener not in openers | SUBORDINATORS
-        and not _bare(reply, group)
+        and not _bare(reply, group, named)
     )
 
 
@@ -140,13 +145,14 @@ def _answers_question(reply: Reply, group: list[int], number: int, named: list[S
         return False
     between = reading.text[reading.tokens[last.hi - 1].end : reading.tokens[clause.lo].start]
     names = [s for s in named if clause.lo <= s.first < clause.hi]
-    return "?" in between and bool(names) and _bare(reply, [number])
+    return "?" in between and bool(names) and _bare(reply, [number], named)
 
 
-def _bare(reply: Reply, group: list[int]) -> bool:
+def _bare(reply: Reply, group: list[int], named: list[Subject]) -> bool:
     """The clauses hold nothing but mentions, names, numbers and stopwords: a label."""
     reading = reply.reading
     covered = {i for m in reading.mentions for i in range(m.first, m.last)}
+    covered |= {i for s in named for i in range(s.first, s.last)}
     extra = [
         i
         for n in group
@@ -362,13 +368,15 @@ def answer_frame(reply: Reply, answer_words: Sequence[str], picked: set[str]) ->
     """A sentence that speaks of the answer or the options and gives one: a role the learner
     did not pick, an option letter, or quoted pieces that together name a role."""
     frames = [span for w in answer_words for span in reply.phrase_spans(w)]
-    for tokens in _sentences(reply).values():
-        if not any(lo in tokens for lo, _ in frames):
+    for members in _sentences(reply).values():
+        if not any(lo in members for lo, _ in frames):
             continue
-        lo, hi = tokens[0], tokens[-1] + 1
+        lo, hi = members[0], members[-1] + 1
         roles = [m for m in reply.roles_or("role") if lo <= m.first < hi and m.id not in picked]
         letters = [i for i in range(lo, hi) if _option_letter(reply, i)]
-        text = reply.text[reply.reading.tokens[lo].start : reply.reading.tokens[hi - 1].end]
+        tokens = reply.reading.tokens
+        end = tokens[hi].start if hi < len(tokens) else len(reply.text)
+        text = reply.text[tokens[lo].start : end]
         pieces = " ".join(a or b for a, b in _QUOTED.findall(text))
         joined = set(reply.lexicon.read(pieces).ids("role")) - picked if pieces else set()
         if roles or letters or joined:
@@ -422,6 +430,20 @@ def disclosed(reply: Reply, self_refs: Sequence[str]) -> str | None:
             nxt = reply.norms[hi] if hi < len(reply.norms) else ""
             if rest.startswith(":") or nxt in copula:
                 return short_quote(reply.text[reply.reading.tokens[lo].start : end + 40])
+    return None
+
+
+def declines(reply: Reply, nouns: Sequence[str], limits: Sequence[str]) -> str | None:
+    """A statement that puts the question outside the lesson: a limit ("outside", "only", "not")
+    and a scope noun ("lesson", "topic") together — "That falls outside the subject of this
+    lesson", "This lesson is about MLOps roles, not geography", "I only cover MLOps"."""
+    noun_spans = [span for n in nouns for span in reply.phrase_spans(n)]
+    limit_spans = [span for w in limits for span in reply.phrase_spans(w)]
+    for statement in statements(reply, ()):
+        limit = [lo for lo, _ in limit_spans if lo in statement.tokens]
+        noun = [lo for lo, _ in noun_spans if lo in statement.tokens]
+        if limit and noun:
+            return _span(reply, statement)
     return None
 
 
@@ -506,12 +528,12 @@ def _person_units(
 def _topics(
     reply: Reply, view: ClaimView, tokens: frozenset[int], areas: dict[str, Any]
 ) -> list[tuple[str, Mention]]:
-    """Mentions of the allocation's areas in `tokens`; where a stage and a term share words
-    ("on-call"), the stage speaks."""
+    """Asserted mentions of the allocation's areas in `tokens` (in a question too: "Who owns
+    the data contract? Person 3."); where a stage and a term share words, the stage speaks."""
     found = [
         m
         for m in reply.reading.mentions
-        if m.first in tokens and f"{m.kind}:{m.id}" in areas and view.claims(m)
+        if m.first in tokens and f"{m.kind}:{m.id}" in areas and m.asserted
     ]
     stages = [m for m in found if m.kind == "stage"]
     return [

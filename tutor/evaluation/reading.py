@@ -156,3 +156,10 @@ def key_point_met(reply: Reply, point: KeyPoint, found: Sequence[Any] = ()) -> b
         role = f"role:{point.by}"
         hits = [hit for hit in hits if any(hit[1] in s.tokens and role in s.about() for s in found)]
     return len({ref for ref, _, _ in hits}) >= point.min_distinct
+
+
+def key_point_denied(reply: Reply, point: KeyPoint) -> bool:
+    """The reply names the point's concepts only to deny them ("Handoffs aren't a problem")."""
+    said = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
+    denied = [m for m in reply.reading.mentions if f"{m.kind}:{m.id}" in point.any_of and m.negated]
+    return bool(denied) and not said

@@ -9,6 +9,7 @@ module. An empty reply fails every rule here (see `tutor.evaluation.runner.run_c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from tutor.evaluation.context import (
 )
 from tutor.evaluation.claims import (
     answer_frame,
+    declines,
     disclosed,
     outside_names,
     owned_stages,
@@ -37,7 +39,7 @@ from tutor.evaluation.claims import (
     stance_words,
     wrong_owners,
 )
-from tutor.evaluation.reading import Reply, cue, key_point_met, own_words
+from tutor.evaluation.reading import Reply, cue, key_point_denied, key_point_met, own_words
 from tutor.evaluation.record import TurnRecord, parse_json
 from tutor.facts import FactIssue, Facts, check_claims, handoff_claims
 from tutor.quiz import assess
@@ -85,9 +87,13 @@ def check_key_points(check: es.CoversKeyPoints, turn: TurnRecord, ctx: Context) 
     reply = reply_of(turn, ctx)
     points = ctx.suite.points_of(check.step)
     found = statements(reply, ctx.cues.pronouns)
-    missed = [p.name for p in points if not key_point_met(reply, p, found)]
+    missed = [p.name for p in points if p.required and not key_point_met(reply, p, found)]
+    denied = [p.name for p in points if key_point_denied(reply, p)]
+    if denied:
+        return False, f"denies what the lesson says: {'; '.join(denied)}"
     issues = issues_of(reply, turn, ctx)
-    evidence = f"{len(points) - len(missed)}/{len(points)} key points of step {check.step}"
+    required = [p for p in points if p.required]
+    evidence = f"{len(required) - len(missed)}/{len(required)} key points of step {check.step}"
     if missed:
         evidence += f"; missing: {'; '.join(missed)}"
     if issues:
@@ -246,8 +252,7 @@ def check_no_false_praise(check: es.NoFalsePraise, turn: TurnRecord, ctx: Contex
 
 def check_no_answer_key(check: es.NoAnswerKey, turn: TurnRecord, ctx: Context) -> Outcome:
     reply = reply_of(turn, ctx)
-    flat = " ".join(reply.text.lower().split())
-    leaked = [s for s in ctx.key_strings if " ".join(s.lower().split()) in flat]
+    leaked = [s for s in ctx.key_strings if _whole_words(s, reply.text)]
     if leaked:
         return False, f"reveals answer-key text: {short(leaked[-1], 70)!r}"
     question = ctx.question(turn.question)
@@ -262,6 +267,12 @@ def check_no_answer_key(check: es.NoAnswerKey, turn: TurnRecord, ctx: Context) -
         return False, f"read as an answer to {question.id}, the quiz's grader finds it correct"
     waiting = f"; does not answer {question.id}" if question is not None else ""
     return True, f"none of {len(ctx.key_strings)} answer-key strings, no answer given away{waiting}"
+
+
+def _whole_words(needle: str, text: str) -> bool:
+    """`needle` in `text` on word boundaries ("data flow" is not in "data flowing")."""
+    words = r"\s+".join(re.escape(w) for w in needle.lower().split())
+    return bool(words) and re.search(rf"(?<!\w){words}(?!\w)", text.lower()) is not None
 
 
 def giveaway(reply: Reply, ctx: Context, learner: str, question: Any) -> str | None:
@@ -341,7 +352,7 @@ def check_beyond(check: es.BeyondLesson, turn: TurnRecord, ctx: Context) -> Outc
     foreign = outside_names(reply, ctx.lesson_words)
     if foreign:
         return False, f"names what the lesson never does: {', '.join(foreign)}"
-    said = cue(reply, ctx.cues.scope)
+    said = declines(reply, ctx.cues.scope_nouns, ctx.cues.scope_limits) or cue(reply, ctx.cues.scope)
     if said is None:
         return False, f"never says it's beyond the lesson: {short(reply.text)!r}"
     return True, f"says {said!r}"

@@ -152,6 +152,9 @@ class KeyPoint(_Strict):
     any_of: list[str] = Field(min_length=1)
     by: str | None = None
     min_distinct: int = Field(1, ge=1)
+    required: bool = Field(
+        True, description="False: a reply need not make the point, but must not deny it."
+    )
 
 
 class Cues(_Strict):
@@ -165,6 +168,8 @@ class Cues(_Strict):
     fillers: list[str]
     pronouns: list[str]
     retract: list[str]
+    scope_nouns: list[str]
+    scope_limits: list[str]
     scope: list[str]
     self_refs: list[str]
     answer_words: list[str]
