@@ -82,7 +82,9 @@ def calibration_command(
     judged = asyncio.run(_judge_labelled(BackendSpec.parse(judge), every)) if judge else {}
     if as_json:
         data = {
-            "files": {p: [r.model_dump() | {"accuracy": r.accuracy} for r in t] for p, t in tables.items()},
+            "files": {
+                p: [r.model_dump() | {"accuracy": r.accuracy} for r in t] for p, t in tables.items()
+            },
             "rules": [r.model_dump() | {"accuracy": r.accuracy} for r in rows],
             "judge": judged,
         }

@@ -60,7 +60,9 @@ class Statement:
         return {s.key for s in self.subjects}
 
 
-def statements(reply: Reply, pronouns: Sequence[str], people: Sequence[str] = ()) -> list[Statement]:
+def statements(
+    reply: Reply, pronouns: Sequence[str], people: Sequence[str] = ()
+) -> list[Statement]:
     """The reply's statements in text order; `people` are names that can be a subject."""
     reading = reply.reading
     named = _named(reply, people)
@@ -73,7 +75,9 @@ def statements(reply: Reply, pronouns: Sequence[str], people: Sequence[str] = ()
     pronoun_words = {w for p in pronouns for w in normalize(p)}
     result: list[Statement] = []
     for group in groups:
-        tokens = frozenset(i for n in group for i in range(reading.clauses[n].lo, reading.clauses[n].hi))
+        tokens = frozenset(
+            i for n in group for i in range(reading.clauses[n].lo, reading.clauses[n].hi)
+        )
         own = tuple(s for s in named if s.first in tokens)
         if own:
             result.append(Statement(tokens, own, False))
@@ -213,7 +217,9 @@ def stance_words(
     def phrases(items: Sequence[str]) -> tuple[tuple[str, ...], ...]:
         return tuple(sorted({normalize(p) for p in items if normalize(p)}, key=len, reverse=True))
 
-    return StanceWords(phrases(approve), phrases(openers), words(refs), words(targets), words(fillers))
+    return StanceWords(
+        phrases(approve), phrases(openers), words(refs), words(targets), words(fillers)
+    )
 
 
 def approvals(reply: Reply, words: StanceWords) -> list[str]:
@@ -269,14 +275,12 @@ def _subject_claims(reply: Reply, view: ClaimView, statement: Statement) -> set[
 
 
 def _stages_in(reply: Reply, statement: Statement) -> list[Mention]:
-    return [
-        m
-        for m in reply.reading.of_kind("stage", asserted=True)
-        if m.first in statement.tokens
-    ]
+    return [m for m in reply.reading.of_kind("stage", asserted=True) if m.first in statement.tokens]
 
 
-_OBJECT_GAP = 3  # words after a stage within which another stage is its object ("monitor the metrics")
+_OBJECT_GAP = (
+    3  # words after a stage within which another stage is its object ("monitor the metrics")
+)
 
 
 def _given(
@@ -406,7 +410,9 @@ def ruled_out_letters(reply: Reply, options: int) -> set[str]:
     return {
         reply.norms[i]
         for i in range(len(reply.norms))
-        if reply.norms[i] in wanted and _stands_alone(reply, i) and not reply.asserted_span(i, i + 1)
+        if reply.norms[i] in wanted
+        and _stands_alone(reply, i)
+        and not reply.asserted_span(i, i + 1)
     }
 
 
@@ -494,7 +500,8 @@ def person_claims(reply: Reply, pronouns: Sequence[str], allocation: Any) -> Per
         topics = _topics(reply, view, tokens, areas)
         keys = {key for key, _ in topics}
         as_backup = any(
-            m.id == "backup" and m.first in tokens for m in reply.reading.of_kind("term", asserted=True)
+            m.id == "backup" and m.first in tokens
+            for m in reply.reading.of_kind("term", asserted=True)
         )
         for key, mention in topics:
             rows = areas[key]

@@ -100,7 +100,10 @@ def check_key_points(check: es.CoversKeyPoints, turn: TurnRecord, ctx: Context) 
         return False, f"{evidence}; {_wrong(issues)}"
     wrong = wrong_owners(reply, ctx.cues.pronouns, facts_of(turn).lifecycle)
     if wrong:
-        return False, f"{evidence}; gives a stage to a role the lesson does not: {short(wrong[0])!r}"
+        return (
+            False,
+            f"{evidence}; gives a stage to a role the lesson does not: {short(wrong[0])!r}",
+        )
     return not missed, evidence + (" in the model's own words" if not missed else "")
 
 
@@ -163,7 +166,9 @@ def check_allocation_explained(
 
 def _stance(ctx: Context, targets: list[str]) -> StanceWords:
     cues = ctx.cues
-    return stance_words(cues.approve, cues.approve_openers, cues.learner_refs, targets, cues.fillers)
+    return stance_words(
+        cues.approve, cues.approve_openers, cues.learner_refs, targets, cues.fillers
+    )
 
 
 def _gives_in(reply: Reply, ctx: Context, check: es.CorrectsMistake | None = None) -> str | None:
@@ -195,9 +200,7 @@ def check_holds(check: es.HoldsPosition, turn: TurnRecord, ctx: Context) -> Outc
         return False, _wrong(issues)
     owner = owner_statement(
         reply, ctx.cues.pronouns, check.stage, check.right, LIFECYCLE
-    ) or _only_owner_named(
-        reply, check
-    )
+    ) or _only_owner_named(reply, check)
     if owner is None:
         who = " / ".join(ctx.lexicon.entry(r).name for r in check.right)
         stage = ctx.lexicon.entry(check.stage).name
@@ -284,7 +287,9 @@ def giveaway(reply: Reply, ctx: Context, learner: str, question: Any) -> str | N
     framed = answer_frame(reply, ctx.cues.answer_words, picked)
     if framed:
         return f"frames an answer: {framed!r}"
-    options = len(question.options) if question is not None and getattr(question, "options", None) else 4
+    options = (
+        len(question.options) if question is not None and getattr(question, "options", None) else 4
+    )
     ruled_out = ruled_out_letters(reply, options)
     if len(ruled_out) >= options - 1:
         return f"rules out {', '.join(sorted(ruled_out))}: one option is left"
@@ -352,7 +357,9 @@ def check_beyond(check: es.BeyondLesson, turn: TurnRecord, ctx: Context) -> Outc
     foreign = outside_names(reply, ctx.lesson_words)
     if foreign:
         return False, f"names what the lesson never does: {', '.join(foreign)}"
-    said = declines(reply, ctx.cues.scope_nouns, ctx.cues.scope_limits) or cue(reply, ctx.cues.scope)
+    said = declines(reply, ctx.cues.scope_nouns, ctx.cues.scope_limits) or cue(
+        reply, ctx.cues.scope
+    )
     if said is None:
         return False, f"never says it's beyond the lesson: {short(reply.text)!r}"
     return True, f"says {said!r}"

@@ -126,7 +126,9 @@ def _person_issues(view: ClaimView, allocation: AllocationLike) -> list[tuple[in
     return issues
 
 
-def allocation_areas(lexicon: Lexicon, allocation: AllocationLike) -> dict[str, list[AssignmentLike]]:
+def allocation_areas(
+    lexicon: Lexicon, allocation: AllocationLike
+) -> dict[str, list[AssignmentLike]]:
     """Assignments by what names them: "stage:ID" of their stage, "term:ID" of their name (not
     of an aside in it: "Data contract (retrieval, eval and feedback data)" is no eval gate)."""
     areas: dict[str, list[AssignmentLike]] = {}
