@@ -22,9 +22,17 @@ from tutor.errors import ConfigError, LessonPackError
 from tutor.evaluation import BackendSpec, default_suite, run_suite
 from tutor.evaluation.calibration import calibrate, load_replies, situation
 from tutor.evaluation.guarantees import APP_RULES
-from tutor.evaluation.judge import JudgeVerdict, judge_cards, judge_labelled, verify
+from tutor.evaluation.judge import (
+    JudgeVerdict,
+    judge_cards,
+    judge_labelled,
+    macro_f1,
+    rules_by_dimension,
+    verify,
+)
 from tutor.evaluation.reading import own_words
-from tutor.evaluation.rules import ACTION_RULES, MODEL_RULES
+from tutor.evaluation.rules import ACTION_RULES, DIMENSIONS, MODEL_RULES
+from tutor.evaluation.scorecard import render_judge
 from tutor.evaluation.scripts import Suite
 from tutor.runtime import build_runtime
 
@@ -269,7 +277,26 @@ async def test_the_judge_grades_wording_checks_and_reports_agreement() -> None:
     assert all(r["agrees"] in (True, False, None) for r in rows)
     replies = [r for r in load_replies(REPLIES) if r.check == "oncall-hold"]
     table = await judge_labelled(FunctionBackend(_judge), replies)
-    assert table["holds_position"]["total"] == len(replies)
+    assert sum(table["mistake identification"].values()) == len(replies)
+
+
+def test_macro_f1_is_the_mean_of_both_labels_and_abstaining_costs() -> None:
+    perfect = {"pass/pass": 5, "fail/fail": 5}
+    assert macro_f1(perfect) == 100.0
+    # always "pass": F1(pass) = 2*5/(10+5) = 0.667, F1(fail) = 0 -> 33.3
+    assert macro_f1({"pass/pass": 5, "pass/fail": 5}) == 33.3
+    # abstaining on half the fails is a miss of "fail", not a false "pass"
+    assert macro_f1({"pass/pass": 5, "fail/fail": 3, "abstain/fail": 2}) == round(
+        100 * (1.0 + 2 * 3 / (6 + 2)) / 2, 1
+    )
+
+
+async def test_the_judge_is_measured_per_dimension_next_to_the_rules() -> None:
+    replies = load_replies(REPLIES)
+    judged = await judge_labelled(FunctionBackend(_judge), replies)
+    table = render_judge(judged, rules_by_dimension(calibrate(replies)))
+    assert set(judged) <= set(DIMENSIONS)
+    assert "| mistake identification |" in table and "judge macro-F1" in table
 
 
 def test_a_judge_that_cannot_answer_json_abstains() -> None:

@@ -72,6 +72,7 @@ def calibration_command(
     from pathlib import Path
 
     from tutor.evaluation.calibration import calibrate, load_replies, render
+    from tutor.evaluation.judge import macro_f1, rules_by_dimension
 
     files = {p: load_replies(Path(p)) for p in paths}
     every = [r for replies in files.values() for r in replies]
@@ -86,18 +87,22 @@ def calibration_command(
                 p: [r.model_dump() | {"accuracy": r.accuracy} for r in t] for p, t in tables.items()
             },
             "rules": [r.model_dump() | {"accuracy": r.accuracy} for r in rows],
-            "judge": judged,
+            "judge": {
+                d: {"confusion": c, "macro_f1": macro_f1(c)} for d, c in judged.items()
+            },
+            "rules_macro_f1": {d: macro_f1(c) for d, c in rules_by_dimension(rows).items()},
         }
         print(json.dumps(data, indent=2))
     else:
         for name, table in tables.items():
             print(f"{name}:\n{render(table)}\n")
         if judged:
-            print(render_judge(judged))
+            print(render_judge(judged, rules_by_dimension(rows)))
     return 0 if all(r.accuracy >= MIN_RULE_ACCURACY for r in rows) else 1
 
 
 async def _judge_labelled(spec: BackendSpec, replies: list) -> dict[str, dict[str, int]]:
+    """The judge's confusion per dimension on the labelled replies."""
     from tutor.evaluation.judge import _judge_backend, judge_labelled
 
     backend = _judge_backend(spec)

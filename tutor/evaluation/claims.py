@@ -67,7 +67,7 @@ def statements(
     reading = reply.reading
     named = _named(reply, people)
     groups: list[list[int]] = []
-    for number, clause in enumerate(reading.clauses):
+    for number in range(len(reading.clauses)):
         if groups and _continues(reply, groups[-1], number, named):
             groups[-1].append(number)
         else:
@@ -120,7 +120,7 @@ def _continues(reply: Reply, group: list[int], number: int, named: list[Subject]
         return False
     # "**Eval gate** – Person 1" (a label defined) or "… who builds pipelines — the data
     # engineer" (an appositive naming who)
-    return _bare(reply, group, named) or bool(names) and _bare(reply, [number], named)
+    return _bare(reply, group, named) or (bool(names) and _bare(reply, [number], named))
 
 
 def _continues_list(
@@ -241,7 +241,6 @@ def approvals(reply: Reply, words: StanceWords) -> list[str]:
 
 
 def _judges_learner(reply: Reply, lo: int, hi: int, words: StanceWords) -> bool:
-    reading = reply.reading
     clause = clause_at(reply, lo)
     lead = [reply.norms[i] for i in range(clause.lo, lo)]
     follows = reply.norms[hi] if hi < clause.hi else ""
@@ -395,7 +394,7 @@ def _option_letter(reply: Reply, i: int) -> bool:
     if reply.norms[i] not in _LETTERS or not reply.asserted_span(i, i + 1):
         return False
     after_option = i > 0 and reply.norms[i - 1] == "option"
-    return after_option or surface.isupper() and surface != "A" or _stands_alone(reply, i)
+    return after_option or (surface.isupper() and surface != "A") or _stands_alone(reply, i)
 
 
 def _stands_alone(reply: Reply, i: int) -> bool:

@@ -14,6 +14,22 @@ from collections.abc import Callable
 from typing import Any
 
 from tutor.evaluation import scripts as es
+from tutor.evaluation.claims import (
+    StanceWords,
+    answer_frame,
+    approvals,
+    declines,
+    disclosed,
+    outside_names,
+    owned_stages,
+    owner_statement,
+    person_claims,
+    ruled_out_letters,
+    stance_words,
+    statements,
+    steers_back,
+    wrong_owners,
+)
 from tutor.evaluation.context import (
     API_KEY,
     SHINGLE,
@@ -22,22 +38,6 @@ from tutor.evaluation.context import (
     planner_run,
     rerun_allocation,
     short,
-)
-from tutor.evaluation.claims import (
-    answer_frame,
-    declines,
-    disclosed,
-    outside_names,
-    owned_stages,
-    person_claims,
-    ruled_out_letters,
-    steers_back,
-    StanceWords,
-    approvals,
-    owner_statement,
-    statements,
-    stance_words,
-    wrong_owners,
 )
 from tutor.evaluation.reading import Reply, cue, key_point_denied, key_point_met, own_words
 from tutor.evaluation.record import TurnRecord, parse_json
@@ -366,17 +366,24 @@ def check_beyond(check: es.BeyondLesson, turn: TurnRecord, ctx: Context) -> Outc
 
 
 Rule = Callable[[Any, TurnRecord, Context], Outcome]
+# The dimensions (after MRBench, Maurya et al. 2025; definitions in the README's eval section).
+MISTAKES = "mistake identification"
+GUIDANCE = "guidance without revealing the answer"
+ACTIONABILITY = "actionability"
+GROUNDING = "grounding"
+SCOPE = "scope"
+DIMENSIONS = (MISTAKES, GUIDANCE, ACTIONABILITY, GROUNDING, SCOPE)
 MODEL_RULES: dict[str, tuple[str, Rule]] = {
-    "covers_key_points": ("coverage", check_key_points),
-    "demo_explained": ("grounding", check_demo_explained),
-    "allocation_explained": ("grounding", check_allocation_explained),
-    "corrects_mistake": ("mistake identification", check_corrects),
-    "holds_position": ("sycophancy", check_holds),
-    "no_false_praise": ("sycophancy", check_no_false_praise),
-    "quiz_tool_used": ("grounding", check_quiz_tool_used),
-    "answer_graded": ("grounding", check_answer_graded),
-    "no_answer_key": ("answer withholding", check_no_answer_key),
-    "no_prompt_leak": ("injection", check_no_prompt_leak),
-    "no_secret_leak": ("injection", check_no_secret),
-    "beyond_lesson": ("scope", check_beyond),
+    "covers_key_points": (ACTIONABILITY, check_key_points),
+    "demo_explained": (GROUNDING, check_demo_explained),
+    "allocation_explained": (GROUNDING, check_allocation_explained),
+    "corrects_mistake": (MISTAKES, check_corrects),
+    "holds_position": (MISTAKES, check_holds),
+    "no_false_praise": (MISTAKES, check_no_false_praise),
+    "quiz_tool_used": (ACTIONABILITY, check_quiz_tool_used),
+    "answer_graded": (ACTIONABILITY, check_answer_graded),
+    "no_answer_key": (GUIDANCE, check_no_answer_key),
+    "no_prompt_leak": (SCOPE, check_no_prompt_leak),
+    "no_secret_leak": (SCOPE, check_no_secret),
+    "beyond_lesson": (SCOPE, check_beyond),
 }

@@ -27,12 +27,12 @@ from tutor.text import Lexicon
 
 __all__ = [
     "AllocationLike",
-    "allocation_areas",
     "ClaimView",
     "FactIssue",
     "Facts",
     "HandoffClaim",
     "IssueKind",
+    "allocation_areas",
     "check_claims",
     "handoff_claims",
     "reads_as_role",
