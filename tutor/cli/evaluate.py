@@ -87,9 +87,7 @@ def calibration_command(
                 p: [r.model_dump() | {"accuracy": r.accuracy} for r in t] for p, t in tables.items()
             },
             "rules": [r.model_dump() | {"accuracy": r.accuracy} for r in rows],
-            "judge": {
-                d: {"confusion": c, "macro_f1": macro_f1(c)} for d, c in judged.items()
-            },
+            "judge": {d: {"confusion": c, "macro_f1": macro_f1(c)} for d, c in judged.items()},
             "rules_macro_f1": {d: macro_f1(c) for d, c in rules_by_dimension(rows).items()},
         }
         print(json.dumps(data, indent=2))

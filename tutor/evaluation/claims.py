@@ -60,6 +60,21 @@ class Statement:
         return {s.key for s in self.subjects}
 
 
+def says_something(reply: Reply, statement: Statement) -> bool:
+    """The statement relates two things or has a word besides names and stopwords: it is no
+    bare list item ("Data contract.", "Framing, pipeline, training.")."""
+    inside = [m for m in reply.reading.mentions if m.first in statement.tokens]
+    if len({(m.first, m.last) for m in inside}) >= 2:
+        return True
+    covered = {i for m in inside for i in range(m.first, m.last)}
+    return any(
+        i not in covered
+        and reply.norms[i] not in reply.lexicon.stopwords
+        and not reply.norms[i].isdigit()
+        for i in statement.tokens
+    )
+
+
 def statements(
     reply: Reply, pronouns: Sequence[str], people: Sequence[str] = ()
 ) -> list[Statement]:
@@ -68,7 +83,10 @@ def statements(
     named = _named(reply, people)
     groups: list[list[int]] = []
     for number in range(len(reading.clauses)):
-        if groups and _continues(reply, groups[-1], number, named):
+        resumed = _resumes(reply, groups, number, named)
+        if resumed is not None:
+            resumed.append(number)
+        elif groups and _continues(reply, groups[-1], number, named):
             groups[-1].append(number)
         else:
             groups.append([number])
@@ -85,6 +103,21 @@ def statements(
         heir = _antecedent(reply, named, min(tokens, default=0), tokens, pronoun_words)
         result.append(Statement(tokens, heir, bool(heir)))
     return result
+
+
+def _resumes(
+    reply: Reply, groups: list[list[int]], number: int, named: list[Subject]
+) -> list[int] | None:
+    """After an aside, a clause with no subject of its own resumes the statement the aside
+    interrupted ("Person 3 (data engineering + SRE) owns the data contract")."""
+    clauses = reply.reading.clauses
+    clause = clauses[number]
+    if clause.aside or len(groups) < 2 or not clauses[groups[-1][-1]].aside:
+        return None
+    host = groups[-2]
+    same_sentence = reply.sentence_of[clauses[host[-1]].lo] == reply.sentence_of[clause.lo]
+    own = any(clause.lo <= s.first < clause.hi for s in named)
+    return host if same_sentence and not own and not clauses[host[-1]].aside else None
 
 
 def _named(reply: Reply, people: Sequence[str]) -> list[Subject]:
@@ -268,7 +301,7 @@ def _subject_claims(reply: Reply, view: ClaimView, statement: Statement) -> set[
     keys = set()
     for subject in statement.subjects:
         token = subject.first if subject.first >= 0 else min(statement.tokens)
-        if view.sentence_of[token] not in view.quiet:
+        if view.claims_at(token):
             keys.add(subject.key)
     return keys
 
@@ -289,11 +322,14 @@ def _given(
     object of a stage the roles own ("build the pipeline that the training uses")."""
     stages = _stages_in(reply, statement)
     owned = [m for m in stages if roles & owners.get(m.id, set())]
-    return [
-        m
-        for m in stages
-        if m in owned or not any(o.last <= m.first <= o.last + _OBJECT_GAP for o in owned)
-    ]
+    return [m for m in stages if m in owned or not any(_object_of(reply, m, o) for o in owned)]
+
+
+def _object_of(reply: Reply, mention: Mention, head: Mention) -> bool:
+    """`mention` only names what `head` acts on ("monitor the latency *metrics*", "the
+    pipeline that the *training* uses"): a few words after it, no "and"/"or" between."""
+    gap = reply.norms[head.last : mention.first]
+    return head.last <= mention.first <= head.last + _OBJECT_GAP and not {"and", "or"} & set(gap)
 
 
 def owner_statement(
@@ -303,15 +339,44 @@ def owner_statement(
     roles: Sequence[str],
     lifecycle: Sequence[tuple[str, str]],
 ) -> str | None:
-    """A statement giving `stage` to one of `roles` — the quote of its words, or None."""
+    """A statement that says `stage` of one of `roles` — the quote of its words, or None."""
     view = ClaimView(reply.reading, reply.lexicon)
     owners = stage_owners(reply.lexicon, lifecycle)
     wanted = set(roles)
     for statement in statements(reply, pronouns):
         about = {k.split(":", 1)[1] for k in _subject_claims(reply, view, statement)}
-        if about & wanted and any(m.id == stage for m in _given(reply, statement, about, owners)):
-            return _span(reply, statement)
+        for mention in _given(reply, statement, about, owners):
+            if mention.id == stage and said_of(reply, statement, mention, view) & wanted:
+                return _span(reply, statement)
     return None
+
+
+# Words before a role that make it no subject: "takes the model *from* the data scientist".
+_NOT_SUBJECT = frozenset({"from", "to", "with", "of", "for", "than", "like", "between", "by"})
+_DETERMINERS = frozenset({"the", "a", "an", "our", "your", "their", "his", "her"})
+
+
+def said_of(reply: Reply, statement: Statement, mention: Mention, view: ClaimView) -> set[str]:
+    """The role ids a stage mention is said of: the nearest subject role before it, else the
+    first role after it that no "from" introduces ("on-call is owned by SRE/Platform"), else
+    the statement's inherited subject."""
+    claiming = _subject_claims(reply, view, statement)
+    roles = [s for s in statement.subjects if s.key.startswith("role:") and s.key in claiming]
+    before = [
+        s for s in roles if 0 <= s.last <= mention.first and _led_by(reply, s) not in _NOT_SUBJECT
+    ]
+    after = [s for s in roles if s.first >= mention.last and _led_by(reply, s) != "from"]
+    inherited = [s for s in roles if s.first < 0]
+    chosen = before[-1:] or after[:1] or inherited
+    return {s.key.split(":", 1)[1] for s in chosen}
+
+
+def _led_by(reply: Reply, subject: Subject) -> str:
+    """The word before a named subject, past determiners."""
+    i = subject.first - 1
+    while i >= 0 and reply.norms[i] in _DETERMINERS:
+        i -= 1
+    return reply.norms[i] if i >= 0 else ""
 
 
 def stage_owners(lexicon: Lexicon, lifecycle: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
@@ -327,16 +392,18 @@ def stage_owners(lexicon: Lexicon, lifecycle: Sequence[tuple[str, str]]) -> dict
 def wrong_owners(
     reply: Reply, pronouns: Sequence[str], lifecycle: Sequence[tuple[str, str]]
 ) -> list[str]:
-    """Statements that give a stage to roles none of which the lesson gives it to."""
+    """Statements that say a stage of a role the lesson does not give it to."""
     owners = stage_owners(reply.lexicon, lifecycle)
     view = ClaimView(reply.reading, reply.lexicon)
     wrong = []
     for statement in statements(reply, pronouns):
         about = _subject_claims(reply, view, statement)
         named = {k.split(":", 1)[1] for k in about if k.startswith("role:")}
-        given = [m for m in _given(reply, statement, named, owners) if m.id in owners]
-        if named and any(not named & owners[m.id] for m in given):
-            wrong.append(_span(reply, statement))
+        for mention in _given(reply, statement, named, owners):
+            said = said_of(reply, statement, mention, view)
+            if mention.id in owners and said and not said & owners[mention.id]:
+                wrong.append(_span(reply, statement))
+                break
     return wrong
 
 
@@ -398,9 +465,10 @@ def _option_letter(reply: Reply, i: int) -> bool:
 
 
 def _stands_alone(reply: Reply, i: int) -> bool:
-    """The letter ends its clause ("it's not a, …"): no noun follows it."""
+    """The letter ends its clause or a list item ("it's not a, not c and not d"): no noun
+    follows it."""
     clause = clause_at(reply, i)
-    return i + 1 >= clause.hi
+    return i + 1 >= clause.hi or reply.norms[i + 1] in ("and", "or", "nor")
 
 
 def ruled_out_letters(reply: Reply, options: int) -> set[str]:
@@ -497,17 +565,17 @@ def person_claims(reply: Reply, pronouns: Sequence[str], allocation: Any) -> Per
     result = PersonClaims(set(), [])
     for tokens, persons in _person_units(reply, view, pronouns, people):
         topics = _topics(reply, view, tokens, areas)
-        keys = {key for key, _ in topics}
         as_backup = any(
             m.id == "backup" and m.first in tokens
             for m in reply.reading.of_kind("term", asserted=True)
         )
+        owned = [m for k, m in topics if persons & _people_in(areas[k])]
         for key, mention in topics:
             rows = areas[key]
             allowed = {a.owner for a in rows} | {a.backup for a in rows if a.backup and as_backup}
             if persons & allowed:
                 result.stated.add(key)
-            elif not any(persons & _people_in(areas[k]) for k in keys - {key}):
+            elif not any(_object_of(reply, mention, o) for o in owned if o is not mention):
                 who = " + ".join(sorted(persons))
                 result.wrong.append(f"{reply.reading.quote(mention)!r} to {who}")
     return result
@@ -517,16 +585,19 @@ def _person_units(
     reply: Reply, view: ClaimView, pronouns: Sequence[str], people: Sequence[str]
 ) -> list[tuple[frozenset[int], set[str]]]:
     """(tokens, people) of each claiming statement about people, and of each sentence that
-    names exactly one person ("The data contract, though, belongs with Person 2")."""
+    names exactly one person and no pronoun that may be another ("The data contract, though,
+    belongs with Person 2"; not "… so they decide whether it goes to Person 2")."""
     units = []
     for statement in statements(reply, pronouns, people):
         persons = {k for k in _subject_claims(reply, view, statement) if not k.startswith("role:")}
         if persons:
             units.append((statement.tokens, persons))
     named = _named(reply, people)
+    pronoun_words = {w for p in pronouns for w in normalize(p)}
     for sentence, tokens in _sentences(reply).items():
         inside = {s.key for s in named if s.first in tokens and not s.key.startswith("role:")}
-        if len(inside) == 1 and sentence not in view.quiet:
+        other = any(reply.norms[i] in pronoun_words for i in tokens)  # "they" may be another
+        if len(inside) == 1 and not other and view.claims_at(tokens[0]):
             units.append((frozenset(tokens), inside))
     return units
 

@@ -149,7 +149,9 @@ def learner_words(check: Any, send: str) -> str:
     return send
 
 
-Confusion = dict[str, int]  # "pass/pass" (said/label), "fail/fail", "pass/fail", "fail/pass", "abstain/…"
+Confusion = dict[
+    str, int
+]  # "pass/pass" (said/label), "fail/fail", "pass/fail", "fail/pass", "abstain/…"
 
 
 async def judge_labelled(

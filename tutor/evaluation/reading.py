@@ -153,9 +153,21 @@ def key_point_met(reply: Reply, point: KeyPoint, found: Sequence[Any] = ()) -> b
     statement (`found`, from `tutor.evaluation.claims.statements`) about that role?"""
     hits = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
     if point.by:
-        role = f"role:{point.by}"
-        hits = [hit for hit in hits if any(hit[1] in s.tokens and role in s.about() for s in found)]
+        hits = [
+            hit
+            for hit in hits
+            if any(hit[1] in s.tokens and _of(reply, point.by, s) for s in found)
+        ]
     return len({ref for ref, _, _ in hits}) >= point.min_distinct
+
+
+def _of(reply: Reply, by: str, statement: Any) -> bool:
+    """Is the statement about role `by` ("*": does it say anything, not a bare list item)?"""
+    from tutor.evaluation.claims import says_something
+
+    if by == "*":
+        return says_something(reply, statement)
+    return f"role:{by}" in statement.about()
 
 
 def key_point_denied(reply: Reply, point: KeyPoint) -> bool:

@@ -172,6 +172,6 @@ def _person_mentions(view: ClaimView, names: Sequence[str]) -> list[tuple[str, i
             ids = list(reading.clause_of)
             denied = negated(norms, ids, i, i + n, view.lexicon.cues, spans)
             rejected = next(c.rejected for c in reading.clauses if c.lo <= i < c.hi)
-            if not denied and not rejected and view.sentence_of[i] not in view.quiet:
+            if not denied and not rejected and view.claims_at(i):
                 found.append((name, reading.clause_of[i], i))
     return found
