@@ -594,7 +594,7 @@ def _person_units(
             units.append((statement.tokens, persons))
     named = _named(reply, people)
     pronoun_words = {w for p in pronouns for w in normalize(p)}
-    for sentence, tokens in _sentences(reply).items():
+    for tokens in _sentences(reply).values():
         inside = {s.key for s in named if s.first in tokens and not s.key.startswith("role:")}
         other = any(reply.norms[i] in pronoun_words for i in tokens)  # "they" may be another
         if len(inside) == 1 and not other and view.claims_at(tokens[0]):
