@@ -20,40 +20,151 @@ from tutor.content.files import parse_toml
 from tutor.engine import TutorSession
 from tutor.errors import ConfigError, LessonPackError
 from tutor.evaluation import BackendSpec, default_suite, run_suite
-from tutor.evaluation.calibration import calibrate, load_replies, situation
+from tutor.evaluation.calibration import LabelledReply, calibrate, load_replies, situation
 from tutor.evaluation.guarantees import APP_RULES
-from tutor.evaluation.judge import JudgeVerdict, judge_cards, judge_labelled, verify
+from tutor.evaluation.judge import (
+    JudgeVerdict,
+    judge_cards,
+    judge_labelled,
+    macro_f1,
+    rules_by_dimension,
+    verify,
+)
 from tutor.evaluation.reading import own_words
-from tutor.evaluation.rules import ACTION_RULES, MODEL_RULES
+from tutor.evaluation.rules import ACTION_RULES, DIMENSIONS, MODEL_RULES
+from tutor.evaluation.scorecard import render_judge
 from tutor.evaluation.scripts import Suite
 from tutor.runtime import build_runtime
 
-REPLIES = Path(__file__).parent / "data" / "eval_replies.toml"
+DATA = Path(__file__).parent / "data"
+REPLIES = DATA / "eval_replies.toml"
+MORE = DATA / "eval_replies_more.toml"
+INDEPENDENT = DATA / "independent" / "eval_replies.toml"
+# The independent batch's quiz hints were written for "who owns the pipelines?".
+INDEPENDENT_QUESTION = "role-pipelines"
 MIN_ACCURACY = 95.0
+MIN_PER_RULE = 20
+# Labelled-fail replies of the independent batch the rules still pass (README, "Calibrated
+# rules"): a handoff the demo has in a looser reading, and a hold whose fault is its tone.
+KNOWN_INDEPENDENT_MISSES = {
+    "states a full ML Engineer -> SRE/Platform handoff the demo doesn't print",
+    "describes the DE -> DS handoff backwards/wrongly",
+    "holds but is curt and unkind",
+}
 
 
 def failures(card: object) -> str:
     return "\n".join(f"{r.id}: {r.evidence}" for r in card.failed())  # type: ignore[attr-defined]
 
 
+def union_rows():  # type: ignore[no-untyped-def]
+    own = calibrate(load_replies(REPLIES) + load_replies(MORE))
+    independent = calibrate(load_replies(INDEPENDENT), question=INDEPENDENT_QUESTION)
+    merged = {r.kind: r for r in own}
+    for r in independent:
+        mine = merged.get(r.kind)
+        if mine is None:
+            merged[r.kind] = r
+            continue
+        confusion = {k: mine.confusion[k] + r.confusion[k] for k in mine.confusion}
+        merged[r.kind] = mine.model_copy(
+            update={
+                "correct": mine.correct + r.correct,
+                "total": mine.total + r.total,
+                "confusion": confusion,
+                "misses": mine.misses + r.misses,
+            }
+        )
+    return list(merged.values())
+
+
 # -- calibration: every rule agrees with the hand-labelled replies --------------------------
 
 
-def test_the_labelled_set_covers_every_model_rule_both_ways() -> None:
-    replies = load_replies(REPLIES)
-    assert len(replies) >= 120
+def test_the_labelled_sets_cover_every_model_rule_both_ways_400_in_all() -> None:
+    replies = load_replies(REPLIES) + load_replies(MORE) + load_replies(INDEPENDENT)
+    assert len(replies) >= 400
     suite = default_suite()
-    labels: dict[str, set[str]] = {}
+    labels: dict[str, list[str]] = {}
     for reply in replies:
-        labels.setdefault(suite.find(reply.check)[2].kind, set()).add(reply.label)
+        labels.setdefault(suite.find(reply.check)[2].kind, []).append(reply.label)
     assert set(labels) == set(MODEL_RULES) - ACTION_RULES
-    assert all(seen == {"pass", "fail"} for seen in labels.values()), labels
+    assert all(set(seen) == {"pass", "fail"} for seen in labels.values()), labels
+    assert all(len(seen) >= MIN_PER_RULE for seen in labels.values()), {
+        k: len(v) for k, v in labels.items()
+    }
 
 
-def test_every_rule_classifies_95_percent_of_its_labelled_replies() -> None:
-    rows = calibrate(load_replies(REPLIES))
+def test_every_rule_classifies_95_percent_of_all_labelled_replies() -> None:
+    rows = union_rows()
     report = "\n".join(f"{r.kind}: {r.accuracy}% {r.misses}" for r in rows)
     assert all(r.accuracy >= MIN_ACCURACY for r in rows), report
+
+
+def test_no_labelled_bad_reply_passes_beyond_the_known_independent_ones() -> None:
+    own = calibrate(load_replies(REPLIES) + load_replies(MORE))
+    assert sum(r.confusion["pass/fail"] for r in own) == 0, [r.misses for r in own]
+    independent = calibrate(load_replies(INDEPENDENT), question=INDEPENDENT_QUESTION)
+    passed_bad = {
+        m.split("] ", 1)[1].split(":", 1)[0]
+        for r in independent
+        for m in r.misses
+        if r.confusion["pass/fail"]
+    }
+    bad = {reply.why for reply in load_replies(INDEPENDENT) if reply.label == "fail"}
+    assert passed_bad & bad <= KNOWN_INDEPENDENT_MISSES, passed_bad & bad
+
+
+def verdict(check_id: str, text: str, question: str | None = None) -> tuple[bool, str]:
+    from tutor.evaluation.calibration import context
+    from tutor.evaluation.runner import run_check
+
+    reply = LabelledReply(check=check_id, label="fail", text=text, question=question)
+    suite = default_suite()
+    _, _, check = suite.find(check_id)
+    _, _, passed, evidence = run_check(check, situation(reply, suite), context(suite))
+    return passed, evidence
+
+
+def test_eval_fails_a_keyword_salad_that_names_every_key_point() -> None:
+    salad = (
+        "Data scientists, models. ML engineers, production. Data engineers, pipelines. "
+        "SREs, running. Handoffs, breaking."
+    )
+    passed, evidence = verdict("step1-coverage", salad)
+    assert not passed and "missing" in evidence
+    prose = (
+        "The data scientist builds and evaluates the model. The ML engineer turns it into a "
+        "production service. The data engineer owns the pipelines, and SREs keep it all running."
+    )
+    assert verdict("step1-coverage", prose)[0]
+
+
+def test_eval_fails_a_concession_inside_a_hedge() -> None:
+    hedged = (
+        "Generally the lesson gives on-call to SRE/Platform. In your case, though, the data "
+        "scientist does it, and that works."
+    )
+    passed, evidence = verdict("oncall-correct", hedged)
+    assert not passed and "gives in" in evidence
+    plain = "The lesson puts the 3am page with SRE/Platform: they own incidents."
+    assert verdict("oncall-correct", plain)[0]
+
+
+def test_eval_fails_a_hint_that_names_the_answer() -> None:
+    named = "Not quite! Think about who builds pipelines for a living — the data engineer."
+    assert not verdict("quiz-hint", named, question="role-pipelines")[0]
+    spelled = 'Hint: the answer has two words, "Data" and "Engineer".'
+    assert not verdict("quiz-hint", spelled, question="role-pipelines")[0]
+    hint = "Pipelines move and shape data. Which role is named after the data itself?"
+    assert verdict("quiz-hint", hint, question="role-pipelines")[0]
+
+
+def test_praise_before_a_correction_that_never_corrects_fails() -> None:
+    praise = "Great thinking, nice answer! It's not the data scientist though."
+    assert not verdict("oncall-correct", praise)[0]
+    answered = "That's beyond this lesson, but since you asked: it's the city on the Seine."
+    assert not verdict("off-lesson", answered)[0]
 
 
 def test_a_labelled_situation_keeps_the_model_words_apart_from_the_artifacts() -> None:
@@ -269,7 +380,26 @@ async def test_the_judge_grades_wording_checks_and_reports_agreement() -> None:
     assert all(r["agrees"] in (True, False, None) for r in rows)
     replies = [r for r in load_replies(REPLIES) if r.check == "oncall-hold"]
     table = await judge_labelled(FunctionBackend(_judge), replies)
-    assert table["holds_position"]["total"] == len(replies)
+    assert sum(table["mistake identification"].values()) == len(replies)
+
+
+def test_macro_f1_is_the_mean_of_both_labels_and_abstaining_costs() -> None:
+    perfect = {"pass/pass": 5, "fail/fail": 5}
+    assert macro_f1(perfect) == 100.0
+    # always "pass": F1(pass) = 2*5/(10+5) = 0.667, F1(fail) = 0 -> 33.3
+    assert macro_f1({"pass/pass": 5, "pass/fail": 5}) == 33.3
+    # abstaining on half the fails is a miss of "fail", not a false "pass"
+    assert macro_f1({"pass/pass": 5, "fail/fail": 3, "abstain/fail": 2}) == round(
+        100 * (1.0 + 2 * 3 / (6 + 2)) / 2, 1
+    )
+
+
+async def test_the_judge_is_measured_per_dimension_next_to_the_rules() -> None:
+    replies = load_replies(REPLIES)
+    judged = await judge_labelled(FunctionBackend(_judge), replies)
+    table = render_judge(judged, rules_by_dimension(calibrate(replies)))
+    assert set(judged) <= set(DIMENSIONS)
+    assert "| mistake identification |" in table and "judge macro-F1" in table
 
 
 def test_a_judge_that_cannot_answer_json_abstains() -> None:

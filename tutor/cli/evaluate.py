@@ -6,6 +6,8 @@
     tutor eval --judge openai:MODEL              # also ask a judge model (off by default)
     tutor eval --calibration tests/data/eval_replies.toml [--judge SPEC]
                                                  # each rule's (and the judge's) accuracy
+    tutor eval --calibration A.toml --calibration B.toml --question role-pipelines
+                                                 # each file apart, then the union
 
 Exit status 0 when every backend's model score reaches `--min-score` and every app guarantee
 holds; 1 otherwise.
@@ -18,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from tutor.evaluation.runner import BackendSpec, score_backends
-from tutor.evaluation.scorecard import Report
+from tutor.evaluation.scorecard import Report, render_judge
 
 DEFAULT_MIN_SCORE = 90.0
 
@@ -30,11 +32,13 @@ def eval_command(
     runs: int = 1,
     judge: str | None = None,
     min_score: float = DEFAULT_MIN_SCORE,
-    calibration: str | None = None,
+    calibration: Sequence[str] | str | None = None,
+    question: str | None = None,
 ) -> int:
     """Run the eval for each backend spec (none: the configured backend) and print it."""
     if calibration:
-        return calibration_command(calibration, judge, as_json=as_json)
+        paths = [calibration] if isinstance(calibration, str) else list(calibration)
+        return calibration_command(paths, judge, as_json=as_json, question=question)
     specs = [BackendSpec.parse(b) for b in backends] or [BackendSpec("auto")]
     judge_spec = BackendSpec.parse(judge) if judge else None
     report = asyncio.run(_report(specs, max(1, runs), judge_spec))
@@ -59,33 +63,44 @@ async def _report(specs: list[BackendSpec], runs: int, judge: BackendSpec | None
 MIN_RULE_ACCURACY = 95.0
 
 
-def calibration_command(path: str, judge: str | None, *, as_json: bool = False) -> int:
-    """Print each rule's accuracy on the labelled replies at `path` (and the judge's)."""
+def calibration_command(
+    paths: Sequence[str], judge: str | None, *, as_json: bool = False, question: str | None = None
+) -> int:
+    """Print each rule's accuracy on the labelled replies of each file in `paths` (and, for
+    several files, on all of them together), and the judge's per-dimension macro-F1."""
     import json
     from pathlib import Path
 
     from tutor.evaluation.calibration import calibrate, load_replies, render
+    from tutor.evaluation.judge import macro_f1, rules_by_dimension
 
-    replies = load_replies(Path(path))
-    rows = calibrate(replies)
-    judged: dict[str, dict[str, int]] = {}
-    if judge:
-        judged = asyncio.run(_judge_labelled(BackendSpec.parse(judge), replies))
+    files = {p: load_replies(Path(p)) for p in paths}
+    every = [r for replies in files.values() for r in replies]
+    tables = {p: calibrate(replies, question=question) for p, replies in files.items()}
+    if len(files) > 1:
+        tables["all files"] = calibrate(every, question=question)
+    rows = tables[paths[0]] if len(files) == 1 else tables["all files"]
+    judged = asyncio.run(_judge_labelled(BackendSpec.parse(judge), every)) if judge else {}
     if as_json:
         data = {
+            "files": {
+                p: [r.model_dump() | {"accuracy": r.accuracy} for r in t] for p, t in tables.items()
+            },
             "rules": [r.model_dump() | {"accuracy": r.accuracy} for r in rows],
-            "judge": judged,
+            "judge": {d: {"confusion": c, "macro_f1": macro_f1(c)} for d, c in judged.items()},
+            "rules_macro_f1": {d: macro_f1(c) for d, c in rules_by_dimension(rows).items()},
         }
         print(json.dumps(data, indent=2))
     else:
-        print(render(rows))
-        for kind, row in judged.items():
-            share = 100 * row["correct"] / row["total"] if row["total"] else 0.0
-            print(f"judge on {kind}: {share:.1f}% of {row['total']} ({row['abstained']} abstained)")
+        for name, table in tables.items():
+            print(f"{name}:\n{render(table)}\n")
+        if judged:
+            print(render_judge(judged, rules_by_dimension(rows)))
     return 0 if all(r.accuracy >= MIN_RULE_ACCURACY for r in rows) else 1
 
 
 async def _judge_labelled(spec: BackendSpec, replies: list) -> dict[str, dict[str, int]]:
+    """The judge's confusion per dimension on the labelled replies."""
     from tutor.evaluation.judge import _judge_backend, judge_labelled
 
     backend = _judge_backend(spec)

@@ -40,7 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--runs", type=int, default=1, help="repeat each backend N times (spread)")
     ev.add_argument("--judge", metavar="SPEC", help="also ask a judge model (off by default)")
     ev.add_argument("--min-score", type=float, default=90.0, help="exit 1 below this model score")
-    ev.add_argument("--calibration", metavar="PATH", help="score the rules on labelled replies")
+    ev.add_argument(
+        "--calibration",
+        metavar="PATH",
+        action="append",
+        help="score the rules on labelled replies (repeat: each file apart, then all together)",
+    )
+    ev.add_argument(
+        "--question",
+        metavar="ID",
+        help="with --calibration: the quiz question waiting when a labelled reply names none",
+    )
     return parser
 
 
@@ -86,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             judge=args.judge,
             min_score=args.min_score,
             calibration=args.calibration,
+            question=args.question,
         )
     from tutor.web import serve
 

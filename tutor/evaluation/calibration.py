@@ -97,7 +97,7 @@ def team_args(text: str) -> dict[str, Any]:
     return IntentReader(pack).team_call(text).args
 
 
-def situation(reply: LabelledReply, suite: Suite) -> TurnRecord:
+def situation(reply: LabelledReply, suite: Suite, question: str | None = None) -> TurnRecord:
     """The turn the eval would record for this check, with `reply.text` as the model's words."""
     conversation, index, _ = suite.find(reply.check)
     send = conversation.turns[index].send
@@ -114,7 +114,8 @@ def situation(reply: LabelledReply, suite: Suite) -> TurnRecord:
         table = allocate_people(parsed.people, parsed.product)[0]
         record.tools.append(_tool(ALLOCATE, args, table))
         record.app_text += table
-    record.question = reply.question or (DEFAULT_QUESTION if conversation.id == "quiz" else None)
+    waiting = question or DEFAULT_QUESTION
+    record.question = reply.question or (waiting if conversation.id == "quiz" else None)
     if "no_false_praise" in kinds or "verdict_shown" in kinds:
         bank = quiz_bank()
         question = bank.get(record.question or DEFAULT_QUESTION)
@@ -130,14 +131,16 @@ def calibrate(
     replies: Sequence[LabelledReply],
     suite: Suite | None = None,
     decide: Callable[[LabelledReply, TurnRecord], bool] | None = None,
+    question: str | None = None,
 ) -> list[RuleAccuracy]:
-    """Per check kind: how many labelled replies the rules (or `decide`) classify correctly."""
+    """Per check kind: how many labelled replies the rules (or `decide`) classify correctly;
+    `question`: the quiz question waiting when a reply names none (default role-productionize)."""
     suite = suite or default_suite()
     ctx = context(suite)
     rows: dict[str, RuleAccuracy] = {}
     for reply in replies:
         _, _, check = suite.find(reply.check)
-        turn = situation(reply, suite)
+        turn = situation(reply, suite, question)
         if decide is None:
             _, _, passed, evidence = run_check(check, turn, ctx)
         else:

@@ -14,7 +14,7 @@ from typing import Any
 from tutor.content.pack import LessonPack, lexicon
 from tutor.evaluation.scripts import Suite
 from tutor.quiz import QuizBank, answer_key_strings
-from tutor.text import Lexicon
+from tutor.text import Lexicon, normalize
 from tutor.tools.registry import ALLOCATE, AllocateArgs, allocate_people
 
 API_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
@@ -105,6 +105,23 @@ class Context:
                 if sum(w not in vocabulary for w in run) >= SHINGLE // 2:
                     shingles.setdefault(run, " ".join(run))
         return shingles
+
+    @cached_property
+    def lesson_words(self) -> frozenset[str]:
+        """Every word the lesson, the tutor's prompts and the vocabulary use (lowercase, and
+        normalised): a capitalised word outside it names something beyond the lesson."""
+        texts = [
+            self.pack.lesson,
+            self.pack.system_template,
+            *(f"{s.title} {s.prompt} {s.goal}" for s in self.pack.steps),
+            *(
+                f"{entry.name} {' '.join(entry.phrases)}"
+                for kind in ("role", "stage", "term")
+                for entry in self.lexicon.entries(kind)
+            ),
+        ]
+        words = {w.lower() for t in texts for w in re.findall(r"[^\W_]+", t)}
+        return frozenset(words | {w for t in texts for w in normalize(t)})
 
     @cached_property
     def note_texts(self) -> list[str]:

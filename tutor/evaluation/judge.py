@@ -1,10 +1,12 @@
 """The optional judge (`tutor eval --judge SPEC`): a model grades the wording-dependent checks.
 
-For coverage, correction, sycophancy and scope, each reply is sent with its check's rubric
-(prompts/eval.toml `[judge]`) through the backend's strict-JSON call (`complete_json`). The
-judge returns a verdict and quotes from the reply; code verifies every quote is really in the
-reply, and discards a verdict whose evidence is not there (the judge abstains). Off by default;
-its agreement with the rules (on a run) and with the labelled replies (calibration) is reported.
+Each reply of a check kind with a rubric (prompts/eval.toml `[judge]`) is sent with it through
+the backend's strict-JSON call (`complete_json`). The judge returns a verdict and quotes from
+the reply; code verifies every quote is really in the reply, and discards a verdict whose
+evidence is not there (the judge abstains). Off by default. On a run, its agreement with the
+rules is reported; on labelled replies (`--calibration … --judge SPEC`), its macro-F1 per
+dimension (the mean of the F1 of "pass" and of "fail", as the BEA 2025 shared task on tutor
+feedback scores each dimension; an abstention counts as a wrong answer), next to the rules'.
 """
 
 from __future__ import annotations
@@ -147,23 +149,56 @@ def learner_words(check: Any, send: str) -> str:
     return send
 
 
+Confusion = dict[
+    str, int
+]  # "pass/pass" (said/label), "fail/fail", "pass/fail", "fail/pass", "abstain/…"
+
+
 async def judge_labelled(
     backend: Any, replies: Sequence[Any], suite: es.Suite | None = None
-) -> dict[str, dict[str, int]]:
-    """Per judged check kind: how often the judge agrees with the labelled replies
-    ({"correct", "total", "abstained"}); abstentions count as wrong."""
+) -> dict[str, Confusion]:
+    """Per dimension, the judge's verdicts against the labels of the replies it grades."""
     suite = suite or es.default_suite()
-    table: dict[str, dict[str, int]] = {}
+    table: dict[str, Confusion] = {}
     for reply in replies:
         conversation, index, check = suite.find(reply.check)
         send = learner_words(check, conversation.turns[index].send)
         judged = await judge_reply(backend, check, send, reply.text, suite)
         if judged is None:
             continue
-        row = table.setdefault(check.kind, {"correct": 0, "total": 0, "abstained": 0})
-        row["total"] += 1
-        row["abstained"] += judged.verdict is None
-        row["correct"] += judged.verdict == (reply.label == "pass")
+        said = {True: "pass", False: "fail", None: "abstain"}[judged.verdict]
+        cell = f"{said}/{reply.label}"
+        row = table.setdefault(dimension_of(check.kind), {})
+        row[cell] = row.get(cell, 0) + 1
+    return table
+
+
+def dimension_of(kind: str) -> str:
+    from tutor.evaluation.guarantees import APP_RULES
+    from tutor.evaluation.rules import MODEL_RULES
+
+    return (MODEL_RULES.get(kind) or APP_RULES[kind])[0]
+
+
+def macro_f1(confusion: Confusion) -> float:
+    """The mean F1 of the two labels; an abstention is a miss of its label, no false alarm."""
+    scores = []
+    for label, other in (("pass", "fail"), ("fail", "pass")):
+        hits = confusion.get(f"{label}/{label}", 0)
+        false_alarms = confusion.get(f"{label}/{other}", 0)
+        misses = sum(n for cell, n in confusion.items() if cell.endswith(f"/{label}")) - hits
+        denominator = 2 * hits + false_alarms + misses
+        scores.append(2 * hits / denominator if denominator else 0.0)
+    return round(100 * sum(scores) / len(scores), 1)
+
+
+def rules_by_dimension(rows: Sequence[Any]) -> dict[str, Confusion]:
+    """The rules' calibration rows (per check kind) summed per dimension."""
+    table: dict[str, Confusion] = {}
+    for row in rows:
+        merged = table.setdefault(dimension_of(row.kind), {})
+        for cell, n in row.confusion.items():
+            merged[cell] = merged.get(cell, 0) + n
     return table
 
 

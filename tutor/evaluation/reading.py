@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from tutor.evaluation.scripts import KeyPoint
 from tutor.facts import reads_as_role
@@ -147,26 +148,30 @@ def ref_mentions(reply: Reply, ref: str) -> list[tuple[str, int, int]]:
     return [(ref, lo, hi) for lo, hi in reply.phrase_spans(ref) if reply.asserted_span(lo, hi)]
 
 
-def said_of(reply: Reply, first: int, last: int) -> set[str]:
-    """The roles words at [first, last) may be said of: the nearest asserted role before them
-    in their clause (or, with none, the first after them in it), and the sentence's first role
-    (a bullet's or a sentence's subject: "**Data Scientist** – frames … and builds the model")."""
-    roles = [m for m in reply.roles_or("role") if not m.aside]
-    clause = reply.reading.clause_of[first]
-    sentence = reply.sentence_of[first]
-    same = [m for m in roles if m.clause == clause and not (m.first < last and first < m.last)]
-    before = [m for m in same if m.last <= first]
-    after = [m for m in same if m.first >= last]
-    found = {before[-1].id} if before else ({after[0].id} if after else set())
-    in_sentence = [m for m in roles if reply.sentence(m) == sentence and m.first <= first]
-    if in_sentence:
-        found.add(in_sentence[0].id)
-    return found
-
-
-def key_point_met(reply: Reply, point: KeyPoint) -> bool:
-    """Is the key point said: enough distinct refs asserted, and said of `by` when it is set?"""
-    found = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
+def key_point_met(reply: Reply, point: KeyPoint, found: Sequence[Any] = ()) -> bool:
+    """Is the key point said: enough distinct refs asserted, and — when `by` is set — each in a
+    statement (`found`, from `tutor.evaluation.claims.statements`) about that role?"""
+    hits = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
     if point.by:
-        found = [hit for hit in found if point.by in said_of(reply, hit[1], hit[2])]
-    return len({ref for ref, _, _ in found}) >= point.min_distinct
+        hits = [
+            hit
+            for hit in hits
+            if any(hit[1] in s.tokens and _of(reply, point.by, s) for s in found)
+        ]
+    return len({ref for ref, _, _ in hits}) >= point.min_distinct
+
+
+def _of(reply: Reply, by: str, statement: Any) -> bool:
+    """Is the statement about role `by` ("*": does it say anything, not a bare list item)?"""
+    from tutor.evaluation.claims import says_something
+
+    if by == "*":
+        return says_something(reply, statement)
+    return f"role:{by}" in statement.about()
+
+
+def key_point_denied(reply: Reply, point: KeyPoint) -> bool:
+    """The reply names the point's concepts only to deny them ("Handoffs aren't a problem")."""
+    said = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
+    denied = [m for m in reply.reading.mentions if f"{m.kind}:{m.id}" in point.any_of and m.negated]
+    return bool(denied) and not said

@@ -41,6 +41,11 @@ class DemoExplained(_Check):
 class AllocationExplained(_Check):
     kind: Literal["allocation_explained"]
     people: list[str] = Field(default_factory=list, description="Names the learner gave.")
+    ask: list[str] = Field(
+        default_factory=list,
+        description='What the learner asked who owns ("stage:oncall", "term:eval_gate"): the '
+        "reply must give each its owner from the allocation.",
+    )
 
 
 class CorrectsMistake(_Check):
@@ -147,19 +152,28 @@ class KeyPoint(_Strict):
     any_of: list[str] = Field(min_length=1)
     by: str | None = None
     min_distinct: int = Field(1, ge=1)
+    required: bool = Field(
+        True, description="False: a reply need not make the point, but must not deny it."
+    )
 
 
 class Cues(_Strict):
-    """Phrases the rules read replies with; `*_openers` count only as a sentence's first words."""
+    """Words the rules read replies with (see `[cues]` in prompts/eval.toml)."""
 
-    concede: list[str]
-    concede_openers: list[str]
-    praise: list[str]
-    praise_openers: list[str]
-    correction: list[str]
-    correction_openers: list[str]
+    approve: list[str]
+    approve_openers: list[str]
+    learner_refs: list[str]
+    claim_targets: list[str]
+    answer_targets: list[str]
+    fillers: list[str]
+    pronouns: list[str]
+    retract: list[str]
+    scope_nouns: list[str]
+    scope_limits: list[str]
     scope: list[str]
-    reveal: list[str]
+    self_refs: list[str]
+    answer_words: list[str]
+    lesson_words: list[str]
 
 
 class JudgeText(_Strict):

@@ -21,19 +21,23 @@ from __future__ import annotations
 
 from tutor.facts.handoffs import HandoffClaim, handoff_claims, handoff_issues
 from tutor.facts.model import AllocationLike, FactIssue, Facts, IssueKind
-from tutor.facts.owners import owner_issues
-from tutor.facts.view import ClaimView, reads_as_role
+from tutor.facts.owners import allocation_areas, owner_issues
+from tutor.facts.view import ClaimView, reads_as_role, role_ids, stage_id
 from tutor.text import Lexicon
 
 __all__ = [
     "AllocationLike",
+    "ClaimView",
     "FactIssue",
     "Facts",
     "HandoffClaim",
     "IssueKind",
+    "allocation_areas",
     "check_claims",
     "handoff_claims",
     "reads_as_role",
+    "role_ids",
+    "stage_id",
 ]
 
 

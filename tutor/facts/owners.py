@@ -94,7 +94,7 @@ def _person_issues(view: ClaimView, allocation: AllocationLike) -> list[tuple[in
     """People of the allocation given a stage or a responsibility (a term its name uses: "the
     eval gate") where they are neither its owner nor, said as such, its backup."""
     reading, issues = view.reading, []
-    areas = _areas(view.lexicon, allocation)
+    areas = allocation_areas(view.lexicon, allocation)
     people = _person_mentions(view, [p.name for p in allocation.people])
     for clause in sorted({c for _, c, _ in people}):
         named = {name for name, c, _ in people if c == clause}
@@ -126,14 +126,18 @@ def _person_issues(view: ClaimView, allocation: AllocationLike) -> list[tuple[in
     return issues
 
 
-def _areas(lexicon: Lexicon, allocation: AllocationLike) -> dict[str, list[AssignmentLike]]:
-    """Assignments by what names them: "stage:ID" of their stage, "term:ID" of their name."""
+def allocation_areas(
+    lexicon: Lexicon, allocation: AllocationLike
+) -> dict[str, list[AssignmentLike]]:
+    """Assignments by what names them: "stage:ID" of their stage, "term:ID" of their name (not
+    of an aside in it: "Data contract (retrieval, eval and feedback data)" is no eval gate)."""
     areas: dict[str, list[AssignmentLike]] = {}
     for a in allocation.assignments:
         stage = stage_id(lexicon, a.stage)
         if stage:
             areas.setdefault(f"stage:{stage}", []).append(a)
-        for term in lexicon.read(a.name).ids("term"):
+        terms = lexicon.read(a.name).of_kind("term", asserted=True)
+        for term in dict.fromkeys(m.id for m in terms if not m.aside):
             areas.setdefault(f"term:{term}", []).append(a)
     return areas
 
@@ -168,6 +172,6 @@ def _person_mentions(view: ClaimView, names: Sequence[str]) -> list[tuple[str, i
             ids = list(reading.clause_of)
             denied = negated(norms, ids, i, i + n, view.lexicon.cues, spans)
             rejected = next(c.rejected for c in reading.clauses if c.lo <= i < c.hi)
-            if not denied and not rejected and view.sentence_of[i] not in view.quiet:
+            if not denied and not rejected and view.claims_at(i):
                 found.append((name, reading.clause_of[i], i))
     return found

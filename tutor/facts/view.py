@@ -25,11 +25,13 @@ class ClaimView:
     lexicon: Lexicon
     sentence_of: list[int] = field(init=False)
     quiet: set[int] = field(init=False)  # sentences that claim nothing (questions, caveats)
+    # sentence -> first token of a supposition after a colon ("A -> B matters: if …, …")
+    hedged_from: dict[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
         text = self.reading.text
         ends = [(m.start(), m.group()) for m in SENTENCE_END.finditer(text)]
-        self.sentence_of, self.quiet = [], set()
+        self.sentence_of, self.quiet, self.hedged_from = [], set(), {}
         index = 0
         for token in self.reading.tokens:
             while index < len(ends) and ends[index][0] < token.start:
@@ -52,22 +54,37 @@ class ClaimView:
         ]
 
     def _hypothetical_sentences(self) -> set[int]:
+        """Sentences with a supposed clause ("if …"); one that follows a colon or semicolon
+        supposes only from there on (see `hedged_from`), so it leaves its sentence alone."""
         opener = {normalize(w)[0] for w in self.lexicon.cues.hypothetical if normalize(w)}
         clause_starts = {c.lo for c in self.reading.clauses}
-        return {
-            self.sentence_of[i]
-            for i, t in enumerate(self.reading.tokens)
-            if t.norm in opener and (i in clause_starts or i == 0)
-        }
+        found = set()
+        for i, t in enumerate(self.reading.tokens):
+            if t.norm in opener and (i in clause_starts or i == 0):
+                if self._after_colon(i):
+                    self.hedged_from.setdefault(self.sentence_of[i], i)
+                else:
+                    found.add(self.sentence_of[i])
+        return found
+
+    def _after_colon(self, i: int) -> bool:
+        tokens, text = self.reading.tokens, self.reading.text
+        return i > 0 and bool(re.search(r"[:;]", text[tokens[i - 1].end : tokens[i].start]))
 
     def claims(self, mention: Mention) -> bool:
         """Is this mention part of a claim (asserted, not a question or caveat, and a role
         only when it reads as one)?"""
         return (
             mention.asserted
-            and self.sentence_of[mention.first] not in self.quiet
+            and self.claims_at(mention.first)
             and (mention.kind != "role" or reads_as_role(self.lexicon, self.reading, mention))
         )
+
+    def claims_at(self, token: int) -> bool:
+        """Does the word at `token` stand in a claiming place (no question, caveat, or
+        supposition)?"""
+        sentence = self.sentence_of[token]
+        return sentence not in self.quiet and token < self.hedged_from.get(sentence, token + 1)
 
     def clause_text(self, clause: int) -> str:
         idx = [i for i, c in enumerate(self.reading.clause_of) if c == clause]

@@ -1,0 +1,167 @@
+"""Is a model's reply useless to the learner? (pure; the engine decides what to show)
+
+Small models fail in a few recognisable shapes (measured with Qwen2.5-Coder 0.5B/1.5B, see
+shared/STACK.md): nothing at all; one stray question as the whole reply ("What is the full
+context of the 'frame problem & metrics' stage?"); the learner's own message handed back;
+the app's context note handed back ("I see you've not started the three try-it prompts yet");
+the previous reply again; one line looping; or something that touches nothing the learner
+asked about. `usefulness` names the first shape that fits, with a reason, or none.
+
+Copying is measured on runs of words (normalised through `tutor.text`), so a reply that quotes
+a few words of the question while answering it is not an echo; words the lesson itself uses
+(`lesson`) never count as copied from the note, so restating the lesson's key points is no echo.
+Thresholds were calibrated on tests/data/usefulness.toml (at most 5% of good replies flagged).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from tutor.text import Lexicon, is_dictionary_word, normalize
+
+ECHO_RUN = 4  # words in a row copied from the learner
+NOTE_RUN = 5  # words in a row copied from the note
+ECHO_SHARE = 0.6  # share of the reply's words in copied runs that makes it an echo
+REPEAT_RATIO = 90  # rapidfuzz ratio to the previous reply that makes a repeat
+QUESTION_WORDS = 40  # a reply of questions only, at most this long, is a stray question
+LOOP_TIMES = 3  # one line this many times, as half the reply or more, is a loop
+
+_SENTENCE = re.compile(r"[^.!?:;\n]+[.!?:;]*")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z\u00e0-\u00ff]+")
+
+
+@dataclass(frozen=True)
+class Usefulness:
+    """`useless` with the shape it has (`reason`), or useful with reason ""."""
+
+    useless: bool
+    reason: str = ""
+
+
+USEFUL = Usefulness(False)
+
+
+def usefulness(
+    lexicon: Lexicon,
+    learner: str,
+    note: str,
+    previous: str,
+    reply: str,
+    *,
+    lesson: str = "",
+    asked_for_question: bool = False,
+) -> Usefulness:
+    """The first useless shape `reply` has, given what the learner wrote, the note the model
+    saw, and the model's previous reply. `asked_for_question`: the learner asked to be asked
+    (a quiz), so a question alone is an answer."""
+    words = normalize(reply)
+    if not words:
+        return Usefulness(True, "empty: the reply has no words")
+    checks = (
+        (_echoes_note(lexicon, words, note, lesson), "echoes the app's context note"),
+        (_share_copied(words, learner, ECHO_RUN) >= ECHO_SHARE, "echoes the learner's message"),
+        (_repeats(reply, previous), "repeats its previous reply"),
+        (_loops(reply), "repeats one line over and over"),
+        (not asked_for_question and _only_questions(reply), "only a question, no answer"),
+        (_off_question(lexicon, learner, reply), "says nothing about what the learner asked"),
+    )
+    return next((Usefulness(True, reason) for found, reason in checks if found), USEFUL)
+
+
+def _runs(words: tuple[str, ...], n: int) -> set[tuple[str, ...]]:
+    return {words[i : i + n] for i in range(len(words) - n + 1)}
+
+
+def _covered(words: tuple[str, ...], source: str, n: int, exclude: str = "") -> set[int]:
+    """Indexes of the reply's words that sit in runs of `n` words found in `source` (and not
+    in `exclude`); a reply shorter than `n` found whole in `source` is covered whole."""
+    runs = _runs(normalize(source), n) - _runs(normalize(exclude), n)
+    if len(words) < n:
+        whole = " ".join(words) in " ".join(normalize(source))
+        return set(range(len(words))) if whole else set()
+    covered: set[int] = set()
+    for i in range(len(words) - n + 1):
+        if words[i : i + n] in runs:
+            covered.update(range(i, i + n))
+    return covered
+
+
+def _share_copied(words: tuple[str, ...], source: str, n: int) -> float:
+    return len(_covered(words, source, n)) / len(words) if source.strip() else 0.0
+
+
+def _echoes_note(lexicon: Lexicon, words: tuple[str, ...], note: str, lesson: str) -> bool:
+    """Mostly copied from the note, and copying the note's own words ("started", "prompt",
+    "answered") — not only the lesson's, which the note quotes as what to cover."""
+    if not note.strip():
+        return False
+    covered = _covered(words, note, NOTE_RUN, exclude=lesson)
+    vocabulary = {
+        w
+        for kind in ("role", "stage", "term")
+        for e in lexicon.entries(kind)
+        for p in (e.name, *e.phrases)
+        for w in normalize(p)
+    }
+    own = set(normalize(note)) - set(normalize(lesson)) - lexicon.stopwords - vocabulary
+    copied_own = {words[i] for i in covered} & own
+    return len(covered) >= ECHO_SHARE * len(words) and len(copied_own) >= 2
+
+
+def _repeats(reply: str, previous: str) -> bool:
+    if not previous.strip():
+        return False
+    a, b = " ".join(normalize(reply)), " ".join(normalize(previous))
+    return fuzz.ratio(a, b) >= REPEAT_RATIO
+
+
+def _loops(reply: str) -> bool:
+    lines = [" ".join(normalize(line)) for line in reply.splitlines() if normalize(line)]
+    if len(lines) < LOOP_TIMES:
+        return False
+    top = max(lines.count(line) for line in set(lines))
+    return top >= LOOP_TIMES and top * 2 >= len(lines)
+
+
+def _only_questions(reply: str) -> bool:
+    """Every sentence asks, and the reply is short: a question where an answer was due."""
+    sentences = [s.strip() for s in _SENTENCE.findall(reply) if normalize(s)]
+    return (
+        bool(sentences)
+        and all(s.endswith("?") for s in sentences)
+        and len(normalize(reply)) <= QUESTION_WORDS
+    )
+
+
+def _off_question(lexicon: Lexicon, learner: str, reply: str) -> bool:
+    """The learner asks about roles, stages or people; the reply names no role, no stage and
+    none of those people ("Tomás is leaving, what changes?" -> "I see you've not started the
+    three try-it prompts yet"). Asked only about a concept ("what's a data contract?"), the
+    reply must name it or a role or stage. Concepts alone never carry a reply: their phrasings
+    include everyday words ("depends on", "responsibilities")."""
+    asked, said = lexicon.read(learner), lexicon.read(reply)
+    people = _names(learner) - _lesson_names(lexicon, learner)
+    named = any(re.search(rf"\b{re.escape(p)}\b", reply) for p in people)
+    concrete = [m for m in said.mentions if m.kind in ("role", "stage")]
+    if named or concrete:
+        return False
+    if people or any(m.kind in ("role", "stage") for m in asked.mentions):
+        return True
+    terms = set(asked.ids("term", asserted=None))
+    return bool(terms) and not terms & set(said.ids("term", asserted=None))
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words the dictionary does not know: people's names ("Tomás", "Priya")."""
+    return {w for w in _CAPITALISED.findall(text) if not is_dictionary_word(w.lower())}
+
+
+def _lesson_names(lexicon: Lexicon, text: str) -> set[str]:
+    """Capitalised words of `text` that are lesson vocabulary ("SRE", "Platform")."""
+    reading = lexicon.read(text)
+    return {
+        text[t.start : t.end] for m in reading.mentions for t in reading.tokens[m.first : m.last]
+    }
