@@ -106,7 +106,8 @@ def score_turn(
     its structured reply; else read from the text). `may_mention`: people the reply may name
     in passing though they are no longer in the team (the one who just left)."""
     in_text = [p for p in people if mentions(text, p)]
-    as_owner = list(named) if named is not None else in_text
+    # Only the case's people count: a placeholder of a what-if ("New hire 1") is no one's name.
+    as_owner = [p for p in named if p in people] if named is not None else in_text
     excused = set(may_mention)
     outsiders = tuple(
         p
