@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.support.followups import Case, Scorecard, load_cases, score_turn
 from tutor.backends.offline import OfflineBackend
+from tutor.content.pack import planning_content
 from tutor.content.planner import read_team, respond_about_plan
 from tutor.engine import TutorSession
 from tutor.engine.events import TextDelta
@@ -46,23 +47,27 @@ async def test_offline_session_on_the_independent_follow_ups() -> None:
     assert card.outcomes["wrong"] == 0
 
 
+def team_from_lines(lines: list[str] | tuple[str, ...]) -> Team:
+    """A team written as "name | roles; roles | availability" lines."""
+    rows = [[part.strip() for part in line.split("|")] for line in lines]
+    return Team([Person(n, r.split("; "), availability=a) for n, r, a in rows])  # type: ignore[arg-type]
+
+
 def gold_teams(path: Path) -> list[Team]:
-    """Teams written as "name | roles; roles | availability" lines (tests/data/*_teams.toml)."""
-    teams = []
-    for people in tomllib.loads(path.read_text(encoding="utf-8"))["teams"]:
-        rows = [[part.strip() for part in line.split("|")] for line in people]
-        teams.append(
-            Team([Person(n, r.split("; "), availability=a) for n, r, a in rows])  # type: ignore[arg-type]
-        )
-    return teams
+    """The teams of a batch by position (tests/data/*_teams.toml)."""
+    return [team_from_lines(t) for t in tomllib.loads(path.read_text(encoding="utf-8"))["teams"]]
 
 
 def plan_scorecard(cases: list[Case], teams: list[Team] | None = None) -> Scorecard:
     """The pure entry point, turn after turn: the plan each reply keeps is the next one's.
-    Teams are read from each description, or given (`teams`, by position)."""
+    Teams as labelled (`teams` by position, or the case's own `people`), else read from the
+    description by the team reader. Every plan a reply shows is checked: nothing unowned."""
     card = Scorecard()
     for k, case in enumerate(cases):
-        team = teams[k] if teams else read_team(case.team).team
+        if teams or case.people_lines:
+            team = teams[k] if teams else team_from_lines(case.people_lines)
+        else:
+            team = read_team(case.team).team
         plan: TeamPlan | None = TeamPlan(team=team)
         for turn in case.turns:
             reply = respond_about_plan(turn.learner, plan) if plan else None
@@ -73,8 +78,19 @@ def plan_scorecard(cases: list[Case], teams: list[Team] | None = None) -> Scorec
             text = reply.text + "\n" + (reply.table or "")
             removed = [speaker_label(n) for n in reply.removed]
             card.add(turn, score_turn(turn, case.people, text, said, removed))
+            card.unowned_plans += _leaves_critical_unowned(reply.plan)
             plan = None if reply.forget else (reply.plan or plan)
     return card
+
+
+def _leaves_critical_unowned(plan: TeamPlan | None) -> int:
+    """1 when a plan leaves a critical responsibility without an owner in the team."""
+    if plan is None:
+        return 0
+    allocation = plan.allocation(planning_content())
+    members = {p.name for p in plan.team.people}
+    orphans = [a for a in allocation.assignments if a.critical and a.owner not in members]
+    return int(bool(allocation.unowned or orphans))
 
 
 def speaker_label(name: str) -> str:
@@ -82,7 +98,28 @@ def speaker_label(name: str) -> str:
     return "you" if is_speaker(name) else name
 
 
-def test_plan_replies_on_the_independent_follow_ups() -> None:
-    card = plan_scorecard(load_cases(INDEPENDENT), gold_teams(DATA / "team_followups_teams.toml"))
+def check_thresholds(card: Scorecard) -> None:
+    """The issue's bar: >= 90% answered right, nobody named outside the team, no plan with a
+    critical responsibility unowned."""
     print("\n" + card.table() + "\n" + "\n".join(card.failures))
+    assert card.right_rate >= 0.90
     assert card.outsider_replies == 0
+    assert card.unowned_plans == 0
+
+
+def test_plan_replies_on_the_independent_follow_ups() -> None:
+    check_thresholds(
+        plan_scorecard(load_cases(INDEPENDENT), gold_teams(DATA / "team_followups_teams.toml"))
+    )
+
+
+def test_plan_replies_on_our_own_follow_ups() -> None:
+    check_thresholds(plan_scorecard(load_cases(DATA / "team_followups.toml")))
+
+
+def test_plan_replies_with_teams_as_the_reader_reads_them() -> None:
+    """End to end from the description: the reader's misreadings (a person called "AWS")
+    count against this score; it must never name someone outside what it read."""
+    card = plan_scorecard(load_cases(INDEPENDENT))
+    print("\n" + card.table())
+    assert card.unowned_plans == 0

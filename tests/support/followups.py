@@ -57,6 +57,7 @@ class Turn:
 class Case:
     team: str
     turns: tuple[Turn, ...]
+    people_lines: tuple[str, ...] = ()  # the team as written by the labeller, when given
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -83,6 +84,7 @@ def load_cases(path: Path) -> list[Case]:
                 )
                 for t in c["turn"]
             ),
+            people_lines=tuple(c.get("people", ())),
         )
         for c in data["case"]
     ]
@@ -135,6 +137,7 @@ class Scorecard:
     outcomes: Counter[str] = field(default_factory=Counter)
     by_kind: dict[str, Counter[str]] = field(default_factory=dict)
     outsider_replies: int = 0
+    unowned_plans: int = 0  # plans leaving a critical responsibility without an owner
     failures: list[str] = field(default_factory=list)
 
     def add(self, turn: Turn, verdict: Verdict) -> None:
@@ -160,4 +163,5 @@ class Scorecard:
         o = self.outcomes
         rows.append(f"{'all':<14} {o['right']:>5} {o['declined']:>8} {o['wrong']:>5}")
         rows.append(f"replies naming someone not in the team: {self.outsider_replies}")
+        rows.append(f"plans leaving a critical responsibility unowned: {self.unowned_plans}")
         return "\n".join(rows)

@@ -55,6 +55,10 @@ def _paging_backup(before: Allocation, after: Allocation) -> tuple[str, str] | N
     return None
 
 
+def _members(allocation: Allocation) -> set[str]:
+    return {p.name for p in allocation.people}
+
+
 def describe(
     before: Allocation, after: Allocation, talk: TeamTalk, added: Sequence[str] = ()
 ) -> Change:
@@ -63,7 +67,7 @@ def describe(
     parts = [_move_text(o, n, rs, k == 0) for k, (o, n, rs) in enumerate(moves[:MAX_MOVES])]
     if len(moves) > MAX_MOVES:
         parts.append(f"{len(moves) - MAX_MOVES} more changes are in the table")
-    named = [n for _, n, _ in moves[:MAX_MOVES]]
+    named = [n for o, n, _ in moves[:MAX_MOVES] for n in (n, o) if n in _members(after)]
     backup = _paging_backup(before, after)
     if backup:
         rid, who = backup

@@ -34,6 +34,7 @@ class Edit:
     removed: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
     question: str = ""
+    about: tuple[str, ...] = ()  # who the edit is about and stays in the team
 
 
 EditReader = Callable[[FollowUp, TeamPlan, TeamTalk], Edit | None]
@@ -117,12 +118,12 @@ def roles(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
             set(talk.data.technical_hats) if f.denied("technical") else set()
         )
         kept = [r for r in person.roles if not set(talk.planning.skills.levels([r])) & hats]
-        return _replace(plan, person.model_copy(update={"roles": kept}))
+        return _replace(plan, person.model_copy(update={"roles": kept}), talk)
     added = _roles_after(f.text, name, talk)
     if not added:
         return None
     new_roles = [*person.roles, *added] if f.has("also") else added
-    return _replace(plan, person.model_copy(update={"roles": new_roles}))
+    return _replace(plan, person.model_copy(update={"roles": new_roles}), talk)
 
 
 def size(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
@@ -197,12 +198,14 @@ def _after(text: str, name: str, start: int | None) -> str:
 
 
 def _roles_after(text: str, name: str, talk: TeamTalk) -> list[str]:
-    """The role words said of `name` (the learner's own words), if they name any hat."""
-    skills = talk.planning.skills
-    fragment = _after(text, name, _where(text, name))
-    reading = skills.lexicon.read(skills.content_text(fragment))
-    found = [reading.quote(m) for m in reading.of_kind("role") if m.asserted]
-    return list(dict.fromkeys(found))
+    """The learner's words said of `name` ("runs our Kubernetes cluster"), when they name a hat."""
+    fragment = _after(text, name, _where(text, name)).strip(" ,.")
+    words = fragment.split()
+    stop = talk.planning.lexicon.stopwords
+    while words and words[0].casefold() in stop:
+        words = words[1:]
+    role = " ".join(words)
+    return [role] if role and talk.planning.skills.levels([role]) else []
 
 
 def _denied_hats(fragment: str, talk: TeamTalk) -> list[Hat]:
@@ -212,9 +215,15 @@ def _denied_hats(fragment: str, talk: TeamTalk) -> list[Hat]:
     return [h for h in HATS if any(h in skills.levels([reading.quote(m)]) for m in denied)]
 
 
-def _replace(plan: TeamPlan, person: Person) -> Edit:
+def _replace(plan: TeamPlan, person: Person, talk: TeamTalk) -> Edit:
+    """The plan with this person's new roles; the lead says which hats that gives them."""
     people = [person if p.name == person.name else p for p in plan.team.people]
-    return Edit(plan.with_people(people))
+    hats = talk.planning.skills.hats(person.roles)
+    skills = f"{join_names(hats)} skills" if hats else "no hat's skills"
+    lead = (
+        f"Noted: {spoken(person.name)} now {'have' if is_speaker(person.name) else 'has'} {skills}."
+    )
+    return Edit(plan.with_people(people), lead, about=(person.name,))
 
 
 def _free_name(plan: TeamPlan) -> str:

@@ -102,8 +102,11 @@ def _edited(follow: FollowUp, plan: TeamPlan, edit: Edit, talk: TeamTalk) -> Pla
     before, after = plan.allocation(talk.planning), edit.plan.allocation(talk.planning)
     change = describe(before, after, talk, edit.added)
     said = "your" + change.text[4:] if change.text.startswith("Your ") else change.text
-    words = f"{edit.lead}: {said}" if edit.lead else change.text
-    named = list(change.named)
+    joint = " " if edit.lead.endswith(".") else ": "
+    words = (
+        f"{edit.lead}{joint}{said if joint == ': ' else change.text}" if edit.lead else change.text
+    )
+    named = [*edit.about, *change.named]
     facts = [assignment_fact(a, edit.plan) for a in after.assignments if a.critical]
     answer = _answer(follow, edit.plan, talk) if follow.question else None
     answer = answer or _what_it_touches(follow, edit, after, talk)
