@@ -550,3 +550,106 @@ def test_a_learner_resumes_after_a_server_restart(
         assert "interrupted" not in chat
         shot(page, "after-restart")
     context.close()
+
+
+# -- the planner's People table ---------------------------------------------------------------
+
+TEAM = "Priya is our data scientist, Tomás is the ML engineer, Kwame runs infra. A RAG chatbot."
+CELL = '#team-table [data-testid="cell-{row}-{col}"]'
+# Whether any table is cut off: wider than its box, or past the viewport's right edge.
+TABLE_FIT = """(selector) => [...document.querySelectorAll(selector)].map(t => {
+    const box = t.getBoundingClientRect();
+    return {right: box.right, scroll: t.scrollWidth, client: t.clientWidth};
+})"""
+
+
+def assert_tables_fit(page: Page, selector: str, width: int) -> None:
+    tables = page.evaluate(TABLE_FIT, selector)
+    assert tables, selector
+    for t in tables:
+        assert t["scroll"] <= t["client"] + 1 and t["right"] <= width, (selector, t)
+
+
+def plan_in_tab(page: Page, text: str = TEAM) -> None:
+    page.get_by_role("tab", name="Team planner").click()
+    page.fill("#team-text textarea", text)
+    page.click("#plan-btn")
+    page.wait_for_selector("#team-svg svg")
+    expect_text(page.locator(CELL.format(row=2, col=0)), "Kwame")
+
+
+def type_in_cell(page: Page, row: int, col: int, text: str) -> None:
+    """As a learner does: click the cell, type, press Enter."""
+    page.locator(CELL.format(row=row, col=col)).click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def table_names(page: Page) -> list[str]:
+    cells = page.locator('#team-table [role="gridcell"][data-col="0"]')
+    return [c.split("\n")[0].strip() for c in cells.all_inner_texts()]
+
+
+def test_planner_reads_the_team_into_the_table_and_an_edited_row_replans(page: Page) -> None:
+    plan_in_tab(page)
+    assert table_names(page)[:3] == ["Priya", "Tomás", "Kwame"]
+    expect_text(page.locator(CELL.format(row=2, col=3)), "SRE/Platform")  # hats shown
+    # Kwame turns out to be a contractor: the plan follows, no retyping, no button.
+    type_in_cell(page, 2, 2, "contractor")
+    expect_text(page.locator("#team-result"), "never the only one who gets paged")
+    on_call = page.locator("#team-result tr", has_text="On-call rotation")
+    assert "Kwame (" not in on_call.inner_text()
+    assert table_names(page)[:3] == ["Priya", "Tomás", "Kwame"]
+
+
+def test_typing_into_a_cell_keeps_the_first_keystroke(page: Page) -> None:
+    plan_in_tab(page)
+    type_in_cell(page, 1, 0, "Sofía")
+    expect_text(page.locator(CELL.format(row=1, col=0)), "Sofía")
+    assert table_names(page)[1] == "Sofía"
+    expect_text(page.locator("#team-result"), "Sofía (")  # and the plan follows
+
+
+def test_adding_a_row_adds_a_person_and_keeps_the_others(page: Page) -> None:
+    plan_in_tab(page)
+    page.locator(CELL.format(row=2, col=0)).click()
+    page.locator(CELL.format(row=2, col=0) + ' button[aria-label="Open cell menu"]').click()
+    page.get_by_text("Add row below").click()
+    type_in_cell(page, 3, 0, "Dana")
+    type_in_cell(page, 3, 1, "SRE")
+    expect_text(page.locator("#team-result"), "Dana (SRE/Platform)")
+    assert table_names(page)[:4] == ["Priya", "Tomás", "Kwame", "Dana"]
+    page.click("#plan-btn")  # the same description is not read again over the table
+    expect_text(page.locator(CELL.format(row=3, col=3)), "SRE/Platform")
+    assert table_names(page)[:4] == ["Priya", "Tomás", "Kwame", "Dana"]
+    expect_text(page.locator("#team-result"), "LLM product")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, PHONE])
+def test_plan_tables_fit_without_cut_off_columns(
+    browser: object, served: Served, viewport: dict[str, int]
+) -> None:
+    page = new_page(browser, served.url, viewport=viewport)
+    width = viewport["width"]
+    send(page, TEAM)
+    wait_idle(page)
+    page.wait_for_selector("#tutor-chat table")
+    assert_tables_fit(page, "#tutor-chat table", width)
+    plan_in_tab(page)
+    assert_tables_fit(page, "#team-result table", width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    hats = page.locator(CELL.format(row=0, col=3)).bounding_box()
+    assert hats is not None and hats["x"] + hats["width"] <= width, hats  # People fit too
+    # The workload list: one line per person, the summary apart.
+    items = page.locator("#team-result li", has_text="backs up").all_inner_texts()
+    assert len(items) == 3 and not any("the most" in i for i in items), items
+    name = "desktop" if width > 640 else "phone"
+    shot(page, f"planner-{name}")
+    page.locator("#team-result table").scroll_into_view_if_needed()
+    shot(page, f"planner-{name}-plan")
+    if width > 640:
+        dark = new_page(browser, served.url + "?__theme=dark", viewport=viewport)
+        plan_in_tab(dark)
+        shot(dark, "planner-dark")
+        dark.context.close()
+    page.context.close()

@@ -16,7 +16,7 @@ from webutil import Served, offline_settings, serve_app
 
 from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
-from tutor.web.panels import plan_team
+from tutor.web.panels import plan_team, replan_table
 from tutor.web.quizform import answer_form, compose_answer
 from tutor.web.view import ChatView, as_buttons, final_text, said, transcript_messages
 
@@ -390,11 +390,46 @@ def _controls(kind: str, key: str) -> tuple:
 
 
 def test_team_planner_table_text_and_errors() -> None:
-    table, svg = plan_team(
+    table, svg, rows, _ = plan_team(
         "", [["Ana", "data scientist"], ["Ben", "sre, ml engineer"], ["", ""]], "llm"
     )
     assert "| Stage |" in table and "Ana" in table and "<svg" in svg
-    text_table, _ = plan_team("Ana is a data scientist, Ben runs infra", None, "auto")
-    assert "Ben" in text_table
-    message, picture = plan_team("", [["", ""]], "auto")
+    assert rows[1][3] == "ML Engineer, SRE/Platform"  # the hats the roles give, shown
+    text_table, _, _, read = plan_team("Ana is a data scientist, Ben runs infra", None, "auto")
+    assert "Ben" in text_table and read == "Ana is a data scientist, Ben runs infra"
+    message, picture, _, _ = plan_team("", [["", ""]], "auto")
     assert message.startswith("⚠") and picture == ""
+
+
+def test_the_description_fills_the_table_and_the_table_then_is_the_team() -> None:
+    text = "Priya is our data scientist, Tomás is the ML engineer, Kwame runs infra. RAG bot."
+    _, _, rows, read = plan_team(text, [["", "", "", ""]], "auto")
+    assert [r[0] for r in rows] == ["Priya", "Tomás", "Kwame"]
+    # Add a person and correct a row: everyone else stays, nothing is re-read.
+    rows = [*rows, ["Dana", "SRE", "full-time", ""]]
+    rows[2][2] = "contractor"
+    result, _, after, read_again = plan_team(text, rows, "auto", read)
+    assert [r[0] for r in after] == ["Priya", "Tomás", "Kwame", "Dana"]
+    assert after[2][2] == "contractor" and read_again == read
+    on_call = next(line for line in result.splitlines() if "On-call rotation" in line)
+    assert "| Dana (SRE/Platform)" in on_call  # the full-time SRE, not the contractor
+    assert "LLM product" in result  # the product still comes from the description
+    # A new description is read afresh.
+    _, _, fresh, _ = plan_team("Ana is a data scientist", after, "auto", read)
+    assert [r[0] for r in fresh] == ["Ana"]
+
+
+def test_an_edited_row_replans_without_touching_the_table() -> None:
+    rows = [["Ana", "data scientist", "full-time", ""], ["Ben", "backend", "part time", ""]]
+    result, svg = replan_table("", rows, "auto")
+    assert "<svg" in svg and "Ben" in result
+    message, _ = replan_table("", [["Ben", "sre", "sometimes", ""]], "auto")
+    assert message.startswith("⚠") and "Person 1" in message and "sometimes" in message
+
+
+def test_the_workload_list_is_one_line_per_person() -> None:
+    _, _, rows, _ = plan_team("", [["Hiroshi", "devops"], ["Ana", "data scientist"]], "llm")
+    result, _ = replan_table("", rows, "llm")
+    workload = result.split("Workload", 1)[1].split("\n\n")
+    assert all(line.startswith("- ") for line in workload[0].splitlines()[1:])
+    assert "owns the most" in workload[1] or "spread evenly" in workload[1]

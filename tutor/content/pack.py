@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tutor.knowledge import Answerer
     from tutor.planning.content import Planning
     from tutor.planning.reader import TeamReader
+    from tutor.planning.talkwords import TeamTalk
 
 SYSTEM_VARIABLES = frozenset({"lesson", "tools"})
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -166,6 +167,20 @@ def planning_content() -> Planning:
     from tutor.planning.content import Planning
 
     return Planning(load_toml("responsibilities.toml", PlanningData), lexicon())
+
+
+@cache
+def team_talk() -> TeamTalk:
+    """The words of follow-ups about a planned team (prompts/team_talk.toml), checked against
+    the responsibility catalogue, with the planner's content."""
+    from tutor.planning.talkwords import TalkData, TeamTalk
+
+    data = load_toml("team_talk.toml", TalkData)
+    planning = planning_content()
+    problems = data.problems({r.id for r in planning.catalogue.responsibilities})
+    if problems:
+        raise LessonPackError("prompts/team_talk.toml: " + "; ".join(problems))
+    return TeamTalk(planning, data)
 
 
 @cache

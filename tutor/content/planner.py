@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tutor.content.pack import planning_content, team_reader
+from tutor.content.pack import planning_content, team_reader, team_talk
 from tutor.planning import (
     Allocation,
     Catalogue,
@@ -18,8 +18,11 @@ from tutor.planning import (
     ProductKind,
     Team,
     TeamReading,
+    talk,
 )
 from tutor.planning import allocate as allocate_with
+from tutor.planning.talk import PlanReply
+from tutor.planning.teamplan import TeamPlan
 
 
 def allocate(
@@ -59,3 +62,8 @@ def skill_levels(roles: Iterable[str]) -> dict[Hat, int]:
 
 def hats_for(roles: Iterable[str]) -> set[Hat]:
     return set(skill_levels(roles))
+
+
+def respond_about_plan(text: str, plan: TeamPlan | Team) -> PlanReply | None:
+    """A follow-up about a planned team, answered from its plan (see `tutor.planning.talk`)."""
+    return talk.respond_about_plan(text, plan, team_talk())

@@ -21,7 +21,7 @@ from tutor.planning.catalogue import Catalogue, Responsibility
 from tutor.planning.content import Planning
 from tutor.planning.model import HATS, Hat, Person, Team, team_error
 from tutor.planning.render import gap_suggestion, lower_first
-from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad
+from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad, Pin
 from tutor.text import agrees, join_names, spoken
 
 # Load points: owning critical work weighs most; being a backup still costs attention.
@@ -39,13 +39,19 @@ def allocate(
     content: Planning,
     product: str | None = None,
     catalogue: Catalogue | None = None,
+    pins: Sequence[Pin] = (),
 ) -> Allocation:
-    """Allocate every responsibility for the team's product (or `product`); TeamError if invalid."""
+    """Allocate every responsibility for the team's product (or `product`); TeamError if invalid.
+
+    `pins` are the learner's own choices ("make Mei the backup for on-call"): they win over
+    the skill match; a pin naming someone not in the team is ignored."""
     team = _valid_team(team, product)
     items = (catalogue or content.catalogue).for_product(team.product)
     names = [p.name for p in team.people]
     levels = [content.skills.levels(p.roles) for p in team.people]
-    owners, backups, load = _Assigner(content.data.adjacent, levels).run(items)
+    full_time = [p.availability == "full-time" for p in team.people]
+    assigner = _Assigner(content.data.adjacent, levels, full_time, _pinned(pins, names))
+    owners, backups, load = assigner.run(items)
     assignments = [
         Assignment(
             id=r.id,
@@ -72,16 +78,45 @@ def allocate(
         load_spread=max(load) - min(load),
         handoffs=analyze_stages(stages),
         hat_switches=_hat_switches(stages, assignments),
-        notes=_notes(assignments, people, levels),
+        notes=_notes(assignments, people, levels) + _availability_notes(items, team, owners),
     )
+
+
+_Pins = dict[str, tuple[int | None, int | None]]
+
+
+def _pinned(pins: Sequence[Pin], names: Sequence[str]) -> _Pins:
+    """Pins as (owner, backup) positions in the team; people no longer in it are dropped."""
+    index = {n: i for i, n in enumerate(names)}
+    return {
+        p.responsibility: (index.get(p.owner or ""), index.get(p.backup or ""))
+        for p in pins
+        if (p.owner in index or p.backup in index)
+    }
 
 
 class _Assigner:
     """Owner and backup per responsibility, and each person's load points."""
 
-    def __init__(self, adjacent: Mapping[Hat, Sequence[Hat]], levels: Levels) -> None:
+    def __init__(
+        self,
+        adjacent: Mapping[Hat, Sequence[Hat]],
+        levels: Levels,
+        full_time: Sequence[bool] = (),
+        pins: _Pins | None = None,
+    ) -> None:
         self.adjacent, self.levels = adjacent, levels
+        self.full_time = list(full_time) or [True] * len(levels)
+        self.pins = pins or {}
         self.load = [0] * len(levels)
+
+    def owners_for(self, r: Responsibility) -> list[int]:
+        """Who may own `r`: for work that pages at 3am, the full-time people when there are any
+        (a part-timer or contractor is never its only owner)."""
+        everyone = list(range(len(self.levels)))
+        if not r.pages:
+            return everyone
+        return [i for i in everyone if self.full_time[i]] or everyone
 
     def tier(self, person: int, hat: Hat) -> int:
         """3 strong skill, 2 light skill, 1 a neighbouring hat, 0 none."""
@@ -90,16 +125,26 @@ class _Assigner:
             return 1 + levels[hat]
         return 1 if any(h in levels for h in self.adjacent[hat]) else 0
 
+    def nearness(self, person: int, hat: Hat) -> int:
+        """Among neighbours, how far down the hat's list of neighbours the person's closest
+        hat is (the content lists the closest first: on-call goes to an ML engineer before a
+        data engineer); 0 for anyone with the hat itself."""
+        levels, near = self.levels[person], self.adjacent[hat]
+        if hat in levels:
+            return 0
+        return next((k for k, h in enumerate(near) if h in levels), len(near))
+
     def pick(self, candidates: Iterable[int], hat: Hat, worn: Sequence[set[Hat]]) -> int:
-        """Best fit first, then the lightest load, then the earliest in the team.
+        """Best fit first (then the closest neighbouring hat), then the lightest load, then the
+        earliest in the team.
 
         Someone already wearing the hat counts as lighter by HAT_AFFINITY points, so one person
         tends to keep one hat and switches hats less (the lesson's closing point).
         """
 
-        def key(i: int) -> tuple[int, int, int]:
+        def key(i: int) -> tuple[int, int, int, int]:
             affinity = HAT_AFFINITY if hat in worn[i] else 0
-            return (-self.tier(i, hat), self.load[i] - affinity, i)
+            return (-self.tier(i, hat), self.nearness(i, hat), self.load[i] - affinity, i)
 
         return min(candidates, key=key)
 
@@ -118,16 +163,23 @@ class _Assigner:
             worn[person].add(r.hat)
             self.load[person] += _weight(r)
 
+        for r in items:
+            pinned = self.pins.get(r.id, (None, None))[0]
+            if pinned is not None:
+                own(r, pinned)
+        free = [r for r in items if r.id not in owners]
         team_hats = {h for person in self.levels for h in person}
-        matched = sorted((r for r in items if r.hat in team_hats), key=lambda r: not r.critical)
+        matched = sorted((r for r in free if r.hat in team_hats), key=lambda r: not r.critical)
         for r in matched:
-            own(r, self.pick(everyone, r.hat, worn))
-        gaps = _gap_groups(items, team_hats)
+            own(r, self.pick(self.owners_for(r), r.hat, worn))
+        gaps = _gap_groups(free, team_hats)
         for hat, group in gaps:
             person = self.pick(everyone, hat, worn)
             for r in group:
-                own(r, person)
-        order = matched + [r for _, group in gaps for r in group]
+                allowed = self.owners_for(r)
+                own(r, person if person in allowed else self.pick(allowed, hat, worn))
+        order = [r for r in items if r.id not in {m.id for m in free}] + matched
+        order += [r for _, group in gaps for r in group]
         return owners, self.backups(order, owners), self.load
 
     def backups(
@@ -138,7 +190,11 @@ class _Assigner:
         backups: dict[str, int | None] = {}
         for r in sorted(order, key=lambda r: not r.critical):
             others = [i for i in range(len(self.levels)) if i != owners[r.id]]
-            backup = self.pick(others, r.hat, backed) if others else None
+            pinned = self.pins.get(r.id, (None, None))[1]
+            if pinned is not None and pinned != owners[r.id]:
+                backup: int | None = pinned
+            else:
+                backup = self.pick(others, r.hat, backed) if others else None
             backups[r.id] = backup
             if backup is not None:
                 backed[backup].add(r.hat)
@@ -250,6 +306,33 @@ def _hat_switches(stages: Sequence[Stage], assignments: Sequence[Assignment]) ->
                     )
                 )
     return switches
+
+
+def _availability_notes(
+    items: Sequence[Responsibility], team: Team, owners: Mapping[str, int]
+) -> list[str]:
+    """Say why work that pages went past a part-timer or contractor, or that it could not."""
+    partial = [p.name for p in team.people if p.availability != "full-time"]
+    if not partial:
+        return []
+    notes = []
+    for r in (r for r in items if r.pages):
+        owner = team.people[owners[r.id]]
+        who = join_names(spoken(n) for n in partial)
+        if owner.availability == "full-time":
+            notes.append(
+                f"{lower_first(r.name)[:1].upper()}{lower_first(r.name)[1:]} goes to "
+                f"{spoken(owner.name)}, who is full-time: {who} "
+                f"{agrees(partial, 'is', 'are')} part-time or a contractor, never the only "
+                "one who gets paged."
+            )
+        else:
+            notes.append(
+                f"Nobody on the team is full-time, so {spoken(owner.name)} "
+                f"{agrees([owner.name], 'owns', 'own')} {lower_first(r.name)} as a "
+                f"{owner.availability}: arrange a managed paging service or an outside backup."
+            )
+    return notes
 
 
 SOLO_BACKUP_NOTE = (

@@ -27,6 +27,8 @@ class Responsibility(BaseModel):
     critical: bool
     products: tuple[ProductKind, ...] = Field(min_length=1)
     summary: str = Field(min_length=1, max_length=200)
+    # Wakes someone at 3am: a full-time person owns it whenever the team has one.
+    pages: bool = False
 
     @field_validator("stage")
     @classmethod

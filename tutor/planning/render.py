@@ -63,6 +63,8 @@ def _workload(people: Sequence[PersonLoad]) -> str:
     owned = [p.owned for p in people]
     if len(people) > 1:
         busiest = [p.name for p in people if p.owned == max(owned)]
+        # A blank line first: in Markdown a line right after a list item continues that item.
+        lines.append("")
         if max(owned) - min(owned) <= 1:
             lines.append("The work is spread evenly.")
         else:

@@ -8,6 +8,15 @@ from tutor.demo.handoffs import HandoffAnalysis
 from tutor.planning.model import Hat, ProductKind
 
 
+class Pin(BaseModel):
+    """The learner's own choice for one responsibility ("make Mei the backup for on-call"):
+    an owner, a backup, or both, kept across re-plans while those people are in the team."""
+
+    responsibility: str
+    owner: str | None = None
+    backup: str | None = None
+
+
 class Assignment(BaseModel):
     """Who owns one responsibility, who backs them up, and which hat the owner wears for it."""
 

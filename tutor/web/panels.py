@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tutor.content.planner import allocate, read_team
+from tutor.content.planner import allocate, detect_product, hats_for, read_team
 from tutor.demo.diagram import handoff_svg
 from tutor.demo.handoffs import analyze_handoffs, run_handoff_demo
-from tutor.errors import InputError, TutorError
-from tutor.planning import Team, TeamReading
+from tutor.errors import InputError, TeamError, TutorError
+from tutor.planning import HATS, Team, TeamReading
+from tutor.planning.model import Availability
 
 AUTO = "auto"
 MAX_TABLE_ROWS = 50
@@ -49,16 +50,53 @@ def lesson_sections(lesson: str) -> tuple[str, str]:
     return head.strip(), intro
 
 
+# The People table: what the planner read (or the learner typed) per person; hats are shown,
+# computed from the roles, never typed.
+TABLE_HEADERS = ["name", "roles", "availability", "hats"]
+AVAILABILITIES: tuple[Availability, ...] = ("full-time", "part-time", "contractor")
+
+
+def team_rows(team: Team) -> list[list[str]]:
+    """The table's rows for a team: name, role words, availability, the hats the roles give."""
+    return [
+        [p.name, ", ".join(p.roles), p.availability, ", ".join(hats_for_roles(p.roles))]
+        for p in team.people
+    ]
+
+
+def hats_for_roles(roles: Iterable[str]) -> list[str]:
+    have = hats_for(roles)
+    return [h for h in HATS if h in have]
+
+
+def _availability(text: str, number: int) -> Availability:
+    """A cell's availability ("part time", "Contractor", blank = full-time); TeamError if not."""
+    word = "-".join(text.lower().replace("_", " ").split()) or "full-time"
+    for option in AVAILABILITIES:
+        if word == option or word == option.replace("-", ""):
+            return option
+    raise TeamError(
+        f"Person {number}: availability {text!r} is not one of {', '.join(AVAILABILITIES)}."
+    )
+
+
 def table_people(rows: Any) -> list[dict[str, Any]]:
-    """People ({"name", "roles"}) from the planner's table rows; blank rows are skipped."""
+    """People ({"name", "roles", "availability"}) from the table's rows (the hats column is
+    computed, so ignored); blank rows are skipped; TeamError names a bad availability."""
     people: list[dict[str, Any]] = []
     for row in _rows(rows)[: MAX_TABLE_ROWS + 1]:
-        cells = [str(c).strip() if c is not None else "" for c in list(row)[:2]]
-        name, roles = [*cells, "", ""][:2]
+        cells = [str(c).strip() if c is not None else "" for c in list(row)[:3]]
+        name, roles, availability = [*cells, "", "", ""][:3]
         if not name and not roles:
             continue
         split = [r.strip() for r in roles.replace(";", ",").split(",") if r.strip()]
-        people.append({"name": name or f"Person {len(people) + 1}", "roles": split})
+        people.append(
+            {
+                "name": name or f"Person {len(people) + 1}",
+                "roles": split,
+                "availability": _availability(availability, len(people) + 1),
+            }
+        )
     return people
 
 
@@ -73,29 +111,60 @@ def _rows(rows: Any) -> list[Iterable[Any]]:
     return list(rows)
 
 
-def build_team(text: str, rows: Any, product: str) -> tuple[Team, TeamReading | None]:
-    """The team from the table when it has people, else read from the free-text description
-    (with what the reader understood, to show the learner)."""
-    kind = None if product in (None, "", AUTO) else product
+def _product(text: str, product: str) -> str:
+    """The product chosen, or (auto) the one the description suggests; "llm" without one."""
+    if product not in (None, "", AUTO):
+        return product
+    return detect_product(text) if (text or "").strip() else "llm"
+
+
+def build_team(
+    text: str, rows: Any, product: str, last_read: str | None = None
+) -> tuple[Team, TeamReading | None]:
+    """The team to plan. The description is read into the table when it is new (not the one
+    last read); otherwise the table is the team, so a corrected row or an added person keeps
+    everyone else. With an empty table the description is read."""
+    kind = _product(text, product)
     people = table_people(rows)
-    if people:
-        return Team.build(people, kind or "llm"), None  # TeamError names the bad row
+    fresh = bool((text or "").strip()) and text != last_read
+    if people and not fresh:
+        return Team.build(people, kind), None  # TeamError names the bad row
     if not (text or "").strip():
         raise InputError(
             "Describe your team (e.g. 'Ana is a data scientist, Ben runs infra') "
             "or fill in the table of people."
         )
-    reading = read_team(text, product=kind)
+    reading = read_team(text, product=None if product in (None, "", AUTO) else product)
     return reading.team, reading
 
 
-def plan_team(text: str, rows: Any, product: str) -> tuple[str, str]:
-    """(ownership matrix as Markdown, handoff picture as HTML); a clear message on bad input."""
+def plan_team(
+    text: str, rows: Any, product: str, last_read: str | None = None
+) -> tuple[str, str, Any, str | None]:
+    """(the plan as Markdown, the handoff picture, the table's rows, the description read);
+    a clear message (and the table as it was) on bad input."""
     try:
-        team, reading = build_team(text, rows, product)
-        allocation = allocate(team)
+        team, reading = build_team(text, rows, product, last_read)
+        result, svg = _planned(team, reading)
+    except TutorError as exc:
+        return f"⚠ {exc}", "", rows, last_read
+    return result, svg, team_rows(team), text if reading is not None else last_read
+
+
+def replan_table(text: str, rows: Any, product: str) -> tuple[str, str]:
+    """Re-plan from the table as the learner edits it (the table itself is left alone, so
+    nothing they are typing is overwritten)."""
+    try:
+        people = table_people(rows)
+        if not people:
+            raise InputError("Add at least one person to the table.")
+        return _planned(Team.build(people, _product(text, product)), None)
     except TutorError as exc:
         return f"⚠ {exc}", ""
+
+
+def _planned(team: Team, reading: TeamReading | None) -> tuple[str, str]:
+    allocation = allocate(team)
     header = f"**Product:** {'LLM product' if allocation.product == 'llm' else 'classic ML'}"
     if reading is not None:
         header = f"{reading.summary}\n\n{header}"

@@ -45,10 +45,11 @@ CSS = """
 
 /* The chat: one reset (the Reset button), so Gradio's trash icon is hidden. */
 #tutor-chat button[aria-label="Clear"], #tutor-chat button[title="Clear"] { display: none; }
-#tutor-chat table, #team-result table { font-size: 0.9em; display: block; max-width: 100%;
-  overflow-x: auto; }
+/* Tables fit their box: cells wrap (long names break) instead of columns being cut off. */
+#tutor-chat table, #team-result table { font-size: 0.9em; display: table; width: 100%;
+  max-width: 100%; table-layout: auto; }
 #tutor-chat th, #tutor-chat td, #team-result th, #team-result td {
-  word-break: normal; overflow-wrap: normal; white-space: nowrap; padding: 6px 10px; }
+  white-space: normal; overflow-wrap: anywhere; word-break: normal; padding: 6px 8px; }
 #tutor-chat pre { max-width: 100%; overflow-x: auto; }
 #tutor-chat .message-content, #tutor-chat .message { max-width: 100%; min-width: 0; }
 #tutor-chat .thought-group, #tutor-chat .thought-group .md,
@@ -108,14 +109,51 @@ CSS = """
   .handoff-svg .wide { display: none; }
   .handoff-svg .tall { display: block; }
   #chat-actions button { padding: 6px 8px; }
+  #tutor-chat table, #team-result table { font-size: 0.78em; }
+  #tutor-chat th, #tutor-chat td, #team-result th, #team-result td { padding: 3px 4px; }
 }
+"""
+
+# The planner's People table: typing on a selected cell starts editing it with every key
+# typed (Gradio's table swallows the first one: "Sofía" became "ofía"), replacing the cell's
+# text as a spreadsheet does. Keys typed before the cell's editor opens are kept in order.
+TABLE_TYPING_JS = """
+(() => {
+  let pending = null;
+  const editor = (cell) => cell.querySelector('textarea, input');
+  const open = () => {
+    const box = pending && editor(pending.cell);
+    if (!box) {
+      if (pending && ++pending.tries < 120) {
+        if (pending.tries < 5) queueMicrotask(open); else requestAnimationFrame(open);
+      }
+      return;
+    }
+    box.value = pending.text;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+    pending = null;
+  };
+  document.addEventListener('keydown', (event) => {
+    const cell = event.target.closest && event.target.closest('#team-table [role="gridcell"]');
+    if (!cell || editor(cell) && !pending) return;
+    if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (pending) { pending.text += event.key; return; }
+    pending = {cell, text: event.key, tries: 0};
+    cell.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
+    queueMicrotask(open);
+  }, true);
+})();
 """
 
 # Gradio scopes `css` to the app's content; the page's own padding sits outside it, so this
 # rule goes in the page head instead (a phone needs every pixel of its width).
 HEAD = """<style>
 @media (max-width: 640px) { .gradio-container .main.fillable { padding: 6px !important; } }
-</style>"""
+</style>""" + ("<script>" + TABLE_TYPING_JS + "</script>")
 
 # Runs once when the page loads. A new learner message (not one still waiting in the queue)
 # is brought to the top of the chat and held there while its answer grows below it, so the

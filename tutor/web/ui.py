@@ -12,7 +12,13 @@ from tutor.content.pack import load_pack
 from tutor.errors import ConfigError
 from tutor.runtime import Runtime, build_runtime
 from tutor.web.app import INTERNAL, TutorApp, browser_secret
-from tutor.web.panels import demo_panel, lesson_sections, plan_team
+from tutor.web.panels import (
+    TABLE_HEADERS,
+    demo_panel,
+    lesson_sections,
+    plan_team,
+    replan_table,
+)
 from tutor.web.quizform import MAX_PICKS, SKIP
 from tutor.web.style import CSS, HEAD, JS
 
@@ -204,23 +210,30 @@ def _lesson_tab(c: dict[str, Any]) -> None:
 
 def _team_tab(c: dict[str, Any]) -> None:
     gr.Markdown(
-        "Describe your team in words, **or** list people in the table (roles separated "
-        "by commas). The planner gives every MLOps responsibility an owner and a backup, "
-        "and shows your team's handoffs."
+        "Describe your team in words and press **Plan my team**: the people I read appear in "
+        "the table, where you can correct a row or add a person — the plan follows each edit. "
+        "Every MLOps responsibility gets an owner and a backup; a part-timer or contractor is "
+        "never the only one on call."
     )
     c["team_text"] = gr.Textbox(
         label="Your team", elem_id="team-text", lines=3, placeholder=TEAM_EXAMPLE
     )
     c["team_table"] = gr.Dataframe(
-        headers=["name", "roles"],
-        datatype=["str", "str"],
+        headers=TABLE_HEADERS,
+        datatype=["str"] * len(TABLE_HEADERS),
         type="array",
-        value=[["", ""]] * 3,
-        column_count=2,
+        value=[[""] * len(TABLE_HEADERS)] * 3,
+        column_count=len(TABLE_HEADERS),
+        static_columns=[TABLE_HEADERS.index("hats")],
         interactive=True,
-        label="People (optional)",
+        wrap=True,
+        column_widths=["20%", "30%", "22%", "28%"],  # fits a phone's width, cells wrap
+        label="People (name · role words · full-time / part-time / contractor · hats)",
         elem_id="team-table",
     )
+    # The description last read into the table: a new one is read again, the same one is not
+    # (the table, with the learner's corrections, is the team).
+    c["team_read"] = gr.State(None)
     c["team_product"] = gr.Radio(PRODUCTS, value="auto", label="Product", elem_id="team-product")
     c["plan"] = gr.Button("Plan my team", elem_id="plan-btn", variant="primary")
     c["team_result"] = gr.Markdown(elem_id="team-result")
@@ -287,6 +300,13 @@ def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
     )
     c["plan"].click(
         plan_team,
+        [c["team_text"], c["team_table"], c["team_product"], c["team_read"]],
+        [c["team_result"], c["team_svg"], c["team_table"], c["team_read"]],
+        **INTERNAL,
+    )
+    # An edited cell re-plans at once; the table is not written back (no keystroke lost).
+    c["team_table"].input(
+        replan_table,
         [c["team_text"], c["team_table"], c["team_product"]],
         [c["team_result"], c["team_svg"]],
         **INTERNAL,

@@ -1,0 +1,122 @@
+"""Team talk on a planned team: edits that re-plan and say what changed, questions answered by
+name, availability in the allocator, and abstaining rather than guessing."""
+
+from __future__ import annotations
+
+from tutor.content.planner import allocate, respond_about_plan
+from tutor.planning import Person, Team
+from tutor.planning.results import Pin
+from tutor.planning.teamplan import TeamPlan
+
+TEAM = Team(
+    [
+        Person("Priya", ["data scientist"]),
+        Person("Tomás", ["ML engineer"]),
+        Person("Aisha", ["data engineer"]),
+        Person("Kwame", ["Kubernetes platform", "SRE"]),
+    ]
+)
+
+
+def on_call(team: Team, pins: tuple[Pin, ...] = ()) -> tuple[str, str | None]:
+    a = next(
+        a
+        for a in TeamPlan(team=team, pins=pins).allocation(_content()).assignments
+        if a.id == "on-call"
+    )
+    return a.owner, a.backup
+
+
+def _content():  # the shipped planner content
+    from tutor.content.pack import planning_content
+
+    return planning_content()
+
+
+def test_a_part_timer_or_contractor_is_never_the_only_owner_of_on_call() -> None:
+    team = Team(
+        [Person("Santiago", ["SRE"], availability="contractor"), Person("Ngozi", ["ML engineer"])]
+    )
+    owner, backup = on_call(team)
+    assert (owner, backup) == ("Ngozi", "Santiago")
+    assert any("never the only one who gets paged" in n for n in allocate(team).notes)
+    alone = Team(
+        [
+            Person("Santiago", ["SRE"], availability="part-time"),
+            Person("Lu", ["PM"], availability="contractor"),
+        ]
+    )
+    assert any("Nobody on the team is full-time" in n for n in allocate(alone).notes)
+
+
+def test_who_gets_paged_is_answered_by_name_with_the_backup() -> None:
+    reply = respond_about_plan("who gets paged at 3am?", TEAM)
+    assert reply is not None and reply.plan is None
+    assert reply.text.startswith("Kwame owns on-call;") and "Tomás is the backup" in reply.text
+    assert any(f.startswith("on-call: owner Kwame") for f in reply.facts)
+
+
+def test_someone_leaving_replans_and_says_what_moved() -> None:
+    reply = respond_about_plan(
+        "Tomás is leaving next month and we're not replacing him. what changes?", TEAM
+    )
+    assert reply is not None and reply.plan is not None and reply.removed == ("Tomás",)
+    assert [p.name for p in reply.plan.team.people] == ["Priya", "Aisha", "Kwame"]
+    assert reply.text.startswith("Tomás's ") and " move to " in reply.text
+    assert "Tomás" not in reply.named and "| Tomás" not in (reply.table or "")
+
+
+def test_a_hire_joins_and_takes_their_hat() -> None:
+    reply = respond_about_plan("we just hired Dana, a full-time SRE", TEAM)
+    assert reply is not None and reply.plan is not None
+    assert reply.plan.team.people[-1] == Person("Dana", ["full-time SRE"])
+    assert "Dana" in reply.named
+
+
+def test_a_backup_choice_is_kept_across_replans() -> None:
+    reply = respond_about_plan("make Priya the backup for on-call", TEAM)
+    assert reply is not None and reply.plan is not None
+    assert on_call(reply.plan.team, reply.plan.pins) == ("Kwame", "Priya")
+    later = respond_about_plan("we're adding Ifeoma, a data engineer", reply.plan)
+    assert later is not None and later.plan is not None
+    assert on_call(later.plan.team, later.plan.pins) == ("Kwame", "Priya")
+    assert respond_about_plan("make Priya the backup", TEAM).text.startswith("Backup for what")  # type: ignore[union-attr]
+
+
+def test_roles_and_what_ifs() -> None:
+    team = Team(
+        [
+            Person("Ana", ["data scientist"]),
+            Person("Ben", ["backend developer"]),
+            Person("Chloé", ["PM"]),
+        ]
+    )
+    more = respond_about_plan("Ben also runs our Kubernetes cluster", team)
+    assert more is not None and more.plan is not None and "SRE/Platform" in more.text
+    assert more.plan.team.people[1].roles == ["backend developer", "runs our Kubernetes cluster"]
+    less = respond_about_plan("Ben isn't technical", team)
+    assert less is not None and less.plan is not None and less.plan.team.people[1].roles == []
+    two = respond_about_plan("what if we were two?", team)
+    assert two is not None and two.what_if and two.plan is None
+    assert "Chloé" in two.removed and "| Chloé" not in (two.table or "")
+
+
+def test_questions_about_load_gaps_and_hiring_name_only_the_team() -> None:
+    who = respond_about_plan("Who owns the eval gate? Priya or Aisha?", TEAM)
+    assert who is not None and who.text.startswith("Neither Priya nor Aisha owns it")
+    assert respond_about_plan("is anything unowned?", TEAM).text.startswith("Nothing is unowned")  # type: ignore[union-attr]
+    hire = respond_about_plan("what should we hire next?", TEAM)
+    assert hire is not None and "Product" in hire.text
+    spof = respond_about_plan("is Kwame a single point of failure?", TEAM)
+    assert spof is not None and spof.text.startswith("Yes: Kwame")
+    names = {p.name for p in TEAM.people} | {"Me"}
+    for reply in (who, hire, spof):
+        assert set(reply.named) <= names  # type: ignore[union-attr]
+
+
+def test_it_abstains_instead_of_guessing_and_forgets_on_request() -> None:
+    assert respond_about_plan("what does an SRE do?", TEAM) is None
+    assert respond_about_plan("is Zed overloaded?", TEAM) is None  # nobody called Zed
+    assert respond_about_plan("Tomás also runs our servers", TEAM) is None  # no hat it names
+    forget = respond_about_plan("please forget my team", TEAM)
+    assert forget is not None and forget.forget and forget.named == ()

@@ -1,0 +1,265 @@
+"""Questions about a plan, answered by name from the allocation: who owns something (who gets
+paged, "Oluwaseun or Carlos?"), is anything unowned, someone's load, a single point of
+failure, whom to hire next. Each reader returns an `Answer` (its words, the people it names as
+owners/backups/members, the facts it used) or None when the follow-up is not that question.
+Only people in the plan are ever named. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tutor.planning.edits import topic_ids
+from tutor.planning.followup import FollowUp
+from tutor.planning.model import HATS, Hat, Person
+from tutor.planning.results import Allocation, Assignment
+from tutor.planning.skills import STRONG
+from tutor.planning.talkwords import TeamTalk
+from tutor.planning.teamplan import TeamPlan
+from tutor.text import agrees, join_names, spoken
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    named: tuple[str, ...]
+    facts: tuple[str, ...]
+
+
+QuestionReader = Callable[[FollowUp, TeamPlan, Allocation, TeamTalk], Answer | None]
+
+
+def _said(name: str, start: bool = False) -> str:
+    return spoken(name, start=start)
+
+
+def _names(names: Sequence[str]) -> str:
+    return join_names(_said(n) for n in names)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def assignment_fact(a: Assignment, plan: TeamPlan) -> str:
+    """One fact line a model can be given: "on-call: owner Kwame (full-time), backup Tomás"."""
+    avail = plan.person(a.owner).availability
+    backup = f", backup {a.backup}" if a.backup else ", no backup in the team"
+    return f"{a.id}: owner {a.owner} ({avail}, wears {a.hat}){backup}"
+
+
+def owner_line(a: Assignment, plan: TeamPlan, talk: TeamTalk) -> str:
+    """ "Kwame owns on-call; Tomás is the backup." plus why, when availability shaped it."""
+    own = agrees([a.owner], "owns", "own")
+    line = f"{_said(a.owner, True)} {own} {talk.short(a.id)}"
+    line += (
+        f"; {_said(a.backup)} {agrees([a.backup], 'is', 'are')} the backup." if a.backup else "."
+    )
+    if any(p.availability != "full-time" for p in plan.team.people):
+        part = [p for p in plan.team.people if p.availability != "full-time"]
+        if a.id in _paging_ids(talk) and plan.person(a.owner).availability == "full-time":
+            line += (
+                f" {_names([p.name for p in part])[:1].upper()}{_names([p.name for p in part])[1:]}"
+                f" {agrees([p.name for p in part], 'is', 'are')} part-time or a contractor, so "
+                "never the only one paged."
+            )
+    return line
+
+
+def _paging_ids(talk: TeamTalk) -> set[str]:
+    return {r.id for r in talk.planning.catalogue.responsibilities if r.pages}
+
+
+def who_owns(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
+    """Who owns what the follow-up names; with "A or B?", says which of the two (or neither)."""
+    ids = topic_ids(f, allocation)
+    if not ids or not f.question:
+        return None
+    found = [a for a in allocation.assignments if a.id in ids[:2]]
+    lines = [owner_line(a, plan, talk) for a in found]
+    members = {p.name for p in plan.team.people}
+    names = [n for n in f.names if n in members]
+    asked = [n for n in names if n not in {x for a in found for x in (a.owner, a.backup)}]
+    if len(names) >= 2 and found:
+        lines.insert(0, _either(names, found[0]))
+    elif asked and found:
+        lines.append(
+            f"{_said(asked[0], True)} {agrees([asked[0]], 'is', 'are')} not on "
+            f"{talk.short(found[0].id)} in this plan."
+        )
+    named = [x for a in found for x in (a.owner, a.backup) if x]
+    return Answer(
+        " ".join(lines), tuple(dict.fromkeys(named)), tuple(assignment_fact(a, plan) for a in found)
+    )
+
+
+def _either(names: Sequence[str], a: Assignment) -> str:
+    """The answer to "A or B?": the one who owns it, else neither (and which one backs up)."""
+    if a.owner in names:
+        return f"Of {_names(names)}: {_said(a.owner)}."
+    neither = f"Neither {' nor '.join(_said(n) for n in names)} owns it"
+    if a.backup in names:
+        return f"{neither}; {_said(a.backup)} {agrees([a.backup], 'is', 'are')} the backup."
+    return f"{neither}."
+
+
+def unowned(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
+    """From the allocator's check: nothing is unowned; say what is thin instead."""
+    if not f.has("unowned"):
+        return None
+    total = len(allocation.assignments)
+    backed = " and a backup" if len(plan.team.people) > 1 else ""
+    lines = [f"Nothing is unowned: all {total} responsibilities have an owner{backed}."]
+    busiest = max(allocation.people, key=lambda p: p.owned)
+    lines.append(
+        f"{_said(busiest.name, True)} {agrees([busiest.name], 'owns', 'own')} the most "
+        f"({busiest.owned} of {total})."
+    )
+    named = [busiest.name]
+    for hat in HATS:
+        gaps = [g for g in allocation.gaps if g.hat == hat]
+        if gaps:
+            owners = list(dict.fromkeys(g.owner for g in gaps))
+            lines.append(
+                f"Thin: nobody has {hat} skills, so {_names(owners)} "
+                f"{agrees(owners, 'wears', 'wear')} that hat for "
+                f"{join_names(talk.short(g.id) for g in gaps)}."
+            )
+            named += owners
+    if len(plan.team.people) == 1:
+        lines.append("Nobody backs anything up: arrange an outside backup for on-call.")
+    facts = (
+        f"unowned: none of {total}",
+        *(f"gap: {g.id} ({g.hat}) owned by {g.owner}" for g in allocation.gaps),
+    )
+    return Answer(" ".join(lines), tuple(dict.fromkeys(named)), facts)
+
+
+def load(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
+    """One person's share ("is Rania overloaded?", "does Sofía even need to be in this?",
+    "what do I own?"), and what could move off them to its backup."""
+    if not f.has("load") or len(f.names) != 1:
+        return None
+    name = f.names[0]
+    person = next(p for p in allocation.people if p.name == name)
+    owned = [a for a in allocation.assignments if a.owner == name]
+    average = sum(p.load for p in allocation.people) / len(allocation.people)
+    who = _said(name, True)
+    if owned:
+        text = (
+            f"{who} {agrees([name], 'owns', 'own')} {join_names(talk.short(a.id) for a in owned)}"
+            f" and {agrees([name], 'backs', 'back')} up {person.backups} "
+            f"(load {person.load} points; the team's average is {average:.0f})."
+        )
+    else:
+        text = (
+            f"{who} {agrees([name], 'owns', 'own')} nothing in this plan and "
+            f"{agrees([name], 'backs', 'back')} up {person.backups}: the skill match placed the "
+            "work elsewhere, so they could take some over to even the load."
+        )
+    named = [name]
+    if person.load > average or f.has("move-off"):
+        moves = _hand_overs(name, owned, plan, allocation, talk)[:2]
+        if moves:
+            said = join_names(f"{talk.short(a.id)} to {_said(n)}" for a, n in moves)
+            text += f" To lighten it, hand {said}: they already work in that stage."
+            named += [n for _, n in moves]
+    facts = (f"{name}: owns {person.owned}, backs up {person.backups}, load {person.load}",)
+    return Answer(text, tuple(dict.fromkeys(named)), facts)
+
+
+def _hand_overs(
+    name: str, owned: Sequence[Assignment], plan: TeamPlan, allocation: Allocation, talk: TeamTalk
+) -> list[tuple[Assignment, str]]:
+    """Who could take each piece of `name`'s work: someone who already owns work in that stage
+    (no new handoff), with the hat or a neighbouring one, the least busy first."""
+    levels = {p.name: talk.planning.skills.levels(p.roles) for p in plan.team.people}
+    loads = {p.name: p.load for p in allocation.people}
+    moves = []
+    for a in sorted(owned, key=lambda a: a.critical):
+        near = {a.hat, *talk.planning.data.adjacent[a.hat]}
+        fits = [
+            n
+            for n, lv in levels.items()
+            if n != name
+            and set(lv) & near
+            and any(b.owner == n and b.stage == a.stage for b in allocation.assignments)
+        ]
+        if fits:
+            moves.append((a, min(fits, key=lambda n: loads[n])))
+    return moves
+
+
+def single_point(
+    f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk
+) -> Answer | None:
+    """What only this person can do: the work they own whose hat nobody else has skills for."""
+    if not f.has("single-point") or len(f.names) != 1:
+        return None
+    name = f.names[0]
+    levels = {p.name: talk.planning.skills.levels(p.roles) for p in plan.team.people}
+    only = [
+        a
+        for a in allocation.assignments
+        if a.owner == name and not any(a.hat in lv for n, lv in levels.items() if n != name)
+    ]
+    if not only:
+        owns = agrees([name], "owns", "own")
+        text = f"No: for everything {_said(name)} {owns}, someone else has the skills too."
+        return Answer(text, (name,), (f"{name}: no work only they have skills for",))
+    backups = list(dict.fromkeys(a.backup for a in only if a.backup))
+    text = (
+        f"Yes: {_said(name)} {agrees([name], 'is', 'are')} the only one with the skills for "
+        f"{join_names(talk.short(a.id) for a in only)}."
+    )
+    if backups:
+        back = agrees(backups, "backs", "back")
+        text += (
+            f" {_cap(_names(backups))} {back} it up without those skills: write runbooks and "
+            "pair on it."
+        )
+    facts = tuple(f"only {name} has skills for {a.id} (backup {a.backup})" for a in only)
+    return Answer(text, (name, *backups), facts)
+
+
+def hire_next(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
+    """The hat the team lacks skills for (the one with the most critical work), else the
+    thinnest: a hat only one person has, for critical work."""
+    if not f.has("hire-next"):
+        return None
+    levels = [talk.planning.skills.levels(p.roles) for p in plan.team.people]
+    hat, holders = _neediest_hat(allocation, plan.team.people, levels)
+    work = [a for a in allocation.assignments if a.hat == hat]
+    owners = list(dict.fromkeys(a.owner for a in work))
+    if not holders:
+        text = (
+            f"Hire someone with {hat} skills next: nobody on the team has them, so "
+            f"{_names(owners)} {agrees(owners, 'wears', 'wear')} the hat for "
+            f"{join_names(talk.short(a.id) for a in work)}."
+        )
+    else:
+        text = (
+            f"Every hat has someone with the skills; the thinnest is {hat}: only "
+            f"{_names(holders)} {agrees(holders, 'has', 'have')} them, for "
+            f"{join_names(talk.short(a.id) for a in work)}. A second {hat} would give that work "
+            "a skilled backup."
+        )
+    named = holders or owners
+    return Answer(text, tuple(named), (f"hire next: {hat} (skilled now: {holders or 'nobody'})",))
+
+
+def _neediest_hat(
+    allocation: Allocation, people: Sequence[Person], levels: Sequence[dict[Hat, int]]
+) -> tuple[Hat, list[str]]:
+    def need(hat: Hat) -> tuple[int, int]:
+        holders = [p for p, lv in zip(people, levels, strict=True) if lv.get(hat, 0) >= STRONG]
+        critical = sum(1 for a in allocation.assignments if a.hat == hat and a.critical)
+        return (-len(holders), critical)
+
+    hat = max(HATS, key=need)
+    holders = [p.name for p, lv in zip(people, levels, strict=True) if lv.get(hat, 0) >= STRONG]
+    return hat, holders
+
+
+QUESTIONS: Sequence[QuestionReader] = (hire_next, unowned, single_point, who_owns, load)

@@ -1,0 +1,125 @@
+"""Team talk: a follow-up about a planned team -> a `PlanReply` (words naming people from the
+plan, the new plan when it changed, the facts used), or None when it is not about the plan or
+not clear enough to act on (the caller then answers as it would without a team).
+
+    reply = respond_about_plan("Aisha is leaving, who gets paged now?", plan, talk)
+
+Edits come first (someone leaves, joins, is part-time; a backup; what if we were two), then,
+on the plan as it now stands, the question the follow-up asks. Pure: content passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tutor.planning.changes import describe
+from tutor.planning.edits import EDITS, Edit, topic_ids
+from tutor.planning.followup import FollowUp, read_follow_up
+from tutor.planning.model import Team
+from tutor.planning.questions import QUESTIONS, Answer, assignment_fact, owner_line
+from tutor.planning.render import render_allocation
+from tutor.planning.results import Allocation
+from tutor.planning.talkwords import TeamTalk
+from tutor.planning.teamplan import TeamPlan
+
+AVAILABILITY_CUES = frozenset({"part-time", "contractor", "full-time", "away", "leave"})
+FORGOTTEN = (
+    "Done: I've forgotten your team and its plan; nobody's name is kept. Describe a team "
+    "whenever you want a new plan."
+)
+
+
+@dataclass(frozen=True)
+class PlanReply:
+    """What to say about the plan.
+
+    - `text`: one to three sentences, naming people from the plan;
+    - `table`: the new plan as Markdown when it changed (None otherwise);
+    - `plan`: the plan to keep from now on (None: keep the current one);
+    - `what_if`: the table shows a hypothetical team; keep the current plan;
+    - `forget`: the learner asked to forget the team (drop it from the session and store);
+    - `named`: the people the answer names as owners, backups or members;
+    - `removed`: people who left (the text may say their name once, as leaving);
+    - `facts`: the looked-up facts, one per line, for a model to explain.
+    """
+
+    text: str
+    table: str | None = None
+    plan: TeamPlan | None = None
+    what_if: bool = False
+    forget: bool = False
+    named: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+
+
+def respond_about_plan(text: str, plan: TeamPlan | Team, talk: TeamTalk) -> PlanReply | None:
+    """The reply to a follow-up about this plan, or None (not about it, or not sure enough)."""
+    plan = plan if isinstance(plan, TeamPlan) else TeamPlan(team=plan)
+    follow = read_follow_up(text, plan.team, talk.words, talk.count_nouns)
+    if follow.confidence < talk.data.min_confidence:
+        return None
+    if follow.has("forget"):
+        return PlanReply(FORGOTTEN, forget=True)
+    edit = next((e for e in (reader(follow, plan, talk) for reader in EDITS) if e), None)
+    if edit is not None:
+        return _edited(follow, plan, edit, talk)
+    answer = _answer(follow, plan, talk)
+    if answer is None:
+        return None
+    return PlanReply(answer.text, named=answer.named, facts=answer.facts)
+
+
+def _answer(follow: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Answer | None:
+    allocation = plan.allocation(talk.planning)
+    return next((a for a in (q(follow, plan, allocation, talk) for q in QUESTIONS) if a), None)
+
+
+def _what_it_touches(
+    follow: FollowUp, edit: Edit, after: Allocation, talk: TeamTalk
+) -> Answer | None:
+    """After an edit that asks nothing, who now owns what it was about (the backup's topic;
+    on-call after an availability change), so even "nothing moves" names the owner."""
+    assert edit.plan is not None
+    ids = topic_ids(follow, after) or (
+        [r.id for r in talk.planning.catalogue.responsibilities if r.pages]
+        if any(s.id in AVAILABILITY_CUES for s in follow.said)
+        else []
+    )
+    found = [a for a in after.assignments if a.id in ids[:2]]
+    if not found:
+        return None
+    lines = [owner_line(a, edit.plan, talk) for a in found]
+    named = [x for a in found for x in (a.owner, a.backup) if x]
+    return Answer(
+        " ".join(lines), tuple(named), tuple(assignment_fact(a, edit.plan) for a in found)
+    )
+
+
+def _edited(follow: FollowUp, plan: TeamPlan, edit: Edit, talk: TeamTalk) -> PlanReply:
+    if edit.plan is None:
+        return PlanReply(edit.question)
+    before, after = plan.allocation(talk.planning), edit.plan.allocation(talk.planning)
+    change = describe(before, after, talk, edit.added)
+    said = "your" + change.text[4:] if change.text.startswith("Your ") else change.text
+    joint = " " if edit.lead.endswith(".") else ": "
+    words = (
+        f"{edit.lead}{joint}{said if joint == ': ' else change.text}" if edit.lead else change.text
+    )
+    named = [*edit.about, *change.named]
+    facts = [assignment_fact(a, edit.plan) for a in after.assignments if a.critical]
+    answer = _answer(follow, edit.plan, talk) if follow.question else None
+    answer = answer or _what_it_touches(follow, edit, after, talk)
+    if answer is not None:
+        words += " " + answer.text
+        named += answer.named
+        facts += answer.facts
+    return PlanReply(
+        words,
+        table=render_allocation(after),
+        plan=None if edit.hypothetical else edit.plan,
+        what_if=edit.hypothetical,
+        named=tuple(dict.fromkeys(named)),
+        removed=edit.removed,
+        facts=tuple(dict.fromkeys(facts)),
+    )
