@@ -115,16 +115,48 @@ class TeamReader:
     # -- reading ------------------------------------------------------------------------------
 
     def _drafts(self, text: str) -> tuple[list[Draft], int | None, list[str]]:
+        drafts = self._people(text)
+        if not any(d.kind == "named" for d in drafts):
+            # Nothing binds a name to a role: names standing alone in a list are the people
+            # ("Ana and Ben building a recommender"), if there are any.
+            drafts = self._people(text, lenient=True) or drafts
+        return drafts, self.words.count(text), []
+
+    def _people(self, text: str, lenient: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
-        for piece in pieces(text, self.words):
+        for piece in pieces(text, self.words, lenient):
             found = self._piece(piece, drafts)
             for draft in found:
                 add(drafts, draft)
             share_roles(drafts, self.words)
-        return drafts, self.words.count(text), []
+        return drafts
 
     def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """The people one list item names; roles for an earlier person are added in place."""
+        found = self._people_in(piece, drafts)
+        me = self._speaker_inside(piece)
+        if me is not None and not any(d.kind == "me" for d in found):
+            return [me] if me.link == "is" else [*found, me]
+        return found
+
+    def _speaker_inside(self, piece: Piece) -> Draft | None:
+        """'its just me', 'the team is me (founder)', 'team = me', 'report to me (head of
+        AI)', 'the PM is me': the speaker inside an item ('write me a script' is not)."""
+        w, norms = self.words, piece.norms
+        j = next((k for k in range(1, len(norms)) if norms[k] in w.first_person), None)
+        if j is None or norms[j] == "i" or norms[0] in w.first_person:
+            return None
+        gap = piece.text[piece.tokens[j - 1].end : piece.tokens[j].start].strip()
+        if norms[j - 1] not in w.grammar and gap not in ("=", "(", ":", "+", ",", "-"):
+            return None
+        roles, _ = self._roles(piece, j + 1, len(norms))
+        if norms[j - 1] in w.naming and not w.names(piece, self.skills):
+            # "the PM is me": the role before the copula is the speaker's
+            before = [r for r in self._roles(piece, 0, j - 1)[0] if self.skills.names_a_role(r)]
+            return Draft("Me", before + roles, "me", piece.sentence, "is")
+        return Draft("Me", roles, "me", piece.sentence)
+
+    def _people_in(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         w, toks, norms = self.words, piece.tokens, piece.norms
         start = w.skip_fillers(norms)
         if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
@@ -142,7 +174,8 @@ class TeamReader:
         if w.any_run(norms, w.requests):
             # "help me allocate … for Ana": the request names people but gives no roles.
             after = w.after_request(norms, 0, len(norms))
-            return [Draft(n[2], [], "named", piece.sentence) for n in names if n[0] >= after]
+            asked = w.names(piece, self.skills, bound_by=[Draft("request")])
+            return [Draft(n[2], [], "named", piece.sentence) for n in asked if n[0] >= after]
         if not names:
             return self._unnamed(piece, drafts, start)
         return self._named(piece, names)
@@ -151,7 +184,7 @@ class TeamReader:
         """'I'm a PM' -> Me (PM); 'I am Sam, I do ML' -> Sam, the speaker (their own name)."""
         names = [n for n in self.words.names(piece, self.skills) if n[0] >= after]
         link = (
-            all(t in self.words.not_names for t in piece.norms[after : names[0][0]])
+            all(self.words.filler(t, piece.text) for t in piece.tokens[after : names[0][0]])
             if names
             else False
         )
@@ -215,7 +248,7 @@ class TeamReader:
         if not names:
             return None
         first, last, name, guessed = names[0]
-        before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_skill(r)]
+        before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_role(r)]
         after, everything = self._roles(piece, last, len(piece.tokens))
         link = piece.surface(last).lower() if last < len(piece.norms) else ""
         return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
@@ -232,7 +265,7 @@ class TeamReader:
             found.append(draft)
         lead = self.words.after_request(piece.norms, 0, names[0][0])
         before, _ = self._roles(piece, lead, names[0][0])
-        if before and any(self.skills.names_a_skill(r) for r in before):
+        if before and any(self.skills.names_a_role(r) for r in before):
             found[0].roles = before + found[0].roles
         return found
 
@@ -279,7 +312,7 @@ class TeamReader:
             listed = piece.sep == ":" or (
                 drafts and drafts[-1].kind == "unnamed" and drafts[-1].sentence == piece.sentence
             )
-            if not listed or not any(self.skills.names_a_skill(r) for r in roles):
+            if not listed or not any(self.skills.names_a_role(r) for r in roles):
                 return []
             return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
         # "me and my cofounder, both engineers": the roles of everyone listed just before.
@@ -311,12 +344,12 @@ class TeamReader:
         if not keep:
             return []
         roles, _ = self._roles(piece, keep[0], len(piece.tokens))
-        roles = [r for r in roles if self.skills.names_a_skill(r)]
+        roles = [r for r in roles if self.skills.names_a_role(r)]
         return [Draft(None, roles, "unnamed", piece.sentence)] if roles else []
 
     def _copied(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """'So is Leila': a new person with the previous person's roles."""
-        names = self.words.names(piece, self.skills)
+        names = self.words.names(piece, self.skills, bound_by=drafts[-1:])
         if not names or not drafts:
             return []
         return [Draft(n[2], list(drafts[-1].roles), "named", piece.sentence) for n in names]
@@ -325,7 +358,9 @@ class TeamReader:
 
     def _assume(self, drafts: list[Draft], data: PlanningData) -> list[str]:
         """Roles for people nobody gave roles to: the default split, or the missing hats."""
-        empty = [d for d in drafts if not self.skills.levels(d.roles)]
+        # A job with no MLOps hat ("designer", "sales") is a role: only people the text gives
+        # no job at all get the split.
+        empty = [d for d in drafts if not any(self.skills.names_a_role(r) for r in d.roles)]
         if not empty:
             return []
         if len(empty) == len(drafts):
