@@ -106,8 +106,10 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         # "Ana - data scientist", "Chen Jie – on-call/SRE", not "Snowflake — which of these"
         nxt = piece.norms[end] if end < len(piece.tokens) else ""
         soon = piece.span(end, min(end + 3, len(piece.tokens)))
-        return rest.lstrip()[:1] == "(" or nxt not in words.grammar or (
-            words.skills.names_a_role(soon)
+        return (
+            rest.lstrip()[:1] == "("
+            or nxt not in words.grammar
+            or (words.skills.names_a_role(soon))
         )
     if end >= len(piece.tokens) or piece.text[last.end : piece.tokens[end].start].strip():
         return False  # "Dmitri (we call him Dima) runs infra": the verb is Dmitri's

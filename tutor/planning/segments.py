@@ -376,7 +376,8 @@ class Words:
         if capital and gap_after == "-" and piece.surface(k + 1)[:1].islower():
             return True  # "Do-yun", "Ha-eun"
         plain = re.split(r"['\u2019]", word)[0]  # "We're" is "We"
-        if norm in self.never or (norm in self.grammar and not (capital and not is_ordinary_word(plain))):
+        a_name_too = capital and not is_ordinary_word(plain)
+        if norm in self.never or (norm in self.grammar and not a_name_too):
             return False  # "Will" may be a name; "will", "That" and "Everyone" are not
         if capital:
             return True
