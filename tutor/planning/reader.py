@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from tutor.errors import TeamError
 from tutor.planning.catalogue import PlanningData
 from tutor.planning.content import Planning
+from tutor.planning.doubts import ASK_BELOW, Doubt, confidence, fit_count, question
 from tutor.planning.drafts import (
     Draft,
     add,
     continues,
     name_people,
     resolve_everything,
+    same_person,
     share_roles,
     spread,
     summary,
@@ -40,12 +42,20 @@ ASK_FOR_TEAM = "Tell me who is on the team, e.g. 'Ana is a data scientist, Ben r
 
 @dataclass(frozen=True)
 class TeamReading:
-    """What the reader understood: the team, what it is unsure of, and a one-line summary."""
+    """What the reader understood: the team, what it is unsure of, and a one-line summary.
+
+    `confidence` (0..1) falls with each doubt (`tutor.planning.doubts`); below its threshold
+    `question` is the one line to ask the learner instead of planning ("Is your team Priya,
+    Tomás and you — 3 people?"), else None. `stated` is the head count the text gives."""
 
     team: Team
     unsure: tuple[str, ...]
     summary: str
     assumed: tuple[str, ...] = ()
+    confidence: float = 1.0
+    doubts: tuple[Doubt, ...] = ()
+    question: str | None = None
+    stated: int | None = None
 
 
 class TeamReader:
@@ -66,23 +76,43 @@ class TeamReader:
         whose roles the text doesn't give get the default split (unless `assume` is False)."""
         text = _check_text(text)
         kind = _check_product(product) if product is not None else self.product(text)
-        drafts, count, unsure = self._drafts(text)
+        drafts, count, _ = self._drafts(text)
         if count is None and not drafts:
             raise TeamError(f"I couldn't find anyone in that description. {ASK_FOR_TEAM}")
+        doubts = fit_count(drafts, count, self.skills)
         size = max(count or 0, len(drafts))
         if size > MAX_PEOPLE:
             raise TeamError(too_many_people(size))
-        if count is not None and len(drafts) > count:
-            unsure.append(f"you said {count}, but I found {len(drafts)} people")
         drafts += [Draft(None, kind="unnamed") for _ in range(size - len(drafts))]
+        doubts += self._doubts(text, drafts)
         resolve_everything(drafts, self.skills)
         name_people(drafts)
         assumed = self._assume(drafts, self.content.data) if assume else []
         team = Team.build([{"name": d.name, "roles": d.roles} for d in drafts], kind)
-        unsure += [f"{d.name!r} is a name" for d in drafts if d.guessed]
-        if assumed:
-            unsure.append("the roles I assumed")
-        return TeamReading(team, tuple(unsure), summary(team, assumed), tuple(assumed))
+        unsure = [d.says for d in doubts] + (["the roles I assumed"] if assumed else [])
+        sure = confidence(tuple(doubts))
+        ask = question([p.name for p in team.people], count) if sure < ASK_BELOW else None
+        return TeamReading(
+            team, tuple(unsure), summary(team, assumed), tuple(assumed), sure, tuple(doubts),
+            ask, count,
+        )  # fmt: skip
+
+    def _doubts(self, text: str, drafts: list[Draft]) -> list[Doubt]:
+        """Capitalised words bound to nothing, role words naming no job, lowercase names."""
+        people = {d.name.casefold() for d in drafts if d.name}
+        loose = {
+            name
+            for piece in pieces(text, self.words)
+            for name in self.words.loose(piece, self.skills)
+            if not any(same_person(Draft(name), Draft(p)) for p in people)
+        }
+        doubts = [Doubt("loose", f"{n!r} may be a teammate") for n in sorted(loose)]
+        for d in drafts:
+            unread = [r for r in self.skills.unread(d.roles) if not d.everything]
+            if unread:
+                doubts.append(Doubt("unread", f"I didn't read {unread[0]!r} as a job"))
+        doubts += [Doubt("guessed", f"{d.name!r} is a name") for d in drafts if d.guessed]
+        return doubts
 
     def looks_like_team(self, text: str) -> bool:
         """Whether a chat message describes a team (a head count, or people with roles)."""
