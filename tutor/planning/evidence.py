@@ -40,11 +40,14 @@ class Strength(IntEnum):
     BOUND = 2
 
 
-def looks_technical(word: str) -> bool:
-    """'AWS', 'GPT-4', 'A100s', 'FastAPI', 'MLflow': product and tech spellings, not names."""
+def looks_technical(word: str, shouting: bool = False) -> bool:
+    """'AWS', 'GPT-4', 'A100s', 'FastAPI', 'MLflow': product and tech spellings, not names
+    (in a text written all in capitals, 'JOHN' is a name)."""
     letters = [c for c in word if c.isalpha()]
     if any(c.isdigit() for c in word):
         return True
+    if shouting:
+        return False
     if len(letters) >= 2 and all(c.isupper() for c in letters):
         return True
     return _INNER_CAPITAL.search(word) is not None

@@ -122,14 +122,17 @@ class TeamReader:
         reading = self.lexicon.read(text)
         norms = [t.norm for t in reading.tokens]
         drafts, count, _ = self._drafts(text)
+        # Roles count only for people the text binds to the team: "Grace Hopper would have
+        # hated MLOps" names someone, but gives nobody a job on a team.
+        bound = self._people(text)
+        with_roles = [d for d in bound if d.roles and self.skills.levels(d.roles)]
         asks = self.lexicon.is_question(text) and not self.words.any_run(norms, self.words.requests)
         if asks:
             # A question is a team only with the team spelled out in it ("We're 3: Ana is a
             # data scientist, Ben … Who should own what?"), not "my team has no SRE, who…".
-            return sum(1 for d in drafts if d.roles and self.skills.levels(d.roles)) >= 2
+            return len(with_roles) >= 2
         if count is not None:
             return True
-        with_roles = [d for d in drafts if d.roles and self.skills.levels(d.roles)]
         named = [d for d in drafts if d.kind != "unnamed"]
         # "I'm a PM" alone describes the speaker, not (yet) a team.
         others = [d for d in with_roles if d.kind != "me"]

@@ -75,7 +75,11 @@ class Words:
         # Words of grammar, never a name: the vocabulary's stopwords, the speaker, pronouns
         # and indefinites ("everyone else is sales").
         self.grammar = (
-            lexicon.stopwords | one(words.indefinites) | self.first_person | self.pronouns
+            lexicon.stopwords
+            | lexicon.question_words
+            | one(words.indefinites)
+            | self.first_person
+            | self.pronouns
         )
         self.never = self.first_person | self.pronouns | one(words.indefinites)
         self.never |= {p[0] for p in self._phrases(words.headers) if len(p) == 1}
@@ -261,19 +265,26 @@ class Words:
         start = self.skip_fillers([t.norm for t in tokens])
         if start < len(tokens) and tokens[start].norm in _ARTICLES | {"the", "our"}:
             start += 1
-        head = item[tokens[start].start :] if start < len(tokens) else ""
-        return bool(head) and self.skills.names_a_role(" ".join(head.split()[:3]))
+        if start >= len(tokens):
+            return False
+        word = tokens[start].surface(item)
+        if len(tokens) == 1 and word[:1].isupper() and not word.isupper():
+            return False  # "Airflow", "MLflow": a tool is not a job after a name
+        head = item[tokens[start].start :]
+        first = head.split()[0]
+        # The job opens the item: "data engineer", "a contractor who …", not "the demo says PM"
+        return self.skills.names_a_role(first) or self.is_person(first)
 
     def is_roster(self, chunk: str) -> bool:
         """'The team is Marco, Priya and me', 'me and jake': a list that names people."""
         norms = self.phrase(chunk)
         start = self.skip_fillers(norms)
-        said = {w.lower() for w in re.findall(r"\w+", chunk)}
-        return (
-            any(n in self.first_person for n in norms)
-            or self.at(norms, start, self.headers)
-            or bool(said & self.plural_links)  # "Raj and Meera are …", "A and B run …"
+        # "Raj and Meera are …", "José María and María José run …": a name, then a plural verb
+        shared = any(
+            m.group(2).lower() in self.plural_links and not self.skills.names_a_role(m.group(1))
+            for m in re.finditer(r"\b([A-Z]\w*)\s+(\w+)", chunk)
         )
+        return any(n in self.first_person for n in norms) or self.at(norms, start, self.headers) or shared
 
     def is_person(self, text: str) -> bool:
         """'me', 'I', 'my cofounder': words that name someone even with no name in them."""
@@ -370,7 +381,7 @@ class Words:
         )
         if not word[:1].isalpha() or k in taken or norm.isdecimal():
             return False
-        if evidence.looks_technical(word):
+        if evidence.looks_technical(word, shouting=piece.text.isupper()):
             return False
         capital = word[:1].isupper()
         if capital and gap_after == "-" and piece.surface(k + 1)[:1].islower():
@@ -401,7 +412,9 @@ class Words:
         if not toks or not piece.surface(0)[:1].isupper() or piece.norms[0] in self.grammar:
             return []
         rest = piece.text[toks[0].end :].lstrip()
-        if not rest or rest[0] not in "(:-\u2013\u2014" or not any(k > 0 for k in taken):
+        if not rest or rest[0] not in "(:-\u2013\u2014" or 0 not in taken:
+            return []  # only a word the skills table took ("Dev"); others are names already
+        if not any(k > 0 for k in taken):
             return []
         return [(0, 1, piece.surface(0), False)]
 
