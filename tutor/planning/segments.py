@@ -284,7 +284,8 @@ class Words:
             m.group(2).lower() in self.plural_links and not self.skills.names_a_role(m.group(1))
             for m in re.finditer(r"\b([A-Z]\w*)\s+(\w+)", chunk)
         )
-        return any(n in self.first_person for n in norms) or self.at(norms, start, self.headers) or shared
+        speaker = any(n in self.first_person for n in norms)
+        return speaker or self.at(norms, start, self.headers) or shared
 
     def is_person(self, text: str) -> bool:
         """'me', 'I', 'my cofounder': words that name someone even with no name in them."""
