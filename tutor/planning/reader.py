@@ -214,7 +214,8 @@ class TeamReader:
         return self._named(piece, names)
 
     def _speaker(self, piece: Piece, after: int) -> Draft:
-        """'I'm a PM' -> Me (PM); 'I am Sam, I do ML' -> Sam, the speaker (their own name)."""
+        """'I'm a PM' -> Me (PM); 'I am Sam, I do ML', '(me) Tobi - analytics engineer' -> Me:
+        the speaker is always "Me" (said "you"), whatever their own name."""
         names = [n for n in self.words.names(piece, self.skills) if n[0] >= after]
         link = (
             all(self.words.filler(t, piece.text) for t in piece.tokens[after : names[0][0]])
@@ -222,8 +223,7 @@ class TeamReader:
             else False
         )
         if names and link and names[0][0] - after <= 2:
-            _, last, name, guessed = names[0]
-            return self._draft(piece, last, name, "me", guessed=guessed)
+            return self._draft(piece, names[0][1], "Me", "me")
         return self._draft(piece, after, "Me", "me")
 
     def _draft(self, piece: Piece, after: int, name: str | None, kind: str, **kw) -> Draft:
