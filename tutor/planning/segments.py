@@ -77,6 +77,8 @@ class Words:
         self.grammar = (
             lexicon.stopwords
             | lexicon.question_words
+            | one(lexicon.cues.negators)  # "No, I'm sure the data scientist is …"
+            | one(lexicon.cues.contrast)
             | one(words.indefinites)
             | self.first_person
             | self.pronouns
