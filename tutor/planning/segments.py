@@ -77,13 +77,14 @@ class Words:
         self.grammar = (
             lexicon.stopwords
             | lexicon.question_words
-            | one(lexicon.cues.negators)  # "No, I'm sure the data scientist is …"
-            | one(lexicon.cues.contrast)
             | one(words.indefinites)
             | self.first_person
             | self.pronouns
         )
         self.never = self.first_person | self.pronouns | one(words.indefinites)
+        # "No, I'm sure …", "But …", "Why is …": negation, contrast and question words
+        self.never |= one(lexicon.cues.negators) | one(lexicon.cues.contrast)
+        self.never |= lexicon.question_words - {"can", "will", "may"}
         self.never |= {p[0] for p in self._phrases(words.headers) if len(p) == 1}
         self.before_things = one(words.before_things)
         self.generic = one(lexicon.vocabulary.generic)
