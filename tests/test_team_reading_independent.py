@@ -41,8 +41,8 @@ def test_score_each_file_and_the_union(capsys) -> None:
         print(union.report("union").split("\n  miss")[0])
     assert independent.teams == 70 and independent.not_teams == 20
     assert independent.planned == 0  # nothing that is not a team is planned
-    assert independent.exact >= 29
-    assert independent.dropped <= 27 and independent.invented <= 13
+    assert independent.exact >= 30
+    assert independent.dropped <= 26 and independent.invented <= 13
     assert union.asked <= 0.10 * union.cases  # asking is not a way to avoid reading
     assert own.exact == own.teams and own.dropped == own.invented == 0
 

@@ -192,6 +192,9 @@ class TeamReader:
     def _people_in(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         w, toks, norms = self.words, piece.tokens, piece.norms
         start = w.skip_fillers(norms)
+        opener = w.run_at(norms, start, w.headers)
+        if opener and start + opener < len(norms) and norms[start + opener] in w.articles:
+            start += opener  # "We have a data scientist, …": the list starts after "we have"
         if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
             return self._copied(piece, drafts)
         if start >= len(toks):
@@ -378,7 +381,8 @@ class TeamReader:
             return []
         roles, _ = self._roles(piece, keep[0], len(piece.tokens))
         roles = [r for r in roles if self.skills.names_a_role(r)]
-        return [Draft(None, roles, "unnamed", piece.sentence)] if roles else []
+        # A solo team is the speaker ("solo founder, I do everything" is one person).
+        return [Draft("Me", roles, "me", piece.sentence)] if roles else []
 
     def _copied(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """'So is Leila': a new person with the previous person's roles."""
