@@ -46,7 +46,8 @@ def people(team: Team) -> list[tuple[str, list[str]]]:
             [("Me", ["full-stack"]), ("Person 2", ["data engineer"])],
             "llm",
         ),
-        ("solo founder building a RAG chatbot", [("Person 1", ["founder"])], "llm"),
+        # A solo team is the one describing it: the speaker.
+        ("solo founder building a RAG chatbot", [("Me", ["founder"])], "llm"),
         (
             "a team of 4: a PM, a data scientist, an ML engineer and an SRE",
             [
