@@ -195,7 +195,9 @@ async def test_quiz_is_graded_in_code_and_insistence_never_flips_it(session) -> 
 
 
 async def test_a_team_description_over_the_limit_is_refused_by_name(session) -> None:
-    people = ", ".join(f"P{i} is a data engineer" for i in range(150))
+    people = ", ".join(
+        f"Qx{chr(97 + i // 26)}{chr(97 + i % 26)} is a data engineer" for i in range(150)
+    )
     text, tools = await turn(session, f"Our team: {people}")
     assert tools == [] and "the limit is 2,000" in text
 

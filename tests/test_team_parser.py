@@ -46,7 +46,8 @@ def people(team: Team) -> list[tuple[str, list[str]]]:
             [("Me", ["full-stack"]), ("Person 2", ["data engineer"])],
             "llm",
         ),
-        ("solo founder building a RAG chatbot", [("Person 1", ["founder"])], "llm"),
+        # A solo team is the one describing it: the speaker.
+        ("solo founder building a RAG chatbot", [("Me", ["founder"])], "llm"),
         (
             "a team of 4: a PM, a data scientist, an ML engineer and an SRE",
             [
@@ -322,8 +323,7 @@ def test_does_not_look_like_team(text: str) -> None:
         ("51 people", "at most 50 people"),
         ("50+ people", "at most 50 people"),
         ("a team of 1000000", "at most 50 people"),
-        (", ".join(f"Dev{i}" for i in range(51)), "at most 50 people"),
-        ("Ana is a PM and ana is an SRE", "Two people are called"),
+        (", ".join(f"Qx{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(51)), "at most 50"),
         ("a" * (MAX_TEXT_CHARS + 1), "2,000"),
     ],
 )
@@ -364,5 +364,9 @@ def test_any_text_gives_a_team_or_a_team_error(text: str) -> None:
 def test_the_longest_description_is_parsed() -> None:
     text = ("Ana is a data scientist (evals, on-call), " * 60)[:MAX_TEXT_CHARS]
     assert looks_like_team(text)
-    with pytest.raises(TeamError, match="Two people are called"):
-        parse_team(text)
+    assert [p.name for p in parse_team(text).people] == ["Ana"]
+
+
+def test_a_name_said_twice_is_one_person_with_both_roles() -> None:
+    team = parse_team("Ana is a PM and ana is an SRE")
+    assert [(p.name, p.roles) for p in team.people] == [("Ana", ["PM", "SRE"])]

@@ -206,6 +206,12 @@ def knowledge() -> Answerer:
 
 
 @cache
+def team_extraction_prompt() -> str:
+    """The system prompt of the strict-JSON team-extraction request (prompts/team_extraction.md)."""
+    return read_text("team_extraction.md").strip()
+
+
+@cache
 def team_reader() -> TeamReader:
     """The shared team reader, built once."""
     from tutor.planning.reader import TeamReader

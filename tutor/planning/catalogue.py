@@ -71,7 +71,8 @@ class Catalogue(BaseModel):
 
 
 class SkillRow(BaseModel):
-    """Phrases that give some hats strongly and others lightly."""
+    """Phrases that give some hats strongly and others lightly; a row with no hat lists job
+    titles that carry no MLOps hat (a designer, sales): the reader knows them as jobs."""
 
     model_config = _FROZEN
 
@@ -80,9 +81,10 @@ class SkillRow(BaseModel):
     phrases: tuple[str, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _some_hat(self) -> SkillRow:
-        if not self.hats and not self.light:
-            raise ValueError(f"skills row {self.phrases[0]!r} gives no hat")
+    def _hats_apart(self) -> SkillRow:
+        both = set(self.hats) & set(self.light)
+        if both:
+            raise ValueError(f"skills row {self.phrases[0]!r} gives {sorted(both)} twice")
         return self
 
 
@@ -91,7 +93,11 @@ class ReaderWords(BaseModel):
 
     model_config = _FROZEN
 
-    not_names: tuple[str, ...]
+    indefinites: tuple[str, ...]
+    before_things: tuple[str, ...]
+    duties: tuple[str, ...]
+    naming: tuple[str, ...]
+    organisations: tuple[str, ...]
     particles: tuple[str, ...]
     titles: tuple[str, ...]
     relations: tuple[str, ...]

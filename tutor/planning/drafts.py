@@ -34,11 +34,9 @@ def add(drafts: list[Draft], draft: Draft) -> None:
     """Append a person; the same name (or the speaker) again adds roles instead."""
     for d in drafts:
         same_me = draft.kind == "me" and d.kind == "me"
-        same_name = draft.name and d.name and draft.name.casefold() == d.name.casefold()
-        # "Lucía y Mateo: Lucía does …" names Lucía twice; two people with roles under one
-        # name are two people (the team then asks for distinct names).
-        once = not d.roles or not draft.roles
-        if same_me or (same_name and draft.kind != "unnamed" and once):
+        # "Lucía y Mateo: Lucía does …", "DE: Rose again", "Choi Yuna … except Yuna": a name
+        # said again is the same person, with the roles of both mentions.
+        if same_me or (draft.kind == "named" and d.kind != "unnamed" and same_person(d, draft)):
             d.roles += [r for r in draft.roles if r not in d.roles]
             d.everything = d.everything or draft.everything
             d.sentence, d.link = draft.sentence, draft.link or d.link
@@ -46,6 +44,14 @@ def add(drafts: list[Draft], draft: Draft) -> None:
             return
     touch(drafts, draft)
     drafts.append(draft)
+
+
+def same_person(a: Draft, b: Draft) -> bool:
+    """The same name, or one name the last word of the other ('Yuna' and 'Choi Yuna')."""
+    if not a.name or not b.name:
+        return False
+    x, y = a.name.casefold().split(), b.name.casefold().split()
+    return x == y or (len(x) != len(y) and x[-1:] == y[-1:] and min(len(x), len(y)) == 1)
 
 
 def continues(drafts: list[Draft], piece: Piece, pronoun: bool) -> Draft | None:

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from tutor.errors import TeamError
 from tutor.planning.catalogue import PlanningData
 from tutor.planning.content import Planning
+from tutor.planning.doubts import ASK_BELOW, Doubt, confidence, fit_count, question
 from tutor.planning.drafts import (
     Draft,
     add,
     continues,
     name_people,
     resolve_everything,
+    same_person,
     share_roles,
     spread,
     summary,
@@ -40,12 +42,20 @@ ASK_FOR_TEAM = "Tell me who is on the team, e.g. 'Ana is a data scientist, Ben r
 
 @dataclass(frozen=True)
 class TeamReading:
-    """What the reader understood: the team, what it is unsure of, and a one-line summary."""
+    """What the reader understood: the team, what it is unsure of, and a one-line summary.
+
+    `confidence` (0..1) falls with each doubt (`tutor.planning.doubts`); below its threshold
+    `question` is the one line to ask the learner instead of planning ("Is your team Priya,
+    Tomás and you — 3 people?"), else None. `stated` is the head count the text gives."""
 
     team: Team
     unsure: tuple[str, ...]
     summary: str
     assumed: tuple[str, ...] = ()
+    confidence: float = 1.0
+    doubts: tuple[Doubt, ...] = ()
+    question: str | None = None
+    stated: int | None = None
 
 
 class TeamReader:
@@ -66,23 +76,43 @@ class TeamReader:
         whose roles the text doesn't give get the default split (unless `assume` is False)."""
         text = _check_text(text)
         kind = _check_product(product) if product is not None else self.product(text)
-        drafts, count, unsure = self._drafts(text)
+        drafts, count, _ = self._drafts(text)
         if count is None and not drafts:
             raise TeamError(f"I couldn't find anyone in that description. {ASK_FOR_TEAM}")
+        doubts = fit_count(drafts, count, self.skills)
         size = max(count or 0, len(drafts))
         if size > MAX_PEOPLE:
             raise TeamError(too_many_people(size))
-        if count is not None and len(drafts) > count:
-            unsure.append(f"you said {count}, but I found {len(drafts)} people")
         drafts += [Draft(None, kind="unnamed") for _ in range(size - len(drafts))]
+        doubts += self._doubts(text, drafts)
         resolve_everything(drafts, self.skills)
         name_people(drafts)
         assumed = self._assume(drafts, self.content.data) if assume else []
         team = Team.build([{"name": d.name, "roles": d.roles} for d in drafts], kind)
-        unsure += [f"{d.name!r} is a name" for d in drafts if d.guessed]
-        if assumed:
-            unsure.append("the roles I assumed")
-        return TeamReading(team, tuple(unsure), summary(team, assumed), tuple(assumed))
+        unsure = [d.says for d in doubts] + (["the roles I assumed"] if assumed else [])
+        sure = confidence(tuple(doubts))
+        ask = question([p.name for p in team.people], count) if sure < ASK_BELOW else None
+        return TeamReading(
+            team, tuple(unsure), summary(team, assumed), tuple(assumed), sure, tuple(doubts),
+            ask, count,
+        )  # fmt: skip
+
+    def _doubts(self, text: str, drafts: list[Draft]) -> list[Doubt]:
+        """Capitalised words bound to nothing, role words naming no job, lowercase names."""
+        people = {d.name.casefold() for d in drafts if d.name}
+        loose = {
+            name
+            for piece in pieces(text, self.words)
+            for name in self.words.loose(piece, self.skills)
+            if not any(same_person(Draft(name), Draft(p)) for p in people)
+        }
+        doubts = [Doubt("loose", f"{n!r} may be a teammate") for n in sorted(loose)]
+        for d in drafts:
+            unread = [r for r in self.skills.unread(d.roles) if not d.everything]
+            if unread:
+                doubts.append(Doubt("unread", f"I didn't read {unread[0]!r} as a job"))
+        doubts += [Doubt("guessed", f"{d.name!r} is a name") for d in drafts if d.guessed]
+        return doubts
 
     def looks_like_team(self, text: str) -> bool:
         """Whether a chat message describes a team (a head count, or people with roles)."""
@@ -92,14 +122,17 @@ class TeamReader:
         reading = self.lexicon.read(text)
         norms = [t.norm for t in reading.tokens]
         drafts, count, _ = self._drafts(text)
+        # Roles count only for people the text binds to the team: "Grace Hopper would have
+        # hated MLOps" names someone, but gives nobody a job on a team.
+        bound = self._people(text)
+        with_roles = [d for d in bound if d.roles and self.skills.levels(d.roles)]
         asks = self.lexicon.is_question(text) and not self.words.any_run(norms, self.words.requests)
         if asks:
             # A question is a team only with the team spelled out in it ("We're 3: Ana is a
             # data scientist, Ben … Who should own what?"), not "my team has no SRE, who…".
-            return sum(1 for d in drafts if d.roles and self.skills.levels(d.roles)) >= 2
+            return len(with_roles) >= 2
         if count is not None:
             return True
-        with_roles = [d for d in drafts if d.roles and self.skills.levels(d.roles)]
         named = [d for d in drafts if d.kind != "unnamed"]
         # "I'm a PM" alone describes the speaker, not (yet) a team.
         others = [d for d in with_roles if d.kind != "me"]
@@ -115,18 +148,53 @@ class TeamReader:
     # -- reading ------------------------------------------------------------------------------
 
     def _drafts(self, text: str) -> tuple[list[Draft], int | None, list[str]]:
+        drafts = self._people(text)
+        if not any(d.kind == "named" for d in drafts):
+            # Nothing binds a name to a role: names standing alone in a list are the people
+            # ("Ana and Ben building a recommender"), if there are any.
+            drafts = self._people(text, lenient=True) or drafts
+        return drafts, self.words.count(text), []
+
+    def _people(self, text: str, lenient: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
-        for piece in pieces(text, self.words):
+        for piece in pieces(text, self.words, lenient):
             found = self._piece(piece, drafts)
             for draft in found:
                 add(drafts, draft)
             share_roles(drafts, self.words)
-        return drafts, self.words.count(text), []
+        return drafts
 
     def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """The people one list item names; roles for an earlier person are added in place."""
+        found = self._people_in(piece, drafts)
+        me = self._speaker_inside(piece)
+        if me is not None and not any(d.kind == "me" for d in found):
+            return [me] if me.link == "is" else [*found, me]
+        return found
+
+    def _speaker_inside(self, piece: Piece) -> Draft | None:
+        """'its just me', 'the team is me (founder)', 'team = me', 'report to me (head of
+        AI)', 'the PM is me': the speaker inside an item ('write me a script' is not)."""
+        w, norms = self.words, piece.norms
+        j = next((k for k in range(1, len(norms)) if norms[k] in w.first_person), None)
+        if j is None or norms[j] == "i" or norms[0] in w.first_person:
+            return None
+        gap = piece.text[piece.tokens[j - 1].end : piece.tokens[j].start].strip()
+        if norms[j - 1] not in w.grammar and gap not in ("=", "(", ":", "+", ",", "-"):
+            return None
+        roles, _ = self._roles(piece, j + 1, len(norms))
+        if norms[j - 1] in w.naming and not w.names(piece, self.skills):
+            # "the PM is me": the role before the copula is the speaker's
+            before = [r for r in self._roles(piece, 0, j - 1)[0] if self.skills.names_a_role(r)]
+            return Draft("Me", before + roles, "me", piece.sentence, "is")
+        return Draft("Me", roles, "me", piece.sentence)
+
+    def _people_in(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         w, toks, norms = self.words, piece.tokens, piece.norms
         start = w.skip_fillers(norms)
+        opener = w.run_at(norms, start, w.headers)
+        if opener and start + opener < len(norms) and norms[start + opener] in w.articles:
+            start += opener  # "We have a data scientist, …": the list starts after "we have"
         if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
             return self._copied(piece, drafts)
         if start >= len(toks):
@@ -142,22 +210,23 @@ class TeamReader:
         if w.any_run(norms, w.requests):
             # "help me allocate … for Ana": the request names people but gives no roles.
             after = w.after_request(norms, 0, len(norms))
-            return [Draft(n[2], [], "named", piece.sentence) for n in names if n[0] >= after]
+            asked = w.names(piece, self.skills, bound_by=[Draft("request")])
+            return [Draft(n[2], [], "named", piece.sentence) for n in asked if n[0] >= after]
         if not names:
             return self._unnamed(piece, drafts, start)
         return self._named(piece, names)
 
     def _speaker(self, piece: Piece, after: int) -> Draft:
-        """'I'm a PM' -> Me (PM); 'I am Sam, I do ML' -> Sam, the speaker (their own name)."""
+        """'I'm a PM' -> Me (PM); 'I am Sam, I do ML', '(me) Tobi - analytics engineer' -> Me:
+        the speaker is always "Me" (said "you"), whatever their own name."""
         names = [n for n in self.words.names(piece, self.skills) if n[0] >= after]
         link = (
-            all(t in self.words.not_names for t in piece.norms[after : names[0][0]])
+            all(self.words.filler(t, piece.text) for t in piece.tokens[after : names[0][0]])
             if names
             else False
         )
         if names and link and names[0][0] - after <= 2:
-            _, last, name, guessed = names[0]
-            return self._draft(piece, last, name, "me", guessed=guessed)
+            return self._draft(piece, names[0][1], "Me", "me")
         return self._draft(piece, after, "Me", "me")
 
     def _draft(self, piece: Piece, after: int, name: str | None, kind: str, **kw) -> Draft:
@@ -215,7 +284,7 @@ class TeamReader:
         if not names:
             return None
         first, last, name, guessed = names[0]
-        before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_skill(r)]
+        before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_role(r)]
         after, everything = self._roles(piece, last, len(piece.tokens))
         link = piece.surface(last).lower() if last < len(piece.norms) else ""
         return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
@@ -232,7 +301,7 @@ class TeamReader:
             found.append(draft)
         lead = self.words.after_request(piece.norms, 0, names[0][0])
         before, _ = self._roles(piece, lead, names[0][0])
-        if before and any(self.skills.names_a_skill(r) for r in before):
+        if before and any(self.skills.names_a_role(r) for r in before):
             found[0].roles = before + found[0].roles
         return found
 
@@ -279,7 +348,7 @@ class TeamReader:
             listed = piece.sep == ":" or (
                 drafts and drafts[-1].kind == "unnamed" and drafts[-1].sentence == piece.sentence
             )
-            if not listed or not any(self.skills.names_a_skill(r) for r in roles):
+            if not listed or not any(self.skills.names_a_role(r) for r in roles):
                 return []
             return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
         # "me and my cofounder, both engineers": the roles of everyone listed just before.
@@ -311,12 +380,13 @@ class TeamReader:
         if not keep:
             return []
         roles, _ = self._roles(piece, keep[0], len(piece.tokens))
-        roles = [r for r in roles if self.skills.names_a_skill(r)]
-        return [Draft(None, roles, "unnamed", piece.sentence)] if roles else []
+        roles = [r for r in roles if self.skills.names_a_role(r)]
+        # A solo team is the speaker ("solo founder, I do everything" is one person).
+        return [Draft("Me", roles, "me", piece.sentence)] if roles else []
 
     def _copied(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """'So is Leila': a new person with the previous person's roles."""
-        names = self.words.names(piece, self.skills)
+        names = self.words.names(piece, self.skills, bound_by=drafts[-1:])
         if not names or not drafts:
             return []
         return [Draft(n[2], list(drafts[-1].roles), "named", piece.sentence) for n in names]
@@ -325,7 +395,9 @@ class TeamReader:
 
     def _assume(self, drafts: list[Draft], data: PlanningData) -> list[str]:
         """Roles for people nobody gave roles to: the default split, or the missing hats."""
-        empty = [d for d in drafts if not self.skills.levels(d.roles)]
+        # A job with no MLOps hat ("designer", "sales") is a role: only people the text gives
+        # no job at all get the split.
+        empty = [d for d in drafts if not any(self.skills.names_a_role(r) for r in d.roles)]
         if not empty:
             return []
         if len(empty) == len(drafts):

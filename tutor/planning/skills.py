@@ -63,4 +63,14 @@ class Skills:
         return tuple(h for h in HATS if h in have)
 
     def names_a_skill(self, text: str) -> bool:
+        """Whether the words give some hat ("backend", "runs the pipelines")."""
         return bool(self.levels([text]))
+
+    def names_a_role(self, text: str) -> bool:
+        """Whether the words name a job, with a hat or without one ("designer", "sales")."""
+        found = self.lexicon.read(self.content_text(text)).of_kind("role")
+        return any(m.asserted for m in found)
+
+    def unread(self, roles: Iterable[str]) -> list[str]:
+        """Role words that name no job the table knows ("wizard"): the reader is unsure."""
+        return [r for r in roles if not self.names_a_role(r)]

@@ -2,6 +2,7 @@
 
 - `tokens`: words with spans, lemmatised and folded (`tokenize`, `normalize`);
 - `clauses`: clause cuts and polarity (negation, contrast, dropped beliefs, asides);
+- `english`: whether a word is an ordinary English word (a maintained word list);
 - `lexicon`: the lesson's vocabulary (roles, stages, concepts from prompts/vocabulary.toml) and
   typo-tolerant matching (`Lexicon.read` -> `Reading` with `Mention`s).
 
@@ -10,6 +11,7 @@ No other module may keep its own normaliser, stemmer or role vocabulary.
 """
 
 from tutor.text.clauses import Clause, Cues
+from tutor.text.english import is_ordinary_word
 from tutor.text.lexicon import (
     KINDS,
     Entry,
@@ -39,6 +41,7 @@ __all__ = [
     "Vocabulary",
     "agrees",
     "is_dictionary_word",
+    "is_ordinary_word",
     "is_speaker",
     "join_names",
     "normalize",

@@ -1,0 +1,54 @@
+"""The team reader on descriptions written by someone who never saw its code or vocabulary
+(tests/data/independent/teams.toml: 70 teams, 20 messages that are not teams), and on the
+union with the project's own labelled set (tests/data/teams.toml, 110 teams).
+
+`python -m pytest -s tests/test_team_reading_independent.py` prints each file's report: read
+exactly (people, names, hats), people dropped and invented, asked, non-teams planned.
+
+First contact, before any rule changed (commit 1770dd6): 6/70 exact, 42 people dropped, 147
+invented, 3/20 non-teams planned. The floors below are today's measured numbers, so a change
+that reads worse fails; the issue's targets (95% exact, none dropped or invented) are not met
+on this batch and are kept as a strict expected failure, which turns into a failure to fix
+(drop the marker) the day they are met.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.team_scoring import DATA, Score, load, score
+
+INDEPENDENT = load(DATA / "independent" / "teams.toml")
+OWN = [{**case, "is_team": True} for case in load(DATA / "teams.toml")]
+
+
+def own_score() -> Score:
+    """The project's set is labelled with the default split for people without a job, so
+    its hats are read with it: same rules, the labels' own convention."""
+    from tutor.content.planner import read_team
+
+    for case in OWN:
+        case.setdefault("hats", case["people"])
+    return score(OWN, reader=read_team)
+
+
+def test_score_each_file_and_the_union(capsys) -> None:
+    independent, own = score(INDEPENDENT), own_score()
+    union = independent.add(own)
+    with capsys.disabled():
+        print("\n" + independent.report("independent teams.toml"))
+        print(own.report("own teams.toml").split("\n  miss")[0])
+        print(union.report("union").split("\n  miss")[0])
+    assert independent.teams == 70 and independent.not_teams == 20
+    assert independent.planned == 0  # nothing that is not a team is planned
+    assert independent.exact >= 30
+    assert independent.dropped <= 26 and independent.invented <= 13
+    assert union.asked <= 0.10 * union.cases  # asking is not a way to avoid reading
+    assert own.exact == own.teams and own.dropped == own.invented == 0
+
+
+@pytest.mark.xfail(strict=True, reason="issue 20's targets are not met on the independent batch")
+def test_the_issues_targets_on_the_union() -> None:
+    union = score(INDEPENDENT).add(own_score())
+    assert union.exact >= 0.95 * union.teams
+    assert union.dropped == 0 and union.invented == 0

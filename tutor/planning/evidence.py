@@ -1,0 +1,178 @@
+"""Is this capitalised word a person? Evidence from the sentence's structure, and a word list.
+
+A word that could be a name is a person only when the text binds it to the team:
+- BOUND: a role or duty follows it ("Priya (backend)", "Priya - backend", "Priya: DS",
+  "Priya = PM", "Priya is our PM", "Ana's our DS", "Priya does/handles/runs …", "Priya who …"),
+  or one comes just before it ("our PM Priya", "PM: Rose", "Modelling → Kwame", "analyst Dev"),
+  or it is listed in parentheses after a role ("a PM (Hope)", "sales (Tom, Jess)");
+- LISTED: it stands alone as an item of a list ("The team is Marco, Priya and me").
+Against it: an acronym or a tech-styled word ("AWS", "A100s", "FastAPI"), a word right after a
+preposition, article or possessive ("in Lagos", "a Shopify app", "our Manila office"), or an
+ordinary English word (`tutor.text.is_ordinary_word`: "Honestly", "Small", "Right"). A bound
+word is a person whatever it is ("Will (backend)", "Hope does our models"); a listed one unless
+something is against it; anything else is not a person. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import simplemma
+
+from tutor.text import is_ordinary_word
+
+if TYPE_CHECKING:
+    from tutor.planning.segments import Piece, Words
+
+# Punctuation that binds a name to the role after it ("Ana (DS)", "Ana - DS", "Ana = PM").
+_BINDS_AFTER = re.compile(r"^\s*(?:\(|:|=|->|→|[-\u2013\u2014]\s)")
+# Punctuation that binds a role before it to a name ("PM: Rose", "Modelling → Kwame").
+_BINDS_BEFORE = re.compile(r"(?::|=|->|→|\()\s*$")
+_INNER_CAPITAL = re.compile(r"^[A-Z]{2}|[a-z]{3}[A-Z]")
+_DETERMINERS = frozenset({"a", "an", "the", "our", "my"})
+
+
+class Strength(IntEnum):
+    NONE = 0
+    LISTED = 1
+    BOUND = 2
+
+
+def looks_technical(word: str, shouting: bool = False) -> bool:
+    """'AWS', 'GPT-4', 'A100s', 'FastAPI', 'MLflow': product and tech spellings, not names
+    (in a text written all in capitals, 'JOHN' is a name)."""
+    letters = [c for c in word if c.isalpha()]
+    if any(c.isdigit() for c in word):
+        return True
+    if shouting:
+        return False
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return True
+    return _INNER_CAPITAL.search(word) is not None
+
+
+def strength(piece: Piece, first: int, end: int, words: Words) -> Strength:
+    """How the text binds the name in tokens [first, end) to the team."""
+    if _bound_after(piece, end, words) or _bound_before(piece, first, words):
+        return Strength.BOUND
+    if not _alone(piece, first, end, words):
+        return Strength.NONE
+    return Strength.BOUND if piece.apposed else Strength.LISTED
+
+
+def against(piece: Piece, first: int, end: int, words: Words) -> bool:
+    """Whether the words say the name is a place, product or thing, or an ordinary word."""
+    if after_thing_word(piece, first, words):
+        return True
+    said = [piece.surface(k) for k in range(first, end)]
+    return all(is_ordinary_word(w) or looks_technical(w) for w in said)
+
+
+def only_words(piece: Piece, first: int, end: int) -> bool:
+    """Every word of the run is an ordinary word or a tech spelling."""
+    said = [piece.surface(k) for k in range(first, end)]
+    return all(is_ordinary_word(w) or looks_technical(w) for w in said)
+
+
+def common_word(word: str) -> bool:
+    """'Then', 'Using', 'Honestly': a word that opens a sentence, not a name ('Li', 'Wang')."""
+    return is_ordinary_word(word) and simplemma.is_known(word.lower(), lang="en")
+
+
+def after_thing_word(piece: Piece, first: int, words: Words) -> bool:
+    """'in Lagos', 'on Upwork', 'a Shopify app': after a preposition, article or possessive."""
+    return first > 0 and piece.norms[first - 1] in words.before_things
+
+
+def is_person(piece: Piece, first: int, end: int, words: Words) -> bool:
+    found = strength(piece, first, end, words)
+    if found is Strength.BOUND:
+        return True
+    if piece.lenient:
+        return not against(piece, first, end, words)
+    return found is Strength.LISTED and piece.roster and not against(piece, first, end, words)
+
+
+def punctuated(piece: Piece, end: int) -> bool:
+    """The name is followed by punctuation that binds it: 'Li Wei: …', 'Ana (DS)'."""
+    return _BINDS_AFTER.match(piece.text[piece.tokens[end - 1].end :]) is not None
+
+
+def _bound_after(piece: Piece, end: int, words: Words) -> bool:
+    """A role or duty after the name: punctuation, then a job ('Ana (DS)', 'Ana - DS'), or a
+    copula or duty verb ('Ana is', "Ana's our", 'Ana does'), or 'from' a team ('from legal')."""
+    last = piece.tokens[end - 1]
+    rest = piece.text[last.end :]
+    if _BINDS_AFTER.match(rest):
+        # "Ana - data scientist", "Chen Jie – on-call/SRE", not "Snowflake — which of these"
+        nxt = piece.norms[end] if end < len(piece.tokens) else ""
+        soon = piece.span(end, min(end + 3, len(piece.tokens)))
+        return (
+            rest.lstrip()[:1] == "("
+            or nxt not in words.grammar
+            or (words.skills.names_a_role(soon))
+        )
+    if end >= len(piece.tokens) or piece.text[last.end : piece.tokens[end].start].strip():
+        return False  # "Dmitri (we call him Dima) runs infra": the verb is Dmitri's
+    word = piece.surface(end).lower()
+    if last.surface(piece.text).lower().endswith(("'s", "\u2019s")):
+        return not is_ordinary_word(piece.surface(end - 1)[:-2])  # "Ana's our", not "Here's"
+    if word in _DETERMINERS:  # "Ali the data engineer"
+        return words.skills.names_a_role(piece.span(end + 1, min(end + 4, len(piece.tokens))))
+    if word == "from":
+        return words.skills.names_a_role(piece.span(end + 1, min(end + 3, len(piece.tokens))))
+    first = next(k for k in range(end) if piece.tokens[k].end >= last.start)
+    verb = word in words.binding_verbs or piece.norms[end] in words.binding_verbs
+    if not (verb or _third_person(piece.surface(end))) or after_thing_word(piece, first, words):
+        return False
+    if only_words(piece, first, end):
+        # "Hope does our models", "will handles deployment", not "Latency is a problem"
+        return words.skills.names_a_role(piece.span(end + 1, min(end + 5, len(piece.tokens))))
+    return True
+
+
+def _third_person(word: str) -> bool:
+    """'advises', 'trains', 'keeps': a lowercase verb in the third person after a name."""
+    if not word.islower() or not word.endswith("s") or word.endswith("ss") or len(word) < 4:
+        return False
+    return is_ordinary_word(word) and simplemma.lemmatize(word, lang="en") != word
+
+
+def _bound_before(piece: Piece, first: int, words: Words) -> bool:
+    """A role or relation just before the name ("our PM Priya", "PI is Haruto Sato", "a
+    contractor called Zhang Wei"), or a role, then ':', '→' or '(' before it ("PM: Rose",
+    "a PM (Hope)", "3 DS (Sun, Moon and Star)")."""
+    if first == 0:
+        return False
+    if in_parens_after_role(piece, first, words):
+        return True
+    gap = piece.text[piece.tokens[first - 1].end : piece.tokens[first].start].strip()
+    if gap and not _BINDS_BEFORE.search(gap):
+        return False
+    last = first - 1
+    if not gap and piece.norms[last] in words.naming and last > 0:
+        last -= 1  # "PI is Haruto Sato", "a contractor called Zhang Wei"
+    lo = max(0, last - 3)
+    before = piece.text[piece.tokens[lo].start : piece.tokens[last].end]
+    if gap:
+        return words.ends_with_role(before)
+    # "our PM Priya", "data scientist Ahmed", not "our own fine-tuned Mistral"
+    return words.ends_with_role(before, determined=True)
+
+
+def in_parens_after_role(piece: Piece, first: int, words: Words) -> bool:
+    """'sales (Tom, Jess)', 'our cto (wei)': a name in parentheses that follow a role."""
+    head = piece.text[: piece.tokens[first].start]
+    opened = head.rfind("(")
+    return opened > head.rfind(")") and words.ends_with_role(head[:opened])
+
+
+def _alone(piece: Piece, first: int, end: int, words: Words) -> bool:
+    """The name is the whole list item, but for fillers and a role in parentheses."""
+    start = words.skip_fillers(piece.norms)
+    if first != start and not (first > start and words.is_header(piece.span(start, first))):
+        return False
+    rest = piece.text[piece.tokens[end - 1].end :].strip(" .,;:!")
+    return not rest or rest.startswith("(")
