@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.content.pack import GuidedStep
-from tutor.planning import Team
+from tutor.planning.teamplan import TeamPlan
 
 #: the key of `AIMessageChunk.response_metadata` a backend puts its `TurnActs` under
 ACTS_KEY = "tutor_acts"
@@ -64,8 +64,12 @@ class TurnContext(BaseModel):
     quiz_answered: int = 0
     open_question: OpenQuestion | None = None
     reading: MessageReading = MessageReading()
-    #: the learner's team as last planned (None: no team described yet)
-    team: Team | None = None
+    #: the learner's team and its plan as last planned (None: no team described yet)
+    plan: TeamPlan | None = None
+    #: the engine's answer to a follow-up about that plan, from the plan (the offline tutor
+    #: says it; a model gets `plan_facts` and explains them)
+    plan_answer: str | None = None
+    plan_facts: tuple[str, ...] = ()
     #: the knowledge entry the tutor's last answer came from
     last_topic: str | None = None
     #: the stage or responsibility whose owner the tutor's last answer stated (what a bare

@@ -118,6 +118,8 @@ class OfflineBackend(Backend):
             return Reply(a.decline_secret)
         if ctx.reading.step is not None:
             return self.guided(ctx.reading.step, text)
+        if ctx.plan_answer is not None:  # the engine answered from the learner's team plan
+            return Reply(ctx.plan_answer, acts=TurnActs(act="plan"))
         fresh = action == "quiz" or is_new_question(lexicon(), text)
         reply = None if fresh else self.answer_pending(text, ctx)
         if reply is not None:
@@ -204,6 +206,8 @@ class OfflineBackend(Backend):
             reading = read_team(text)
         except TeamError as exc:
             return Reply(f"{exc}")
+        if reading.question is not None:  # unsure who is on the team: ask, one line
+            return Reply(reading.question, acts=TurnActs(asked=OpenQuestion(kind="team")))
         people = [{"name": p.name, "roles": list(p.roles)} for p in reading.team.people]
         lead = reading.summary
         if reading.unsure and not reading.assumed:

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from tutor.backends.context import OpenQuestion, TurnActs
 from tutor.errors import TeamError
 from tutor.planning import Team
+from tutor.planning.talk import PlanReply
+from tutor.planning.teamplan import TeamPlan
 from tutor.quiz import QuizState
 from tutor.tools.names import ToolName
 
@@ -32,18 +34,18 @@ class DialogueState(BaseModel):
     #: a quick check or "describe your team" asked by the last reply (quiz questions are the
     #: quiz state's `current`)
     open_check: OpenQuestion | None = None
-    #: the learner's team as last planned
-    team: Team | None = None
+    #: the learner's team and its plan as last planned (pins: the learner's own choices)
+    plan: TeamPlan | None = None
     last_topic: str | None = None
     subject: str | None = None
     offered: list[str] = []
     recent_acts: list[str] = []
 
-    def after(self, acts: TurnActs, team: Team | None) -> DialogueState:
-        """The state after a learner turn whose reply did `acts` (and planned `team`)."""
+    def after(self, acts: TurnActs, plan: TeamPlan | None) -> DialogueState:
+        """The state after a learner turn whose reply did `acts` (and planned `plan`)."""
         return DialogueState(
             open_check=acts.asked,
-            team=team or self.team,
+            plan=plan or self.plan,
             last_topic=acts.topic or self.last_topic,
             subject=acts.subject,
             offered=list(acts.offered),
@@ -81,12 +83,20 @@ class Conversation:
         complete: bool,
         acts: TurnActs | None,
         tools: list[dict[str, Any]],
+        talk: PlanReply | None = None,
     ) -> None:
         """Apply a learner turn's outcome: a try-it prompt counts only when answered in full;
-        the dialogue state follows the reply's acts and the team it planned."""
+        the dialogue state follows the reply's acts, the team it planned and what a follow-up
+        about the plan changed (an edit keeps the new plan; a what-if keeps the old one)."""
         if complete and step is not None and step == self.guided_step:
             self.guided_step += 1
-        self.dialogue = self.dialogue.after(acts or TurnActs(), planned_team(tools))
+        team = planned_team(tools)
+        plan = TeamPlan(team=team) if team is not None else None
+        if talk is not None and talk.plan is not None and not talk.what_if:
+            plan = talk.plan
+        self.dialogue = self.dialogue.after(acts or TurnActs(), plan)
+        if talk is not None and talk.forget:
+            self.dialogue = self.dialogue.model_copy(update={"plan": None})
 
     def reset(self) -> None:
         self.history.clear()

@@ -15,6 +15,7 @@ from tutor.backends.context import MessageReading
 from tutor.content.pack import LessonPack, lexicon
 from tutor.content.planner import looks_like_team, read_team
 from tutor.errors import TeamError
+from tutor.planning import Team
 from tutor.text import Lexicon
 from tutor.tools.registry import ALLOCATE, DEMO
 
@@ -124,6 +125,13 @@ class IntentReader:
             if not default:
                 return None
             reading = read_team(self.pack.steps[-1].prompt)
-        people = [{"name": p.name, "roles": list(p.roles)} for p in reading.team.people]
-        args = {"people": people, "product": reading.team.product}
-        return EngineCall(ALLOCATE, args, note=reading.summary, lead=reading.summary)
+        if reading.question is not None and not default:
+            return None  # unsure: the backend asks (or a model reads it, `team_reading`)
+        return allocate_call(reading.team, reading.summary)
+
+
+def allocate_call(team: Team, summary: str) -> EngineCall:
+    """The planner run for a team, with how it was read (for the model and the learner)."""
+    people = [{"name": p.name, "roles": list(p.roles)} for p in team.people]
+    args = {"people": people, "product": team.product}
+    return EngineCall(ALLOCATE, args, note=summary, lead=summary)

@@ -9,6 +9,7 @@ from typing import Any
 from tutor.backends.context import MessageReading, TurnActs
 from tutor.engine.events import Notice, TextDelta, TextSource
 from tutor.engine.intent import EngineCall
+from tutor.planning.talk import PlanReply
 from tutor.tools.registry import ToolOutcome
 
 
@@ -25,6 +26,8 @@ class TurnPlan:
     calls: tuple[EngineCall, ...] = ()
     #: what the engine read the message as (handed to every backend in the turn context)
     reading: MessageReading = field(default_factory=MessageReading)
+    #: a follow-up about the learner's planned team, answered from the plan by the engine
+    talk: PlanReply | None = None
     ask_model: bool = True
     #: app text shown first (a command's reply)
     reply: str = ""

@@ -40,6 +40,12 @@ def context_note(ctx: TurnContext) -> str:
             "output. Explain that output in your own words; do not retype it."
         )
     lines += [f"- What the app read from the message: {a}" for a in ctx.assumed]
+    if ctx.plan is not None:
+        people = ", ".join(p.name for p in ctx.plan.team.people)
+        lines.append(f"- The learner's team, as planned earlier: {people}.")
+    if ctx.plan_facts:
+        lines.append("- Facts from that team's plan (answer from these, by name):")
+        lines += [f"  - {fact}" for fact in ctx.plan_facts]
     lines.append(f"- Quiz so far: {ctx.quiz_correct} correct of {ctx.quiz_answered} answered.")
     if ctx.pending_quiz:
         lines.append(

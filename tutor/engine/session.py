@@ -21,8 +21,9 @@ from typing import Any
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from tutor.backends.base import Backend
-from tutor.backends.context import TurnContext
+from tutor.backends.context import MessageReading, TurnContext
 from tutor.content.pack import LessonPack, load_pack, quiz_bank
+from tutor.content.planner import respond_about_plan
 from tutor.engine.bounds import Limits
 from tutor.engine.commands import CommandContext, run_command
 from tutor.engine.conversation import Conversation, DialogueState
@@ -35,7 +36,7 @@ from tutor.engine.history import (
     is_command,
     trim_history,
 )
-from tutor.engine.intent import EngineCall, IntentReader
+from tutor.engine.intent import EngineCall, IntentReader, Meaning, allocate_call
 from tutor.engine.plan import TurnPlan, TurnState
 from tutor.engine.progress import (
     ProgressReport,
@@ -44,7 +45,10 @@ from tutor.engine.progress import (
     progress_report,
 )
 from tutor.engine.request import build_request, context_note
+from tutor.engine.team_reading import planned_team, read_team_with_model
 from tutor.engine.turn import TurnRunner
+from tutor.planning.drafts import summary
+from tutor.planning.talk import PlanReply
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
 from tutor.tools.registry import QuizTools, build_tools, grader_model
@@ -147,7 +151,7 @@ class TutorSession:
         # Another tutor process may have answered this learner since we loaded them.
         self.refresh_from_store()
         try:
-            async with aclosing(self._turn(self._plan(text, queued_id))) as events:
+            async with aclosing(self._turn(await self._plan(text, queued_id))) as events:
                 async for event in events:
                     yield event
         finally:
@@ -200,7 +204,11 @@ class TutorSession:
         if not plan.is_command:
             self.conversation.retry_text = None if turn.status == "complete" else plan.said
             self.conversation.after_turn(
-                step=plan.step, complete=turn.status == "complete", acts=turn.acts, tools=turn.tools
+                step=plan.step,
+                complete=turn.status == "complete",
+                acts=turn.acts,
+                tools=turn.tools,
+                talk=plan.talk,
             )
         self._record_grades(turn)
 
@@ -248,16 +256,16 @@ class TutorSession:
             )
         return None
 
-    def _plan(self, text: str, queued_id: int | None) -> TurnPlan:
+    async def _plan(self, text: str, queued_id: int | None) -> TurnPlan:
         command = run_command(self._command_context(), text)
         if command is None:
-            return self._message(text, queued_id)
+            return await self._message(text, queued_id)
         if command.reset:
             self.reset()
         if command.send is not None:
             if command.send == self.retry_text:
                 drop_last_turn(self.history, command.send)  # the retry replaces it
-            return self._message(command.send, queued_id)
+            return await self._message(command.send, queued_id)
         calls = (EngineCall(command.tool),) if command.tool is not None else ()
         return TurnPlan(
             text,
@@ -280,18 +288,46 @@ class TutorSession:
             progress=lambda: progress_markdown(self.progress_report()),
         )
 
-    def _message(self, text: str, queued_id: int | None) -> TurnPlan:
+    async def _message(self, text: str, queued_id: int | None) -> TurnPlan:
         waiting = self.quiz_state.current
         try:
             meaning = self.intent.read(text, waiting)
-        except Exception:  # a reader bug must not cost the message: the model still answers
+            talk = self._plan_talk(text, meaning.reading, waiting)
+            if talk is not None:  # about the planned team: answered from the plan, not re-read
+                meaning = Meaning(meaning.reading)
+            elif meaning.call is None and waiting is None and self.intent.describes_team(text):
+                meaning = await self._read_team_with_model(text, meaning)
+        except Exception:  # a reader bug must not cost the message: the backend still answers
             log.exception("reading a message failed in session %s", self.id)
-            meaning = self.intent.unread()
+            meaning, talk = self.intent.unread(), None
         calls = (meaning.call,) if meaning.call is not None else ()
+        table = talk.table if talk is not None and not self.backend.profile.offline else None
         return TurnPlan(
             text, text, step=meaning.reading.step, calls=calls, reading=meaning.reading,
-            queued_id=queued_id,
+            talk=talk, reply=table or "", queued_id=queued_id,
         )  # fmt: skip
+
+    def _plan_talk(
+        self, text: str, reading: MessageReading, waiting: str | None
+    ) -> PlanReply | None:
+        """A follow-up about the learner's planned team (someone leaves, who gets paged),
+        answered from the plan by name; None when there is no plan or it is not about it."""
+        plan = self.conversation.dialogue.plan
+        if plan is None or waiting is not None or reading.step is not None:
+            return None
+        return respond_about_plan(text, plan)
+
+    async def _read_team_with_model(self, text: str, meaning: Meaning) -> Meaning:
+        """A team the rules read unsure of: with a model that answers strict JSON, one
+        extraction request, verified against the text; the backend asks when still unsure."""
+        profile = self.backend.profile
+        if profile.offline or not profile.supports_json:
+            return meaning
+        decision = await read_team_with_model(text, self.backend)
+        team = planned_team(decision)
+        if team is None:
+            return meaning  # still unsure: the model is told to ask (the reading's question)
+        return Meaning(meaning.reading, allocate_call(team, summary(team, [])))
 
     def request(self, plan: TurnPlan) -> tuple[list[BaseMessage], TurnContext]:
         """Stable prefix (system prompt with lesson and tools), a window of history, and the
@@ -314,10 +350,12 @@ class TutorSession:
             quiz_answered=summary.answered,
             open_question=conversation.open_question,
             reading=plan.reading,
-            team=dialogue.team,
+            plan=dialogue.plan,
             last_topic=dialogue.last_topic,
             subject=dialogue.subject,
             offered=tuple(dialogue.offered),
+            plan_answer=plan_answer(plan.talk),
+            plan_facts=plan.talk.facts if plan.talk is not None else (),
             dropped_turns=dropped + conversation.trimmed_turns,
             engine_ran=tuple(c.name for c in plan.calls),
             assumed=tuple(c.note for c in plan.calls if c.note),
@@ -392,6 +430,14 @@ class TutorSession:
             if secret:
                 text = text.replace(secret, "[redacted]")
         return text
+
+
+def plan_answer(talk: PlanReply | None) -> str | None:
+    """What the offline tutor says to a follow-up about the plan: the answer, then the new
+    table when the plan changed."""
+    if talk is None:
+        return None
+    return f"{talk.text}\n\n{talk.table}" if talk.table else talk.text
 
 
 def unfinished_message(records: list[Any]) -> str | None:
