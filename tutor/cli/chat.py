@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import TextIO
 
 from tutor.engine import TutorSession
-from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.engine.events import (
+    LessonFallback,
+    Notice,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnDone,
+)
 from tutor.engine.progress import offered_lines
 from tutor.errors import InputError
 from tutor.runtime import build_runtime
@@ -83,6 +90,9 @@ async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
             out.write(f"\n  · {title.lower()}{status}: {event.display}\n")
         elif isinstance(event, Notice):
             out.write(f"\n[!] {event.message}\n")
+        elif isinstance(event, LessonFallback):
+            # A terminal cannot fold what it printed: the lesson's answer follows it.
+            out.write(f"\n\n{event.lesson}\n")
         elif isinstance(event, TurnDone):
             offered = offered_lines(list(event.offered))
             out.write("\n\n" + ("\n".join(offered) + "\n" if offered else ""))

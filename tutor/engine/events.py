@@ -66,4 +66,16 @@ class TurnDone:
     offered: tuple[str, ...] = ()
 
 
-Event = TextDelta | ToolStarted | ToolFinished | Notice | TurnDone
+@dataclass(frozen=True)
+class LessonFallback:
+    """The model's reply failed the checks: the reply's last `tail` (the model's words) is
+    now `text` — the lesson's answer on top, the model's words folded below it. A surface
+    that cannot rewrite what it showed (a terminal) prints `lesson` after it instead."""
+
+    tail: str
+    text: str
+    lesson: str
+    reason: str
+
+
+Event = TextDelta | ToolStarted | ToolFinished | Notice | LessonFallback | TurnDone

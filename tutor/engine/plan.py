@@ -77,6 +77,27 @@ class TurnState:
     def model_text(self) -> str:
         return "".join(text for source, text in self.parts if source == "model")
 
+    @property
+    def model_tail(self) -> str:
+        """The model's words at the end of the reply (after the last thing the app added)."""
+        return self.parts[-1][1] if self.parts and self.parts[-1][0] == "model" else ""
+
+    def fold_tail(self, tail: str, head: str, lesson: str) -> str:
+        """Put `head` and the lesson's answer where the model's `tail` was, the model's words
+        folded below them (still the model's, for anything that reads them); the new tail."""
+        if tail:
+            self.text = self.text[: len(self.text) - len(tail)]
+            self.parts.pop()
+        opening = f"{self.paragraph()}{head}\n\n{lesson.strip()}"
+        if not tail.strip():
+            self.show(opening, "app")
+            return opening
+        summary = "<details><summary>The model's reply</summary>\n\n"
+        self.show(f"{opening}\n\n{summary}", "app")
+        self.show(tail.strip(), "model")
+        self.show("\n\n</details>", "app")
+        return f"{opening}\n\n{summary}{tail.strip()}\n\n</details>"
+
     def paragraph(self) -> str:
         """The separator that starts a new paragraph after what was shown."""
         return "\n\n" if self.text and not self.text.endswith("\n\n") else ""

@@ -21,7 +21,8 @@ from typing import Any
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from tutor.backends.base import Backend
-from tutor.backends.context import MessageReading, TurnContext
+from tutor.backends.context import MessageReading
+from tutor.backends.offline import OfflineBackend, TurnContext
 from tutor.content.pack import LessonPack, load_pack, quiz_bank
 from tutor.content.planner import respond_about_plan
 from tutor.engine.bounds import Limits
@@ -81,8 +82,18 @@ class TutorSession:
         )
         self._system = SystemMessage(self.pack.system_prompt([t.name for t in self.tools]))
         self.intent = IntentReader(self.pack)
+        # With a model, the offline tutor answers every turn too, for a reply that fails the
+        # checks (tutor.engine.fallback): deterministic and about a millisecond.
+        fallback = None if backend.profile.offline else OfflineBackend(self.pack)
         self.runner = TurnRunner(
-            self.conversation, backend, self.tools, self.limits, self.redact, self.id
+            self.conversation,
+            backend,
+            self.tools,
+            self.limits,
+            self.redact,
+            self.id,
+            fallback=fallback,
+            lesson=self.pack.lesson,
         )
         self.last_used = time.monotonic()
         self._revision: int | None = None  # the store's revision this copy reflects

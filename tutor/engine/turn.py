@@ -23,10 +23,12 @@ from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend
 from tutor.backends.context import ACTS_KEY, TurnActs, TurnContext
+from tutor.backends.offline import OfflineBackend
 from tutor.engine.bounds import Guard, Limits, Repetition, StreamEnded
 from tutor.engine.checks import fact_notes
 from tutor.engine.conversation import Conversation
-from tutor.engine.events import Event, Notice, ToolFinished, ToolStarted
+from tutor.engine.events import Event, LessonFallback, Notice, ToolFinished, ToolStarted
+from tutor.engine.fallback import FROM_LESSON, judge_reply, lesson_answer
 from tutor.engine.history import (
     ToolCallIn,
     answer_dangling_calls,
@@ -35,10 +37,11 @@ from tutor.engine.history import (
     tool_message,
 )
 from tutor.engine.plan import TurnPlan, TurnState
+from tutor.engine.request import context_note
 from tutor.engine.toolcalls import ToolCallFilter
 from tutor.errors import ProviderError
 from tutor.tools.presentation import artifact_for, display_for
-from tutor.tools.registry import GRADE, ToolOutcome, run_tool
+from tutor.tools.registry import ASK, GRADE, ToolOutcome, run_tool
 
 #: what the runner asks for each model request: the messages and the turn's context
 Request = Callable[[TurnPlan], tuple[list[BaseMessage], TurnContext]]
@@ -72,8 +75,13 @@ class TurnRunner:
         limits: Limits,
         redact: Callable[[str], str],
         label: str,
+        fallback: OfflineBackend | None = None,
+        lesson: str = "",
     ) -> None:
         self.history = conversation.history
+        #: the offline tutor, whose answer replaces a model reply that fails the checks
+        self.fallback, self.lesson = fallback, lesson
+        self._last_request: tuple[list[BaseMessage], TurnContext] | None = None
         self.backend, self.tools, self.limits = backend, list(tools), limits
         self._by_name = {t.name: t for t in tools}
         self.redact, self.label = redact, label
@@ -131,7 +139,7 @@ class TurnRunner:
                 yield event
         if not turn.text and not turn.tools and turn.status == "complete":
             yield self._notice(turn, "error", "empty_reply", EMPTY_REPLY)
-        for event in self._checks(turn):
+        for event in self._checks(turn, plan):
             yield event
 
     # -- the model's tool loop ----------------------------------------------------------------
@@ -181,6 +189,7 @@ class TurnRunner:
         written, repeats = ToolCallFilter(), Repetition()
         try:
             messages, context = request(plan)
+            self._last_request = (messages, context)
             stream = self.backend.stream(messages, self.tools, context)
             async with aclosing(guard.guarded(stream)) as chunks:  # type: ignore[arg-type]
                 async for chunk in chunks:
@@ -292,19 +301,45 @@ class TurnRunner:
             turn.shown.append(shown)
             yield turn.show(f"{turn.paragraph()}{shown}", "app")
 
-    def _checks(self, turn: TurnState) -> list[Event]:
-        if turn.status != "complete" or not turn.model_text.strip():
+    def _checks(self, turn: TurnState, plan: TurnPlan) -> list[Event]:
+        """The fact checker's notes and, when the reply fails the checks, the lesson's answer
+        on top of it (never for the offline tutor: its words are authored from the lesson)."""
+        if turn.status != "complete" or self.backend.profile.offline:
             return []
-        if self.backend.profile.offline:
-            return []  # the offline tutor's words are authored from the lesson, not generated
+        if not turn.model_text.strip() and not turn.results:
+            return []  # nothing ran and nothing was said: the empty-reply notice covers it
         try:
-            notes = fact_notes(turn.model_text, turn.results)
+            notes = fact_notes(turn.model_text, turn.results) if turn.model_text.strip() else []
+            events = self._fallback(turn, plan, notes)
         except Exception:  # a checker bug must not cost the learner the answer
-            log.exception("the fact checker failed in session %s", self.label)
+            log.exception("checking a reply failed in session %s", self.label)
             return []
-        if not notes:
+        if notes:
+            events.append(turn.show(turn.paragraph() + "\n".join(notes), "app"))
+        return events
+
+    def _fallback(self, turn: TurnState, plan: TurnPlan, notes: list[str]) -> list[Event]:
+        if self.fallback is None or self._last_request is None:
             return []
-        return [turn.show(turn.paragraph() + "\n".join(notes), "app")]
+        messages, context = self._last_request
+        verdict = judge_reply(
+            turn.model_text,
+            notes,
+            learner=plan.prompt or "",
+            note=context_note(context),
+            previous=previous_reply(self.history),
+            lesson=self.lesson,
+            asked_for_question=any(c.name == ASK for c in plan.calls),
+        )
+        if not verdict.useless:
+            return []
+        reply = lesson_answer(self.fallback, messages, {t.name for t in self.tools}, context)
+        if reply is None:
+            return []
+        turn.acts = reply.acts  # what the lesson's answer asked or offered is what counts now
+        tail, head = turn.model_tail, FROM_LESSON.format(reason=verdict.reason)
+        text = turn.fold_tail(tail, head, reply.text)
+        return [LessonFallback(tail, text, f"{head}\n\n{reply.text.strip()}", verdict.reason)]
 
     # -- ending early ----------------------------------------------------------------------------
 
@@ -353,3 +388,16 @@ def cut_reason(finish: str) -> str:
         else "the provider's content filter stopped it"
     )
     return f"The answer was cut off: {why}. {SHORTER}"
+
+
+def previous_reply(history: Sequence[BaseMessage]) -> str:
+    """The tutor's words before the learner's latest message ("" when there are none)."""
+    seen_learner = False
+    for message in reversed(history):
+        if isinstance(message, HumanMessage):
+            if seen_learner:
+                return ""
+            seen_learner = True
+        elif seen_learner and isinstance(message, AIMessage) and message.text:
+            return message.text
+    return ""

@@ -15,7 +15,15 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tutor.engine.events import Event, Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.engine.events import (
+    Event,
+    LessonFallback,
+    Notice,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnDone,
+)
 from tutor.engine.progress import offered_lines
 from tutor.tools.presentation import TOOL_TITLES
 
@@ -215,6 +223,8 @@ class ChatView:
             self.messages.append(note("notice", event.message))
             self._noticed = True
             self._text = None
+        elif isinstance(event, LessonFallback):
+            self._fold(event)
         elif isinstance(event, TurnDone):
             self.end(event.status)
             self._offer(event.offered)
@@ -256,6 +266,17 @@ class ChatView:
     def latest_offer(self) -> list[str]:
         """The questions the latest reply that offered any offered (what `/ask N` picks)."""
         return next((m[OFFERED] for m in reversed(self.messages) if m.get(OFFERED)), [])
+
+    def _fold(self, event: LessonFallback) -> None:
+        # The model's words end the answer bubble: the lesson's answer takes their place,
+        # with the model's words folded under it.
+        if self._text is not None:
+            content = self.messages[self._text]["content"]
+            if content.endswith(event.tail):
+                kept = content[: len(content) - len(event.tail)]
+                self.messages[self._text]["content"] = kept + event.text.lstrip("\n")
+                return
+        self._append_text(event.text)
 
     def _offer(self, offered: Sequence[str]) -> None:
         # Kept on the reply's last text message: the page shows them under it.

@@ -1,0 +1,64 @@
+"""Never worse than offline: when a model's reply fails the checks, the lesson's answer.
+
+After a model's reply has streamed, it is checked: the fact checker (a wrong owner, an invented
+handoff) and the usefulness checks (`tutor.facts.usefulness`: empty, only a question, an echo
+of the learner or of the note, a repeat, nothing about what was asked). When it fails, the
+offline tutor's answer to the same request — deterministic, about a millisecond — goes on top,
+marked as coming from the lesson, and the model's words are folded below it, kept. An offline
+decline never replaces a model reply that passes the checks (it only ever replaces one that
+fails them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from langchain_core.messages import BaseMessage
+
+from tutor.backends.context import TurnContext
+from tutor.backends.offline import OfflineBackend, Reply
+from tutor.content.pack import lexicon
+from tutor.facts.usefulness import Usefulness, usefulness
+
+FROM_LESSON = "**From the lesson** (the model's reply {reason}, so here is the lesson's answer):"
+
+
+def judge_reply(
+    model_text: str,
+    notes: Sequence[str],
+    *,
+    learner: str,
+    note: str,
+    previous: str,
+    lesson: str,
+    asked_for_question: bool = False,
+) -> Usefulness:
+    """Why a model's reply fails the checks (useless with a reason), or useful."""
+    found = usefulness(
+        lexicon(),
+        learner,
+        note,
+        previous,
+        model_text,
+        lesson=lesson,
+        asked_for_question=asked_for_question,
+    )
+    if found.useless:
+        return found
+    if notes:
+        return Usefulness(True, "contradicts the lesson's facts")
+    return found
+
+
+def lesson_answer(
+    offline: OfflineBackend,
+    messages: Sequence[BaseMessage],
+    tools: set[str],
+    context: TurnContext,
+) -> Reply | None:
+    """The offline tutor's reply to the same request, or None when it would need to run a
+    tool first (nothing to put on top now) or has nothing to say."""
+    reply = offline.respond(messages, tools, context)
+    if reply.tool_calls or not reply.text.strip():
+        return None
+    return reply
