@@ -15,7 +15,6 @@ on this batch and are kept as a strict expected failure, which turns into a fail
 from __future__ import annotations
 
 import pytest
-
 from team_scoring import DATA, Score, load, score
 
 INDEPENDENT = load(DATA / "independent" / "teams.toml")
