@@ -190,11 +190,16 @@ async def test_turns_and_progress_are_stored_and_resumed(tmp_path) -> None:
     backend = FunctionBackend(script(Scripted("first answer")))
     session = TutorSession(backend, store=store)
     await run(session, "/next")
+    await run(session, "/next")  # step 2: the engine's demo run, then the model's words
     resumed = TutorSession(backend, store=Store(tmp_path / "t.db"), session_id=session.id)
-    assert resumed.guided_step == 1
-    assert [m.text for m in resumed.history] == [session.pack.steps[0].prompt, "first answer "]
+    assert resumed.guided_step == 2
+    # The same conversation on another process: tool calls and results included.
+    assert [(type(m).__name__, m.text) for m in resumed.history] == [
+        (type(m).__name__, m.text) for m in session.history
+    ]
+    assert any(getattr(m, "tool_calls", None) for m in resumed.history)
     rows = store.transcript(session.id)
-    assert [r.status for r in rows if r.role == "assistant"] == ["complete"]
+    assert [r.status for r in rows if r.role == "assistant"] == ["complete", "complete"]
 
 
 async def test_secrets_are_redacted_from_notices() -> None:

@@ -131,11 +131,11 @@ async def test_any_unicode_reaches_the_model_and_the_store_intact(
     events = await run(session, text)
     expected = unicodedata.normalize("NFC", text)
     assert user_contents(fake.requests[0]) == [expected]
-    assert done(events).text == f"You said: {expected}"
-    assert [r.content for r in runtime.store.transcript(session.id)] == [
-        expected,
-        f"You said: {expected}",
-    ]
+    # The echoing fake's words reach the learner and the store intact (an echo also gets the
+    # lesson's answer on top of it: tests/test_fallback.py).
+    assert f"You said: {expected}" in done(events).text
+    learner, reply = runtime.store.transcript(session.id)
+    assert learner.content == expected and reply.meta["model_text"] == f"You said: {expected}"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

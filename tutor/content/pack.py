@@ -34,6 +34,8 @@ class GuidedStep(BaseModel):
     goal: str = Field(min_length=1)
     key_points: list[KeyPoint] = Field(min_length=1)
     uses_tool: str | None = None
+    #: what the per-turn note asks a model to write for this step (one concrete task)
+    explain: str = Field(min_length=10)
 
 
 class Requests(BaseModel):

@@ -166,18 +166,39 @@ def clean_message(text: str) -> str:
 
 
 def history_from_transcript(records: list[Any]) -> list[BaseMessage]:
-    """Rebuild the model's view of a stored session: learner and tutor text of each turn.
-
-    Command turns (/help, /progress …) were never part of the model's conversation.
-    """
+    """Rebuild the model's view of a stored session: each learner turn, the tool calls and
+    results of its reply (stored with it), and the model's own words — the same messages the
+    session held in memory. Command turns (/help, /progress …) were never part of the model's
+    conversation; replies stored before tool results were kept give their shown text."""
     messages: list[BaseMessage] = []
     for index, record in enumerate(records):
         reply = records[index + 1] if index + 1 < len(records) else None
         if record.role == "user" and not (reply is not None and is_command(reply)):
             messages.append(HumanMessage(record.content))
         elif record.role == "assistant" and record.content and not is_command(record):
-            messages.append(AIMessage(model_safe_reply(record)))
+            messages += stored_reply(record)
     return messages
+
+
+def stored_reply(record: Any) -> list[BaseMessage]:
+    """A stored reply as the model saw it: its tool rounds, then its own words."""
+    meta = record.meta if isinstance(record.meta, dict) else {}
+    tools = [t for t in meta.get("tools") or [] if isinstance(t, dict)]
+    if not all("id" in t and "content" in t for t in tools) or "model_text" not in meta:
+        return [AIMessage(model_safe_reply(record))]
+    out: list[BaseMessage] = []
+    for tool in tools:
+        call = {"name": tool["name"], "args": tool.get("args") or {}, "id": tool["id"]}
+        out.append(AIMessage("", tool_calls=[{**call, "type": "tool_call"}]))
+        status = "success" if tool.get("ok", True) else "error"
+        out.append(
+            ToolMessage(
+                str(tool["content"]), tool_call_id=tool["id"], name=tool["name"], status=status
+            )
+        )
+    words = str(meta.get("model_text") or "")
+    out.append(AIMessage(words if words.strip() else model_safe_reply(record)))
+    return out
 
 
 def is_command(record: Any) -> bool:

@@ -94,9 +94,9 @@ class TurnState:
             return opening
         summary = "<details><summary>The model's reply</summary>\n\n"
         self.show(f"{opening}\n\n{summary}", "app")
-        self.show(tail.strip(), "model")
+        self.show(tail, "model")
         self.show("\n\n</details>", "app")
-        return f"{opening}\n\n{summary}{tail.strip()}\n\n</details>"
+        return f"{opening}\n\n{summary}{tail}\n\n</details>"
 
     def paragraph(self) -> str:
         """The separator that starts a new paragraph after what was shown."""

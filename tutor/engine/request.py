@@ -62,8 +62,12 @@ def _step_line(ctx: TurnContext) -> str:
     if ctx.step is None:
         return "- The learner has not started the three try-it prompts yet."
     must = "; ".join(k.name for k in ctx.step.key_points)
-    where = "This message is" if ctx.is_step_prompt else "The learner last worked on"
+    if ctx.is_step_prompt:
+        return (
+            f"- This message is try-it prompt {ctx.step_number} of {ctx.steps_total}: "
+            f'"{ctx.step.title}". What to write: {ctx.step.explain}'
+        )
     return (
-        f"- {where} try-it prompt {ctx.step_number} of {ctx.steps_total}: "
+        f"- The learner last worked on try-it prompt {ctx.step_number} of {ctx.steps_total}: "
         f'"{ctx.step.title}". Goal: {ctx.step.goal} Must cover: {must}.'
     )

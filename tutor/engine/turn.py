@@ -281,6 +281,8 @@ class TurnRunner:
         display = display_for(call.name, outcome)
         # "at": how much of the reply came before this call, so a reloaded page shows the
         # step where it ran (tutor.web.view.reply_messages).
+        # "id" and "content" (what the model read, never an answer key) rebuild the model's
+        # view of this turn after a reload or on another process (history_from_transcript).
         turn.tools.append(
             {
                 "name": call.name,
@@ -288,6 +290,8 @@ class TurnRunner:
                 "ok": outcome.ok,
                 "display": display,
                 "at": len(turn.text),
+                "id": call.id,
+                "content": outcome.content,
             }
         )
         yield ToolFinished(

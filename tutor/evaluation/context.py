@@ -130,7 +130,7 @@ class Context:
         steps = [
             f"{s.title}. Goal: {s.goal} Must cover: {'; '.join(k.name for k in s.key_points)}."
             for s in self.pack.steps
-        ]
+        ] + [s.explain for s in self.pack.steps]
         return [*PROMPT_MARKERS, *steps]
 
     def question(self, question_id: str | None) -> Any:
