@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.backends.context import MessageReading
-from tutor.content.pack import LessonPack, lexicon
+from tutor.content.pack import LessonPack, knowledge, lexicon
 from tutor.content.planner import looks_like_team, read_team
 from tutor.errors import TeamError
 from tutor.text import Lexicon
@@ -101,9 +101,12 @@ class IntentReader:
         return looks_like_team(text)
 
     def asks_for_demo(self, text: str) -> bool:
-        """Names the demo and a way of seeing or running it ("show me the demo output")."""
+        """Names the demo and a way of seeing or running it ("show me the demo output") —
+        not a change to it ("if every owner is 'Me', what does the demo print?"): the
+        backend runs that variant."""
         names = any(self.lex.find(text, phrase) for phrase in self.requests.demo)
-        return names and any(self.lex.find(text, phrase) for phrase in self.requests.show)
+        shows = names and any(self.lex.find(text, phrase) for phrase in self.requests.show)
+        return shows and knowledge().variant(text) is None
 
     def _terms(self, text: str) -> list[str]:
         # Words only: the `kind:id` mention terms would count a role twice.

@@ -88,6 +88,8 @@ class Played:
     text: str
     declined: bool
     tools: tuple[ToolFinished, ...] = ()
+    #: how the reply read the turn (`TurnActs.act`: "ack", "declined", "answered", ...)
+    act: str | None = None
 
     @property
     def hash(self) -> str:
@@ -150,6 +152,7 @@ async def play(conversation: LabelledConversation, store_dir: Path) -> list[Play
     session = TutorSession(OfflineBackend(), store=store)
     out = []
     for turn in conversation.turn:
+        before = session.conversation.dialogue.recent_acts
         events = [e async for e in session.send(turn.learner)]
         done = next((e for e in events if isinstance(e, TurnDone)), None)
         notices = [e.text for e in events if isinstance(e, Notice)]
@@ -157,7 +160,8 @@ async def play(conversation: LabelledConversation, store_dir: Path) -> list[Play
         recent = session.conversation.dialogue.recent_acts
         declined = bool(done and done.offered) and bool(recent) and recent[-1] == "declined"
         tools = tuple(e for e in events if isinstance(e, ToolFinished))
-        out.append(Played(text, declined, tools))
+        act = recent[-1] if recent and recent is not before else None
+        out.append(Played(text, declined, tools, act))
     return out
 
 
@@ -173,12 +177,25 @@ def asserts(reply: str, claim: str, lexicon: Lexicon) -> bool:
     symbols = [c for c in claim if c in "$%"]
     if symbols and not all(s in reply for s in symbols):
         return False
+    if _ARROW in claim:
+        return _arrow_claimed(reply, claim)
     wanted = _pieces(lexicon.read(claim), lexicon)
     return any(
         not sentence.rstrip().endswith("?")
         and _in_order(wanted, _pieces(lexicon.read(sentence), lexicon), lexicon)
         for sentence in _sentences(reply)
     )
+
+
+def _arrow_claimed(reply: str, claim: str) -> bool:
+    """A handoff "A -> B" written out as a whole ("X + A -> B" is another handoff)."""
+    flat = " ".join(reply.replace("\u2192", _ARROW).replace("*", "").replace("`", "").split())
+    wanted = " ".join(claim.split())
+    for found in re.finditer(re.escape(wanted), flat, flags=re.IGNORECASE):
+        before, after = flat[: found.start()].rstrip(), flat[found.end() :].lstrip()
+        if not before.endswith("+") and not after.startswith("+"):
+            return True
+    return False
 
 
 def _pieces(reading: Reading, lexicon: Lexicon) -> list[tuple[str, bool]]:
@@ -246,6 +263,8 @@ def rule_grade(turn: LabelledTurn, played: Played, lexicon: Lexicon) -> tuple[Gr
     """The grade the rules give, with why; (None, why) when they cannot decide."""
     if played.declined:
         return "declined", "rule: the reply is a decline"
+    if turn.act == "ack" and played.act == "ack":
+        return "good", "rule: an acknowledgement answered as one"
     graded = [t for t in played.tools if t.name == ToolName.GRADE]
     if graded and turn.act not in _ANSWER_ACTS:
         return "wrong", "rule: a quiz verdict given to a turn that is not an answer"
