@@ -36,7 +36,6 @@ from tutor.text import spoken
 from tutor.tools.presentation import parse_json
 from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
 
-
 Pairs = list[tuple[str, str]]
 
 
@@ -125,6 +124,8 @@ class OfflineBackend(Backend):
             return Reply(a.decline_secret)
         if ctx.reading.step is not None:
             return self.guided(ctx.reading.step, text)
+        if read_act(text, lexicon(), kb.data.dialogue) == "ack" and not ctx.pending_quiz:
+            return self.acknowledge(text, ctx)  # "ok", "thanks" answer no quick check
         fresh = action == "quiz" or is_new_question(lexicon(), text)
         reply = None if fresh else self.answer_pending(text, ctx)
         if reply is not None:
@@ -145,8 +146,10 @@ class OfflineBackend(Backend):
         variant = kb.variant(text, ran, about_demo=on_demo)
         if variant is not None:
             lifecycle = [{"stage": s, "owner": o} for s, o in variant.lifecycle]
-            return call(DEMO, {"lifecycle": lifecycle}, kb.data.variants.intro.format(change=variant.change))
-        if act in ("simpler", "example", "more", "why"):
+            return call(
+                DEMO, {"lifecycle": lifecycle}, kb.data.variants.intro.format(change=variant.change)
+            )
+        if act in ("simpler", "example", "more", "why") and not kb.misconception(text):
             named = named_topic(text, lexicon())
             topic = kb.topic_of(named) if named else ctx.last_topic
             followed = kb.follow_up(act, topic)
@@ -268,7 +271,13 @@ class OfflineBackend(Backend):
             # The learner's own variant: explained against the lesson, no quick check.
             return Said(explain_variant([(s["stage"], s["owner"]) for s in args["lifecycle"]]))
         if message.name == DEMO:
-            return Said(self.explain_demo(output, args), self.check_after(1))
+            # After try-it prompt 2 the demo's quick check (and its "/next to allocate a
+            # team") would be stale: the rerun is explained without it.
+            later = ctx.steps_done >= 2
+            return Said(
+                self.explain_demo(output, args, ask=not later),
+                None if later else self.check_after(1),
+            )
         if message.name == ALLOCATE:
             return Said(self.explain_allocation(message, args), self.check_after(2))
         if message.name == ASK:
@@ -302,7 +311,7 @@ class OfflineBackend(Backend):
             return a.quiz_retry
         return a.quiz_next_done if ctx.lesson_done else a.quiz_next
 
-    def explain_demo(self, output: str, args: dict[str, Any]) -> str:
+    def explain_demo(self, output: str, args: dict[str, Any], ask: bool = True) -> str:
         demo = output.split("\n\n", 1)[0].rstrip("\n")
         custom = args.get("lifecycle")
         lifecycle = [(s["stage"], s["owner"]) for s in custom] if custom else None
@@ -317,7 +326,7 @@ class OfflineBackend(Backend):
             "handoffs: a *full* handoff (nobody continues) is the riskiest; a *partial* "
             "one keeps someone who carries context across."
         )
-        lines += [self.answers.step2_outro, self.answers.step2_question]
+        lines += [self.answers.step2_outro, self.answers.step2_question] if ask else []
         return "\n\n".join(lines)
 
 

@@ -12,6 +12,7 @@ it. The cue words are data (`VariantCues`, prompts/knowledge.toml `[variants]`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ Pairs = list[tuple[str, str]]
 
 # A quoted name: opened and closed by a quote that does not touch a letter outside it, so
 # the apostrophes of "there's" and "SRE's" never open one.
-_QUOTED = re.compile(r"(?<![\w])['\"\u2018\u201c]([^'\"\u2018\u2019\u201c\u201d]{1,80}?)['\"\u2019\u201d](?![\w])")
-_TUPLE = re.compile(r"\(\s*['\"\u2018\u201c]([^'\"]+)['\"\u2019\u201d]\s*,\s*['\"\u2018\u201c]([^'\"]+)['\"\u2019\u201d]\s*\)")  # fmt: skip
+_OPEN, _CLOSE = "['\"\u2018\u201c]", "['\"\u2019\u201d]"
+_QUOTED = re.compile(rf"(?<![\w]){_OPEN}([^'\"\u2018\u2019\u201c\u201d]{{1,80}}?){_CLOSE}(?![\w])")
+# A ("stage", "owner") pair written as in the demo's list.
+_TUPLE = re.compile(rf"\(\s*{_OPEN}([^'\"]+){_CLOSE}\s*,\s*{_OPEN}([^'\"]+){_CLOSE}\s*\)")
 
 
 class VariantCues(BaseModel):
@@ -78,6 +81,7 @@ class _Words:
     owners: list[tuple[int, str]]  # (token index, owner as the demo would print it)
     stages: list[tuple[int, int]]  # (token index, index in the base lifecycle)
     pair: tuple[str, str] | None  # a ("stage", "owner") tuple written out
+    quoted_stage: bool  # a stage named in quotes, as the demo writes it
 
 
 def read_variant(
@@ -134,7 +138,7 @@ def _every(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
 
 
 def _remove(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    if not set(words.norms) & set(cues.remove) or not words.stages:
+    if not set(words.norms) & set(cues.remove) or not _stages_meant(words, cues):
         return None
     gone = {i for _, i in words.stages}
     names = ", ".join(f"'{base[i][0]}'" for i in sorted(gone))
@@ -162,7 +166,8 @@ def _add(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
 def _set(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
     if not set(words.norms) & set(cues.set) or not words.owners:
         return None
-    chosen = {i for _, i in words.stages} or _counted(words, cues, len(base))
+    chosen = {i for _, i in words.stages} if _stages_meant(words, cues) else set()
+    chosen = chosen or _counted(words, cues, len(base))
     if not chosen:
         return None
     owner = words.owners[-1][1]
@@ -198,7 +203,7 @@ def _words(text: str, lexicon: Lexicon, base: Pairs) -> _Words:
     by_id = {lexicon.by_name(s, "stage").id: i for s, i in _stage_ids(lexicon, base)}
     owners: list[tuple[int, str]] = []
     stages: list[tuple[int, int]] = []
-    for start, end, quoted in quotes:
+    for start, _end, quoted in quotes:
         at = _token_at(reading, start)
         if quoted.casefold() in stage_names:
             stages.append((at, stage_names[quoted.casefold()]))
@@ -223,6 +228,15 @@ def _words(text: str, lexicon: Lexicon, base: Pairs) -> _Words:
         sorted(set(owners)),
         sorted(set(stages)),
         (pair.group(1).strip(), pair.group(2).strip()) if pair else None,
+        any(q.casefold() in stage_names for _, _, q in quotes),
+    )
+
+
+def _stages_meant(words: _Words, cues: VariantCues) -> bool:
+    """Stages named as the demo's stages: quoted as written, or with "stage"/"step"/"line"
+    ("skip the pager for our demo app" names no stage of the demo)."""
+    return bool(words.stages) and (
+        words.quoted_stage or bool(set(words.norms) & set(cues.stage_words))
     )
 
 
@@ -289,7 +303,9 @@ def _parts(owner: str) -> list[str]:
     return [p.strip() for p in owner.split("+")]
 
 
-def compare(lifecycle: Sequence[tuple[str, str]], lesson: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
+def compare(
+    lifecycle: Sequence[tuple[str, str]], lesson: Sequence[tuple[str, str]]
+) -> tuple[list[str], list[str]]:
     """The demo's lines for `lifecycle` that the lesson's output lacks, and those it loses."""
     mine, theirs = _lines(lifecycle), _lines(lesson)
     return [x for x in mine if x not in theirs], [x for x in theirs if x not in mine]
@@ -297,4 +313,4 @@ def compare(lifecycle: Sequence[tuple[str, str]], lesson: Sequence[tuple[str, st
 
 def _lines(lifecycle: Sequence[tuple[str, str]]) -> list[str]:
     owners = [o for _, o in lifecycle]
-    return [f"{a} -> {b}" for a, b in zip(owners, owners[1:], strict=False) if a != b]
+    return [f"{a} -> {b}" for a, b in itertools.pairwise(owners) if a != b]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from tutor.demo.variants import Variant, read_variant
 from tutor.knowledge.base import Entry, KnowledgeData
+from tutor.knowledge.dialogue import read_act
 from tutor.knowledge.retrieval import Hit, Index
 from tutor.text import Lexicon, Mention, Reading, join_names
 
@@ -63,6 +64,7 @@ _PREMISE = frozenset({"we", "our", "us", "team", "have", "there", "my", "nobody"
 _SOLO = frozenset({"solo", "alone", "myself", "solopreneur"})
 # A bare claim is an insistence on the previous turn's subject ("no, I'm sure it's the DS"),
 # unless it opens or asks a question of its own.
+_FOLLOW_UP_ACTS = frozenset({"simpler", "example", "more", "why"})
 _HOLD = "I hear you, but I'll stay with the lesson here. "
 
 
@@ -125,6 +127,9 @@ class Answerer:
         wrong_belief = self._misconception(reading, hits)
         if wrong_belief is not None:
             return self._entry_answer(wrong_belief)
+        # A misconception's correction answers only a statement of that belief.
+        hits = [h for h in hits if not h.entry.misconception]
+        top = hits[0] if hits else None
         held = self._holds(reading, topic)
         if held is not None:
             return held
@@ -165,14 +170,22 @@ class Answerer:
         top = hits[0] if hits else None
         if not top or not top.entry.action or top.weak or top.coverage < self.data.action_threshold:
             return None
+        if read_act(text, self.lexicon, self.data.dialogue) in _FOLLOW_UP_ACTS:
+            return None  # "give me an example" asks about the last topic, not for secrets
         # A question about the lesson's facts ("the right answer to who owns deploy?") is a
         # lesson question, whatever else it says.
         if self._slot(self.lexicon.read(text)) or self._handoff(self.lexicon.read(text), text):
             return None
         return top.entry.action
 
+    def misconception(self, text: str) -> str | None:
+        """The misconception entry `text` states ("why not just rotate the pager?"), if any."""
+        hits = [h for h in self.index.rank(text, k=8) if not h.entry.action]
+        found = self._misconception(self.lexicon.read(text), hits)
+        return found.id if found else None
+
     def follow_up(self, act: str, topic: str | None) -> Answer | None:
-        """"Simpler", "an example", "why", "say more" about the entry answered last, or
+        """ "Simpler", "an example", "why", "say more" about the entry answered last, or
         None when that entry has no such wording."""
         wording = self.data.followup_for(topic)
         text = wording.wording(act) if wording else None
@@ -254,6 +267,12 @@ class Answerer:
         if not (slots or norms & _ASK_WHO or leaves) or not self._has_premise(reading):
             return None  # "how do I run the demo myself" asks nobody's ownership
         threshold = self.data.threshold
+        if leaves:
+            # "What if our SRE leaves the company?": the premise answer for that role.
+            roles = {f"role:{m.id}" for m in self._roles_named(reading)}
+            return next(
+                (h for h in hits if h.entry.premise and roles <= self.index.core(h.entry)), None
+            )
         return next((h for h in hits if h.entry.premise and h.coverage >= threshold), None)
 
     def _asks_why(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
@@ -284,7 +303,8 @@ class Answerer:
         "so zero handoffs = zero risk?"), when its entry is the best hit and covers enough of
         the message. A question that opens "how", "what", "who"… asks something else."""
         norms = [t.norm for t in reading.tokens]
-        opener = norms[0] if norms else ""
+        # "What if we skip on-call?" supposes; "what is…" asks.
+        opener = " ".join(norms[:2]) if norms[:2] == ["what", "if"] else norms[0] if norms else ""
         if not norms or ((opener in _OPENERS or opener in _ASK_WHO) and opener not in _WHY):
             return None
         top = hits[0] if hits else None
@@ -294,9 +314,12 @@ class Answerer:
         # The belief must stand out: a question that also fits a plain answer asks that.
         runner_up = next((h.score for h in hits if not h.entry.misconception), 0.0)
         margin = self.data.misconception_margin
-        return top.entry if top.coverage >= self.data.misconception_threshold and (
-            top.score >= margin * runner_up
-        ) else None
+        return (
+            top.entry
+            if top.coverage >= self.data.misconception_threshold
+            and (top.score >= margin * runner_up)
+            else None
+        )
 
     def _owner_of_topic(self, reading: Reading, topic: str | None) -> Entry | None:
         """ "Who owns it?" right after "what is a data contract?": the topic's owner entry."""

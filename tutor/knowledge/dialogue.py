@@ -88,7 +88,9 @@ def named_topic(text: str, lexicon: Lexicon) -> str | None:
     reading = lexicon.read(text)
     # A count ("one going wrong", "the 3 of them") names no topic.
     named = [
-        m for m in reading.mentions if not all(t.norm.isdigit() for t in reading.tokens[m.first : m.last])
+        m
+        for m in reading.mentions
+        if not all(t.norm.isdigit() for t in reading.tokens[m.first : m.last])
     ]
     return " ".join(reading.quote(m) for m in named) or None
 
