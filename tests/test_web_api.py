@@ -155,7 +155,9 @@ def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
             learner = client(served)
             job = learner.submit("hello model", api_name="/chat")
             reply = job.result(timeout=TIMEOUT)
-            assert reply.startswith("You said") and "hello model" in reply  # the fake's words
+            # The echoing fake's words are kept (folded under the lesson's answer: an echo
+            # fails the usefulness checks, tests/test_fallback.py).
+            assert "You said: hello model" in reply
             fake.script += [
                 Reply(tool_calls=[{"name": "run_handoff_demo", "arguments": "{}"}]),
                 Reply(text="The demo found five risky handoffs."),
@@ -163,7 +165,7 @@ def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
             shown = learner.predict("run the demo", api_name="/chat")
             assert shown.startswith("```text\nRisky handoffs")  # the demo's real output, once
             assert shown.count("Risky handoffs") == 1
-            assert shown.endswith("The demo found five risky handoffs.")
+            assert "The demo found five risky handoffs." in shown  # the model's words, kept
             tool_results = [m for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
             assert "Risky handoffs" in tool_results[-1]["content"]
             assert "hello model" in str(fake.requests[-1]["messages"])  # same conversation

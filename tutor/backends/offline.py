@@ -25,14 +25,18 @@ from tutor.backends.base import Backend, ModelProfile, learner_text
 from tutor.backends.context import ACTS_KEY, OpenQuestion, TurnActs, TurnContext
 from tutor.content.pack import LessonPack, knowledge, lexicon, load_pack, quiz_bank
 from tutor.content.planner import allocate, read_team
-from tutor.demo.handoffs import Handoff, analyze_handoffs
+from tutor.demo.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
+from tutor.demo.variants import compare
 from tutor.errors import TeamError
 from tutor.knowledge import is_new_question
+from tutor.knowledge.dialogue import is_thanks, named_topic, read_act
 from tutor.planning import Allocation, Team
 from tutor.quiz import is_insistence, skip_request
 from tutor.text import spoken
 from tutor.tools.presentation import parse_json
 from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
+
+Pairs = list[tuple[str, str]]
 
 
 @dataclass
@@ -103,9 +107,11 @@ class OfflineBackend(Backend):
             return Reply(self.answers.greeting)
         if isinstance(chat[-1], ToolMessage):
             return self.explain_tool_results(chat, ctx)
-        return self.answer(learner_text(chat[-1]), ctx, tools)
+        return self.answer(learner_text(chat[-1]), ctx, tools, last_lifecycle(chat))
 
-    def answer(self, text: str, ctx: TurnContext, tools: set[str]) -> Reply:
+    def answer(
+        self, text: str, ctx: TurnContext, tools: set[str], ran: Pairs | None = None
+    ) -> Reply:
         """What to say to a learner message: refuse a request for secrets, follow the guided
         prompts, take an answer to the tutor's own pending question, run a tool, or answer
         from the knowledge base (which declines plainly what it cannot answer)."""
@@ -120,6 +126,8 @@ class OfflineBackend(Backend):
             return self.guided(ctx.reading.step, text)
         if ctx.plan_answer is not None:  # the engine answered from the learner's team plan
             return Reply(ctx.plan_answer, acts=TurnActs(act="plan"))
+        if read_act(text, lexicon(), kb.data.dialogue) == "ack" and not ctx.pending_quiz:
+            return self.acknowledge(text, ctx)  # "ok", "thanks" answer no quick check
         fresh = action == "quiz" or is_new_question(lexicon(), text)
         reply = None if fresh else self.answer_pending(text, ctx)
         if reply is not None:
@@ -127,6 +135,28 @@ class OfflineBackend(Backend):
         if action == "quiz" and ASK in tools:
             # Asked in words while one is open: another question (the open one comes back).
             return call(ASK, {}, a.quiz_intro)
+        return self.converse(text, ctx, action, ran)
+
+    def converse(self, text: str, ctx: TurnContext, action: str | None, ran: Pairs | None) -> Reply:
+        """A turn that answers nothing pending: an acknowledgement, the demo on the learner's
+        variant, a follow-up on the last topic, a tool, or the knowledge base."""
+        a, kb = self.answers, knowledge()
+        act = read_act(text, lexicon(), kb.data.dialogue)
+        if act == "ack":
+            return self.acknowledge(text, ctx)
+        on_demo = ran is not None or (ctx.last_topic or "").startswith("demo")
+        variant = kb.variant(text, ran, about_demo=on_demo)
+        if variant is not None:
+            lifecycle = [{"stage": s, "owner": o} for s, o in variant.lifecycle]
+            return call(
+                DEMO, {"lifecycle": lifecycle}, kb.data.variants.intro.format(change=variant.change)
+            )
+        if act in ("simpler", "example", "more", "why") and not kb.misconception(text):
+            named = named_topic(text, lexicon())
+            topic = kb.topic_of(named) if named else ctx.last_topic
+            followed = kb.follow_up(act, topic)
+            if followed is not None:
+                return Reply(followed.text, acts=TurnActs(topic=topic, act=act))
         if ctx.reading.asks_for_demo:
             return call(DEMO, {}, a.step2_intro)
         if ctx.reading.looks_like_team and not ctx.pending_quiz:
@@ -136,7 +166,7 @@ class OfflineBackend(Backend):
             return Reply(a.greeting)
         # A bare claim ("no, I'm sure it's the data scientist") is about the subject whose
         # owner the tutor's previous answer stated (kept in the conversation's state).
-        found = kb.answer(text, subject=ctx.subject)
+        found = kb.answer(text, subject=ctx.subject, topic=ctx.last_topic)
         if found.owners and ctx.pending_quiz:
             # Who owns what is what quiz questions ask: the answer waits for the attempt.
             return Reply(a.quiz_own_question)
@@ -147,6 +177,12 @@ class OfflineBackend(Backend):
             act="declined" if found.declined else "answered",
         )
         return Reply(found.text, acts=acts)
+
+    def acknowledge(self, text: str, ctx: TurnContext) -> Reply:
+        """ "k", "thanks!", "ty 🙏": a short warm reply and the next step."""
+        cues = knowledge().data.dialogue
+        warm = cues.ack_thanks if is_thanks(text, lexicon(), cues) else cues.ack_ok
+        return Reply(f"{warm} {cues.next_after(ctx.steps_done)}", acts=TurnActs(act="ack"))
 
     def quiz_help(self, text: str, ctx: TurnContext) -> Reply | None:
         """ "I don't know", "hint please", "just tell me the answer" to a pending quiz question:
@@ -193,7 +229,8 @@ class OfflineBackend(Backend):
         a = self.answers
         if step == 0:
             return Reply(
-                f"{a.step1}\n\n{a.step1_question}", acts=TurnActs(asked=self.check_after(0))
+                f"{a.step1}\n\n{a.step1_question}",
+                acts=TurnActs(asked=self.check_after(0), topic="roles-overview"),
             )
         if step == 1:
             return call(DEMO, {}, a.step2_intro)
@@ -226,14 +263,25 @@ class OfflineBackend(Backend):
         # The quick check (or "describe your team") a try-it prompt's explanation ends with.
         asked = [p.asked for p in parts if p.asked is not None]
         text = "\n\n".join(p.text for p in parts if p.text)
-        return Reply(text, acts=TurnActs(asked=asked[-1] if asked else None, act="explained"))
+        topic = "demo-output" if any(m.name == DEMO for m in results) else None
+        acts = TurnActs(asked=asked[-1] if asked else None, topic=topic, act="explained")
+        return Reply(text, acts=acts)
 
     def explain(self, message: ToolMessage, args: dict[str, Any], ctx: TurnContext) -> Said:
         output = message.text
         if output.startswith("Error:"):
             return Said(f"The tool could not do that: {output.removeprefix('Error:').strip()}")
+        if message.name == DEMO and args.get("lifecycle"):
+            # The learner's own variant: explained against the lesson, no quick check.
+            return Said(explain_variant([(s["stage"], s["owner"]) for s in args["lifecycle"]]))
         if message.name == DEMO:
-            return Said(self.explain_demo(output, args), self.check_after(1))
+            # After try-it prompt 2 the demo's quick check (and its "/next to allocate a
+            # team") would be stale: the rerun is explained without it.
+            later = ctx.steps_done >= 2
+            return Said(
+                self.explain_demo(output, args, ask=not later),
+                None if later else self.check_after(1),
+            )
         if message.name == ALLOCATE:
             return Said(self.explain_allocation(message, args), self.check_after(2))
         if message.name == ASK:
@@ -267,7 +315,7 @@ class OfflineBackend(Backend):
             return a.quiz_retry
         return a.quiz_next_done if ctx.lesson_done else a.quiz_next
 
-    def explain_demo(self, output: str, args: dict[str, Any]) -> str:
+    def explain_demo(self, output: str, args: dict[str, Any], ask: bool = True) -> str:
         demo = output.split("\n\n", 1)[0].rstrip("\n")
         custom = args.get("lifecycle")
         lifecycle = [(s["stage"], s["owner"]) for s in custom] if custom else None
@@ -282,8 +330,42 @@ class OfflineBackend(Backend):
             "handoffs: a *full* handoff (nobody continues) is the riskiest; a *partial* "
             "one keeps someone who carries context across."
         )
-        lines += [self.answers.step2_outro, self.answers.step2_question]
+        lines += [self.answers.step2_outro, self.answers.step2_question] if ask else []
         return "\n\n".join(lines)
+
+
+def explain_variant(lifecycle: Pairs) -> str:
+    """What the demo's output on the learner's variant shows, against the lesson's own."""
+    cues = knowledge().data.variants
+    analysis = analyze_handoffs(lifecycle)
+    if not analysis.handoffs:
+        return cues.no_handoffs
+    new, gone = compare(lifecycle, LESSON_LIFECYCLE)
+    lines = []
+    if new:
+        lines.append(cues.new_lines + " " + ", ".join(f"`{x}`" for x in new) + ".")
+    if gone:
+        lines.append(cues.gone_lines + " " + ", ".join(f"`{x}`" for x in gone) + ".")
+    if not (new or gone):
+        lines.append(cues.same_lines)
+    kinds = [f"- **{h.from_owner} → {h.to_owner}** ({handoff_kind(h)})" for h in analysis.handoffs]
+    count = (
+        f"{len(analysis.handoffs)} handoffs: {analysis.full_count} full, "
+        f"{analysis.partial_count} partial."
+    )
+    return "\n\n".join([*lines, count, "\n".join(kinds), cues.outro])
+
+
+def last_lifecycle(chat: Sequence[BaseMessage]) -> Pairs | None:
+    """The learner's variant the demo ran on last in this conversation (a tool call's
+    arguments: data, not words), or None when it last ran on the lesson's list."""
+    for message in reversed(chat):
+        if isinstance(message, AIMessage):
+            for tool_call in message.tool_calls:
+                if tool_call["name"] == DEMO:
+                    custom = tool_call["args"].get("lifecycle")
+                    return [(s["stage"], s["owner"]) for s in custom] if custom else None
+    return None
 
 
 def who_does_what(allocation: Allocation) -> str:

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from rich.console import Console
+from rich.markdown import Markdown
+
 from tutor.engine import TutorSession
 from tutor.engine.events import (
     LessonFallback,
@@ -73,6 +76,11 @@ async def read_line(stdin: TextIO, interactive: bool, out: TextIO) -> str | None
 
 
 async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
+    """Stream the reply as plain text, or — writing to a terminal — render it as Markdown
+    (bold, tables, code) once it is complete."""
+    if out.isatty():
+        await print_rendered(session, text, out)
+        return
     started = False
     async for event in session.send(text):
         if isinstance(event, TextDelta):
@@ -97,6 +105,24 @@ async def print_turn(session: TutorSession, text: str, out: TextIO) -> None:
             offered = offered_lines(list(event.offered))
             out.write("\n\n" + ("\n".join(offered) + "\n" if offered else ""))
     out.flush()
+
+
+async def print_rendered(session: TutorSession, text: str, out: TextIO) -> None:
+    console = Console(file=out)
+    reply: list[str] = []
+    async for event in session.send(text):
+        if isinstance(event, TextDelta):
+            reply.append(event.text)
+        elif isinstance(event, ToolFinished):
+            title = TOOL_TITLES.get(event.name, f"Ran {event.name}")
+            console.print(f"  · {title.lower()}{'' if event.ok else ' (failed)'}: {event.display}")
+        elif isinstance(event, Notice):
+            console.print(f"[!] {event.message}", markup=False)
+        elif isinstance(event, TurnDone):
+            console.print("tutor>", style="bold")
+            console.print(Markdown("".join(reply)))
+            offered = offered_lines(list(event.offered))
+            console.print("\n".join(offered) + "\n" if offered else "", markup=False)
 
 
 def export(session: TutorSession, line: str, out: TextIO) -> None:

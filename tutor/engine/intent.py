@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.backends.context import MessageReading
-from tutor.content.pack import LessonPack, lexicon
+from tutor.content.pack import LessonPack, knowledge, lexicon
 from tutor.content.planner import looks_like_team, read_team
 from tutor.errors import TeamError
+from tutor.knowledge.dialogue import read_act
 from tutor.planning import Team
 from tutor.text import Lexicon
 from tutor.tools.registry import ALLOCATE, DEMO
@@ -74,8 +75,18 @@ class IntentReader:
         return MessageReading(
             step=self.step_of(text),
             asks_for_demo=self.asks_for_demo(text),
-            looks_like_team=looks_like_team(text),
+            looks_like_team=self.team_like(text),
         )
+
+    def team_like(self, text: str) -> bool:
+        """Names people on a team — and is not an argument about the lesson: a stated
+        misconception or pushback ("CI owns our eval gate", "honestly this is org-chart
+        trivia") is answered, never planned as a team."""
+        if not looks_like_team(text):
+            return False
+        kb = knowledge()
+        argues = kb.misconception(text) is not None
+        return not argues and read_act(text, self.lex, kb.data.dialogue) != "pushback"
 
     @staticmethod
     def unread() -> Meaning:
@@ -99,12 +110,15 @@ class IntentReader:
         ("data scientists build models") are not a team: those are left to the model."""
         if not any(self.lex.find(text, phrase) for phrase in self.requests.team):
             return False
-        return looks_like_team(text)
+        return self.team_like(text)
 
     def asks_for_demo(self, text: str) -> bool:
-        """Names the demo and a way of seeing or running it ("show me the demo output")."""
+        """Names the demo and a way of seeing or running it ("show me the demo output") —
+        not a change to it ("if every owner is 'Me', what does the demo print?"): the
+        backend runs that variant."""
         names = any(self.lex.find(text, phrase) for phrase in self.requests.demo)
-        return names and any(self.lex.find(text, phrase) for phrase in self.requests.show)
+        shows = names and any(self.lex.find(text, phrase) for phrase in self.requests.show)
+        return shows and knowledge().variant(text) is None
 
     def _terms(self, text: str) -> list[str]:
         # Words only: the `kind:id` mention terms would count a role twice.

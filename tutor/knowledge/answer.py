@@ -20,7 +20,9 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tutor.demo.variants import Variant, read_variant
 from tutor.knowledge.base import Entry, KnowledgeData
+from tutor.knowledge.dialogue import read_act
 from tutor.knowledge.retrieval import Hit, Index
 from tutor.text import Lexicon, Mention, Reading, join_names
 
@@ -62,6 +64,7 @@ _PREMISE = frozenset({"we", "our", "us", "team", "have", "there", "my", "nobody"
 _SOLO = frozenset({"solo", "alone", "myself", "solopreneur"})
 # A bare claim is an insistence on the previous turn's subject ("no, I'm sure it's the DS"),
 # unless it opens or asks a question of its own.
+_FOLLOW_UP_ACTS = frozenset({"simpler", "example", "more", "why"})
 _HOLD = "I hear you, but I'll stay with the lesson here. "
 
 
@@ -107,9 +110,10 @@ class Answerer:
 
     # -- public -------------------------------------------------------------------------------
 
-    def answer(self, text: str, subject: str | None = None) -> Answer:
+    def answer(self, text: str, subject: str | None = None, topic: str | None = None) -> Answer:
         """The reply to `text`; `subject` is the stage or responsibility whose owner the
-        tutor's previous message stated (`dialogue.subject`), what a bare claim is about."""
+        tutor's previous message stated (`dialogue.subject`), what a bare claim is about;
+        `topic` the entry the previous answer came from (pushback on a correction holds it)."""
         reading = self.lexicon.read(text)
         hits = self.index.rank(text, k=8)
         if hits and hits[0].weak:  # stopwords alone never trigger an action
@@ -120,6 +124,18 @@ class Answerer:
             return Answer(top.entry.answer, top.entry.id, action=action)
         hits = [h for h in hits if not h.entry.action]
         top = hits[0] if hits else None
+        wrong_belief = self._misconception(reading, hits)
+        if wrong_belief is not None:
+            return self._entry_answer(wrong_belief)
+        # A misconception's correction answers only a statement of that belief.
+        hits = [h for h in hits if not h.entry.misconception]
+        top = hits[0] if hits else None
+        held = self._holds(reading, topic)
+        if held is not None:
+            return held
+        owner = self._owner_of_topic(reading, topic)
+        if owner is not None:
+            return self._entry_answer(owner)
         handoff = self._handoff(reading, text)
         if handoff is not None:
             return self._entry_answer(handoff)
@@ -154,11 +170,43 @@ class Answerer:
         top = hits[0] if hits else None
         if not top or not top.entry.action or top.weak or top.coverage < self.data.action_threshold:
             return None
+        if read_act(text, self.lexicon, self.data.dialogue) in _FOLLOW_UP_ACTS:
+            return None  # "give me an example" asks about the last topic, not for secrets
         # A question about the lesson's facts ("the right answer to who owns deploy?") is a
         # lesson question, whatever else it says.
         if self._slot(self.lexicon.read(text)) or self._handoff(self.lexicon.read(text), text):
             return None
         return top.entry.action
+
+    def misconception(self, text: str) -> str | None:
+        """The misconception entry `text` states ("why not just rotate the pager?"), if any."""
+        hits = [h for h in self.index.rank(text, k=8) if not h.entry.action]
+        found = self._misconception(self.lexicon.read(text), hits)
+        return found.id if found else None
+
+    def follow_up(self, act: str, topic: str | None) -> Answer | None:
+        """ "Simpler", "an example", "why", "say more" about the entry answered last, or
+        None when that entry has no such wording."""
+        wording = self.data.followup_for(topic)
+        text = wording.wording(act) if wording else None
+        if text is None:
+            return None
+        return Answer(text, topic)
+
+    def variant(
+        self, text: str, ran: Sequence[tuple[str, str]] | None = None, about_demo: bool = False
+    ) -> Variant | None:
+        """The learner's change to the demo (`ran`: the variant it last ran on), if the words
+        say one exactly (`tutor.demo.variants`)."""
+        lesson = list(self.facts.lifecycle.items())
+        cues = self.data.variants
+        return read_variant(text, self.lexicon, cues, ran or lesson, lesson, about_demo)
+
+    def topic_of(self, text: str) -> str | None:
+        """The entry a message is about (its best hit above the threshold), if any."""
+        hits = [h for h in self.index.rank(text, k=3) if not h.entry.action]
+        top = hits[0] if hits else None
+        return top.entry.id if top and top.coverage >= self.data.threshold else None
 
     def by_question(self, question: str) -> Answer | None:
         """The answer to one of the questions the tutor offered (`/ask N`)."""
@@ -204,6 +252,8 @@ class Answerer:
         norms = {t.norm for t in reading.tokens}
         roles = self._roles_named(reading) if roles is None else roles
         missing = any(m.negated for m in roles) and bool(norms & _PREMISE)
+        # "what if our SRE quits?": a role leaving the team is a role it lacks.
+        missing = missing or (bool(roles) and bool(norms & self.data.dialogue.words("leave")))
         # The words as written: the lexicon reads "solo" and "the one who" alike ("1").
         words = {t.surface(reading.text).lower() for t in reading.tokens}
         return missing or bool(words & _SOLO)
@@ -213,9 +263,16 @@ class Answerer:
         family ("no X / solo"), which answers taking the premise, before any stock owner fact."""
         norms = {t.norm for t in reading.tokens}
         slots = any(f"{m.kind}:{m.id}" in self._slots for m in reading.mentions)
-        if not (slots or norms & _ASK_WHO) or not self._has_premise(reading):
+        leaves = norms & self.data.dialogue.words("leave")
+        if not (slots or norms & _ASK_WHO or leaves) or not self._has_premise(reading):
             return None  # "how do I run the demo myself" asks nobody's ownership
         threshold = self.data.threshold
+        if leaves:
+            # "What if our SRE leaves the company?": the premise answer for that role.
+            roles = {f"role:{m.id}" for m in self._roles_named(reading)}
+            return next(
+                (h for h in hits if h.entry.premise and roles <= self.index.core(h.entry)), None
+            )
         return next((h for h in hits if h.entry.premise and h.coverage >= threshold), None)
 
     def _asks_why(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
@@ -240,6 +297,51 @@ class Answerer:
     def _opens_why(self, entry: Entry) -> bool:
         norms = [t.norm for t in self.lexicon.read(entry.question).tokens]
         return bool(norms) and norms[0] in _WHY
+
+    def _misconception(self, reading: Reading, hits: Sequence[Hit]) -> Entry | None:
+        """A common wrong belief the message states (or asks to confirm: "why not…?",
+        "so zero handoffs = zero risk?"), when its entry is the best hit and covers enough of
+        the message. A question that opens "how", "what", "who"… asks something else."""
+        norms = [t.norm for t in reading.tokens]
+        # "What if we skip on-call?" supposes; "what is…" asks.
+        opener = " ".join(norms[:2]) if norms[:2] == ["what", "if"] else norms[0] if norms else ""
+        if not norms or ((opener in _OPENERS or opener in _ASK_WHO) and opener not in _WHY):
+            return None
+        top = hits[0] if hits else None
+        denies = any(m.negated for m in self._roles_named(reading))
+        if not top or not top.entry.misconception or denies:
+            return None  # "on-call isn't the data scientist's job, is it?" denies the belief
+        # The belief must stand out: a question that also fits a plain answer asks that.
+        runner_up = next((h.score for h in hits if not h.entry.misconception), 0.0)
+        margin = self.data.misconception_margin
+        return (
+            top.entry
+            if top.coverage >= self.data.misconception_threshold
+            and (top.score >= margin * runner_up)
+            else None
+        )
+
+    def _owner_of_topic(self, reading: Reading, topic: str | None) -> Entry | None:
+        """ "Who owns it?" right after "what is a data contract?": the topic's owner entry."""
+        wording = self.data.followup_for(topic)
+        norms = {t.norm for t in reading.tokens}
+        named = [m for m in reading.mentions if m.kind != "term" or f"term:{m.id}" in self._slots]
+        if wording is None or not wording.owner or named or not norms & _ASK_WHO:
+            return None
+        return self.data.get(wording.owner)
+
+    def _holds(self, reading: Reading, topic: str | None) -> Answer | None:
+        """Pushback on a correction ("are you sure?", "but the vendor has SREs"): the same
+        facts, kindly — unless the message opens a question of its own."""
+        entry = next((e for e in self.data.entry if e.id == topic), None)
+        if entry is None or not entry.hold:
+            return None
+        norms = [t.norm for t in reading.tokens]
+        pushes = set(norms) & self.data.dialogue.words("pushback")
+        asks = reading.text.rstrip().endswith("?") or bool(set(norms) & _OPENERS)
+        if not norms or not (pushes or (reading.mentions and not asks)):
+            return None
+        return Answer(f"{entry.hold}\n\n{_cite(entry.source)}", entry.id)
 
     def _insisted(self, reading: Reading, subject: str | None) -> Entry | None:
         """A bare ownership claim ("it's the data scientist", "no, the SRE does") after the

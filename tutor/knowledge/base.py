@@ -8,6 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tutor.demo.variants import VariantCues
+from tutor.knowledge.dialogue import DialogueCues
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -32,6 +35,10 @@ class Entry(BaseModel):
     #: what the tutor does instead of answering: "secret" (a request for its instructions, keys
     #: or answers: the authored refusal, verbatim), "quiz" (ask a quiz question), "greeting"
     action: Literal["secret", "quiz", "greeting"] | None = None
+    #: a common wrong belief on the lesson's ground: the answer corrects it with the lesson's
+    #: reason, and `hold` is what the tutor says when the learner pushes back
+    misconception: bool = False
+    hold: str | None = None
 
     @model_validator(mode="after")
     def _owner_fact(self) -> Entry:
@@ -48,6 +55,28 @@ class Entry(BaseModel):
         return (self.question, *self.paraphrases)
 
 
+class FollowUp(BaseModel):
+    """Other wordings of one entry's answer, for "simpler", "an example", "why"."""
+
+    model_config = _FROZEN
+
+    entry: str
+    #: other entries these wordings serve too (a misconception and its owner fact)
+    also: tuple[str, ...] = ()
+    simpler: str | None = None
+    example: str | None = None
+    why: str | None = None
+    #: the entry that states who owns this topic ("who owns it?" after "what is a data
+    #: contract?")
+    owner: str | None = None
+
+    def wording(self, act: str) -> str | None:
+        """The wording for a follow-up act ("more" is the example, else the reason)."""
+        if act == "more":
+            return self.example or self.why
+        return getattr(self, act, None)
+
+
 class KnowledgeData(BaseModel):
     """prompts/knowledge.toml, validated."""
 
@@ -61,6 +90,14 @@ class KnowledgeData(BaseModel):
     decline_intro: str
     decline_offer: str
     suggest_intro: str
+    #: the words that name a change to the demo (tutor/demo/variants.py)
+    variants: VariantCues
+    dialogue: DialogueCues
+    followup: tuple[FollowUp, ...] = ()
+    #: a misconception entry answers when it covers at least this share of the message
+    misconception_threshold: float = Field(0.5, gt=0, lt=1)
+    #: ... and scores at least this many times the best plain entry
+    misconception_margin: float = Field(1.5, ge=1)
     entry: tuple[Entry, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -70,9 +107,15 @@ class KnowledgeData(BaseModel):
         if duplicates:
             raise ValueError(f"duplicate entry ids: {duplicates}")
         unknown = [s for s in self.suggestions if s not in ids]
+        unknown += [
+            i for f in self.followup for i in (f.entry, *f.also, f.owner or f.entry) if i not in ids
+        ]
         if unknown:
             raise ValueError(f"suggestions name unknown entries: {unknown}")
         return self
+
+    def followup_for(self, entry_id: str | None) -> FollowUp | None:
+        return next((f for f in self.followup if entry_id in (f.entry, *f.also)), None)
 
     def get(self, entry_id: str) -> Entry:
         return next(e for e in self.entry if e.id == entry_id)

@@ -104,6 +104,11 @@ class Index:
             if scores[i] > 0
         ]
 
+    def core(self, entry: Entry) -> set[str]:
+        """The roles, stages and concepts an entry's wordings name (`kind:id` terms)."""
+        i = self.entries.index(entry)
+        return {t for t in self._docs[i] if ":" in t and not t.startswith("not:")}
+
     def coverage(self, terms: list[str], doc: int) -> float:
         """IDF-weighted share of the question's terms that wording `doc` contains."""
         wanted = set(terms)
