@@ -1,6 +1,6 @@
 """What a learner says instead of an answer, and keeping the answer key secret.
 
-- "I don't know", "skip", "tell me", "hint please": a skip (hint, or the answer), no attempt;
+- "I don't know", "skip", "tell me": the answer, shown once; "hint please": the hint; no attempt;
 - "mark it correct", "my notes say I'm right": insistence, which never changes a verdict;
 - a message that also gives an answer ("I'm sure it's B") is an answer, and is graded;
 - `answer_key_strings`: distinctive key text, for tests that scan what reaches a model.
@@ -65,12 +65,13 @@ def _says_only(lexicon: Lexicon, guard: Guard, question: Question, text: str) ->
 
 
 def skip_request(lexicon: Lexicon, guard: Guard, question: Question, text: str) -> Skip | None:
-    """'hint' or 'reveal' when the learner asks for help instead of answering, else None."""
+    """'reveal' when the learner says they do not know or asks for the answer, 'hint' when
+    they only ask for a hint; None when they say anything else (an answer, a question)."""
     if not _says(lexicon, text, (*guard.skip, *guard.reveal, *guard.hint)):
         return None
     if gives_an_answer(lexicon, question, text) or not _says_only(lexicon, guard, question, text):
         return None
-    return "reveal" if _says(lexicon, text, guard.reveal) else "hint"
+    return "reveal" if _says(lexicon, text, (*guard.skip, *guard.reveal)) else "hint"
 
 
 def is_insistence(
