@@ -88,9 +88,7 @@ async def run_case(case: dict, how: str) -> Result:
     events = [e async for e in session.send(case["message"])]
     tools = [e for e in events if isinstance(e, ToolFinished)]
     reply = "".join(e.text for e in events if isinstance(e, TextDelta))
-    still_open = session.conversation.open_question == OpenQuestion(
-        kind=how, id=case["question"]
-    )  # type: ignore[arg-type]
+    still_open = session.conversation.open_question == OpenQuestion(kind=how, id=case["question"])  # type: ignore[arg-type]
     return Result(case, outcome_of(tools), still_open, reply)
 
 

@@ -39,10 +39,11 @@ class DialogueState(BaseModel):
     offered: list[str] = []
     recent_acts: list[str] = []
 
-    def after(self, acts: TurnActs, team: Team | None) -> DialogueState:
-        """The state after a learner turn whose reply did `acts` (and planned `team`)."""
+    def after(self, acts: TurnActs, team: Team | None, keep_open: bool = False) -> DialogueState:
+        """The state after a learner turn whose reply did `acts` (and planned `team`); with
+        `keep_open` (the message was not an answer to it) the open check stays open."""
         return DialogueState(
-            open_check=acts.asked,
+            open_check=acts.asked or (self.open_check if keep_open else None),
             team=team or self.team,
             last_topic=acts.topic or self.last_topic,
             subject=acts.subject,
@@ -81,12 +82,13 @@ class Conversation:
         complete: bool,
         acts: TurnActs | None,
         tools: list[dict[str, Any]],
+        keep_open: bool = False,
     ) -> None:
         """Apply a learner turn's outcome: a try-it prompt counts only when answered in full;
         the dialogue state follows the reply's acts and the team it planned."""
         if complete and step is not None and step == self.guided_step:
             self.guided_step += 1
-        self.dialogue = self.dialogue.after(acts or TurnActs(), planned_team(tools))
+        self.dialogue = self.dialogue.after(acts or TurnActs(), planned_team(tools), keep_open)
 
     def reset(self) -> None:
         self.history.clear()

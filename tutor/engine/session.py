@@ -47,7 +47,7 @@ from tutor.engine.request import build_request, context_note
 from tutor.engine.turn import TurnRunner
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
-from tutor.tools.registry import QuizTools, build_tools, grader_model
+from tutor.tools.registry import ASK, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +199,12 @@ class TutorSession:
             return
         if not plan.is_command:
             self.conversation.retry_text = None if turn.status == "complete" else plan.said
+            # A question, request, remark or pushback leaves an open quick check open.
+            other = plan.reading.while_open not in (None, "answer", "dont_know")
             self.conversation.after_turn(
-                step=plan.step, complete=turn.status == "complete", acts=turn.acts, tools=turn.tools
-            )
+                step=plan.step, complete=turn.status == "complete", acts=turn.acts,
+                tools=turn.tools, keep_open=other,
+            )  # fmt: skip
         self._record_grades(turn)
 
     def _record_grades(self, turn: TurnState) -> None:
@@ -281,16 +284,18 @@ class TutorSession:
         )
 
     def _message(self, text: str, queued_id: int | None) -> TurnPlan:
-        waiting = self.quiz_state.current
         try:
-            meaning = self.intent.read(text, waiting)
+            meaning = self.intent.read(text, self.conversation.open_question)
         except Exception:  # a reader bug must not cost the message: the model still answers
             log.exception("reading a message failed in session %s", self.id)
             meaning = self.intent.unread()
         calls = (meaning.call,) if meaning.call is not None else ()
+        # A question asked in words is shown as asked, never followed by a model's words
+        # (which could answer it).
+        asks = meaning.call is not None and meaning.call.name == ASK
         return TurnPlan(
             text, text, step=meaning.reading.step, calls=calls, reading=meaning.reading,
-            queued_id=queued_id,
+            queued_id=queued_id, ask_model=not asks,
         )  # fmt: skip
 
     def request(self, plan: TurnPlan) -> tuple[list[BaseMessage], TurnContext]:

@@ -334,6 +334,8 @@ class IntakeWords(_Content):
     request_verbs: tuple[str, ...] = ()
     request_things: tuple[str, ...] = ()
     move_on: tuple[str, ...] = ()
+    quiz_me: tuple[str, ...] = ()
+    quiz_words: tuple[str, ...] = ()
     pushback_targets: tuple[str, ...] = ()
     pushback_words: tuple[str, ...] = ()
     answer_threshold: float = Field(0.7, ge=0, le=1)

@@ -15,7 +15,7 @@ from typing import Literal
 
 from tutor.quiz.bank import Guard, Question, QuizBank, is_ref
 from tutor.quiz.choice import letters_named, option_by_text
-from tutor.quiz.exact import numbers_in
+from tutor.quiz.exact import grade_exact, numbers_in
 from tutor.quiz.reading import locate_all, phrase_spans
 from tutor.text import Lexicon
 
@@ -42,6 +42,21 @@ def gives_an_answer(lexicon: Lexicon, question: Question, text: str) -> bool:
         return True
     items = [i for p in question.key_points for i in (*p.any_of, *p.rejected)]
     return bool(locate_all(lexicon, reading, items))
+
+
+def states_the_answer(lexicon: Lexicon, question: Question, text: str) -> bool:
+    """Would `text` (a reply the tutor is about to give) give away the answer to `question`:
+    an exact question's key, or every key point of a free-text one, even said beside other
+    roles ("SREs ... get paged at 3am; they share deploy with the ML engineer")?"""
+    if not text.strip():
+        return False
+    if question.exact:
+        return grade_exact(lexicon, question, text).verdict == "correct"
+    reading = lexicon.read(text)
+    return all(
+        locate_all(lexicon, reading, point.any_of) and (not point.by or reading.names(point.by))
+        for point in question.key_points
+    )
 
 
 def _says(lexicon: Lexicon, text: str, phrases: Iterable[str]) -> list[tuple[int, int]]:

@@ -134,9 +134,9 @@ class IntakeReader:
         best = 0
         for words in self._phrases[name]:
             n = len(words)
-            if i + n <= hi and n > best:
-                if all(self.lex.same_word(norms[i + j], words[j]) for j in range(n)):
-                    best = n
+            fits = i + n <= hi and n > best
+            if fits and all(self.lex.same_word(norms[i + j], words[j]) for j in range(n)):
+                best = n
         return best
 
     def _contains(self, reading: Reading, s: Sentence, name: str) -> bool:
