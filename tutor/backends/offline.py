@@ -129,7 +129,7 @@ class OfflineBackend(Backend):
         reply = None if fresh else self.answer_pending(text, ctx)
         if reply is not None:
             return reply
-        if action == "quiz" and ASK in tools:
+        if action == "quiz" and ASK in tools and self.open_bank_question(ctx) is None:
             # Asked in words while one is open: another question (the open one comes back).
             return call(ASK, {}, a.quiz_intro)
         if ctx.reading.asks_for_demo:

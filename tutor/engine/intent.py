@@ -81,8 +81,9 @@ class IntentReader:
             if intake.is_attempt:
                 args = {"question_id": question.id, "answer": text}
                 return Meaning(reading, EngineCall(GRADE, args))
-            if open_question is not None and open_question.kind == "quiz":
-                return Meaning(reading)
+            # Names in a remark ("this is my team, we are 3") are not a team to plan, and a
+            # demo shown unasked could give the answer away: the backend answers.
+            return Meaning(reading)
         if reading.asks_for_demo:
             return Meaning(reading, EngineCall(DEMO))
         if self.describes_team(text):

@@ -40,7 +40,9 @@ def context_note(ctx: TurnContext) -> str:
             "output. Explain that output in your own words; do not retype it."
         )
     lines += [f"- What the app read from the message: {a}" for a in ctx.assumed]
-    lines.append(f"- Quiz so far: {ctx.quiz_correct} correct of {ctx.quiz_answered} answered.")
+    lines.append(
+        f"- Quiz so far: {ctx.quiz_correct} right on the first try of {ctx.quiz_answered} answered."
+    )
     lines += _open_question_lines(ctx)
     if ctx.dropped_turns:
         lines.append(f"- {ctx.dropped_turns} earlier turns are not shown, to keep this short.")
