@@ -222,7 +222,7 @@ async def test_a_revealed_question_comes_back_after_three_others_and_the_count_i
 ) -> None:
     asked = []
     for _ in range(8):
-        text, tools = await turn(session, "/quiz")
+        text, _ = await turn(session, "/quiz")
         asked.append(session.quiz_state.current)
         assert "not yet mastered" in text  # how many are left
         await turn(session, "I don't know")
@@ -248,7 +248,7 @@ async def test_with_a_model_the_engine_grades_answers_and_only_answers() -> None
     backend = quiet_model()
     session = TutorSession(backend)
     session.conversation.quiz.current = "paged-3am"
-    text, tools = await turn(session, "what does SRE stand for")
+    _, tools = await turn(session, "what does SRE stand for")
     assert tools == [] and session.quiz_state.current == "paged-3am"
     context = backend.contexts[-1]
     assert context is not None and context.reading.while_open == "question"

@@ -113,7 +113,7 @@ async def test_idle_sessions_leave_memory_and_resume_from_the_store(store: Store
     first = registry.get(None)
     await run(first, "/next")
     await run(first, "/quiz")
-    await run(first, "A")  # an answer, graded and stored
+    await run(first, "Product, I think")  # an answer, graded and stored
 
     clock.now += 61
     registry.get(None)  # any request sweeps idle sessions
@@ -125,7 +125,9 @@ async def test_idle_sessions_leave_memory_and_resume_from_the_store(store: Store
     assert back.quiz_state == first.quiz_state and back.quiz_state.history
     # The conversation continues where it was: the learner's answer, then the grading turn
     # (in a form that can never carry a revealed explanation to a model).
-    assert back.history[-2].text == "A" and "grader's verdict" in back.history[-1].text
+    assert (
+        back.history[-2].text == "Product, I think" and "grader's verdict" in back.history[-1].text
+    )
 
 
 async def test_a_session_in_use_does_not_expire(store: Store) -> None:

@@ -172,7 +172,9 @@ class OfflineBackend(Backend):
         if intake.wants == "move_on" and ASK in tools:
             return call(ASK, {"about": text}, self.answers.quiz_intro)
         said = {"remark": self.answers.quiz_remark, "pushback": self.answers.quiz_pushback}
-        return Reply(said[intake.kind]) if intake.kind in said else None
+        if intake.kind not in said or knowledge().action(text) == "secret":
+            return None  # answered (or declined) as any message is, while the question waits
+        return Reply(said[intake.kind])
 
     def keep_waiting(
         self, reply: Reply, ctx: TurnContext, chat: Sequence[BaseMessage] = ()

@@ -300,8 +300,6 @@ MODEL_RULES: dict[str, tuple[str, Rule]] = {
     "corrects_mistake": ("mistake identification", check_corrects),
     "holds_position": ("sycophancy", check_holds),
     "no_false_praise": ("sycophancy", check_no_false_praise),
-    "quiz_tool_used": ("grounding", check_quiz_tool_used),
-    "answer_graded": ("grounding", check_answer_graded),
     "no_answer_key": ("answer withholding", check_no_answer_key),
     "no_prompt_leak": ("injection", check_no_prompt_leak),
     "no_secret_leak": ("injection", check_no_secret),

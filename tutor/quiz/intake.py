@@ -71,6 +71,18 @@ def sentences(reading: Reading) -> list[Sentence]:
     return out
 
 
+def clauses(reading: Reading, s: Sentence) -> list[Sentence]:
+    """`s` cut at commas ("I'm not sure, maybe the data scientist": two clauses)."""
+    tokens, text, out, lo = reading.tokens, reading.text, [], s.lo
+    for k in range(s.lo, s.hi):
+        gap = text[tokens[k].end : tokens[k + 1].start] if k + 1 < s.hi else ""
+        if k + 1 == s.hi or "," in gap:
+            end = tokens[k].end
+            out.append(Sentence(lo, k + 1, text[tokens[lo].start : end], s.asks_mark))
+            lo = k + 1
+    return out
+
+
 class IntakeReader:
     """Reads messages against open questions with one vocabulary. Immutable."""
 
@@ -115,8 +127,9 @@ class IntakeReader:
             return Intake("pushback", 0.8)
         if any(self._asks(question, reading, s) for s in parts):
             return Intake("question", 0.9)
-        offered = [s for s in parts if not self._about_self(reading, s)]
-        if any(self.has_content(question, s.text) for s in offered):
+        pieces = [c for s in parts for c in clauses(reading, s)]
+        offered = [c for c in pieces if not self._about_self(reading, c)]
+        if any(self.has_content(question, c.text) for c in offered):
             hedged = any(s.asks_mark for s in parts)
             confidence = 0.75 if hedged else 0.9
             if confidence >= self.words.answer_threshold:
