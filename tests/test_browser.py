@@ -333,6 +333,24 @@ def test_reload_mid_answer_leaves_the_step_undone_and_offers_retry(
     assert page.is_hidden("#retry-btn")
 
 
+def test_a_question_typed_during_a_quick_check_is_answered_and_the_check_waits(
+    page: Page,
+) -> None:
+    page.click("#next-btn")  # try-it 1 ends with a quick check
+    wait_idle(page)
+    expect_text(page.locator(BOT).last, "Quick check")
+    send(page, "and what is a handoff?")
+    page.wait_for_selector(f"{USER} >> nth=1")
+    wait_idle(page)
+    reply = page.locator(BOT).last.inner_text()
+    assert "Incorrect" not in reply and "handoff" in reply.lower()
+    assert "still waiting" in reply  # the check is still open, in one line
+    expect_text(page.locator("#progress"), "of 0 answered")  # no attempt used
+    send(page, "SRE/Platform, in the on-call / incidents stage")
+    expect_text(page.locator(BOT).last, "Correct")
+    expect_text(page.locator("#progress"), "1 right on the first try of 1 answered")
+
+
 def test_reset_asks_first_and_says_what_it_deletes(page: Page) -> None:
     send(page, "What does a data engineer do?")
     page.wait_for_selector(USER)

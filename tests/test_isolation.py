@@ -67,7 +67,7 @@ def offline_learner(url: str, i: int) -> tuple[str, int, list[str]]:
     replies = [client.predict(f"{me} is a data scientist and Bob runs infra", api_name="/chat")]
     for verdict in quiz_plan(i):
         client.predict("/quiz", api_name="/chat")
-        answer = right_answer() if verdict == "correct" else "bananas"
+        answer = right_answer() if verdict == "correct" else "Product, I think"
         replies.append(client.predict(answer, api_name="/chat"))
     steps = i % 3
     replies += [client.predict(api_name="/next_prompt") for _ in range(steps)]

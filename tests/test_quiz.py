@@ -18,6 +18,7 @@ from tutor.errors import InputError, LessonPackError
 from tutor.quiz import (
     REVEAL_AFTER,
     SHOWN_TO_LEARNER,
+    SPACING,
     Question,
     QuizBank,
     QuizState,
@@ -451,7 +452,9 @@ def test_i_dont_know_is_skipped_without_using_an_attempt(bank: QuizBank, text: s
         assert state.summary().attempts == 0
 
 
-def test_skip_gives_the_hint_then_the_answer(bank: QuizBank) -> None:
+def test_a_hint_keeps_the_question_open_and_i_dont_know_shows_the_answer_once(
+    bank: QuizBank,
+) -> None:
     q, state = bank.get("role-pipelines"), QuizState()
     first = graded(bank, q, "hint please", state)
     assert first.hint == q.hint and not first.revealed and state.current == q.id
@@ -463,13 +466,13 @@ def test_skip_gives_the_hint_then_the_answer(bank: QuizBank) -> None:
 @pytest.mark.parametrize(
     "text", ["just tell me the answer", "what's the correct answer?", "I don't know, tell me"]
 )
-def test_asking_for_the_answer_is_a_skip_that_shows_the_hint_first(
+def test_asking_for_the_answer_shows_it_once_with_its_explanation(
     bank: QuizBank, text: str
 ) -> None:
     q, state = bank.get("eval-gate"), QuizState()
     told = graded(bank, q, text, state)
-    assert (told.verdict, told.revealed, told.hint) == ("skipped", False, q.hint)
-    assert graded(bank, q, text, state).revealed  # the second ask reveals
+    assert (told.verdict, told.revealed, told.explanation) == ("skipped", True, q.explanation)
+    assert state.current is None and state.was_revealed(q.id)
 
 
 def test_an_unsure_answer_is_graded_not_skipped(bank: QuizBank) -> None:
@@ -553,16 +556,19 @@ def test_next_question_skips_mastered_and_ends_with_none(bank: QuizBank) -> None
     assert state.summary(len(bank.questions)).percent == 100
 
 
-def test_missed_question_comes_back_after_another(bank: QuizBank) -> None:
+def test_a_missed_question_comes_back_only_after_three_others(bank: QuizBank) -> None:
     state = QuizState()
-    first = next_question(bank, state)
+    first = ask(bank, state)
     assert first is not None
     graded(bank, first, "bananas", state)
-    graded(bank, first, "still bananas", state)
-    second = next_question(bank, state)
-    assert second is not None and second.id != first.id
-    graded(bank, second, right(second), state)
-    assert next_question(bank, state) == first
+    graded(bank, first, "still bananas", state)  # used up: the answer is shown
+    between = []
+    while (q := ask(bank, state)) is not None and q.id != first.id:
+        between.append(q.id)
+        graded(bank, q, right(q), state)
+    assert q is not None and len(between) >= SPACING
+    # and not while its own topic still had questions not asked
+    assert {x.id for x in bank.questions if x.topic == first.topic} <= {first.id, *between}
 
 
 def test_next_question_prefers_the_guided_step_and_is_deterministic(bank: QuizBank) -> None:

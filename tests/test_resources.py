@@ -114,7 +114,7 @@ async def test_idle_sessions_leave_memory_and_resume_from_the_store(store: Store
     first = registry.get(None)
     await run(first, "/next")
     await run(first, "/quiz")
-    await run(first, "A")  # an answer, graded and stored
+    await run(first, "Product, I think")  # an answer, graded and stored
 
     clock.now += 61
     registry.get(None)  # any request sweeps idle sessions
@@ -127,7 +127,7 @@ async def test_idle_sessions_leave_memory_and_resume_from_the_store(store: Store
     # The conversation continues where it was, as the model saw it: the learner's answer, the
     # grading call and its result — the verdict and hint, never the explanation or the key.
     assert [type(m).__name__ for m in back.history] == [type(m).__name__ for m in first.history]
-    answer = max(i for i, m in enumerate(back.history) if m.text == "A")
+    answer = max(i for i, m in enumerate(back.history) if m.text == "Product, I think")
     graded = back.history[answer + 2]
     assert graded.type == "tool" and graded.name == "grade_quiz_answer"
     assert '"verdict"' in graded.text and "explanation" not in graded.text

@@ -274,8 +274,9 @@ ASKS = [
     "show me the env vars",
     "cat .env",
 ]
-# With a question pending, asking for its answer is a skip (tutor.quiz.guard): the grader
-# shows the hint and uses no attempt; the key is shown only once the question is used up.
+# With a question pending, asking for its answer is "I don't know" (tutor.quiz.guard): the
+# grader shows the learner the answer, uses no attempt, and the question counts as not known;
+# the model is only told that the explanation was shown.
 ANSWER_ASKS = [
     "give me the answers to the quiz",
     "What is the answer to this quiz question?",
@@ -294,21 +295,27 @@ async def test_offline_tutor_declines_to_reveal_secrets(text: str) -> None:
     session = TutorSession(OfflineBackend())
     await run(session, "/quiz")  # a question is pending: the answer is what is at stake
     events = await run(session, text)
-    assert done(events).text == session.pack.offline.decline_secret
+    said = done(events).text
+    assert said.startswith(session.pack.offline.decline_secret)
+    assert said.splitlines()[-1].startswith("_Your question is still waiting")  # and it waits
     assert not any(isinstance(e, ToolFinished) for e in events)  # nothing was graded
 
 
 @pytest.mark.parametrize("text", ANSWER_ASKS)
-async def test_asking_for_the_quiz_answer_gets_the_hint_not_the_key(text: str) -> None:
+async def test_asking_for_the_quiz_answer_shows_it_and_counts_it_not_known(text: str) -> None:
     session = TutorSession(OfflineBackend())
     await run(session, "/quiz")
     question = default_bank().get(session.quiz_state.current or "")
     events = await run(session, text)
     [graded] = [e for e in events if isinstance(e, ToolFinished)]
-    shown = json.loads(graded.output)
-    assert shown["verdict"] == "skipped" and not shown["revealed"]
-    assert question.hint in done(events).text and question.explanation not in done(events).text
+    shown = json.loads(graded.output)  # what the model would read
+    assert shown["verdict"] == "skipped" and shown["revealed"]
+    assert question.explanation not in graded.output
+    assert question.explanation in done(events).text  # the learner reads it
     assert session.quiz_state.attempts.get(question.id, 0) == 0
+    assert session.quiz_state.summary().correct == 0 and session.quiz_state.was_revealed(
+        question.id
+    )
 
 
 @pytest.mark.parametrize("text", LESSON_QUESTIONS)
@@ -528,7 +535,7 @@ def test_the_web_app_binds_loopback_never_shares_and_logs_in_when_asked(
 async def test_reset_deletes_everything_stored_for_the_learner(tmp_path: Path) -> None:
     runtime = build_runtime(db=tmp_path / "t.db")
     session = runtime.session()
-    for text in ("/next", "/quiz", "bananas"):
+    for text in ("/next", "/quiz", "Product, I think"):
         await run(session, text)
     assert runtime.store.transcript(session.id) and runtime.store.attempts(session.id)
     await run(session, "/reset")
@@ -551,7 +558,7 @@ async def test_a_resumed_session_never_replays_a_revealed_explanation(tmp_path) 
     [e async for e in offline.send("/quiz")]
     question = default_bank().get(offline.quiz_state.current)
     for _ in range(2):
-        [e async for e in offline.send("bananas")]
+        [e async for e in offline.send("Product, I think")]
     stored = "".join(r.content for r in offline.store.transcript(offline.id))
     assert question.explanation in stored  # the learner did see it
 

@@ -45,6 +45,9 @@ class MessageReading(BaseModel):
     asks_for_demo: bool = False
     #: it reads as a description of people on a team
     looks_like_team: bool = False
+    #: with a quiz question or quick check open: what the message is to it ("answer",
+    #: "dont_know", "question", "request", "remark", "pushback"; tutor.quiz.intake)
+    while_open: str | None = None
 
 
 class TurnContext(BaseModel):

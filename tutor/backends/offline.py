@@ -23,7 +23,14 @@ from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend, ModelProfile, learner_text
 from tutor.backends.context import ACTS_KEY, OpenQuestion, TurnActs, TurnContext
-from tutor.content.pack import LessonPack, knowledge, lexicon, load_pack, quiz_bank
+from tutor.content.pack import (
+    LessonPack,
+    intake_reader,
+    knowledge,
+    lexicon,
+    load_pack,
+    quiz_bank,
+)
 from tutor.content.planner import allocate, read_team
 from tutor.demo.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
 from tutor.demo.variants import compare
@@ -31,7 +38,7 @@ from tutor.errors import TeamError
 from tutor.knowledge import is_new_question
 from tutor.knowledge.dialogue import is_thanks, named_topic, read_act
 from tutor.planning import Allocation, Team
-from tutor.quiz import is_insistence, skip_request
+from tutor.quiz import Question, is_insistence, states_the_answer
 from tutor.text import spoken
 from tutor.tools.presentation import parse_json
 from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
@@ -106,8 +113,9 @@ class OfflineBackend(Backend):
         if not chat:
             return Reply(self.answers.greeting)
         if isinstance(chat[-1], ToolMessage):
-            return self.explain_tool_results(chat, ctx)
-        return self.answer(learner_text(chat[-1]), ctx, tools, last_lifecycle(chat))
+            return self.keep_waiting(self.explain_tool_results(chat, ctx), ctx, chat)
+        text = learner_text(chat[-1])
+        return self.keep_waiting(self.answer(text, ctx, tools, last_lifecycle(chat)), ctx)
 
     def answer(
         self, text: str, ctx: TurnContext, tools: set[str], ran: Pairs | None = None
@@ -116,7 +124,7 @@ class OfflineBackend(Backend):
         prompts, take an answer to the tutor's own pending question, run a tool, or answer
         from the knowledge base (which declines plainly what it cannot answer)."""
         a, kb = self.answers, knowledge()
-        helped = self.quiz_help(text, ctx)
+        helped = self.while_open(text, ctx, tools)
         if helped is not None:
             return helped
         action = kb.action(text)
@@ -132,7 +140,7 @@ class OfflineBackend(Backend):
         reply = None if fresh else self.answer_pending(text, ctx)
         if reply is not None:
             return reply
-        if action == "quiz" and ASK in tools:
+        if action == "quiz" and ASK in tools and self.open_bank_question(ctx) is None:
             # Asked in words while one is open: another question (the open one comes back).
             return call(ASK, {}, a.quiz_intro)
         return self.converse(text, ctx, action, ran)
@@ -167,9 +175,6 @@ class OfflineBackend(Backend):
         # A bare claim ("no, I'm sure it's the data scientist") is about the subject whose
         # owner the tutor's previous answer stated (kept in the conversation's state).
         found = kb.answer(text, subject=ctx.subject, topic=ctx.last_topic)
-        if found.owners and ctx.pending_quiz:
-            # Who owns what is what quiz questions ask: the answer waits for the attempt.
-            return Reply(a.quiz_own_question)
         acts = TurnActs(
             topic=found.entry,
             subject=found.subject,
@@ -184,26 +189,61 @@ class OfflineBackend(Backend):
         warm = cues.ack_thanks if is_thanks(text, lexicon(), cues) else cues.ack_ok
         return Reply(f"{warm} {cues.next_after(ctx.steps_done)}", acts=TurnActs(act="ack"))
 
-    def quiz_help(self, text: str, ctx: TurnContext) -> Reply | None:
-        """ "I don't know", "hint please", "just tell me the answer" to a pending quiz question:
-        the grader gives the hint or the answer (verdict "skipped"), before any other reading
-        of those words (a request for secrets, a new question)."""
-        pending, bank = ctx.pending_quiz, quiz_bank()
-        if not pending or pending not in bank.ids():
+    def open_bank_question(self, ctx: TurnContext) -> Question | None:
+        """The bank question of the open quiz question or quick check, if one is open."""
+        question, bank = ctx.open_question, quiz_bank()
+        if question is None or question.kind == "team" or question.id not in bank.ids():
             return None
-        if skip_request(lexicon(), bank.guard, bank.get(pending), text) is None:
+        return bank.get(question.id)
+
+    def while_open(self, text: str, ctx: TurnContext, tools: set[str]) -> Reply | None:
+        """A message sent while a question is open: an answer (or "I don't know") goes to the
+        grader; a hint or "another question" is given; anything else is None, answered as
+        such by the rest of `answer` while the question waits (`keep_waiting`)."""
+        question = self.open_bank_question(ctx)
+        if question is None or ctx.reading.step is not None:
             return None
-        return call(GRADE, {"question_id": pending, "answer": text})
+        intake = intake_reader().read(question, text)
+        if intake.is_attempt or is_insistence(lexicon(), quiz_bank(), text, question):
+            return self.grade(question.id, text)
+        if intake.wants == "hint":
+            return Reply(self.answers.quiz_hint.format(hint=question.hint))
+        if intake.wants == "move_on" and ASK in tools:
+            return call(ASK, {"about": text}, self.answers.quiz_intro)
+        said = {"remark": self.answers.quiz_remark, "pushback": self.answers.quiz_pushback}
+        if intake.kind not in said or knowledge().action(text) == "secret":
+            return None  # answered (or declined) as any message is, while the question waits
+        return Reply(said[intake.kind])
+
+    def keep_waiting(
+        self, reply: Reply, ctx: TurnContext, chat: Sequence[BaseMessage] = ()
+    ) -> Reply:
+        """While a question is open, a reply that neither graded nor moved on keeps it open
+        (a quick check too), never states its answer, and ends by saying it is waiting."""
+        question = self.open_bank_question(ctx)
+        ran = {m.name for m in trailing_tool_messages(list(chat))}
+        if (
+            question is None
+            or reply.tool_calls
+            or ran & {GRADE, ASK}
+            or ctx.reading.step is not None
+        ):
+            return reply
+        text = reply.text
+        if states_the_answer(lexicon(), question, text):
+            text = self.answers.quiz_own_question
+        line = self.answers.quiz_waiting.format(question=question.prompt)
+        asked = reply.acts.asked or (ctx.open_question if ctx.pending_quiz is None else None)
+        acts = reply.acts.model_copy(update={"asked": asked})
+        return Reply(f"{text}\n\n{line}".strip(), acts=acts)
 
     def answer_pending(self, text: str, ctx: TurnContext) -> Reply | None:
-        """The learner's reply to the question the tutor asked last (a quiz question, a quick
-        check, or "describe your team"), or None when nothing is pending."""
+        """The learner's reply to "describe your team" (quiz questions and quick checks are
+        read by `while_open`), or None when that is not what is pending."""
         question = ctx.open_question
-        if question is None:
+        if question is None or question.kind != "team":
             return None
-        if question.kind == "team":
-            return self.allocate(text) if ctx.reading.looks_like_team else None
-        return self.grade(question.id, text) if question.id else None
+        return self.allocate(text) if ctx.reading.looks_like_team else None
 
     def grade(self, question_id: str, text: str) -> Reply:
         bank = quiz_bank()

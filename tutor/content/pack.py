@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from tutor.content.files import load_toml, read_text
 from tutor.errors import LessonPackError
 from tutor.quiz.bank import QuizBank, unknown_refs
+from tutor.quiz.intake import IntakeReader
 from tutor.text import KINDS, Lexicon, Vocabulary
 
 if TYPE_CHECKING:
@@ -87,6 +88,10 @@ class OfflineAnswers(BaseModel):
     quiz_open: str
     quiz_insist: str
     quiz_own_question: str
+    quiz_waiting: str
+    quiz_hint: str
+    quiz_remark: str
+    quiz_pushback: str
     why_breaks: dict[str, str]
     checks: list[QuickCheck] = []
 
@@ -233,3 +238,10 @@ def quiz_bank() -> QuizBank:
             f"prompts/quiz.toml: not in prompts/vocabulary.toml: {'; '.join(problems)}."
         )
     return bank
+
+
+@cache
+def intake_reader() -> IntakeReader:
+    """The shared reader of messages sent while a question is open (prompts/quiz.toml)."""
+    bank = quiz_bank()
+    return IntakeReader(lexicon(), bank.intake, bank.guard)

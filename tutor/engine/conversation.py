@@ -41,10 +41,13 @@ class DialogueState(BaseModel):
     offered: list[str] = []
     recent_acts: list[str] = []
 
-    def after(self, acts: TurnActs, plan: TeamPlan | None) -> DialogueState:
-        """The state after a learner turn whose reply did `acts` (and planned `plan`)."""
+    def after(
+        self, acts: TurnActs, plan: TeamPlan | None, keep_open: bool = False
+    ) -> DialogueState:
+        """The state after a learner turn whose reply did `acts` (and planned `plan`); with
+        `keep_open` (the message was not an answer to it) the open check stays open."""
         return DialogueState(
-            open_check=acts.asked,
+            open_check=acts.asked or (self.open_check if keep_open else None),
             plan=plan or self.plan,
             last_topic=acts.topic or self.last_topic,
             subject=acts.subject,
@@ -84,6 +87,7 @@ class Conversation:
         acts: TurnActs | None,
         tools: list[dict[str, Any]],
         talk: PlanReply | None = None,
+        keep_open: bool = False,
     ) -> None:
         """Apply a learner turn's outcome: a try-it prompt counts only when answered in full;
         the dialogue state follows the reply's acts, the team it planned and what a follow-up
@@ -94,7 +98,7 @@ class Conversation:
         plan = TeamPlan(team=team) if team is not None else None
         if talk is not None and talk.plan is not None and not talk.what_if:
             plan = talk.plan
-        self.dialogue = self.dialogue.after(acts or TurnActs(), plan)
+        self.dialogue = self.dialogue.after(acts or TurnActs(), plan, keep_open)
         if talk is not None and talk.forget:
             self.dialogue = self.dialogue.model_copy(update={"plan": None})
 

@@ -1,9 +1,11 @@
 """What a learner message means for the engine, the same for every backend.
 
-The one place that decides: is this the next (or an earlier) try-it prompt, does it ask to
-see the handoff demo, does it describe a team — and so which tool the engine runs itself before
-any model speaks. Built on the shared text module (`tutor.text`, via `tutor.content.pack.lexicon()`)
-and the team reader (`tutor.planning`); wordings live in prompts/guided.toml.
+The one place that decides: does it ask to be quizzed, is it the next (or an earlier) try-it
+prompt, is it an answer to the open question, does it ask to see the handoff demo, does it
+describe a team — and so which tool the engine runs itself before any model speaks. Built on
+the shared text module (`tutor.text`, via `tutor.content.pack.lexicon()`), the quiz's intake
+reader (`tutor.quiz.intake`) and the team reader (`tutor.planning`); wordings live in
+prompts/guided.toml and prompts/quiz.toml.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.backends.context import MessageReading
-from tutor.content.pack import LessonPack, knowledge, lexicon
+from tutor.backends.context import MessageReading, OpenQuestion
+from tutor.content.pack import LessonPack, knowledge, lexicon, quiz_bank
 from tutor.content.planner import looks_like_team, read_team
 from tutor.errors import TeamError
 from tutor.knowledge.dialogue import read_act
 from tutor.planning import Team
+from tutor.quiz import IntakeReader, Question, QuizBank
+from tutor.quiz.topics import asks_for_quiz
 from tutor.text import Lexicon
-from tutor.tools.registry import ALLOCATE, DEMO
+from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
 
 
 @dataclass(frozen=True)
@@ -49,26 +53,49 @@ class Meaning:
 class IntentReader:
     """Reads learner messages against one lesson pack. Immutable; share it freely."""
 
-    def __init__(self, pack: LessonPack, lex: Lexicon | None = None) -> None:
+    def __init__(
+        self, pack: LessonPack, lex: Lexicon | None = None, bank: QuizBank | None = None
+    ) -> None:
         self.pack = pack
         self.lex = lex or lexicon()
+        self.bank = bank or quiz_bank()
+        self.intake = IntakeReader(self.lex, self.bank.intake, self.bank.guard)
         self.requests = pack.guided.requests
         self._step_terms = [self._terms(s.prompt) for s in pack.steps]
 
-    def read(self, text: str, waiting_question: str | None = None) -> Meaning:
-        """What `text` asks for. With a quiz question waiting (its id), any message but a
-        try-it prompt is left to the backend: it may be the answer ("the demo shows ...")."""
+    def read(self, text: str, open_question: OpenQuestion | None = None) -> Meaning:
+        """What `text` asks for. A request to be quizzed asks a question (on what it names),
+        before anything else it mentions is run ("quiz me on the demo" never shows the demo).
+        With a quiz question or quick check open, an answer or "I don't know" goes to the
+        grader, for every backend; anything else is answered as such while it stays open."""
         reading = self.reading(text)
+        if asks_for_quiz(self.lex, self.bank.intake, text):
+            return Meaning(
+                reading, EngineCall(ASK, {"about": text}, lead=self.pack.offline.quiz_intro)
+            )
         if reading.step is not None:
             tool = self.pack.steps[reading.step].uses_tool
             return Meaning(reading, self._call_for(tool, text) if tool else None)
-        if waiting_question is not None:
+        question = self._bank_question(open_question)
+        if question is not None:
+            intake = self.intake.read(question, text)
+            reading = reading.model_copy(update={"while_open": intake.kind})
+            if intake.is_attempt:
+                args = {"question_id": question.id, "answer": text}
+                return Meaning(reading, EngineCall(GRADE, args))
+            # Names in a remark ("this is my team, we are 3") are not a team to plan, and a
+            # demo shown unasked could give the answer away: the backend answers.
             return Meaning(reading)
         if reading.asks_for_demo:
             return Meaning(reading, EngineCall(DEMO))
         if self.describes_team(text):
             return Meaning(reading, self.team_call(text))
         return Meaning(reading)
+
+    def _bank_question(self, open_question: OpenQuestion | None) -> Question | None:
+        if open_question is None or open_question.kind == "team":
+            return None
+        return self.bank.get(open_question.id) if open_question.id in self.bank.ids() else None
 
     def reading(self, text: str) -> MessageReading:
         """The one reading of a message every backend gets (in the turn context)."""

@@ -17,8 +17,14 @@ class ProgressReport(BaseModel):
     steps_done: int
     steps_total: int
     step_titles: list[str]
+    #: questions with a first result (a graded answer, or the answer shown)
     answered: int
+    #: of those, right on the first try (never after the answer was shown)
     correct: int
+    #: graded answers in all (every retry counts)
+    attempts: int = 0
+    #: questions whose answer was shown ("I don't know", or after two misses)
+    revealed: int = 0
     mastered: int
     questions: int
     from_store: bool
@@ -50,6 +56,8 @@ def progress_report(
         step_titles=[s.title for s in pack.steps],
         answered=summary.answered,
         correct=summary.correct,
+        attempts=summary.attempts,
+        revealed=summary.revealed,
         mastered=len(summary.mastered),
         questions=len(bank.questions),
         from_store=from_store,
@@ -61,13 +69,22 @@ def progress_markdown(report: ProgressReport) -> str:
     for index, title in enumerate(report.step_titles, start=1):
         mark = "✅" if index <= report.steps_done else "⬜"
         lines.append(f"- {mark} {index}. {title}")
-    lines.append(
-        f"\n**Quiz** — {report.correct} correct of {report.answered} answered "
-        f"({report.percent}%), {report.mastered}/{report.questions} questions mastered."
-    )
+    lines.append(f"\n**Quiz** — {quiz_summary(report)}")
     if not report.from_store:
         lines.append("\n_(Not saved: this session has no progress store.)_")
     return "\n".join(lines)
+
+
+def quiz_summary(report: ProgressReport) -> str:
+    """The quiz score in one line, the same on every surface (sidebar, /progress, export):
+    first-try results, then attempts, answers shown and mastery."""
+    tries = f"{report.attempts} {'attempt' if report.attempts == 1 else 'attempts'}"
+    shown = f", {report.revealed} shown" if report.revealed else ""
+    return (
+        f"{report.correct} right on the first try of {report.answered} answered "
+        f"({report.percent}%); {tries}{shown}; "
+        f"{report.mastered}/{report.questions} questions mastered."
+    )
 
 
 def export_markdown(

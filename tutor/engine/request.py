@@ -46,12 +46,10 @@ def context_note(ctx: TurnContext) -> str:
     if ctx.plan_facts:
         lines.append("- Facts from that team's plan (answer from these, by name):")
         lines += [f"  - {fact}" for fact in ctx.plan_facts]
-    lines.append(f"- Quiz so far: {ctx.quiz_correct} correct of {ctx.quiz_answered} answered.")
-    if ctx.pending_quiz:
-        lines.append(
-            f"- A quiz question is waiting for an answer: id {ctx.pending_quiz} "
-            "(grade the learner's answer with grade_quiz_answer)."
-        )
+    lines.append(
+        f"- Quiz so far: {ctx.quiz_correct} right on the first try of {ctx.quiz_answered} answered."
+    )
+    lines += _open_question_lines(ctx)
     if ctx.dropped_turns:
         lines.append(f"- {ctx.dropped_turns} earlier turns are not shown, to keep this short.")
     lines.append("- Answer the learner's message above; do not repeat this note.")
@@ -71,3 +69,24 @@ def _step_line(ctx: TurnContext) -> str:
         f"- The learner last worked on try-it prompt {ctx.step_number} of {ctx.steps_total}: "
         f'"{ctx.step.title}". Goal: {ctx.step.goal} Must cover: {must}.'
     )
+
+
+def _open_question_lines(ctx: TurnContext) -> list[str]:
+    """What the model must know of the question the tutor is waiting on: the app reads every
+    message against it and grades answers itself, so the model never grades."""
+    question = ctx.open_question
+    if question is None or question.kind == "team" or not question.id:
+        return []
+    what = "A quiz question" if question.kind == "quiz" else "The quick check you asked"
+    lines = [
+        f"- {what} is waiting for an answer (id {question.id}). The app grades answers to "
+        "it itself: do not call grade_quiz_answer, and never state its answer."
+    ]
+    kind = ctx.reading.while_open
+    if kind is not None and kind not in ("answer", "dont_know"):
+        lines.append(
+            f"- The app read this message as a {kind}, not an answer: reply to it as such "
+            "(no verdict, no attempt used), then end with one line saying the question is "
+            "still waiting."
+        )
+    return lines

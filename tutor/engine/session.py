@@ -52,7 +52,7 @@ from tutor.planning.drafts import summary
 from tutor.planning.talk import PlanReply
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
-from tutor.tools.registry import QuizTools, build_tools, grader_model
+from tutor.tools.registry import ASK, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
 
@@ -214,12 +214,15 @@ class TutorSession:
             return
         if not plan.is_command:
             self.conversation.retry_text = None if turn.status == "complete" else plan.said
+            # A question, request, remark or pushback leaves an open quick check open.
+            other = plan.reading.while_open not in (None, "answer", "dont_know")
             self.conversation.after_turn(
                 step=plan.step,
                 complete=turn.status == "complete",
                 acts=turn.acts,
                 tools=turn.tools,
                 talk=plan.talk,
+                keep_open=other,
             )
         self._record_grades(turn)
 
@@ -300,31 +303,36 @@ class TutorSession:
         )
 
     async def _message(self, text: str, queued_id: int | None) -> TurnPlan:
-        waiting = self.quiz_state.current
+        open_question = self.conversation.open_question
         try:
-            meaning = self.intent.read(text, waiting)
-            talk = self._plan_talk(text, meaning.reading, waiting)
+            meaning = self.intent.read(text, open_question)
+            talk = self._plan_talk(text, meaning)
             if talk is not None:  # about the planned team: answered from the plan, not re-read
                 meaning = Meaning(meaning.reading)
-            elif meaning.call is None and waiting is None and self.intent.describes_team(text):
+            elif meaning.call is None and open_question is None and self.intent.describes_team(
+                text
+            ):
                 meaning = await self._read_team_with_model(text, meaning)
         except Exception:  # a reader bug must not cost the message: the backend still answers
             log.exception("reading a message failed in session %s", self.id)
             meaning, talk = self.intent.unread(), None
         calls = (meaning.call,) if meaning.call is not None else ()
         table = talk.table if talk is not None and not self.backend.profile.offline else None
+        # A question asked in words is shown as asked, never followed by a model's words
+        # (which could answer it).
+        asks = meaning.call is not None and meaning.call.name == ASK
         return TurnPlan(
             text, text, step=meaning.reading.step, calls=calls, reading=meaning.reading,
-            talk=talk, reply=table or "", queued_id=queued_id,
+            talk=talk, reply=table or "", queued_id=queued_id, ask_model=not asks,
         )  # fmt: skip
 
-    def _plan_talk(
-        self, text: str, reading: MessageReading, waiting: str | None
-    ) -> PlanReply | None:
+    def _plan_talk(self, text: str, meaning: Meaning) -> PlanReply | None:
         """A follow-up about the learner's planned team (someone leaves, who gets paged),
-        answered from the plan by name; None when there is no plan or it is not about it."""
+        answered from the plan by name; None when there is no plan, the message is an answer
+        to an open question or a try-it prompt, or it is not about the plan."""
         plan = self.conversation.dialogue.plan
-        if plan is None or waiting is not None or reading.step is not None:
+        quiz = meaning.call is not None and meaning.call.name in (ASK, GRADE)
+        if plan is None or quiz or meaning.reading.step is not None:
             return None
         return respond_about_plan(text, plan)
 

@@ -13,7 +13,7 @@ from tutor.demo.handoffs import run_handoff_demo
 from tutor.evaluation import scripts as es
 from tutor.evaluation.context import Context, planner_run
 from tutor.evaluation.record import TurnRecord, parse_json
-from tutor.evaluation.rules import Outcome, Rule
+from tutor.evaluation.rules import Outcome, Rule, check_answer_graded, check_quiz_tool_used
 from tutor.text import normalize
 from tutor.tools.registry import ASK, DEMO, GRADE
 
@@ -97,4 +97,8 @@ APP_RULES: dict[str, tuple[str, Rule]] = {
     "allocation_complete": ("grounding", check_allocation_complete),
     "quiz_asked": ("grounding", check_quiz_asked),
     "verdict_shown": ("grounding", check_verdict_shown),
+    # The engine asks a question asked for in words, and grades an answer to the open
+    # question, for every backend (tutor.engine.intent): guarantees, not the model's score.
+    "quiz_tool_used": ("grounding", check_quiz_tool_used),
+    "answer_graded": ("grounding", check_answer_graded),
 }

@@ -380,8 +380,6 @@ MODEL_RULES: dict[str, tuple[str, Rule]] = {
     "corrects_mistake": (MISTAKES, check_corrects),
     "holds_position": (MISTAKES, check_holds),
     "no_false_praise": (MISTAKES, check_no_false_praise),
-    "quiz_tool_used": (ACTIONABILITY, check_quiz_tool_used),
-    "answer_graded": (ACTIONABILITY, check_answer_graded),
     "no_answer_key": (GUIDANCE, check_no_answer_key),
     "no_prompt_leak": (SCOPE, check_no_prompt_leak),
     "no_secret_leak": (SCOPE, check_no_secret),

@@ -9,6 +9,8 @@ Modules, one job each:
 - `rubric`: free-text answers judged point by point by rules, with honest uncertainty;
 - `model_grader`: the separate strict-JSON grading request and the check of its quotes;
 - `guard`: "I don't know" / "hint please", insistence, and answer-key secrecy;
+- `intake`: what a message sent while a question is open is (an answer, or something else);
+- `topics`: which questions a request to be quizzed "on the 3am thing" is about;
 - `grading`: one answer from text to a recorded `Grade`.
 - `calibration`: agreement with a teacher's labelled verdicts (a confusion matrix).
 
@@ -39,7 +41,14 @@ from tutor.quiz.grading import (
     grade,
     record,
 )
-from tutor.quiz.guard import answer_key_strings, gives_an_answer, is_insistence, skip_request
+from tutor.quiz.guard import (
+    answer_key_strings,
+    gives_an_answer,
+    is_insistence,
+    skip_request,
+    states_the_answer,
+)
+from tutor.quiz.intake import INTAKE_KINDS, Intake, IntakeKind, IntakeReader
 from tutor.quiz.model_grader import (
     TIMEOUT_SECONDS,
     GraderReply,
@@ -51,12 +60,14 @@ from tutor.quiz.reading import phrase_in
 from tutor.quiz.rubric import PointResult, RubricResult, judge
 from tutor.quiz.state import (
     REVEAL_AFTER,
+    SPACING,
     VERDICTS,
     QuizState,
     Score,
     Verdict,
     VerdictRecord,
     ask,
+    left_to_ask,
     next_question,
 )
 from tutor.text import Lexicon, normalize
@@ -99,15 +110,20 @@ def key_answer(question: Question) -> str | None:
 __all__ = [
     "EXACT_KINDS",
     "INSTRUCTIONS",
+    "INTAKE_KINDS",
     "LETTERS",
     "MAX_ANSWER_CHARS",
     "REVEAL_AFTER",
     "SHOWN_TO_LEARNER",
+    "SPACING",
     "VERDICTS",
     "Assessment",
     "Grade",
     "GraderReply",
     "Guard",
+    "Intake",
+    "IntakeKind",
+    "IntakeReader",
     "JsonModel",
     "KeyPoint",
     "PointResult",
@@ -131,6 +147,7 @@ __all__ = [
     "is_insistence",
     "judge",
     "key_answer",
+    "left_to_ask",
     "letters_named",
     "model_assess",
     "next_question",
@@ -138,4 +155,5 @@ __all__ = [
     "phrase_in",
     "record",
     "skip_request",
+    "states_the_answer",
 ]

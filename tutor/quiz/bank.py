@@ -321,11 +321,35 @@ class Guard(_Content):
 NO_GUARD = Guard()
 
 
+class IntakeWords(_Content):
+    """How a message sent while a question is open is read (see `[intake]` in quiz.toml)."""
+
+    discourse: tuple[str, ...] = ()
+    ask_words: tuple[str, ...] = ()
+    auxiliaries: tuple[str, ...] = ()
+    answer_subjects: tuple[str, ...] = ()
+    self_words: tuple[str, ...] = ()
+    offer_verbs: tuple[str, ...] = ()
+    politeness: tuple[str, ...] = ()
+    request_verbs: tuple[str, ...] = ()
+    request_things: tuple[str, ...] = ()
+    move_on: tuple[str, ...] = ()
+    quiz_me: tuple[str, ...] = ()
+    quiz_words: tuple[str, ...] = ()
+    pushback_targets: tuple[str, ...] = ()
+    pushback_words: tuple[str, ...] = ()
+    answer_threshold: float = Field(0.7, ge=0, le=1)
+
+
+NO_INTAKE = IntakeWords()
+
+
 class QuizBank(_Content):
     """All questions, in the order they are asked, and the guard's phrases."""
 
     questions: tuple[Question, ...] = Field(min_length=1)
     guard: Guard = NO_GUARD
+    intake: IntakeWords = NO_INTAKE
 
     @field_validator("questions")
     @classmethod

@@ -172,8 +172,8 @@ def _model_message(result: Grade) -> str:
 def record(question: Question, assessment: Assessment, state: QuizState) -> Grade:
     """Record an assessment in the learner's state and build the learner-facing Grade."""
     a = assessment
-    attempt = state.record(question.id, a.verdict)
-    revealed = a.verdict == "correct" or state.used_up(question.id)
+    attempt = state.record(question.id, a.verdict, reveal=a.skip == "reveal")
+    revealed = a.verdict == "correct" or state.history[-1].revealed
     return Grade(
         question_id=question.id,
         verdict=a.verdict,

@@ -1,6 +1,6 @@
 """What a learner says instead of an answer, and keeping the answer key secret.
 
-- "I don't know", "skip", "tell me", "hint please": a skip (hint, or the answer), no attempt;
+- "I don't know", "skip", "tell me": the answer, shown once; "hint please": the hint; no attempt;
 - "mark it correct", "my notes say I'm right": insistence, which never changes a verdict;
 - a message that also gives an answer ("I'm sure it's B") is an answer, and is graded;
 - `answer_key_strings`: distinctive key text, for tests that scan what reaches a model.
@@ -15,7 +15,7 @@ from typing import Literal
 
 from tutor.quiz.bank import Guard, Question, QuizBank, is_ref
 from tutor.quiz.choice import letters_named, option_by_text
-from tutor.quiz.exact import numbers_in
+from tutor.quiz.exact import grade_exact, numbers_in
 from tutor.quiz.reading import locate_all, phrase_spans
 from tutor.text import Lexicon
 
@@ -44,6 +44,21 @@ def gives_an_answer(lexicon: Lexicon, question: Question, text: str) -> bool:
     return bool(locate_all(lexicon, reading, items))
 
 
+def states_the_answer(lexicon: Lexicon, question: Question, text: str) -> bool:
+    """Would `text` (a reply the tutor is about to give) give away the answer to `question`:
+    an exact question's key, or every key point of a free-text one, even said beside other
+    roles ("SREs ... get paged at 3am; they share deploy with the ML engineer")?"""
+    if not text.strip():
+        return False
+    if question.exact:
+        return grade_exact(lexicon, question, text).verdict == "correct"
+    reading = lexicon.read(text)
+    return all(
+        locate_all(lexicon, reading, point.any_of) and (not point.by or reading.names(point.by))
+        for point in question.key_points
+    )
+
+
 def _says(lexicon: Lexicon, text: str, phrases: Iterable[str]) -> list[tuple[int, int]]:
     reading = lexicon.read(text)
     return [span for p in phrases for span in phrase_spans(lexicon, reading, p)]
@@ -65,12 +80,13 @@ def _says_only(lexicon: Lexicon, guard: Guard, question: Question, text: str) ->
 
 
 def skip_request(lexicon: Lexicon, guard: Guard, question: Question, text: str) -> Skip | None:
-    """'hint' or 'reveal' when the learner asks for help instead of answering, else None."""
+    """'reveal' when the learner says they do not know or asks for the answer, 'hint' when
+    they only ask for a hint; None when they say anything else (an answer, a question)."""
     if not _says(lexicon, text, (*guard.skip, *guard.reveal, *guard.hint)):
         return None
     if gives_an_answer(lexicon, question, text) or not _says_only(lexicon, guard, question, text):
         return None
-    return "reveal" if _says(lexicon, text, guard.reveal) else "hint"
+    return "reveal" if _says(lexicon, text, (*guard.skip, *guard.reveal)) else "hint"
 
 
 def is_insistence(

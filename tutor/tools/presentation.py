@@ -35,7 +35,16 @@ def format_question(view: dict[str, Any]) -> str:
         lines.append(f"- **{letter})** {option}")
     # The quiz says how each kind is answered (tutor.quiz.QuestionView.instructions).
     lines.append(f"\n{view.get('instructions') or 'Answer in a sentence or two.'}")
+    if "not_mastered" in view:
+        lines.append(f"\n_{left_line(view)}_")
     return "\n".join(lines)
+
+
+def left_line(view: dict[str, Any]) -> str:
+    """How many questions are left, as the learner reads it under a question."""
+    topic, rest = int(view.get("topic_left") or 0), int(view.get("not_mastered") or 0)
+    more = f"{topic} more on this topic" if topic else "the last new one on this topic"
+    return f"{more}; {rest} other {'question' if rest == 1 else 'questions'} not yet mastered."
 
 
 def format_grade(result: dict[str, Any]) -> str:

@@ -17,7 +17,8 @@ from tutor.content.planner import allocate
 from tutor.demo import handoffs
 from tutor.errors import TutorError
 from tutor.planning import Allocation, Person, Team
-from tutor.quiz import JsonModel, QuizBank, QuizState, ask, grade_async
+from tutor.quiz import JsonModel, QuizBank, QuizState, ask, grade_async, left_to_ask
+from tutor.quiz.topics import questions_about
 from tutor.tools.names import ToolName
 
 # Short names for the enum's members, as the engine and backends have always used them.
@@ -58,6 +59,10 @@ class AllocateArgs(BaseModel):
 
 class AskArgs(BaseModel):
     """Get the next quiz question for the learner (the answer key stays hidden)."""
+
+    about: str | None = Field(
+        None, description="What the learner asked to be quizzed on, in their words (optional)."
+    )
 
 
 class GradeArgs(BaseModel):
@@ -124,12 +129,15 @@ def build_tools(quiz: QuizTools) -> list[BaseTool]:
     return data: the engine records a grade (the artifact) after the turn."""
     conversation, bank = quiz.conversation, quiz.bank
 
-    def ask_question() -> str:
+    def ask_question(about: str | None = None) -> str:
         step = conversation.guided_step or None
-        question = ask(bank, conversation.quiz, step=step)
+        among = questions_about(lexicon(), bank, about) if about else None
+        question = ask(bank, conversation.quiz, step=step, among=among)
         if question is None:
             return json.dumps({"done": True, "message": "Every question is mastered."})
-        return question.public().model_dump_json()
+        topic_left, not_mastered = left_to_ask(bank, conversation.quiz, question)
+        view = question.public().model_dump()
+        return json.dumps({**view, "topic_left": topic_left, "not_mastered": not_mastered})
 
     async def grade_answer(question_id: str, answer: str) -> tuple[str, dict[str, Any]]:
         # Rules first; a free-text answer they cannot decide goes to the model grader, a

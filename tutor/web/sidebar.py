@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from tutor.engine.progress import quiz_summary
+
 if TYPE_CHECKING:
     from tutor.engine import TutorSession
 
@@ -57,8 +59,5 @@ def progress_html(session: TutorSession) -> str:
     """The quiz score (the steps are on the cards above, so they are not repeated)."""
     report = session.progress_report()
     saved = "" if report.from_store else '<p class="muted">Not saved: no progress store.</p>'
-    return (
-        '<div class="tutor-progress"><p><b>Quiz</b>: '
-        f"{report.correct} correct of {report.answered} answered ({report.percent}%), "
-        f"{report.mastered}/{report.questions} questions mastered.</p>{saved}</div>"
-    )
+    line = html.escape(quiz_summary(report))
+    return f'<div class="tutor-progress"><p><b>Quiz</b>: {line}</p>{saved}</div>'
