@@ -21,7 +21,6 @@ from typing import Any
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from tutor.backends.base import Backend
-from tutor.backends.context import MessageReading
 from tutor.backends.offline import OfflineBackend, TurnContext
 from tutor.content.pack import LessonPack, load_pack, quiz_bank
 from tutor.content.planner import respond_about_plan
@@ -52,7 +51,7 @@ from tutor.planning.drafts import summary
 from tutor.planning.talk import PlanReply
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
-from tutor.tools.registry import ASK, QuizTools, build_tools, grader_model
+from tutor.tools.registry import ASK, GRADE, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
 
@@ -309,8 +308,8 @@ class TutorSession:
             talk = self._plan_talk(text, meaning)
             if talk is not None:  # about the planned team: answered from the plan, not re-read
                 meaning = Meaning(meaning.reading)
-            elif meaning.call is None and open_question is None and self.intent.describes_team(
-                text
+            elif (
+                meaning.call is None and open_question is None and self.intent.describes_team(text)
             ):
                 meaning = await self._read_team_with_model(text, meaning)
         except Exception:  # a reader bug must not cost the message: the backend still answers
