@@ -109,21 +109,6 @@ class LessonPack(BaseModel):
         values = {"lesson": self.lesson.strip(), "tools": ", ".join(tool_names) or "none"}
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.system_template).strip()
 
-    def passages(self) -> list[str]:
-        """The lesson's prose paragraphs and its demo code block, for offline retrieval."""
-        return lesson_passages(self.lesson)
-
-    def demo_code(self) -> str:
-        match = re.search(r"```python\n(.*?)```", self.lesson, re.S)
-        if not match:
-            raise LessonPackError("prompts/lesson.md: no ```python block with the demo code.")
-        return match.group(1)
-
-
-def lesson_passages(text: str) -> list[str]:
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", text)]
-    return [b for b in blocks if b and not b.startswith("#") and not b.startswith("```")]
-
 
 def check_template(name: str, template: str) -> str:
     found = set(_PLACEHOLDER.findall(template))

@@ -52,10 +52,6 @@ def detect_product(text: str) -> ProductKind:
     return team_reader().product(text)
 
 
-def default_catalogue() -> Catalogue:
-    return planning_content().catalogue
-
-
 def skill_levels(roles: Iterable[str]) -> dict[Hat, int]:
     return planning_content().skills.levels(list(roles))
 

@@ -372,7 +372,6 @@ GUIDANCE = "guidance without revealing the answer"
 ACTIONABILITY = "actionability"
 GROUNDING = "grounding"
 SCOPE = "scope"
-DIMENSIONS = (MISTAKES, GUIDANCE, ACTIONABILITY, GROUNDING, SCOPE)
 MODEL_RULES: dict[str, tuple[str, Rule]] = {
     "covers_key_points": (ACTIONABILITY, check_key_points),
     "demo_explained": (GROUNDING, check_demo_explained),

@@ -65,10 +65,6 @@ class Scorecard(BaseModel):
         rows = self.block("app")
         return sum(r.passed for r in rows), len(rows)
 
-    @property
-    def all_passed(self) -> bool:
-        return all(r.passed for r in self.results)
-
     def failed(self, kind: str | None = None) -> list[CheckResult]:
         return [r for r in self.results if not r.passed and kind in (None, r.kind)]
 

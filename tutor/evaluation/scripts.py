@@ -200,9 +200,6 @@ class Suite(_Strict):
     def checks(self) -> list[_Check]:
         return [c for conv in self.conversations for t in conv.turns for c in t.checks]
 
-    def check_count(self) -> int:
-        return len(self.checks())
-
     def points_of(self, step: int) -> list[KeyPoint]:
         return [k for k in self.key_points if k.step == step]
 

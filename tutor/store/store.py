@@ -212,23 +212,6 @@ class Store:
         }
         return int(conn.execute(q.INSERT_TURN, params).scalar_one())
 
-    def add_message(
-        self,
-        session_id: str,
-        role: Role,
-        content: str,
-        meta: dict[str, Any] | None = None,
-        status: Status = "complete",
-    ) -> int:
-        """Append one message (e.g. a notice or a tool result) to a session; returns its id."""
-        check_choice(role, Role, "role")
-        check_choice(status, Status, "status")
-        with self._write() as conn:
-            turn_id = self._insert_message(conn, session_id, role, content, meta, status)
-        if status == "in_progress":
-            self._start_heartbeat()
-        return turn_id
-
     def enqueue(self, session_id: str, text: str) -> int:
         """Store a learner message at once as "queued" (waiting for its turn); returns its id."""
         with self._write() as conn:
