@@ -644,7 +644,7 @@ async def test_learner_lock_serialises_turns_across_processes(shared: str) -> No
 
 async def test_learner_lock_wait_is_bounded(store: Store) -> None:
     sid = store.create_session()
-    async with store.learner_lock(sid):
+    async with store.learner_lock(sid, wait=1):
         started = time.monotonic()
         with pytest.raises(LearnerBusyError, match="saved"):
             async with store.learner_lock(sid, wait=0.2):

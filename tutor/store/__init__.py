@@ -19,11 +19,10 @@ from tutor.store.records import (
     TurnRecord,
     Verdict,
 )
-from tutor.store.store import LEASE_SECONDS, LOCK_WAIT_SECONDS, Store
+from tutor.store.store import LEASE_SECONDS, Store
 
 __all__ = [
     "LEASE_SECONDS",
-    "LOCK_WAIT_SECONDS",
     "MAX_CONTENT_CHARS",
     "MAX_META_CHARS",
     "MEMORY",

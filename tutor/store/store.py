@@ -53,7 +53,6 @@ from tutor.store.records import (
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15.0  # a turn or learner lease not renewed for this long belongs to no one
-LOCK_WAIT_SECONDS = 30.0  # how long a learner's message waits for the one before it
 BUSY_MESSAGE = (
     "Your previous message is still being answered (in another tab or window). This one is "
     "saved and waits; send it again in a moment."
@@ -408,16 +407,14 @@ class Store:
         return bool(gone)
 
     @asynccontextmanager
-    async def learner_lock(
-        self, session_id: str, wait: float | None = None
-    ) -> AsyncIterator[Lease]:
+    async def learner_lock(self, session_id: str, wait: float) -> AsyncIterator[Lease]:
         """Hold the learner's lock (across processes) for one turn, waiting up to `wait` s
-        (LOCK_WAIT_SECONDS by default).
+        (the web app passes TUTOR_QUEUE_WAIT).
 
         Raises LearnerBusyError when the wait runs out; the caller keeps the message queued.
         The heartbeat renews the lease while it is held, so a long turn keeps it.
         """
-        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+        deadline = time.monotonic() + wait
         pause = 0.02
         while (lease := self.try_lock(session_id)) is None:
             left = deadline - time.monotonic()

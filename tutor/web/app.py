@@ -49,8 +49,6 @@ BUSY_TURNS = 8
 OFFLINE_PACE = 0.015
 # After Stop, the engine gets this long to end the turn itself before it is cancelled.
 STOP_GRACE = 3.0
-# How long a message waits for another process answering the same learner.
-PEER_WAIT = 120.0
 INTERNAL = {"api_visibility": "private"}
 Turn = AsyncGenerator[Event, None]  # what TutorSession.send returns
 SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
@@ -70,6 +68,8 @@ class TutorApp:
         if offline_pace is None:
             offline_pace = OFFLINE_PACE if runtime.backend.profile.streams_instantly else 0.0
         self.pace = offline_pace
+        # How long a message waits for another process answering the same learner.
+        self.queue_wait = settings.tutor_queue_wait
         self.streaming = 0  # turns streaming right now, across all learners
         # Keyed by the live session, so it goes when the registry drops an idle session.
         self._views: weakref.WeakKeyDictionary[TutorSession, ChatView] = weakref.WeakKeyDictionary()
@@ -188,8 +188,9 @@ class TutorApp:
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(lane.lock)
             store = lane.session.store
-            if store is not None and hasattr(store, "learner_lock"):
-                await stack.enter_async_context(store.learner_lock(lane.session.id, wait=PEER_WAIT))
+            if store is not None:
+                lock = store.learner_lock(lane.session.id, wait=self.queue_wait)
+                await stack.enter_async_context(lock)
             yield
 
     async def _answer(
