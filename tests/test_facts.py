@@ -1,4 +1,4 @@
-"""The fact checker (tutor/facts.py) on hand-labelled reply sentences: wrong owners and invented
+"""The fact checker (tutor/facts/) on hand-labelled reply sentences: wrong owners and invented
 handoffs are flagged with a learner-facing note, correct replies get no note."""
 
 from __future__ import annotations
