@@ -16,7 +16,7 @@ from tutor.planning.segments import runs_at
 from tutor.quiz.bank import QuizBank
 from tutor.quiz.grading import Grade
 from tutor.quiz.state import QuizState, Score
-from tutor.store.records import AttemptRecord, Progress, TurnRecord
+from tutor.store.records import AttemptRecord, Progress, MessageRecord
 
 __getattr__
 
@@ -24,8 +24,8 @@ __getattr__
 _.isolation_level  # type: ignore[name-defined]  # noqa: F821
 
 # Rows read back from the database: every column is a field, whether or not code reads it.
-TurnRecord.seq
-TurnRecord.created_at
+MessageRecord.seq
+MessageRecord.created_at
 Progress.updated_at
 AttemptRecord.created_at
 

@@ -23,7 +23,7 @@ SYSTEM_VARIABLES = frozenset({"lesson", "tools"})
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
-class KeyPoint(BaseModel):
+class GuidedPoint(BaseModel):
     name: str = Field(min_length=1)
     any_of: list[str] = Field(min_length=1)
 
@@ -32,7 +32,7 @@ class GuidedStep(BaseModel):
     prompt: str = Field(min_length=10)
     title: str = Field(min_length=1)
     goal: str = Field(min_length=1)
-    key_points: list[KeyPoint] = Field(min_length=1)
+    key_points: list[GuidedPoint] = Field(min_length=1)
     uses_tool: str | None = None
 
 

@@ -20,7 +20,7 @@ from tutor.planning import (
     TeamReading,
     talk,
 )
-from tutor.planning import allocate as allocate_with
+from tutor.planning.allocator import allocate_with
 from tutor.planning.talk import PlanReply
 from tutor.planning.teamplan import TeamPlan
 
@@ -29,7 +29,7 @@ def allocate(
     team: Team | Mapping[str, Any], product: str | None = None, catalogue: Catalogue | None = None
 ) -> Allocation:
     """Allocate every responsibility for the team's product (or `product`); TeamError if invalid."""
-    return allocate_with(team, product, catalogue, content=planning_content())
+    return allocate_with(team, planning_content(), product, catalogue)
 
 
 def read_team(text: str, product: str | None = None, *, assume: bool = True) -> TeamReading:

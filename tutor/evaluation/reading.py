@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from tutor.evaluation.scripts import KeyPoint
+from tutor.evaluation.scripts import EvalPoint
 from tutor.facts import reads_as_role
 from tutor.text import Kind, Lexicon, Mention, Reading, normalize
 from tutor.text.clauses import negated
@@ -148,7 +148,7 @@ def ref_mentions(reply: Reply, ref: str) -> list[tuple[str, int, int]]:
     return [(ref, lo, hi) for lo, hi in reply.phrase_spans(ref) if reply.asserted_span(lo, hi)]
 
 
-def key_point_met(reply: Reply, point: KeyPoint, found: Sequence[Any] = ()) -> bool:
+def key_point_met(reply: Reply, point: EvalPoint, found: Sequence[Any] = ()) -> bool:
     """Is the key point said: enough distinct refs asserted, and — when `by` is set — each in a
     statement (`found`, from `tutor.evaluation.claims.statements`) about that role?"""
     hits = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
@@ -170,7 +170,7 @@ def _of(reply: Reply, by: str, statement: Any) -> bool:
     return f"role:{by}" in statement.about()
 
 
-def key_point_denied(reply: Reply, point: KeyPoint) -> bool:
+def key_point_denied(reply: Reply, point: EvalPoint) -> bool:
     """The reply names the point's concepts only to deny them ("Handoffs aren't a problem")."""
     said = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
     denied = [m for m in reply.reading.mentions if f"{m.kind}:{m.id}" in point.any_of and m.negated]

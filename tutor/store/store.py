@@ -35,19 +35,19 @@ from tutor.store.ownership import owner_alive, this_process
 from tutor.store.records import (
     AttemptRecord,
     Lease,
+    MessageRecord,
     Progress,
     Role,
     Status,
-    TurnRecord,
     Verdict,
     attempt_record,
     cap,
     check_choice,
     check_session_id,
+    message_record,
     meta_json,
     now_text,
     progress_record,
-    turn_record,
 )
 
 log = logging.getLogger(__name__)
@@ -216,9 +216,9 @@ class Store:
         with self._write() as conn:
             return self._insert_message(conn, session_id, "user", text, None, "queued")
 
-    def queued(self, session_id: str) -> list[TurnRecord]:
+    def queued(self, session_id: str) -> list[MessageRecord]:
         """The session's queued messages, oldest first."""
-        return [turn_record(r) for r in self._read(q.QUEUED, sid=session_id)]
+        return [message_record(r) for r in self._read(q.QUEUED, sid=session_id)]
 
     def begin_turn(self, session_id: str, user_text: str, queued_id: int | None = None) -> int:
         """Store the learner's message as an in-progress turn owned by this process.
@@ -274,14 +274,14 @@ class Store:
                 conn, row.session_id, "assistant", assistant_text, events_meta, status
             )
 
-    def transcript(self, session_id: str, last: int | None = None) -> list[TurnRecord]:
+    def transcript(self, session_id: str, last: int | None = None) -> list[MessageRecord]:
         """The session's messages in order (only the `last` N when given); queued ones are
         not part of it yet (see `queued`)."""
         if last is None:
             rows = self._read(q.TRANSCRIPT, sid=session_id)
         else:
             rows = self._read(q.TRANSCRIPT_LAST, sid=session_id, n=max(0, last))
-        return [turn_record(r) for r in rows]
+        return [message_record(r) for r in rows]
 
     def message_count(self, session_id: str) -> int:
         """How many transcript messages the session has (cheap: no content is read)."""
