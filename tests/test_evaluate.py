@@ -27,12 +27,12 @@ from tutor.evaluation.judge import (
     judge_cards,
     judge_labelled,
     macro_f1,
+    render_judge,
     rules_by_dimension,
     verify,
 )
 from tutor.evaluation.reading import own_words
 from tutor.evaluation.rules import ACTION_RULES, MODEL_RULES
-from tutor.evaluation.scorecard import render_judge
 from tutor.evaluation.scripts import Suite
 from tutor.runtime import build_runtime
 
