@@ -51,8 +51,7 @@ def got(reading: TeamReading) -> list[tuple[str, frozenset[str]]]:
 
 def asks(reading: TeamReading) -> bool:
     """Whether the tutor asks the learner instead of planning on this reading."""
-    question = getattr(reading, "question", None)
-    return question is not None if hasattr(reading, "question") else bool(reading.unsure)
+    return reading.question is not None
 
 
 @dataclass

@@ -377,7 +377,13 @@ async def test_the_judge_grades_wording_checks_and_reports_agreement() -> None:
     assert judged == {
         c.id for c in default_suite().checks() if c.kind in default_suite().judge.rubrics
     }
-    assert all(r["agrees"] in (True, False, None) for r in rows)
+    # The fake judge passes exactly the replies that name SRE; agreement is with the rule.
+    results = {r.id: r for r in card.results}
+    assert {row["judge"] for row in rows} == {True, False}  # both verdicts occur
+    for row in rows:
+        result = results[row["check"]]
+        assert row["judge"] == ("SRE" in result.reply), row
+        assert row["agrees"] == (row["judge"] == result.passed), row
     replies = [r for r in load_replies(REPLIES) if r.check == "oncall-hold"]
     table = await judge_labelled(FunctionBackend(_judge), replies)
     assert sum(table["mistake identification"].values()) == len(replies)
