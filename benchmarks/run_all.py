@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("concurrency", "overhead", "cost", "startup", "memory")
+BENCHMARKS = ("concurrency", "overhead", "cost", "startup", "memory", "team_reading")
 
 
 def run(name: str) -> tuple[str, dict[str, Any] | None]:

@@ -1,7 +1,7 @@
 """Scoring the team reader on a labelled file of team descriptions (and messages that are not
 teams). Shared by the tests of each labelled file; `python -m pytest -s` prints the report.
 
-Label format (tests/data/independent/teams.toml and tests/data/team_voices.toml):
+Label format (tests/data/independent/teams.toml and tests/data/teams.toml):
   is_team  whether the message describes the learner's team
   people   "Name: role words" in order; "Me" is the speaker, "Person N" an unnamed teammate
   hats     "Name: codes" (P DS DE ML SRE), "-" for no MLOps hat, "?" when the text doesn't say
@@ -51,8 +51,7 @@ def got(reading: TeamReading) -> list[tuple[str, frozenset[str]]]:
 
 def asks(reading: TeamReading) -> bool:
     """Whether the tutor asks the learner instead of planning on this reading."""
-    question = getattr(reading, "question", None)
-    return question is not None if hasattr(reading, "question") else bool(reading.unsure)
+    return reading.question is not None
 
 
 @dataclass

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tutor.content.files import parse_toml, read_text
-from tutor.content.planner import allocate, default_catalogue, hats_for, skill_levels
+from tutor.content.pack import planning_content
+from tutor.content.planner import allocate, hats_for, skill_levels
 from tutor.demo.handoffs import LESSON_LIFECYCLE, STAGE_NAMES
 from tutor.errors import LessonPackError, TeamError
 from tutor.planning import (
@@ -67,7 +68,7 @@ def teams(draw: st.DrawFn) -> Team:
 @given(teams())
 def test_every_responsibility_has_exactly_one_owner_on_the_team(team: Team) -> None:
     allocation = allocate(team)
-    expected = [r.id for r in default_catalogue().for_product(team.product)]
+    expected = [r.id for r in planning_content().catalogue.for_product(team.product)]
     assert [a.id for a in allocation.assignments] == expected
     assert allocation.unowned == []
     names_on_team = {p.name for p in team.people}
@@ -384,7 +385,7 @@ def test_names_are_tidied() -> None:
 
 
 def test_catalogue_covers_every_stage_with_critical_work_for_both_products() -> None:
-    catalogue = default_catalogue()
+    catalogue = planning_content().catalogue
     assert 14 <= len(catalogue.responsibilities) <= 20
     for product in ("llm", "ml"):
         items = catalogue.for_product(product)
@@ -417,7 +418,7 @@ def test_the_eval_gate_guards_the_model_handoff_to_production() -> None:
     )
     evals = {"llm": "eval-suite", "ml": "training-evaluation"}
     for product in ("llm", "ml"):
-        items = {r.id: r for r in default_catalogue().for_product(product)}
+        items = {r.id: r for r in planning_content().catalogue.for_product(product)}
         gate = items["eval-gate"]
         # Before the model is served, owned by the ML engineer who receives it...
         assert (gate.stage, gate.hat, gate.critical) == (to_stage, receiver, True), product

@@ -236,7 +236,7 @@ async def test_stop_ends_the_answer_as_stopped_keeps_the_partial_text_and_retry_
     assert reply.status == "stopped" and reply.meta["notice"]["kind"] == "stopped"
     # The learner comes back (another process, a faster model): the same conversation.
     session = TutorSession(chatty("All of it."), store=store, session_id=session.id)
-    again = [e async for e in session.retry()]
+    again = [e async for e in session.send("/retry")]
     assert done(again).status == "complete" and session.guided_step == 1
 
 

@@ -286,6 +286,4 @@ async def test_complete_json_raises_structured_output_error_on_prose(
 
 def test_surfaces_read_the_profile() -> None:
     local = OpenAICompatBackend(model="m", api_key="k", base_url="http://localhost:1/v1")
-    cloud = OpenAICompatBackend(model="m", api_key="k")
-    assert not local.profile.needs_key and cloud.profile.needs_key
     assert local.profile.supports_tools and not local.profile.offline

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 
+from support.lesson import demo_code
+
 from tutor.cli.chat import chat
 from tutor.cli.main import main
 from tutor.content.pack import load_pack
@@ -16,7 +18,7 @@ from tutor.content.pack import load_pack
 def lesson_demo_output() -> str:
     out = io.StringIO()
     with redirect_stdout(out):
-        exec(compile(load_pack().demo_code(), "main.py", "exec"), {})
+        exec(compile(demo_code(load_pack()), "main.py", "exec"), {})
     return out.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""The fact checker (tutor/facts.py) on hand-labelled reply sentences: wrong owners and invented
+"""The fact checker (tutor/facts/) on hand-labelled reply sentences: wrong owners and invented
 handoffs are flagged with a learner-facing note, correct replies get no note."""
 
 from __future__ import annotations
@@ -59,11 +59,24 @@ def test_no_false_notes_and_few_misses() -> None:
     assert counts["fn"] <= len(CASES) // 20, counts
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c["issues"]], ids=lambda c: c["why"][:40])
-def test_a_wrong_sentence_gets_the_right_kind_of_note(case: dict[str, Any]) -> None:
+# Wrong sentences the checker misses today (within the 1 in 20 allowed above). Each is a strict
+# expected failure: a fix turns it into a failure that says to remove it from this list.
+KNOWN_MISSES = {"holdout: DS on deployment (lesson: MLE + SRE)"}
+
+
+def wrong_cases() -> list[Any]:
+    miss = pytest.mark.xfail(strict=True, reason="a known miss (counted in the test above)")
+    return [
+        pytest.param(c, id=c["why"][:40], marks=[miss] if c["why"] in KNOWN_MISSES else [])
+        for c in CASES
+        if c["issues"]
+    ]
+
+
+@pytest.mark.parametrize("case", wrong_cases())
+def test_a_wrong_sentence_gets_exactly_its_labelled_notes(case: dict[str, Any]) -> None:
     found = kinds(claims(case["text"], facts_for(case)))
-    # A miss is allowed (counted above); a note of the wrong kind is not.
-    assert not found or found == sorted(case["issues"]), (case["why"], found)
+    assert found == sorted(case["issues"]), (case["why"], found)
 
 
 def test_the_note_names_the_lesson_owner() -> None:

@@ -7,6 +7,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from support.lesson import demo_code
 
 from tutor.content import files as resources
 from tutor.content.pack import Guided, OfflineAnswers, check_template, load_pack
@@ -35,7 +36,7 @@ def test_try_it_prompts_are_the_lessons_three_in_order() -> None:
 
 
 def test_demo_code_in_the_lesson_is_runnable_python(capsys) -> None:
-    exec(compile(PACK.demo_code(), "main.py", "exec"), {})
+    exec(compile(demo_code(PACK), "main.py", "exec"), {})
     assert capsys.readouterr().out.startswith("Risky handoffs (ownership changes hands):\n")
 
 
@@ -49,7 +50,7 @@ def test_system_prompt_carries_rules_lesson_and_tools() -> None:
 
 
 def test_offline_answers_cover_each_handoff_of_the_demo() -> None:
-    lifecycle = re.findall(r'\("([^"]+)", "([^"]+)"\)', PACK.demo_code())
+    lifecycle = re.findall(r'\("([^"]+)", "([^"]+)"\)', demo_code(PACK))
     pairs = {f"{a[0]} -> {b[0]}" for a, b in pairwise(lifecycle)}
     assert pairs == set(PACK.offline.why_breaks)
 

@@ -126,15 +126,10 @@ def test_the_demo_facts_in_the_bank_are_the_demo_code_s_facts(bank: QuizBank) ->
         pick.options
     )
     partial = bank.get("demo-pick-partial")
-    kinds = (
-        {f"{h.a} -> {h.b}": h.kind for h in analysis.handoffs}
-        if hasattr(analysis.handoffs[0], "a")
-        else None
-    )
-    chosen = [partial.options[partial.letters.index(a)] for a in partial.answers]
-    assert len(chosen) == analysis.partial_count
-    if kinds:
-        assert all(kinds[c] == "partial" for c in chosen)
+    kinds = {f"{h.from_owner} -> {h.to_owner}": h.kind for h in analysis.handoffs}
+    assert set(partial.options) == set(kinds)  # every option is one of the demo's handoffs
+    chosen = {partial.options[partial.letters.index(a)] for a in partial.answers}
+    assert chosen == {handoff for handoff, kind in kinds.items() if kind == "partial"}
 
 
 def test_every_question_accepts_its_own_key(bank: QuizBank) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tutor.cli import quiz as quiz_cli
 from tutor.cli.main import main
 from tutor.content.pack import lexicon, quiz_bank
 from tutor.quiz.calibration import Labelled, calibrate
@@ -65,3 +66,15 @@ def test_quiz_try_works_for_every_question(capsys: pytest.CaptureFixture[str]) -
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in listed] == bank.ids()
     assert main(["quiz", "try", "no-such-id", "x"]) == 2  # a clear error, not a traceback
+
+
+def test_calibrate_outside_a_checkout_says_to_pass_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An installed wheel has no tests/data: the default file is missing.
+    monkeypatch.setattr(quiz_cli, "CHECKOUT_LABELLED", tmp_path / "quiz_answers.jsonl")
+    assert main(["quiz", "calibrate"]) == 2
+    err = capsys.readouterr().err
+    assert "pass --file PATH" in err and "checkout" in err and "Traceback" not in err
+    assert main(["quiz", "calibrate", "--file", str(tmp_path / "nope.jsonl")]) == 2
+    assert "No labelled answers at" in capsys.readouterr().err

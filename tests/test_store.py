@@ -329,12 +329,12 @@ def test_turn_round_trip(store: Store) -> None:
     assert (pending.id, pending.role, pending.status) == (turn, "user", "in_progress")
     meta = {"tool_calls": [{"name": "run_handoff_demo", "args": {}}], "usage": {"total": 12}}
     store.finish_turn(turn, "They productionize models.", meta)
-    store.add_message(sid, "notice", "Offline mode.")
+    store.begin_turn(sid, "And a data engineer?")
     records = store.transcript(sid)
     assert [(r.seq, r.role, r.status) for r in records] == [
         (1, "user", "complete"),
         (2, "assistant", "complete"),
-        (3, "notice", "complete"),
+        (3, "user", "in_progress"),
     ]
     assert records[1].meta == meta and records[1].content == "They productionize models."
     assert [r.seq for r in store.transcript(sid, last=2)] == [2, 3]
@@ -350,10 +350,8 @@ def test_finish_turn_with_other_statuses(store: Store, status: str) -> None:
     assert [r.status for r in store.transcript(sid)] == [status, status]
 
 
-def test_bad_role_status_or_session_is_an_input_error(store: Store) -> None:
+def test_bad_status_or_session_is_an_input_error(store: Store) -> None:
     sid = store.create_session()
-    with pytest.raises(InputError):
-        store.add_message(sid, "system", "x")  # type: ignore[arg-type]
     with pytest.raises(InputError):
         store.begin_turn("missing", "x")
     turn = store.begin_turn(sid, "x")
@@ -363,7 +361,7 @@ def test_bad_role_status_or_session_is_an_input_error(store: Store) -> None:
 
 def test_content_is_capped(store: Store) -> None:
     sid = store.create_session()
-    store.add_message(sid, "assistant", "x" * (MAX_CONTENT_CHARS + 100))
+    store.begin_turn(sid, "x" * (MAX_CONTENT_CHARS + 100))
     [record] = store.transcript(sid)
     assert len(record.content) == MAX_CONTENT_CHARS
     assert record.content.endswith(TRUNCATED_MARK)
@@ -372,9 +370,9 @@ def test_content_is_capped(store: Store) -> None:
 def test_unicode_and_quotes_round_trip(store: Store) -> None:
     sid = store.create_session()
     text = "L'équipe «MLOps» — 数据科学家; DROP TABLE turns; -- \\ % _"
-    store.add_message(sid, "user", text, {"note": text})
-    [record] = store.transcript(sid)
-    assert (record.content, record.meta) == (text, {"note": text})
+    store.finish_turn(store.begin_turn(sid, text), text, {"note": text})
+    [asked, record] = store.transcript(sid)
+    assert asked.content == text and (record.content, record.meta) == (text, {"note": text})
 
 
 def test_progress_round_trip(store: Store) -> None:
@@ -402,12 +400,12 @@ def test_quiz_attempts_round_trip(store: Store) -> None:
 
 def test_prune_transcript_keeps_the_newest(store: Store) -> None:
     sid = store.create_session()
-    for i in range(10):
-        store.add_message(sid, "user", f"m{i}")
+    for i in range(0, 10, 2):
+        store.finish_turn(store.begin_turn(sid, f"m{i}"), f"m{i + 1}")
     assert store.prune_transcript(sid, keep_last=3) == 7
     assert [r.content for r in store.transcript(sid)] == ["m7", "m8", "m9"]
     assert store.prune_transcript(sid, keep_last=5) == 0
-    store.add_message(sid, "user", "m10")
+    store.begin_turn(sid, "m10")
     assert store.transcript(sid)[-1].seq == 11
     assert store.prune_transcript(sid, keep_last=0) == 4
     assert store.transcript(sid) == []
@@ -646,7 +644,7 @@ async def test_learner_lock_serialises_turns_across_processes(shared: str) -> No
 
 async def test_learner_lock_wait_is_bounded(store: Store) -> None:
     sid = store.create_session()
-    async with store.learner_lock(sid):
+    async with store.learner_lock(sid, wait=1):
         started = time.monotonic()
         with pytest.raises(LearnerBusyError, match="saved"):
             async with store.learner_lock(sid, wait=0.2):
@@ -678,7 +676,7 @@ def test_many_threads_write_safely(shared: str) -> None:
                 own = s.create_session(f"learner-{n}")
                 for i in range(turns_n):
                     s.finish_turn(s.begin_turn(own, f"q{i}"), f"a{i}", {"n": n})
-                    s.add_message(common, "notice", f"{n}-{i}")
+                    s.enqueue(common, f"{n}-{i}")
                     s.record_attempt(own, "eval-gate", "a", "correct", i + 1)
                     s.transcript(own, last=2)
             except BaseException as exc:
@@ -694,7 +692,7 @@ def test_many_threads_write_safely(shared: str) -> None:
             records = s.transcript(f"learner-{n}")
             assert [r.seq for r in records] == list(range(1, 2 * turns_n + 1))
             assert len(s.attempts(f"learner-{n}")) == turns_n
-        common_seqs = [r.seq for r in s.transcript(common)]
+        common_seqs = [r.seq for r in s.queued(common)]
         assert common_seqs == list(range(1, threads_n * turns_n + 1))
 
 

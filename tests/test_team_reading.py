@@ -165,11 +165,3 @@ def test_the_chat_asks_to_confirm_an_unsure_reading() -> None:
     assert tools and tools[0].name == ALLOCATE
     assert said.startswith("I read your team as: maria (ml), jorge (data) and pablo (ops).")
     assert "tell me the right names and roles" in said
-
-
-def test_reading_is_fast_enough_for_chat() -> None:
-    async def many() -> None:
-        for case in CASES:
-            read_team(case["text"])
-
-    asyncio.run(many())

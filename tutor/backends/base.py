@@ -46,7 +46,6 @@ class ModelProfile:
     """What a backend can do; surfaces and the engine branch on this, never on the class."""
 
     label: str
-    needs_key: bool = False
     #: answers arrive at once (the UI paces them so they read like typing)
     streams_instantly: bool = False
     supports_tools: bool = True

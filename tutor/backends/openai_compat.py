@@ -67,7 +67,6 @@ class OpenAICompatBackend(Backend):
     def profile(self) -> ModelProfile:
         return ModelProfile(
             label=self.label,
-            needs_key=self.base_url is None,  # a local server ignores the key
             supports_tools=self._tools,
             supports_json=True,
         )

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from tutor.evaluation.runner import BackendSpec, score_backends
-from tutor.evaluation.scorecard import Report, render_judge
+from tutor.evaluation.scorecard import Report
 
 DEFAULT_MIN_SCORE = 90.0
 
@@ -72,7 +72,7 @@ def calibration_command(
     from pathlib import Path
 
     from tutor.evaluation.calibration import calibrate, load_replies, render
-    from tutor.evaluation.judge import macro_f1, rules_by_dimension
+    from tutor.evaluation.judge import macro_f1, render_judge, rules_by_dimension
 
     files = {p: load_replies(Path(p)) for p in paths}
     every = [r for replies in files.values() for r in replies]

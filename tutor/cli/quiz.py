@@ -5,7 +5,8 @@
   met and missed with the learner's words that met them, and which grader decided (with a
   model configured, the model grader looks at answers the rules are unsure of);
 - `tutor quiz calibrate [--file PATH] [--json]`: the rules' confusion matrix against the
-  teacher-labelled answers (tests/data/quiz_answers.jsonl).
+  teacher-labelled answers (by default tests/data/quiz_answers.jsonl of a checkout: the
+  installed wheel holds no tests, so there `--file` is needed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from tutor.errors import InputError
 from tutor.quiz import Assessment, Question, assess, assess_async
 from tutor.quiz.calibration import Labelled, calibrate
 
-LABELLED = Path(__file__).resolve().parents[2] / "tests" / "data" / "quiz_answers.jsonl"
+# In a checkout; an installed wheel has no tests/ (read_labelled then says to pass --file).
+CHECKOUT_LABELLED = Path(__file__).resolve().parents[2] / "tests" / "data" / "quiz_answers.jsonl"
 
 
 def add_parser(sub: Any) -> None:
@@ -35,7 +37,9 @@ def add_parser(sub: Any) -> None:
     trial.add_argument("--json", action="store_true", help="print the assessment as JSON")
     trial.add_argument("--rules-only", action="store_true", help="never ask a model grader")
     cal = qsub.add_parser("calibrate", help="confusion matrix of the labelled answers")
-    cal.add_argument("--file", type=Path, default=LABELLED, help="labelled answers (JSONL)")
+    cal.add_argument(
+        "--file", type=Path, help="labelled answers (JSONL; default: the checkout's test data)"
+    )
     cal.add_argument("--json", action="store_true", help="print the matrix as JSON")
     cal.add_argument("--show", action="store_true", help="list every disagreement")
 
@@ -112,14 +116,22 @@ async def try_command(question_id: str, answer: str, as_json: bool, rules_only: 
     return 0
 
 
-def read_labelled(path: Path) -> list[Labelled]:
+def read_labelled(path: Path | None) -> list[Labelled]:
+    """The labelled answers at `path`, or the checkout's when none is given."""
+    checkout = CHECKOUT_LABELLED
+    if path is None and not checkout.is_file():
+        raise InputError(
+            "No labelled answers: pass --file PATH (JSON lines of question, answer, verdict), "
+            f"or run from a checkout of the repository, which has {checkout.name} in tests/data."
+        )
+    path = path or checkout
     if not path.is_file():
         raise InputError(f"No labelled answers at {path}; pass --file PATH (JSON lines).")
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Labelled.model_validate_json(line) for line in lines]
 
 
-def calibrate_command(path: Path, as_json: bool, show: bool) -> int:
+def calibrate_command(path: Path | None, as_json: bool, show: bool) -> int:
     result = calibrate(quiz_bank(), lexicon(), read_labelled(path))
     if as_json:
         data = {

@@ -24,7 +24,7 @@ SYSTEM_VARIABLES = frozenset({"lesson", "tools"})
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
-class KeyPoint(BaseModel):
+class GuidedPoint(BaseModel):
     name: str = Field(min_length=1)
     any_of: list[str] = Field(min_length=1)
 
@@ -33,7 +33,7 @@ class GuidedStep(BaseModel):
     prompt: str = Field(min_length=10)
     title: str = Field(min_length=1)
     goal: str = Field(min_length=1)
-    key_points: list[KeyPoint] = Field(min_length=1)
+    key_points: list[GuidedPoint] = Field(min_length=1)
     uses_tool: str | None = None
     #: what the per-turn note asks a model to write for this step (one concrete task)
     explain: str = Field(min_length=10)
@@ -115,21 +115,6 @@ class LessonPack(BaseModel):
         """The stable system prompt: persona, rules, tools and the lesson."""
         values = {"lesson": self.lesson.strip(), "tools": ", ".join(tool_names) or "none"}
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.system_template).strip()
-
-    def passages(self) -> list[str]:
-        """The lesson's prose paragraphs and its demo code block, for offline retrieval."""
-        return lesson_passages(self.lesson)
-
-    def demo_code(self) -> str:
-        match = re.search(r"```python\n(.*?)```", self.lesson, re.S)
-        if not match:
-            raise LessonPackError("prompts/lesson.md: no ```python block with the demo code.")
-        return match.group(1)
-
-
-def lesson_passages(text: str) -> list[str]:
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", text)]
-    return [b for b in blocks if b and not b.startswith("#") and not b.startswith("```")]
 
 
 def check_template(name: str, template: str) -> str:

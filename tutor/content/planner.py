@@ -20,7 +20,7 @@ from tutor.planning import (
     TeamReading,
     talk,
 )
-from tutor.planning import allocate as allocate_with
+from tutor.planning.allocator import allocate_with
 from tutor.planning.talk import PlanReply
 from tutor.planning.teamplan import TeamPlan
 
@@ -29,7 +29,7 @@ def allocate(
     team: Team | Mapping[str, Any], product: str | None = None, catalogue: Catalogue | None = None
 ) -> Allocation:
     """Allocate every responsibility for the team's product (or `product`); TeamError if invalid."""
-    return allocate_with(team, product, catalogue, content=planning_content())
+    return allocate_with(team, planning_content(), product, catalogue)
 
 
 def read_team(text: str, product: str | None = None, *, assume: bool = True) -> TeamReading:
@@ -50,10 +50,6 @@ def looks_like_team(text: str) -> bool:
 
 def detect_product(text: str) -> ProductKind:
     return team_reader().product(text)
-
-
-def default_catalogue() -> Catalogue:
-    return planning_content().catalogue
 
 
 def skill_levels(roles: Iterable[str]) -> dict[Hat, int]:

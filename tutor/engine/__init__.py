@@ -19,8 +19,9 @@ from tutor.engine.history import (
     tool_message,
     trim_history,
 )
+from tutor.engine.notices import CUT_OFF_MARK
 from tutor.engine.session import Limits, TutorSession
-from tutor.engine.turn import CUT_OFF_MARK, INTERNAL_ERROR, TurnPlan
+from tutor.engine.turn import INTERNAL_ERROR, TurnPlan
 
 __all__ = [
     "CUT_OFF_MARK",

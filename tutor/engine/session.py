@@ -12,7 +12,6 @@ file. Stored per turn: the learner's words, then the reply with meta {"tools", "
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -21,7 +20,8 @@ from typing import Any
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from tutor.backends.base import Backend
-from tutor.backends.offline import OfflineBackend, TurnContext
+from tutor.backends.context import TurnContext
+from tutor.backends.offline import OfflineBackend
 from tutor.content.pack import LessonPack, load_pack, quiz_bank
 from tutor.content.planner import respond_about_plan
 from tutor.engine.bounds import Limits
@@ -94,7 +94,6 @@ class TutorSession:
             fallback=fallback,
             lesson=self.pack.lesson,
         )
-        self.last_used = time.monotonic()
         self._revision: int | None = None  # the store's revision this copy reflects
         if store is not None:
             self._load_or_create()
@@ -150,7 +149,6 @@ class TutorSession:
 
     async def send(self, text: str, *, queued_id: int | None = None) -> AsyncIterator[Event]:
         """Handle one learner message (or slash command) and stream what happens."""
-        self.last_used = time.monotonic()
         # A learner who pastes the server's key must not send it to the provider or the store.
         text = self.redact(clean_message(text))
         # Checked before commands too, so a huge "/..." is refused, not echoed back.
@@ -170,10 +168,6 @@ class TutorSession:
     def next_prompt(self) -> AsyncIterator[Event]:
         """Send the next guided try-it prompt verbatim (or say they are all done)."""
         return self.send("/next")
-
-    def retry(self) -> AsyncIterator[Event]:
-        """Ask again the last learner message whose answer did not complete."""
-        return self.send("/retry")
 
     def stop(self) -> None:
         """End the running answer as "stopped": its partial text is kept."""

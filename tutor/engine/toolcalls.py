@@ -43,10 +43,6 @@ class ToolCallFilter:
         self._mode: Mode | None = None
         self._line_start = True  # the shown text so far ends a line (or nothing shown yet)
 
-    @property
-    def holding(self) -> bool:
-        return bool(self._pending)
-
     def feed(self, text: str) -> str:
         self._pending += text
         shown: list[str] = []

@@ -36,6 +36,7 @@ from tutor.engine.history import (
     text_calls,
     tool_message,
 )
+from tutor.engine.notices import CUT_OFF_MARK, INTERRUPTED, STOPPED
 from tutor.engine.plan import TurnPlan, TurnState
 from tutor.engine.request import context_note
 from tutor.engine.toolcalls import ToolCallFilter
@@ -48,16 +49,11 @@ Request = Callable[[TurnPlan], tuple[list[BaseMessage], TurnContext]]
 
 log = logging.getLogger(__name__)
 
-CUT_OFF_MARK = " […cut off]"
 INTERNAL_ERROR = (
     "Something went wrong on the tutor's side, so this answer stopped. Your conversation is "
     "saved: send your message again."
 )
 EMPTY_REPLY = "The model sent an empty answer. Send your message again, or rephrase it."
-STOPPED = "You stopped this answer. Retry to ask again."
-INTERRUPTED = (
-    "This answer was interrupted (the page was closed or the tutor stopped). Retry to ask again."
-)
 NO_TOOLS = (
     "This model server does not accept tools, so the tutor runs the demo and the team planner "
     "itself and the model explains their results."

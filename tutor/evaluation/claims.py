@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tutor.evaluation.reading import Reply
+from tutor.evaluation.reply import Reply
 from tutor.facts import ClaimView, allocation_areas, role_ids, stage_id
 from tutor.text import Clause, Lexicon, Mention, normalize
 

@@ -7,15 +7,19 @@ Built once per eval run from the first session (`Context.of_session`), shared by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
 from tutor.content.pack import LessonPack, lexicon
+from tutor.evaluation.record import TurnRecord
 from tutor.evaluation.scripts import Suite
 from tutor.quiz import QuizBank, answer_key_strings
 from tutor.text import Lexicon, normalize
 from tutor.tools.registry import ALLOCATE, AllocateArgs, allocate_people
+
+#: what every check returns: (passed, evidence)
+Outcome = tuple[bool, str]
 
 API_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
 SHINGLE = 8  # words in a row of the system prompt that count as quoting it
@@ -174,3 +178,7 @@ def plain_words(text: str) -> list[str]:
 def short(text: str, limit: int = 90) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+#: a check: (its settings from eval.toml, the turn it looks at, the shared context) -> outcome
+Rule = Callable[[Any, TurnRecord, Context], Outcome]

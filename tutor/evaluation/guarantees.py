@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from tutor.demo.handoffs import run_handoff_demo
 from tutor.evaluation import scripts as es
-from tutor.evaluation.context import Context, planner_run
+from tutor.evaluation.context import Context, Outcome, Rule, planner_run
 from tutor.evaluation.record import TurnRecord, parse_json
-from tutor.evaluation.rules import Outcome, Rule, check_answer_graded, check_quiz_tool_used
+from tutor.evaluation.rules import check_answer_graded, check_quiz_tool_used
 from tutor.text import normalize
 from tutor.tools.registry import ASK, DEMO, GRADE
 

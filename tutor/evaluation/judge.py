@@ -217,3 +217,20 @@ def agreement(rows: Sequence[dict[str, object]]) -> str:
         f"judge agrees with the rules on {agree} of {len(decided)} checks "
         f"({len(rows) - len(decided)} abstained)"
     )
+
+
+def render_judge(judged: dict[str, Confusion], rules: dict[str, Confusion]) -> str:
+    """A Markdown table: per dimension the judge graded, its macro-F1 on the labelled replies
+    next to the rules' (on all the replies of that dimension), and how often it abstained."""
+    lines = [
+        "| dimension | replies judged | abstained | judge macro-F1 | rules macro-F1 |",
+        "|---|---|---|---|---|",
+    ]
+    for dimension, confusion in sorted(judged.items()):
+        abstained = sum(n for cell, n in confusion.items() if cell.startswith("abstain/"))
+        theirs = f"{macro_f1(rules[dimension]):g}" if dimension in rules else "–"
+        lines.append(
+            f"| {dimension} | {sum(confusion.values())} | {abstained} "
+            f"| {macro_f1(confusion):g} | {theirs} |"
+        )
+    return "\n".join(lines)

@@ -1,6 +1,5 @@
 """How the eval's rules read a reply, through the shared text module (`tutor.text`).
 
-- `Reply`: the model's words read once by the lexicon, cut into sentences;
 - `cue`: does the reply assert one of a list of phrases (whole words, lemmas, typos in long
   words; not denied, not "right *to* ask"), or open a sentence with one ("Yes!", "Correct —")?
 - `own_words`: the reply without the lines it copied from a tool's output or the app's artifacts,
@@ -12,73 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from tutor.evaluation.scripts import KeyPoint
-from tutor.facts import reads_as_role
-from tutor.text import Kind, Lexicon, Mention, Reading, normalize
-from tutor.text.clauses import negated
+from tutor.evaluation.claims import says_something
+from tutor.evaluation.reply import Reply
+from tutor.evaluation.scripts import EvalPoint
+from tutor.text import normalize
 
-_SENTENCE_END = re.compile(r"[.!?]+(?=[\s*_)\]\"']|$)|\n")
 # What may follow an opener ("Yes!", "Right, …", "Exactly —"); "Right instinct" is no opener.
 _OPENER_BREAK = re.compile(r"^\s*(?:[,.!:;\u2013\u2014-]|$)")
 _REF = re.compile(r"^(role|stage|term):([a-z_]+)$")
 _MIN_COPIED_WORDS = 3
 _RUN = 6  # words in a row that count as copied
 _COPIED_SHARE = 0.6  # a line mostly made of copied runs is not the model's own
-
-
-@dataclass
-class Reply:
-    """A reply read once: lexicon reading, each token's sentence, sentence starts."""
-
-    text: str
-    lexicon: Lexicon
-    reading: Reading = field(init=False)
-    sentence_of: list[int] = field(init=False)
-    starts: set[int] = field(init=False)  # token indexes that begin a sentence
-
-    def __post_init__(self) -> None:
-        self.reading = self.lexicon.read(self.text)
-        ends = [m.start() for m in _SENTENCE_END.finditer(self.text)]
-        self.sentence_of, self.starts, index = [], set(), 0
-        for i, token in enumerate(self.reading.tokens):
-            while index < len(ends) and ends[index] < token.start:
-                index += 1
-            if i == 0 or self.sentence_of[-1] != index:
-                self.starts.add(i)
-            self.sentence_of.append(index)
-
-    @cached_property
-    def norms(self) -> list[str]:
-        return list(self.reading.norms)
-
-    def sentence(self, mention: Mention) -> int:
-        return self.sentence_of[mention.first]
-
-    def mentions(
-        self, kind: Kind, ids: Iterable[str], asserted: bool | None = True
-    ) -> list[Mention]:
-        wanted = set(ids)
-        return [m for m in self.roles_or(kind, asserted) if m.id in wanted]
-
-    def roles_or(self, kind: Kind, asserted: bool | None = True) -> list[Mention]:
-        """Mentions of `kind`; for roles, only those that read as one ("a managed platform"
-        is no SRE/Platform)."""
-        found = self.reading.of_kind(kind, asserted=asserted)
-        if kind != "role":
-            return found
-        return [m for m in found if reads_as_role(self.lexicon, self.reading, m)]
-
-    def phrase_spans(self, phrase: str) -> list[tuple[int, int]]:
-        return self.lexicon.find(self.text, phrase)
-
-    def asserted_span(self, lo: int, hi: int) -> bool:
-        """The words [lo, hi) are not denied in their clause."""
-        ids = list(self.reading.clause_of)
-        return not negated(self.norms, ids, lo, hi, self.lexicon.cues, [])
 
 
 def cue(reply: Reply, phrases: Sequence[str], openers: Sequence[str] = ()) -> str | None:
@@ -148,7 +93,7 @@ def ref_mentions(reply: Reply, ref: str) -> list[tuple[str, int, int]]:
     return [(ref, lo, hi) for lo, hi in reply.phrase_spans(ref) if reply.asserted_span(lo, hi)]
 
 
-def key_point_met(reply: Reply, point: KeyPoint, found: Sequence[Any] = ()) -> bool:
+def key_point_met(reply: Reply, point: EvalPoint, found: Sequence[Any] = ()) -> bool:
     """Is the key point said: enough distinct refs asserted, and — when `by` is set — each in a
     statement (`found`, from `tutor.evaluation.claims.statements`) about that role?"""
     hits = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
@@ -163,14 +108,12 @@ def key_point_met(reply: Reply, point: KeyPoint, found: Sequence[Any] = ()) -> b
 
 def _of(reply: Reply, by: str, statement: Any) -> bool:
     """Is the statement about role `by` ("*": does it say anything, not a bare list item)?"""
-    from tutor.evaluation.claims import says_something
-
     if by == "*":
         return says_something(reply, statement)
     return f"role:{by}" in statement.about()
 
 
-def key_point_denied(reply: Reply, point: KeyPoint) -> bool:
+def key_point_denied(reply: Reply, point: EvalPoint) -> bool:
     """The reply names the point's concepts only to deny them ("Handoffs aren't a problem")."""
     said = [hit for ref in point.any_of for hit in ref_mentions(reply, ref)]
     denied = [m for m in reply.reading.mentions if f"{m.kind}:{m.id}" in point.any_of and m.negated]

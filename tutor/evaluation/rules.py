@@ -10,7 +10,6 @@ module. An empty reply fails every rule here (see `tutor.evaluation.runner.run_c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from tutor.evaluation import scripts as es
@@ -34,18 +33,21 @@ from tutor.evaluation.context import (
     API_KEY,
     SHINGLE,
     Context,
+    Outcome,
+    Rule,
     plain_words,
     planner_run,
     rerun_allocation,
     short,
 )
-from tutor.evaluation.reading import Reply, cue, key_point_denied, key_point_met, own_words
+from tutor.evaluation.guarantees import check_quiz_asked
+from tutor.evaluation.reading import cue, key_point_denied, key_point_met, own_words
 from tutor.evaluation.record import TurnRecord, parse_json
+from tutor.evaluation.reply import Reply
 from tutor.facts import FactIssue, Facts, check_claims, handoff_claims
 from tutor.quiz import assess
 from tutor.tools.registry import ALLOCATE, DEMO, GRADE
 
-Outcome = tuple[bool, str]
 #: rules about what the model did (a tool call), not what it wrote: scored even without words
 ACTION_RULES = frozenset({"quiz_tool_used", "answer_graded"})
 LIFECYCLE = Facts().lifecycle  # the lesson's stages and owners
@@ -228,8 +230,6 @@ def _only_owner_named(reply: Reply, check: es.CorrectsMistake) -> str | None:
 
 
 def check_quiz_tool_used(check: es.QuizToolUsed, turn: TurnRecord, ctx: Context) -> Outcome:
-    from tutor.evaluation.guarantees import check_quiz_asked
-
     return check_quiz_asked(check, turn, ctx)  # type: ignore[arg-type]
 
 
@@ -365,14 +365,12 @@ def check_beyond(check: es.BeyondLesson, turn: TurnRecord, ctx: Context) -> Outc
     return True, f"says {said!r}"
 
 
-Rule = Callable[[Any, TurnRecord, Context], Outcome]
 # The dimensions (after MRBench, Maurya et al. 2025; definitions in the README's eval section).
 MISTAKES = "mistake identification"
 GUIDANCE = "guidance without revealing the answer"
 ACTIONABILITY = "actionability"
 GROUNDING = "grounding"
 SCOPE = "scope"
-DIMENSIONS = (MISTAKES, GUIDANCE, ACTIONABILITY, GROUNDING, SCOPE)
 MODEL_RULES: dict[str, tuple[str, Rule]] = {
     "covers_key_points": (ACTIONABILITY, check_key_points),
     "demo_explained": (GROUNDING, check_demo_explained),

@@ -65,10 +65,6 @@ class Scorecard(BaseModel):
         rows = self.block("app")
         return sum(r.passed for r in rows), len(rows)
 
-    @property
-    def all_passed(self) -> bool:
-        return all(r.passed for r in self.results)
-
     def failed(self, kind: str | None = None) -> list[CheckResult]:
         return [r for r in self.results if not r.passed and kind in (None, r.kind)]
 
@@ -188,22 +184,3 @@ def _scores(cards: Sequence[Scorecard]) -> list[str]:
         lines.append(f"    by dimension: {dims}")
         lines.append(f"    app guarantees: {app_ok}/{app_total}")
     return lines
-
-
-def render_judge(judged: dict[str, dict[str, int]], rules: dict[str, dict[str, int]]) -> str:
-    """A Markdown table: per dimension the judge graded, its macro-F1 on the labelled replies
-    next to the rules' (on all the replies of that dimension), and how often it abstained."""
-    from tutor.evaluation.judge import macro_f1
-
-    lines = [
-        "| dimension | replies judged | abstained | judge macro-F1 | rules macro-F1 |",
-        "|---|---|---|---|---|",
-    ]
-    for dimension, confusion in sorted(judged.items()):
-        abstained = sum(n for cell, n in confusion.items() if cell.startswith("abstain/"))
-        theirs = f"{macro_f1(rules[dimension]):g}" if dimension in rules else "–"
-        lines.append(
-            f"| {dimension} | {sum(confusion.values())} | {abstained} "
-            f"| {macro_f1(confusion):g} | {theirs} |"
-        )
-    return "\n".join(lines)

@@ -144,7 +144,7 @@ class Conversation(_Strict):
     turns: list[Turn] = Field(min_length=1)
 
 
-class KeyPoint(_Strict):
+class EvalPoint(_Strict):
     """One thing a guided step's reply must say (refs: "role:ID", "stage:ID", "term:ID", phrase)."""
 
     step: int = Field(ge=1, le=3)
@@ -185,7 +185,7 @@ class JudgeText(_Strict):
 
 class Suite(_Strict):
     conversations: list[Conversation] = Field(min_length=1)
-    key_points: list[KeyPoint] = Field(min_length=1)
+    key_points: list[EvalPoint] = Field(min_length=1)
     cues: Cues
     judge: JudgeText
 
@@ -200,10 +200,7 @@ class Suite(_Strict):
     def checks(self) -> list[_Check]:
         return [c for conv in self.conversations for t in conv.turns for c in t.checks]
 
-    def check_count(self) -> int:
-        return len(self.checks())
-
-    def points_of(self, step: int) -> list[KeyPoint]:
+    def points_of(self, step: int) -> list[EvalPoint]:
         return [k for k in self.key_points if k.step == step]
 
     def find(self, check_id: str) -> tuple[Conversation, int, Check]:

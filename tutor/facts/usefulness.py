@@ -1,11 +1,11 @@
 """Is a model's reply useless to the learner? (pure; the engine decides what to show)
 
 Small models fail in a few recognisable shapes (measured with Qwen2.5-Coder 0.5B/1.5B, see
-shared/STACK.md): nothing at all; one stray question as the whole reply ("What is the full
-context of the 'frame problem & metrics' stage?"); the learner's own message handed back;
-the app's context note handed back ("I see you've not started the three try-it prompts yet");
-the previous reply again; one line looping; or something that touches nothing the learner
-asked about. `usefulness` names the first shape that fits, with a reason, or none.
+../shared/STACK.md beside the checkout): nothing at all; one stray question as the whole reply
+("What is the full context of the 'frame problem & metrics' stage?"); the learner's own message
+handed back; the app's context note handed back ("I see you've not started the three try-it
+prompts yet"); the previous reply again; one line looping; or something that touches nothing
+the learner asked about. `usefulness` names the first shape that fits, with a reason, or none.
 
 Copying is measured on runs of words (normalised through `tutor.text`), so a reply that quotes
 a few words of the question while answering it is not an echo; words the lesson itself uses

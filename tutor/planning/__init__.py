@@ -17,9 +17,6 @@ that the content module (`tutor.content.pack.planning_content`) loads from promp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from tutor.planning.catalogue import Catalogue, PlanningData, Responsibility
 from tutor.planning.content import Planning
 from tutor.planning.model import (
@@ -36,20 +33,6 @@ from tutor.planning.model import (
 from tutor.planning.reader import MAX_TEXT_CHARS, TeamReader, TeamReading
 from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad
 from tutor.planning.skills import LIGHT, STRONG
-
-
-def allocate(
-    team: Team | Mapping[str, Any],
-    product: str | None = None,
-    catalogue: Catalogue | None = None,
-    *,
-    content: Planning,
-) -> Allocation:
-    """Allocate every responsibility for the team's product (or `product`); TeamError if invalid."""
-    from tutor.planning import allocator
-
-    return allocator.allocate(team, content, product, catalogue)
-
 
 __all__ = [
     "HATS",
@@ -73,7 +56,6 @@ __all__ = [
     "Team",
     "TeamReader",
     "TeamReading",
-    "allocate",
     "make_team",
     "too_many_people",
 ]

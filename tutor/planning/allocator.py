@@ -34,14 +34,15 @@ HAT_AFFINITY = 2
 Levels = Sequence[Mapping[Hat, int]]
 
 
-def allocate(
+def allocate_with(
     team: Team | Mapping[str, Any],
     content: Planning,
     product: str | None = None,
     catalogue: Catalogue | None = None,
     pins: Sequence[Pin] = (),
 ) -> Allocation:
-    """Allocate every responsibility for the team's product (or `product`); TeamError if invalid.
+    """Allocate every responsibility for the team's product (or `product`) with the planner's
+    `content`; TeamError if invalid (`tutor.allocate` binds the shipped content).
 
     `pins` are the learner's own choices ("make Mei the backup for on-call"): they win over
     the skill match; a pin naming someone not in the team is ignored."""

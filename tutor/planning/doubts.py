@@ -4,8 +4,9 @@ The stated head count wins: fewer people found than stated are topped up with un
 teammates (by the reader); more than stated lose the people nothing binds to a job, said
 aloud, never silently; if there are still too many, the reading asks. Each doubt lowers the
 reading's confidence by its weight; below `ASK_BELOW` the tutor asks one line instead of
-planning. The weights are calibrated on the labelled sets (tests/test_team_doubts.py prints
-how often a reading at each confidence is exact). Pure.
+planning. The weights were set on the labelled sets (tests/data/teams.toml and
+tests/data/independent/teams.toml; `pytest -s tests/test_team_reading_independent.py` prints
+how often each is read exactly and how often the reader asks). Pure.
 """
 
 from __future__ import annotations

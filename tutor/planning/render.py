@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tutor.demo.handoffs import HandoffAnalysis
 from tutor.planning.model import HATS
-from tutor.planning.results import Allocation, Assignment, Gap, HatSwitch, PersonLoad
+from tutor.planning.parts import Assignment, Gap, HatSwitch, PersonLoad
 from tutor.text import agrees, join_names, spoken
 
 TABLE_HEADER = "| Stage | Responsibility | Owner (hat worn) | Backup | Skills |"
@@ -17,21 +18,28 @@ LEGEND = (
 )
 
 
-def render_allocation(allocation: Allocation) -> str:
-    sections = [_table(allocation.assignments), _workload(allocation.people)]
-    if allocation.gaps:
-        sections.append(_gap_lines(allocation.gaps))
+def render_allocation(
+    assignments: Sequence[Assignment],
+    people: Sequence[PersonLoad],
+    gaps: Sequence[Gap],
+    handoffs: HandoffAnalysis,
+    hat_switches: Sequence[HatSwitch],
+    notes: Sequence[str],
+) -> str:
+    """An allocation's parts as Markdown (`Allocation.render_table` passes its own)."""
+    sections = [_table(assignments), _workload(people)]
+    if gaps:
+        sections.append(_gap_lines(gaps))
     sections.append(
-        "Handoffs in your team (who owns each stage's critical work):\n"
-        + allocation.handoffs.render_text()
+        "Handoffs in your team (who owns each stage's critical work):\n" + handoffs.render_text()
     )
-    if allocation.hat_switches:
+    if hat_switches:
         sections.append(
             "Hat switches (the same person moves to the next stage wearing a different hat):\n"
-            + "\n".join(f"- {_switch_line(s)}" for s in allocation.hat_switches)
+            + "\n".join(f"- {_switch_line(s)}" for s in hat_switches)
         )
-    if allocation.notes:
-        sections.append("Notes:\n" + "\n".join(f"- {n}" for n in allocation.notes))
+    if notes:
+        sections.append("Notes:\n" + "\n".join(f"- {n}" for n in notes))
     return "\n\n".join(sections) + "\n"
 
 

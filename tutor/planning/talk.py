@@ -17,7 +17,6 @@ from tutor.planning.edits import EDITS, Edit, topic_ids
 from tutor.planning.followup import FollowUp, read_follow_up
 from tutor.planning.model import Team
 from tutor.planning.questions import QUESTIONS, Answer, assignment_fact, owner_line
-from tutor.planning.render import render_allocation
 from tutor.planning.results import Allocation
 from tutor.planning.talkwords import TeamTalk
 from tutor.planning.teamplan import TeamPlan
@@ -116,7 +115,7 @@ def _edited(follow: FollowUp, plan: TeamPlan, edit: Edit, talk: TeamTalk) -> Pla
         facts += answer.facts
     return PlanReply(
         words,
-        table=render_allocation(after),
+        table=after.render_table(),
         plan=None if edit.hypothetical else edit.plan,
         what_if=edit.hypothetical,
         named=tuple(dict.fromkeys(named)),

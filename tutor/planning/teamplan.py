@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from tutor.planning.allocator import allocate
+from tutor.planning.allocator import allocate_with
 from tutor.planning.content import Planning
 from tutor.planning.model import Person, Team
 from tutor.planning.results import Allocation, Pin
@@ -18,7 +18,7 @@ class TeamPlan(BaseModel):
     pins: tuple[Pin, ...] = ()
 
     def allocation(self, content: Planning) -> Allocation:
-        return allocate(self.team, content, pins=self.pins)
+        return allocate_with(self.team, content, pins=self.pins)
 
     def with_people(self, people: Iterable[Person]) -> TeamPlan:
         """The same plan for other people (pins on people who left are dropped)."""

@@ -13,17 +13,16 @@ from tutor.store.records import (
     TRUNCATED_MARK,
     AttemptRecord,
     Lease,
+    MessageRecord,
     Progress,
     Role,
     Status,
-    TurnRecord,
     Verdict,
 )
-from tutor.store.store import LEASE_SECONDS, LOCK_WAIT_SECONDS, Store
+from tutor.store.store import LEASE_SECONDS, Store
 
 __all__ = [
     "LEASE_SECONDS",
-    "LOCK_WAIT_SECONDS",
     "MAX_CONTENT_CHARS",
     "MAX_META_CHARS",
     "MEMORY",
@@ -31,12 +30,12 @@ __all__ = [
     "TRUNCATED_MARK",
     "AttemptRecord",
     "Lease",
+    "MessageRecord",
     "Progress",
     "Role",
     "Status",
     "Store",
     "Target",
-    "TurnRecord",
     "Verdict",
     "default_db_path",
     "machine_name",

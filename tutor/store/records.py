@@ -25,7 +25,7 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
 
 @dataclass(frozen=True)
-class TurnRecord:
+class MessageRecord:
     """One stored message of a transcript."""
 
     id: int
@@ -98,9 +98,9 @@ def check_choice(value: str, allowed: Any, what: str) -> None:
         raise InputError(f"Unknown {what} {value!r}; expected one of {get_args(allowed)}.")
 
 
-def turn_record(row: Any) -> TurnRecord:
+def message_record(row: Any) -> MessageRecord:
     m = row._mapping
-    return TurnRecord(
+    return MessageRecord(
         id=m["id"],
         seq=m["seq"],
         role=m["role"],

@@ -35,25 +35,24 @@ from tutor.store.ownership import owner_alive, this_process
 from tutor.store.records import (
     AttemptRecord,
     Lease,
+    MessageRecord,
     Progress,
     Role,
     Status,
-    TurnRecord,
     Verdict,
     attempt_record,
     cap,
     check_choice,
     check_session_id,
+    message_record,
     meta_json,
     now_text,
     progress_record,
-    turn_record,
 )
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15.0  # a turn or learner lease not renewed for this long belongs to no one
-LOCK_WAIT_SECONDS = 30.0  # how long a learner's message waits for the one before it
 BUSY_MESSAGE = (
     "Your previous message is still being answered (in another tab or window). This one is "
     "saved and waits; send it again in a moment."
@@ -212,31 +211,14 @@ class Store:
         }
         return int(conn.execute(q.INSERT_TURN, params).scalar_one())
 
-    def add_message(
-        self,
-        session_id: str,
-        role: Role,
-        content: str,
-        meta: dict[str, Any] | None = None,
-        status: Status = "complete",
-    ) -> int:
-        """Append one message (e.g. a notice or a tool result) to a session; returns its id."""
-        check_choice(role, Role, "role")
-        check_choice(status, Status, "status")
-        with self._write() as conn:
-            turn_id = self._insert_message(conn, session_id, role, content, meta, status)
-        if status == "in_progress":
-            self._start_heartbeat()
-        return turn_id
-
     def enqueue(self, session_id: str, text: str) -> int:
         """Store a learner message at once as "queued" (waiting for its turn); returns its id."""
         with self._write() as conn:
             return self._insert_message(conn, session_id, "user", text, None, "queued")
 
-    def queued(self, session_id: str) -> list[TurnRecord]:
+    def queued(self, session_id: str) -> list[MessageRecord]:
         """The session's queued messages, oldest first."""
-        return [turn_record(r) for r in self._read(q.QUEUED, sid=session_id)]
+        return [message_record(r) for r in self._read(q.QUEUED, sid=session_id)]
 
     def begin_turn(self, session_id: str, user_text: str, queued_id: int | None = None) -> int:
         """Store the learner's message as an in-progress turn owned by this process.
@@ -292,14 +274,14 @@ class Store:
                 conn, row.session_id, "assistant", assistant_text, events_meta, status
             )
 
-    def transcript(self, session_id: str, last: int | None = None) -> list[TurnRecord]:
+    def transcript(self, session_id: str, last: int | None = None) -> list[MessageRecord]:
         """The session's messages in order (only the `last` N when given); queued ones are
         not part of it yet (see `queued`)."""
         if last is None:
             rows = self._read(q.TRANSCRIPT, sid=session_id)
         else:
             rows = self._read(q.TRANSCRIPT_LAST, sid=session_id, n=max(0, last))
-        return [turn_record(r) for r in rows]
+        return [message_record(r) for r in rows]
 
     def message_count(self, session_id: str) -> int:
         """How many transcript messages the session has (cheap: no content is read)."""
@@ -425,16 +407,14 @@ class Store:
         return bool(gone)
 
     @asynccontextmanager
-    async def learner_lock(
-        self, session_id: str, wait: float | None = None
-    ) -> AsyncIterator[Lease]:
+    async def learner_lock(self, session_id: str, wait: float) -> AsyncIterator[Lease]:
         """Hold the learner's lock (across processes) for one turn, waiting up to `wait` s
-        (LOCK_WAIT_SECONDS by default).
+        (the web app passes TUTOR_QUEUE_WAIT).
 
         Raises LearnerBusyError when the wait runs out; the caller keeps the message queued.
         The heartbeat renews the lease while it is held, so a long turn keeps it.
         """
-        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+        deadline = time.monotonic() + wait
         pause = 0.02
         while (lease := self.try_lock(session_id)) is None:
             left = deadline - time.monotonic()

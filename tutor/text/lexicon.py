@@ -226,10 +226,6 @@ class Lexicon:
         tokens = self.read(text).tokens
         return bool(tokens) and tokens[0].norm in self.question_words
 
-    def similarity(self, a: str, b: str) -> float:
-        """0..100: how alike two texts are after normalisation (word order ignored)."""
-        return fuzz.token_set_ratio(" ".join(normalize(a)), " ".join(normalize(b)))
-
 
 def _index_of(found: tuple[Clause, ...] | list[Clause], token: int) -> int:
     return next(i for i, c in enumerate(found) if c.lo <= token < c.hi)

@@ -6,7 +6,9 @@ import json
 import string
 from typing import Any
 
+from tutor.planning import Allocation
 from tutor.tools.names import ToolName
+from tutor.tools.registry import DemoRun
 
 # How a tool call is named to the learner, on every surface.
 TOOL_TITLES = {
@@ -70,9 +72,9 @@ def display_for(name: str, outcome: Any) -> str:
     if not outcome.ok:
         return outcome.content
     artifact = outcome.artifact
-    if name == ToolName.DEMO and hasattr(artifact, "summary"):
+    if name == ToolName.DEMO and isinstance(artifact, DemoRun):
         return f"{artifact.summary} The output is in the answer."
-    if name == ToolName.ALLOCATE and hasattr(artifact, "assignments"):
+    if name == ToolName.ALLOCATE and isinstance(artifact, Allocation):
         owners = {a.owner for a in artifact.assignments}
         return (
             f"{len(artifact.assignments)} responsibilities across {len(owners)} "
@@ -96,9 +98,9 @@ def artifact_for(name: str, outcome: Any) -> str | None:
     if not outcome.ok:
         return None
     artifact = outcome.artifact
-    if name == ToolName.DEMO and hasattr(artifact, "output"):
+    if name == ToolName.DEMO and isinstance(artifact, DemoRun):
         return f"```text\n{artifact.output.rstrip()}\n```"
-    if name == ToolName.ALLOCATE and hasattr(artifact, "render_table"):
+    if name == ToolName.ALLOCATE and isinstance(artifact, Allocation):
         return artifact.render_table().rstrip()
     if name == ToolName.ASK:
         view = parse_json(outcome.content) or {}

@@ -23,13 +23,14 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AsyncExitStack, aclosing
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
 from tutor.engine import TutorSession
 from tutor.engine.events import Event, Notice, TextDelta
 from tutor.errors import LearnerBusyError, TutorError
+from tutor.quiz import QuestionView
 from tutor.runtime import Runtime
 from tutor.web.queue import Lane, Queued, SessionRegistry
 from tutor.web.quizform import MAX_PICKS, SKIP, answer_form, compose_answer
@@ -49,10 +50,9 @@ BUSY_TURNS = 8
 OFFLINE_PACE = 0.015
 # After Stop, the engine gets this long to end the turn itself before it is cancelled.
 STOP_GRACE = 3.0
-# How long a message waits for another process answering the same learner.
-PEER_WAIT = 120.0
 INTERNAL = {"api_visibility": "private"}
 Turn = AsyncGenerator[Event, None]  # what TutorSession.send returns
+Phase = Literal["started", "streaming", "done"]  # of one queued message being answered
 SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
 # What every chat event outputs (TutorApp.outputs): 7 chat controls, then the quiz's form.
 OUTPUTS = 7 + 4 + MAX_PICKS
@@ -70,6 +70,8 @@ class TutorApp:
         if offline_pace is None:
             offline_pace = OFFLINE_PACE if runtime.backend.profile.streams_instantly else 0.0
         self.pace = offline_pace
+        # How long a message waits for another process answering the same learner.
+        self.queue_wait = settings.tutor_queue_wait
         self.streaming = 0  # turns streaming right now, across all learners
         # Keyed by the live session, so it goes when the registry drops an idle session.
         self._views: weakref.WeakKeyDictionary[TutorSession, ChatView] = weakref.WeakKeyDictionary()
@@ -164,9 +166,7 @@ class TutorApp:
         if not lane.busy:
             return gr.skip()
         lane.stop.set()
-        stop = getattr(lane.session, "stop", None)
-        if callable(stop):
-            stop()
+        lane.session.stop()
         return gr.Button("Stopping…", interactive=False)
 
     async def drain_ui(self, sid: str | None) -> AsyncIterator[tuple[Any, ...]]:
@@ -174,10 +174,12 @@ class TutorApp:
         lane = self.registry.lane(sid)
         view = self.view(lane)
         try:
-            async with self._hold(lane):
-                while (item := lane.take()) is not None:
-                    async for update in self._answer(lane, view, item):
-                        yield update
+            async with aclosing(self._answer_queued(lane, view)) as turns:
+                async for _, _, phase in turns:
+                    if phase == "streaming":
+                        yield self.outputs(lane, view, panels=False, controls=False)
+                    else:  # step cards and score after every turn
+                        yield self.outputs(lane, view, panels=phase == "done")
         except LearnerBusyError as exc:
             view.apply(Notice("busy", str(exc)))
         yield self.outputs(lane, view)
@@ -188,26 +190,32 @@ class TutorApp:
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(lane.lock)
             store = lane.session.store
-            if store is not None and hasattr(store, "learner_lock"):
-                await stack.enter_async_context(store.learner_lock(lane.session.id, wait=PEER_WAIT))
+            if store is not None:
+                lock = store.learner_lock(lane.session.id, wait=self.queue_wait)
+                await stack.enter_async_context(lock)
             yield
 
-    async def _answer(
-        self, lane: Lane, view: ChatView, item: Queued
-    ) -> AsyncIterator[tuple[Any, ...]]:
-        lane.stop.clear()
-        view.user(shown_words(lane.session, item.text), item.id)
-        yield self.outputs(lane, view, panels=False)
-        start = len(view.messages)
-        events = lane.session.send(item.text, queued_id=item.id)
-        lane.answering = True
-        try:
-            async for _ in self._run(lane, events, view):
-                yield self.outputs(lane, view, panels=False, controls=False)
-        finally:
-            lane.answering = False
-        lane.settle(item, final_text(view, start))
-        yield self.outputs(lane, view)  # step cards and score after every turn
+    async def _answer_queued(
+        self, lane: Lane, view: ChatView
+    ) -> AsyncIterator[tuple[Queued, int, Phase]]:
+        """Answer the lane's waiting messages in order, holding the learner's locks (the page
+        and the API both drain this way). Yields (message, where its reply starts in `view`,
+        phase) when it starts, whenever the page should update, and when it is settled."""
+        async with self._hold(lane):
+            while (item := lane.take()) is not None:
+                lane.stop.clear()
+                view.user(shown_words(lane.session, item.text), item.id)
+                start = len(view.messages)
+                yield item, start, "started"
+                events = lane.session.send(item.text, queued_id=item.id)
+                lane.answering = True
+                try:
+                    async for _ in self._run(lane, events, view):
+                        yield item, start, "streaming"
+                finally:
+                    lane.answering = False
+                lane.settle(item, final_text(view, start))
+                yield item, start, "done"
 
     async def _run(self, lane: Lane, events: Turn, view: ChatView) -> AsyncIterator[None]:
         """Apply a turn's events to `view` (in a task, so Stop can end it), yielding whenever
@@ -276,9 +284,10 @@ class TutorApp:
         """The chosen answer goes to the chat as the learner's message (then is graded)."""
         lane = self.registry.lane(sid)
         question = waiting_question(lane.session)
-        kind = getattr(question, "kind", "")
-        count = len(getattr(question, "items", ()) or ())
-        text = compose_answer(kind, choice, checks, picks[:count], number)
+        if question is None:  # answered or skipped meanwhile
+            return (gr.skip(),) * OUTPUTS
+        count = len(question.items or ())
+        text = compose_answer(question.kind, choice, checks, picks[:count], number)
         if text is None:  # nothing chosen yet
             return (gr.skip(),) * OUTPUTS
         return self._put(lane, text)
@@ -334,20 +343,15 @@ class TutorApp:
                 yield final_text(view, 0)
             return
         mine = lane.put(text)
-        async with self._hold(lane):
-            while (item := lane.take()) is not None:
-                start = len(view.messages)
-                async for _ in self._run(
-                    lane, lane.session.send(item.text, queued_id=item.id), view
-                ):
-                    if item == mine:
-                        yield final_text(view, start)
-                lane.settle(item, final_text(view, start))
-                if item == mine:
+        async with aclosing(self._answer_queued(lane, view)) as turns:
+            async for item, start, phase in turns:
+                if item == mine and phase == "streaming":
+                    yield final_text(view, start)
+                elif item == mine and phase == "done":
                     break
 
 
-def quiz_form(question: Any | None) -> tuple[Any, ...]:
+def quiz_form(question: QuestionView | None) -> tuple[Any, ...]:
     """[box, radio, checkboxes, number, *dropdowns] for the waiting question (None: hidden)."""
     form = answer_form(question)
     picks = [gr.Dropdown(visible=False, value=None)] * MAX_PICKS
@@ -363,7 +367,7 @@ def quiz_form(question: Any | None) -> tuple[Any, ...]:
     )
 
 
-def waiting_question(session: TutorSession) -> Any | None:
+def waiting_question(session: TutorSession) -> QuestionView | None:
     """The quiz question waiting for the learner's answer (its public view), if any."""
     current = session.quiz_state.current
     if not current:

@@ -126,10 +126,6 @@ class SessionRegistry:
             self._evict()
         return lane
 
-    def drop(self, session_id: str) -> None:
-        with self._lock:
-            self._live.pop(session_id, None)
-
     def __len__(self) -> int:
         return len(self._live)
 
@@ -138,7 +134,6 @@ class SessionRegistry:
 
     def _use(self, lane: Lane) -> Lane:
         now = self._clock()
-        lane.session.last_used = now
         self._live[lane.session.id] = (lane, now)
         self._live.move_to_end(lane.session.id)
         return lane

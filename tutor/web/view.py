@@ -24,20 +24,19 @@ from tutor.engine.events import (
     ToolStarted,
     TurnDone,
 )
+from tutor.engine.notices import ABANDONED, CUT_OFF, CUT_OFF_MARK, INTERRUPTED, STOPPED
 from tutor.engine.progress import offered_lines
 from tutor.tools.presentation import TOOL_TITLES
 
 Message = dict[str, Any]
 
-CUT_OFF_MARK = "[…cut off]"
 # Why an answer ended early, when the engine's own notice is not there to say it (a turn
 # whose process died has no reply row). Retry is offered under the chat.
 STATUS_NOTES = {
-    "stopped": "You stopped this answer. Retry to ask again.",
-    "interrupted": "This answer was interrupted (the page was closed or the tutor stopped). "
-    "Retry to ask again.",
-    "in_progress": "This answer was interrupted (the tutor stopped). Retry to ask again.",
-    "cut_off": "This answer was cut off.",
+    "stopped": STOPPED,
+    "interrupted": INTERRUPTED,
+    "in_progress": ABANDONED,
+    "cut_off": CUT_OFF,
 }
 UNFINISHED = ("stopped", "interrupted", "in_progress")
 QUEUED_NOTE = '<span class="queued-note">Waiting: answered after the current reply</span>'
