@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.errors import TeamError
+from tutor.planning import evidence
 from tutor.planning.catalogue import PlanningData
 from tutor.planning.content import Planning
 from tutor.planning.doubts import ASK_BELOW, Doubt, confidence, fit_count, question
@@ -285,9 +286,22 @@ class TeamReader:
             return None
         first, last, name, guessed = names[0]
         before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_role(r)]
+        listed = [n for n in names if evidence.in_parens_after_role(piece, n[0], self.words)]
+        if len(listed) > 1:
+            return self._listed_in_parens(piece, listed, before)
         after, everything = self._roles(piece, last, len(piece.tokens))
         link = piece.surface(last).lower() if last < len(piece.norms) else ""
         return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
+
+    def _listed_in_parens(
+        self, piece: Piece, listed: list[tuple[int, int, str, bool]], before: list[str]
+    ) -> list[Draft]:
+        """'two PhD students (Lena and Omar) who train the models': each name in the
+        parentheses after a role is a person with that role, and with what follows them."""
+        close = piece.text.find(")", piece.tokens[listed[-1][1] - 1].end)
+        after = next((k for k, t in enumerate(piece.tokens) if t.start > close), None)
+        rest = self._roles(piece, after, len(piece.tokens))[0] if close > 0 and after else []
+        return [Draft(n[2], before + rest, "named", piece.sentence, guessed=n[3]) for n in listed]
 
     def _named(self, piece: Piece, names: list[tuple[int, int, str, bool]]) -> list[Draft]:
         """Each name takes the words after it (to the next name); words before the first name
