@@ -59,7 +59,7 @@ def strength(piece: Piece, first: int, end: int, words: Words) -> Strength:
         return Strength.BOUND
     if not _alone(piece, first, end, words):
         return Strength.NONE
-    return Strength.BOUND if piece.apposed else Strength.LISTED
+    return Strength.BOUND if piece.apposed or piece.after_role else Strength.LISTED
 
 
 def against(piece: Piece, first: int, end: int, words: Words) -> bool:

@@ -168,6 +168,11 @@ class TeamReader:
     def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """The people one list item names; roles for an earlier person are added in place."""
         found = self._people_in(piece, drafts)
+        if piece.after_role and len(found) == 1 and found[0].kind == "named":
+            # The name belongs to the job before it; with no such person read, it is not
+            # bound to this team ("Our DE, Hamid, left in March").
+            alone = not found[0].roles and not found[0].everything
+            return [] if _names_last(drafts, found[0], piece) or alone else found
         me = self._speaker_inside(piece)
         if me is not None and not any(d.kind == "me" for d in found):
             return [me] if me.link == "is" else [*found, me]
@@ -184,9 +189,13 @@ class TeamReader:
         if norms[j - 1] not in w.grammar and gap not in ("=", "(", ":", "+", ",", "-"):
             return None
         roles, _ = self._roles(piece, j + 1, len(norms))
-        if norms[j - 1] in w.naming and not w.names(piece, self.skills):
-            # "the PM is me": the role before the copula is the speaker's
-            before = [r for r in self._roles(piece, 0, j - 1)[0] if self.skills.names_a_role(r)]
+        alone = gap == "(" and piece.text[piece.tokens[j].end :].lstrip().startswith(")")
+        if (norms[j - 1] in w.naming or alone) and not w.names(piece, self.skills):
+            # "the PM is me", "one MLE (me)": the role before is the speaker's
+            lo = w.skip_fillers(norms)
+            lo += norms[lo] in w.articles or norms[lo].isdecimal()
+            hi = j - 1 if norms[j - 1] in w.naming else j
+            before = [r for r in self._roles(piece, lo, hi)[0] if self.skills.names_a_role(r)]
             return Draft("Me", before + roles, "me", piece.sentence, "is")
         return Draft("Me", roles, "me", piece.sentence)
 
@@ -445,6 +454,17 @@ def _check_product(product: str) -> ProductKind:
     if kind not in PRODUCTS:
         raise TeamError(f"Unknown product kind {product!r}: use 'llm' or 'ml'.")
     return kind  # type: ignore[return-value]
+
+
+def _names_last(drafts: list[Draft], found: Draft, piece: Piece) -> bool:
+    """'a freelance DevOps person, Marek, …': the name in apposition after a job with no
+    name is that person's (not one more person). Edits the last draft in place."""
+    last = drafts[-1] if drafts else None
+    if last is None or last.name or last.sentence != piece.sentence:
+        return False
+    last.name, last.kind, last.guessed = found.name, "named", found.guessed
+    last.roles += [r for r in found.roles if r not in last.roles]
+    return True
 
 
 def _words(text: str) -> bool:

@@ -49,6 +49,9 @@ class Piece:
     lenient: bool = False
     #: the next item is a job ("Wang Fang, data engineer, …"): apposition binds the name
     apposed: bool = False
+    #: the item before is a job with no name ("a research engineer, Thandiwe, who …"): a
+    #: name standing alone here is that person's
+    after_role: bool = False
 
     @property
     def norms(self) -> list[str]:
@@ -468,7 +471,10 @@ def pieces(text: str, words: Words, lenient: bool = False) -> list[Piece]:
                         sep = ":" if after_header and k == 0 else sep
                         # "Wang Fang, data engineer, and …": a role after the comma
                         apposed = k + 1 < len(items) and words.is_role_only(items[k + 1][1])
-                        found.append(Piece(item, tokens, sep, sentence, roster, lenient, apposed))
+                        after_role = k > 0 and sep == "," and words.is_role_only(items[k - 1][1])
+                        found.append(
+                            Piece(item, tokens, sep, sentence, roster, lenient, apposed, after_role)
+                        )
     return found
 
 
