@@ -110,6 +110,7 @@ class ReaderWords(BaseModel):
     count_before: tuple[str, ...]
     solo: tuple[str, ...]
     everything: tuple[str, ...]
+    everything_else: tuple[str, ...] = ()
     activity: tuple[str, ...]
     headers: tuple[str, ...]
     requests: tuple[str, ...]

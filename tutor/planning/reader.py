@@ -244,8 +244,9 @@ class TeamReader:
         link = piece.surface(after).lower() if after < len(piece.tokens) else ""
         return Draft(name, roles, kind, piece.sentence, link, everything, **kw)
 
-    def _roles(self, piece: Piece, lo: int, hi: int) -> tuple[list[str], bool]:
-        """Role words in tokens [lo, hi): up to what the team builds; parentheses apart."""
+    def _roles(self, piece: Piece, lo: int, hi: int) -> tuple[list[str], str]:
+        """Role words in tokens [lo, hi): up to what the team builds; parentheses apart; and
+        whether they say "everything" ("all") or "everything else" ("else")."""
         hi = self.words.activity_cut(piece.norms, lo, hi)
         text = piece.span(lo, hi)
         inside, outside = _split_parens(text)
@@ -257,7 +258,10 @@ class TeamReader:
         skilled = [r for r in roles if self.skills.names_a_skill(r)]
         # "handles everything else" takes the hats nobody has; "keeps everything running"
         # names a skill of its own.
-        everything = not skilled and self.words.any_run(piece.norms[lo:hi], self.words.everything)
+        said = piece.norms[lo:hi]
+        everything = ""
+        if not skilled and self.words.any_run(said, self.words.everything):
+            everything = "else" if self.words.any_run(said, self.words.everything_else) else "all"
         return (skilled if everything else roles), everything
 
     def _relation(self, piece: Piece, start: int) -> list[Draft] | None:

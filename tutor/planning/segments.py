@@ -103,7 +103,8 @@ class Words:
         self.count_nouns, self.count_before = many(words.count_nouns), many(words.count_before)
         # Matched as written: the text module reads "solo" and "single" as the number 1.
         self.solo = tuple(tuple(p.lower().split()) for p in words.solo)
-        self.everything = many(words.everything)
+        self.everything = many(words.everything + words.everything_else)
+        self.everything_else = many(words.everything_else)
         self.activity, self.headers = many(words.activity), many(words.headers)
         self.requests = many(words.requests)
         self.product_cues: tuple[Phrase, ...] = ()  # set by the reader (llm and ml cues)
@@ -238,8 +239,17 @@ class Words:
         return any(n in self.organisations for n in norms[i + 1 : i + 5])
 
     def is_solo(self, text: str) -> bool:
-        said = [t.surface(text).lower() for t in self.lexicon.read(text).tokens]
-        return self.any_run(said, self.solo)
+        """'solo founder', 'just me', but not 'just me and jake' (a list goes on after it)."""
+        tokens = self.lexicon.read(text).tokens
+        said = [t.surface(text).lower() for t in tokens]
+        for i in range(len(said)):
+            n = self.run_at(said, i, self.solo)
+            if n is None:
+                continue
+            after = text[tokens[i + n - 1].end :].lstrip(" ,")
+            if not _LIST_SEP.match(" " + after) and not after.startswith(("+", "&")):
+                return True
+        return False
 
     def _count_before(self, norms: Sequence[str], i: int) -> bool:
         return any(tuple(norms[max(0, i - len(p)) : i]) == p for p in self.count_before)
