@@ -298,7 +298,7 @@ class Words:
         # "Raj and Meera are …", "José María and María José run …": a name, then a plural verb
         shared = any(
             m.group(2).lower() in self.plural_links and not self.skills.names_a_role(m.group(1))
-            for m in re.finditer(r"\b([A-Z]\w*)\s+(\w+)", chunk)
+            for m in re.finditer(r"\b(?=([A-Z]\w*)\s+(\w+))", chunk)  # pairs may overlap
         )
         speaker = any(n in self.first_person for n in norms)
         return speaker or self.at(norms, start, self.headers) or shared
