@@ -405,6 +405,8 @@ class Words:
             return True  # "Do-yun", "Ha-eun"
         plain = re.split(r"['\u2019]", word)[0]  # "We're" is "We"
         a_name_too = capital and not is_ordinary_word(plain)
+        if not capital and head and self._subject_of_verb(piece, k, plain):
+            return True  # "will handles deployment": a modal never takes a verb in -s
         if norm in self.never or (norm in self.grammar and not a_name_too):
             return False  # "Will" may be a name; "will", "That" and "Everyone" are not
         if capital:
@@ -421,6 +423,14 @@ class Words:
         links = self.links if is_ordinary_word(word) else self.binding_verbs
         linked = k + 1 < len(piece.tokens) and piece.surface(k + 1).lower() in links
         return (not rest or rest[0] in "(:-\u2013\u2014" or linked) and len(norm) > 1
+
+    def _subject_of_verb(self, piece: Piece, k: int, word: str) -> bool:
+        """A lowercase word that is also a given name ("will", "bill"), opening the item and
+        followed by a duty verb in the third person: the verb's subject, a person."""
+        if k + 1 >= len(piece.tokens) or piece.norms[k] in self.never or is_ordinary_word(word):
+            return False
+        verb = piece.surface(k + 1)
+        return verb.endswith("s") and verb.lower() in self.binding_verbs
 
     def _head_name(self, piece: Piece, taken: set[int]) -> list[tuple[int, int, str, bool]]:
         """'Dev - product manager': a capitalised word before ':'/'-'/'(' is a name even when it
