@@ -111,6 +111,8 @@ class ReaderWords(BaseModel):
     solo: tuple[str, ...]
     everything: tuple[str, ...]
     everything_else: tuple[str, ...] = ()
+    part_time: tuple[str, ...] = ()
+    contract: tuple[str, ...] = ()
     activity: tuple[str, ...]
     headers: tuple[str, ...]
     requests: tuple[str, ...]

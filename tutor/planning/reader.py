@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from tutor.errors import TeamError
 from tutor.planning import evidence
+from tutor.planning.availability import read_availability
 from tutor.planning.catalogue import PlanningData
 from tutor.planning.content import Planning
 from tutor.planning.doubts import ASK_BELOW, Doubt, confidence, fit_count, question
@@ -89,7 +90,7 @@ class TeamReader:
         resolve_everything(drafts, self.skills)
         name_people(drafts)
         assumed = self._assume(drafts, self.content.data) if assume else []
-        team = Team.build([{"name": d.name, "roles": d.roles} for d in drafts], kind)
+        team = Team.build([self._person(d) for d in drafts], kind)
         unsure = [d.says for d in doubts] + (["the roles I assumed"] if assumed else [])
         sure = confidence(tuple(doubts))
         ask = question([p.name for p in team.people], count) if sure < ASK_BELOW else None
@@ -97,6 +98,12 @@ class TeamReader:
             team, tuple(unsure), summary(team, assumed), tuple(assumed), sure, tuple(doubts),
             ask, count,
         )  # fmt: skip
+
+    def _person(self, draft: Draft) -> dict:
+        """The person a draft is: name, roles, and the time they give the team."""
+        w = self.words
+        availability, roles = read_availability(draft.roles, w, w.part_time, w.contract)
+        return {"name": draft.name, "roles": roles, "availability": availability}
 
     def _doubts(self, text: str, drafts: list[Draft]) -> list[Doubt]:
         """Capitalised words bound to nothing, role words naming no job, lowercase names."""
@@ -109,7 +116,8 @@ class TeamReader:
         }
         doubts = [Doubt("loose", f"{n!r} may be a teammate") for n in sorted(loose)]
         for d in drafts:
-            unread = [r for r in self.skills.unread(d.roles) if not d.everything]
+            roles = self._person(d)["roles"]
+            unread = [r for r in self.skills.unread(roles) if not d.everything]
             if unread:
                 doubts.append(Doubt("unread", f"I didn't read {unread[0]!r} as a job"))
         doubts += [Doubt("guessed", f"{d.name!r} is a name") for d in drafts if d.guessed]

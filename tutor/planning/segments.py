@@ -105,6 +105,7 @@ class Words:
         self.solo = tuple(tuple(p.lower().split()) for p in words.solo)
         self.everything = many(words.everything + words.everything_else)
         self.everything_else = many(words.everything_else)
+        self.part_time, self.contract = many(words.part_time), many(words.contract)
         self.activity, self.headers = many(words.activity), many(words.headers)
         self.requests = many(words.requests)
         self.product_cues: tuple[Phrase, ...] = ()  # set by the reader (llm and ml cues)
@@ -143,10 +144,11 @@ class Words:
 
     def is_clause(self, text: str) -> bool:
         """Words that say something other than a job: they don't open with a skill and run
-        past a short job title ("sure the data scientist is the one who gets paged")."""
+        past a short job title ("sure the data scientist is the one who gets paged"), and are
+        not a noun phrase ending in a job ("part-time data engineer")."""
         tokens = self.lexicon.read(text).tokens
         starts = [m.first for m in _mentions(text, self.skills, self.lexicon)]
-        return len(tokens) > 3 and 0 not in starts
+        return len(tokens) > 3 and 0 not in starts and not self.ends_with_role(text)
 
     def filler(self, token: Token, text: str) -> bool:
         """A word that carries no name and no job: grammar, or an ordinary English word."""
