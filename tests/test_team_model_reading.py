@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from support.function_backend import FunctionBackend, Scripted
+
 from tutor.content.planner import read_team
 from tutor.engine.team_reading import planned_team, read_team_with_model
 from tutor.planning.model_reading import ModelTeam, check

@@ -179,11 +179,15 @@ def test_reading_is_fast_enough_for_chat() -> None:
     ("text", "expected"),
     [
         (
-            "3 of us: me (data scientist), a part-time data engineer, and Kaito who does DevOps on contract",
+            "3 of us: me (data scientist), a part-time data engineer, "
+            "and Kaito who does DevOps on contract",
             {"Me": "full-time", "Person 2": "part-time", "Kaito": "contractor"},
         ),
         ("Ana (DS, 20%) and Ben (freelance DevOps)", {"Ana": "part-time", "Ben": "contractor"}),
-        ("Mere (infra + devops, part time) and Ana (PM)", {"Mere": "part-time", "Ana": "full-time"}),
+        (
+            "Mere (infra + devops, part time) and Ana (PM)",
+            {"Mere": "part-time", "Ana": "full-time"},
+        ),
     ],
 )
 def test_part_time_and_contract_are_read_into_availability(text: str, expected: dict) -> None:

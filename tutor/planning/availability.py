@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from tutor.planning.model import Availability
-from tutor.planning.segments import Phrase, Words
+from tutor.planning.words import Phrase, Words
 
 _PERCENT = re.compile(r"\b(\d{1,2})\s?%")
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tutor.planning.model import HATS, Team
-from tutor.planning.segments import Piece, Words
+from tutor.planning.segments import Piece
+from tutor.planning.words import Words
 from tutor.text import agrees, is_speaker, join_names
 
 

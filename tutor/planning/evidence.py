@@ -24,7 +24,8 @@ import simplemma
 from tutor.text import is_ordinary_word
 
 if TYPE_CHECKING:
-    from tutor.planning.segments import Piece, Words
+    from tutor.planning.segments import Piece
+    from tutor.planning.words import Words
 
 # Punctuation that binds a name to the role after it ("Ana (DS)", "Ana - DS", "Ana = PM").
 _BINDS_AFTER = re.compile(r"^\s*(?:\(|:|=|->|→|[-\u2013\u2014]\s)")
