@@ -41,7 +41,8 @@ class PeopleFinder:
     def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """The people one list item names; roles for an earlier person are added in place."""
         found = self._people_in(piece, drafts)
-        if piece.after_role and len(found) == 1 and found[0].kind == "named":
+        # "Ana, a data scientist, Bo, an SRE": a name between two jobs is the next one's
+        if piece.after_role and not piece.apposed and len(found) == 1 and found[0].kind == "named":
             # The name belongs to the job before it; with no such person read, it is not
             # bound to this team ("Our DE, Hamid, left in March").
             alone = not found[0].roles and not found[0].everything
