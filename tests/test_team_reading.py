@@ -165,3 +165,54 @@ def test_the_chat_asks_to_confirm_an_unsure_reading() -> None:
     assert tools and tools[0].name == ALLOCATE
     assert said.startswith("I read your team as: maria (ml), jorge (data) and pablo (ops).")
     assert "tell me the right names and roles" in said
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "3 of us: me (data scientist), a part-time data engineer, "
+            "and Kaito who does DevOps on contract",
+            {"Me": "full-time", "Person 2": "part-time", "Kaito": "contractor"},
+        ),
+        ("Ana (DS, 20%) and Ben (freelance DevOps)", {"Ana": "part-time", "Ben": "contractor"}),
+        (
+            "Mere (infra + devops, part time) and Ana (PM)",
+            {"Mere": "part-time", "Ana": "full-time"},
+        ),
+    ],
+)
+def test_part_time_and_contract_are_read_into_availability(text: str, expected: dict) -> None:
+    reading = read_team(text, assume=False)
+    assert {p.name: p.availability for p in reading.team.people} == expected
+    # words that only say someone's time are not a job to confirm
+    assert not [d for d in reading.doubts if d.kind == "unread"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "PI is Haruto Sato, two PhD students (Lena and Omar) who train the models, and a "
+            "research software engineer, Thandiwe, who keeps the GPU cluster alive.",
+            ["Haruto Sato", "Lena", "Omar", "Thandiwe"],
+        ),
+        ("We are Ana, a data scientist, Bo, an SRE, and Cy, an ML engineer.", ["Ana", "Bo", "Cy"]),
+        ("Our DE, Hamid, left in March so now it's just Beatrix (DS) and Julian.", None),
+        (
+            "a PM (Hope), one MLE (me), and two data scientists",
+            ["Hope", "Me", "Person 3", "Person 4"],
+        ),
+        ("its just me and jake, i do the models and he does everything else", ["Me", "jake"]),
+        (
+            "rose does the data pipelines, will handles deployment, and i'm the PM",
+            ["rose", "will", "Me"],
+        ),
+    ],
+)
+def test_people_bound_by_apposition_parentheses_and_verbs(text: str, expected) -> None:
+    names = [p.name for p in read_team(text, assume=False).team.people]
+    if expected is None:  # someone who left, named in apposition, is not on the team
+        assert "Hamid" not in names
+    else:
+        assert names == expected

@@ -29,6 +29,7 @@ def test_tokens_keep_their_place_in_the_text() -> None:
         ("isn't", "is not"),
         ("handoffs", "handoff"),
         ("3am", "3 am"),
+        ("two DSs and SREs", "2 DS and SRE"),
     ],
 )
 def test_wording_that_means_the_same_normalises_the_same(a: str, b: str) -> None:

@@ -6,8 +6,10 @@ Modules, one job each:
   table, advice, default split, the reader's words) as frozen models;
 - `skills`: role words -> hats, through the shared text module;
 - `content`: `Planning`, the content bundle the other modules receive;
-- `segments`, `drafts`, `reader`: a free-text description -> `TeamReading` (cutting it up,
-  the people found, and who each piece names);
+- `segments`, `words`, `names`, `evidence`, `people`, `drafts`, `availability`, `doubts`,
+  `reader`: a free-text description -> `TeamReading` (cutting it up, the vocabulary, names and
+  the evidence they are people, who each piece names, the people found, their time, what is
+  unsure, and the team);
 - `allocator`: `allocate` (every responsibility owned, critical work backed up, skill first);
 - `results`, `render`: the `Allocation` and its Markdown.
 

@@ -110,6 +110,9 @@ class ReaderWords(BaseModel):
     count_before: tuple[str, ...]
     solo: tuple[str, ...]
     everything: tuple[str, ...]
+    everything_else: tuple[str, ...] = ()
+    part_time: tuple[str, ...] = ()
+    contract: tuple[str, ...] = ()
     activity: tuple[str, ...]
     headers: tuple[str, ...]
     requests: tuple[str, ...]

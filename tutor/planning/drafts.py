@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tutor.planning.model import HATS, Team
-from tutor.planning.segments import Piece, Words
+from tutor.planning.segments import Piece
+from tutor.planning.words import Words
 from tutor.text import agrees, is_speaker, join_names
 
 
@@ -20,7 +21,7 @@ class Draft:
     kind: str = "named"  # named | me | relation | unnamed
     sentence: int = 0
     link: str = ""  # the first word after the name, for roles shared by a list of names
-    everything: bool = False
+    everything: str = ""  # "all": every technical hat; "else": those nobody else has
     guessed: bool = False  # a lowercase word taken as a name
     turn: int = 0  # when the text last spoke of this person: bare roles and pronouns go there
 
@@ -84,13 +85,18 @@ def share_roles(drafts: list[Draft], words: Words) -> None:
 
 
 def resolve_everything(drafts: list[Draft], skills) -> None:
-    """'Jordan handles everything else': every hat nobody else has (all of them, alone)."""
+    """'Kofi does a bit of everything': every technical hat; 'Jordan handles everything
+    else': the technical hats nobody else has; alone, every hat. People say "everything"
+    of the building and running, not of deciding what to build (a product hat is named)."""
     for d in drafts:
         if not d.everything:
             continue
         others = {h for o in drafts if o is not d for h in skills.hats(o.roles)}
         mine = set(skills.hats(d.roles))
-        d.roles = d.roles + [h for h in HATS if h not in others and h not in mine]
+        hats = HATS if len(drafts) == 1 else HATS[1:]
+        if d.everything == "else":
+            hats = tuple(h for h in hats if h not in others)
+        d.roles = d.roles + [h for h in hats if h not in mine]
 
 
 def spread(

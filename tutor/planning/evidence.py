@@ -24,13 +24,16 @@ import simplemma
 from tutor.text import is_ordinary_word
 
 if TYPE_CHECKING:
-    from tutor.planning.segments import Piece, Words
+    from tutor.planning.segments import Piece
+    from tutor.planning.words import Words
 
 # Punctuation that binds a name to the role after it ("Ana (DS)", "Ana - DS", "Ana = PM").
 _BINDS_AFTER = re.compile(r"^\s*(?:\(|:|=|->|→|[-\u2013\u2014]\s)")
 # Punctuation that binds a role before it to a name ("PM: Rose", "Modelling → Kwame").
 _BINDS_BEFORE = re.compile(r"(?::|=|->|→|\()\s*$")
 _INNER_CAPITAL = re.compile(r"^[A-Z]{2}|[a-z]{3}[A-Z]")
+# Adverbs of focus and frequency, which stand between a subject and its verb.
+_FOCUS_ADVERBS = frozenset({"also", "just", "only", "mostly", "mainly", "usually", "really"})
 _DETERMINERS = frozenset({"a", "an", "the", "our", "my"})
 
 
@@ -59,7 +62,7 @@ def strength(piece: Piece, first: int, end: int, words: Words) -> Strength:
         return Strength.BOUND
     if not _alone(piece, first, end, words):
         return Strength.NONE
-    return Strength.BOUND if piece.apposed else Strength.LISTED
+    return Strength.BOUND if piece.apposed or piece.after_role else Strength.LISTED
 
 
 def against(piece: Piece, first: int, end: int, words: Words) -> bool:
@@ -116,7 +119,11 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         )
     if end >= len(piece.tokens) or piece.text[last.end : piece.tokens[end].start].strip():
         return False  # "Dmitri (we call him Dima) runs infra": the verb is Dmitri's
-    word = piece.surface(end).lower()
+    # "Mohammed also writes …", "Ana mostly does …": an adverb between name and verb
+    verb_at = end
+    while verb_at < len(piece.tokens) - 1 and piece.norms[verb_at] in _FOCUS_ADVERBS:
+        verb_at += 1
+    word = piece.surface(verb_at).lower()
     if last.surface(piece.text).lower().endswith(("'s", "\u2019s")):
         return not is_ordinary_word(piece.surface(end - 1)[:-2])  # "Ana's our", not "Here's"
     if word in _DETERMINERS:  # "Ali the data engineer"
@@ -124,8 +131,8 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
     if word == "from":
         return words.skills.names_a_role(piece.span(end + 1, min(end + 3, len(piece.tokens))))
     first = next(k for k in range(end) if piece.tokens[k].end >= last.start)
-    verb = word in words.binding_verbs or piece.norms[end] in words.binding_verbs
-    if not (verb or _third_person(piece.surface(end))) or after_thing_word(piece, first, words):
+    verb = word in words.binding_verbs or piece.norms[verb_at] in words.binding_verbs
+    if not (verb or _third_person(piece.surface(verb_at))) or after_thing_word(piece, first, words):
         return False
     if only_words(piece, first, end):
         # "Hope does our models", "will handles deployment", not "Latency is a problem"

@@ -9,8 +9,10 @@ scientists"). Words come through the shared text module; the reader's own words 
 (prompts/responsibilities.toml `[reader]`). A person is never dropped or merged silently:
 anything unsure is listed in `unsure` for the chat to confirm.
 
-Sentences and list items are found by `tutor.planning.segments`; this module decides who each
-piece names. Pure: the content (`Planning`) is passed in.
+Sentences and list items are found by `tutor.planning.segments`, who each piece names by
+`tutor.planning.people` (a base of `TeamReader`); this module turns the people found into a
+team: the stated count, doubts and confidence, availability, the default split. Pure: the
+content (`Planning`) is passed in.
 """
 
 from __future__ import annotations
@@ -18,23 +20,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.errors import TeamError
+from tutor.planning.availability import read_availability
 from tutor.planning.catalogue import PlanningData
 from tutor.planning.content import Planning
 from tutor.planning.doubts import ASK_BELOW, Doubt, confidence, fit_count, question
 from tutor.planning.drafts import (
     Draft,
-    add,
-    continues,
     name_people,
     resolve_everything,
     same_person,
-    share_roles,
     spread,
     summary,
-    touch,
 )
 from tutor.planning.model import HATS, MAX_PEOPLE, PRODUCTS, ProductKind, Team, too_many_people
-from tutor.planning.segments import Piece, Words, pieces
+from tutor.planning.people import PeopleFinder
+from tutor.planning.segments import pieces
+from tutor.planning.words import Words
 
 MAX_TEXT_CHARS = 2000
 ASK_FOR_TEAM = "Tell me who is on the team, e.g. 'Ana is a data scientist, Ben runs infra'."
@@ -58,7 +59,7 @@ class TeamReading:
     stated: int | None = None
 
 
-class TeamReader:
+class TeamReader(PeopleFinder):
     """Reads team descriptions with one `Planning` content. Immutable; build once and share."""
 
     def __init__(self, content: Planning) -> None:
@@ -88,7 +89,7 @@ class TeamReader:
         resolve_everything(drafts, self.skills)
         name_people(drafts)
         assumed = self._assume(drafts, self.content.data) if assume else []
-        team = Team.build([{"name": d.name, "roles": d.roles} for d in drafts], kind)
+        team = Team.build([self._person(d) for d in drafts], kind)
         unsure = [d.says for d in doubts] + (["the roles I assumed"] if assumed else [])
         sure = confidence(tuple(doubts))
         ask = question([p.name for p in team.people], count) if sure < ASK_BELOW else None
@@ -96,6 +97,12 @@ class TeamReader:
             team, tuple(unsure), summary(team, assumed), tuple(assumed), sure, tuple(doubts),
             ask, count,
         )  # fmt: skip
+
+    def _person(self, draft: Draft) -> dict:
+        """The person a draft is: name, roles, and the time they give the team."""
+        w = self.words
+        availability, roles = read_availability(draft.roles, w, w.part_time, w.contract)
+        return {"name": draft.name, "roles": roles, "availability": availability}
 
     def _doubts(self, text: str, drafts: list[Draft]) -> list[Doubt]:
         """Capitalised words bound to nothing, role words naming no job, lowercase names."""
@@ -108,7 +115,8 @@ class TeamReader:
         }
         doubts = [Doubt("loose", f"{n!r} may be a teammate") for n in sorted(loose)]
         for d in drafts:
-            unread = [r for r in self.skills.unread(d.roles) if not d.everything]
+            roles = self._person(d)["roles"]
+            unread = [r for r in self.skills.unread(roles) if not d.everything]
             if unread:
                 doubts.append(Doubt("unread", f"I didn't read {unread[0]!r} as a job"))
         doubts += [Doubt("guessed", f"{d.name!r} is a name") for d in drafts if d.guessed]
@@ -144,252 +152,6 @@ class TeamReader:
         if self.words.any_run(norms, self._llm):
             return "llm"
         return "ml" if self.words.any_run(norms, self._ml) else "llm"
-
-    # -- reading ------------------------------------------------------------------------------
-
-    def _drafts(self, text: str) -> tuple[list[Draft], int | None, list[str]]:
-        drafts = self._people(text)
-        if not any(d.kind == "named" for d in drafts):
-            # Nothing binds a name to a role: names standing alone in a list are the people
-            # ("Ana and Ben building a recommender"), if there are any.
-            drafts = self._people(text, lenient=True) or drafts
-        return drafts, self.words.count(text), []
-
-    def _people(self, text: str, lenient: bool = False) -> list[Draft]:
-        drafts: list[Draft] = []
-        for piece in pieces(text, self.words, lenient):
-            found = self._piece(piece, drafts)
-            for draft in found:
-                add(drafts, draft)
-            share_roles(drafts, self.words)
-        return drafts
-
-    def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
-        """The people one list item names; roles for an earlier person are added in place."""
-        found = self._people_in(piece, drafts)
-        me = self._speaker_inside(piece)
-        if me is not None and not any(d.kind == "me" for d in found):
-            return [me] if me.link == "is" else [*found, me]
-        return found
-
-    def _speaker_inside(self, piece: Piece) -> Draft | None:
-        """'its just me', 'the team is me (founder)', 'team = me', 'report to me (head of
-        AI)', 'the PM is me': the speaker inside an item ('write me a script' is not)."""
-        w, norms = self.words, piece.norms
-        j = next((k for k in range(1, len(norms)) if norms[k] in w.first_person), None)
-        if j is None or norms[j] == "i" or norms[0] in w.first_person:
-            return None
-        gap = piece.text[piece.tokens[j - 1].end : piece.tokens[j].start].strip()
-        if norms[j - 1] not in w.grammar and gap not in ("=", "(", ":", "+", ",", "-"):
-            return None
-        roles, _ = self._roles(piece, j + 1, len(norms))
-        if norms[j - 1] in w.naming and not w.names(piece, self.skills):
-            # "the PM is me": the role before the copula is the speaker's
-            before = [r for r in self._roles(piece, 0, j - 1)[0] if self.skills.names_a_role(r)]
-            return Draft("Me", before + roles, "me", piece.sentence, "is")
-        return Draft("Me", roles, "me", piece.sentence)
-
-    def _people_in(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
-        w, toks, norms = self.words, piece.tokens, piece.norms
-        start = w.skip_fillers(norms)
-        opener = w.run_at(norms, start, w.headers)
-        if opener and start + opener < len(norms) and norms[start + opener] in w.articles:
-            start += opener  # "We have a data scientist, …": the list starts after "we have"
-        if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
-            return self._copied(piece, drafts)
-        if start >= len(toks):
-            return []
-        if norms[start] in w.pronouns:
-            return self._continued(piece, drafts, start + 1, pronoun=True)
-        if norms[start] in w.first_person:
-            return [self._speaker(piece, start + 1)]
-        relation = self._relation(piece, start)
-        if relation is not None:
-            return relation
-        names = w.names(piece, self.skills)
-        if w.any_run(norms, w.requests):
-            # "help me allocate … for Ana": the request names people but gives no roles.
-            after = w.after_request(norms, 0, len(norms))
-            asked = w.names(piece, self.skills, bound_by=[Draft("request")])
-            return [Draft(n[2], [], "named", piece.sentence) for n in asked if n[0] >= after]
-        if not names:
-            return self._unnamed(piece, drafts, start)
-        return self._named(piece, names)
-
-    def _speaker(self, piece: Piece, after: int) -> Draft:
-        """'I'm a PM' -> Me (PM); 'I am Sam, I do ML', '(me) Tobi - analytics engineer' -> Me:
-        the speaker is always "Me" (said "you"), whatever their own name."""
-        names = [n for n in self.words.names(piece, self.skills) if n[0] >= after]
-        link = (
-            all(self.words.filler(t, piece.text) for t in piece.tokens[after : names[0][0]])
-            if names
-            else False
-        )
-        if names and link and names[0][0] - after <= 2:
-            return self._draft(piece, names[0][1], "Me", "me")
-        return self._draft(piece, after, "Me", "me")
-
-    def _draft(self, piece: Piece, after: int, name: str | None, kind: str, **kw) -> Draft:
-        roles, everything = self._roles(piece, after, len(piece.tokens))
-        link = piece.surface(after).lower() if after < len(piece.tokens) else ""
-        return Draft(name, roles, kind, piece.sentence, link, everything, **kw)
-
-    def _roles(self, piece: Piece, lo: int, hi: int) -> tuple[list[str], bool]:
-        """Role words in tokens [lo, hi): up to what the team builds; parentheses apart."""
-        hi = self.words.activity_cut(piece.norms, lo, hi)
-        text = piece.span(lo, hi)
-        inside, outside = _split_parens(text)
-        outside = self.words.strip_links(outside)
-        if self.words.is_clause(outside):
-            outside = ""  # "I'm sure the data scientist gets paged" names no job of mine
-        roles = [outside, *(self.words.strip_links(r) for r in inside)]
-        roles = [r for r in roles if _words(r) and not self.words.only_fillers(r)]
-        skilled = [r for r in roles if self.skills.names_a_skill(r)]
-        # "handles everything else" takes the hats nobody has; "keeps everything running"
-        # names a skill of its own.
-        everything = not skilled and self.words.any_run(piece.norms[lo:hi], self.words.everything)
-        return (skilled if everything else roles), everything
-
-    def _relation(self, piece: Piece, start: int) -> list[Draft] | None:
-        """'my cofounder (ML)', 'my friend Sam does devops', 'two friends'."""
-        w, norms = self.words, piece.norms
-        count, i = 1, start
-        if norms[i] in ("my", "our"):
-            i += 1
-        elif norms[i].isdecimal() and i + 1 < len(norms):
-            count, i = int(norms[i]), i + 1
-        else:
-            return None
-        relation = w.run_at(norms, i, w.relations)
-        if relation is None and i + 1 < len(norms):  # "my best friend"
-            relation = w.run_at(norms, i + 1, w.relations)
-            i += relation is not None
-        if relation is None:
-            return self._our_role_name(piece, i)
-        word = piece.span(i, i + relation).strip()
-        names = [n for n in w.names(piece, self.skills) if n[0] >= i + relation]
-        if names:
-            _, last, name, guessed = names[0]
-            return [self._draft(piece, last, name, "named", guessed=guessed)]
-        if count > 1:
-            base = word.rstrip("s").capitalize()
-            return [
-                Draft(f"{base} {k}", [], "relation", piece.sentence) for k in range(1, count + 1)
-            ]
-        return [self._draft(piece, i + relation, word.capitalize(), "relation")]
-
-    def _our_role_name(self, piece: Piece, i: int) -> list[Draft] | None:
-        """'our PM Priya', 'our data scientist is Laura': a role, then the person's name."""
-        names = [n for n in self.words.names(piece, self.skills) if n[0] > i]
-        if not names:
-            return None
-        first, last, name, guessed = names[0]
-        before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_role(r)]
-        after, everything = self._roles(piece, last, len(piece.tokens))
-        link = piece.surface(last).lower() if last < len(piece.norms) else ""
-        return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
-
-    def _named(self, piece: Piece, names: list[tuple[int, int, str, bool]]) -> list[Draft]:
-        """Each name takes the words after it (to the next name); words before the first name
-        are its role when they name one ('data scientist Ahmed', 'SRE: Tomasz')."""
-        found = []
-        for k, (_, last, name, guessed) in enumerate(names):
-            end = names[k + 1][0] if k + 1 < len(names) else len(piece.tokens)
-            draft = self._draft(piece, last, name, "named", guessed=guessed)
-            roles, everything = self._roles(piece, last, end)
-            draft.roles, draft.everything = roles, everything
-            found.append(draft)
-        lead = self.words.after_request(piece.norms, 0, names[0][0])
-        before, _ = self._roles(piece, lead, names[0][0])
-        if before and any(self.skills.names_a_role(r) for r in before):
-            found[0].roles = before + found[0].roles
-        return found
-
-    def _unnamed(self, piece: Piece, drafts: list[Draft], start: int) -> list[Draft]:
-        """'a PM', 'two SREs', or role words continuing the person before ('and on-call')."""
-        norms, w = piece.norms, self.words
-        count = 1
-        if norms[start] in w.articles or norms[start].isdecimal():
-            count = int(norms[start]) if norms[start].isdecimal() else 1
-            roles, everything = self._roles(piece, start + 1, len(norms))
-            if not roles or w.is_count_piece(norms, piece.text):
-                return self._solo(piece)
-            last = drafts[-1] if drafts else None
-            if (
-                count == 1
-                and piece.sep == ","
-                and last
-                and last.kind != "unnamed"
-                and not last.roles
-            ):
-                last.roles += roles  # "Ana, a data scientist"
-                return []
-            roles = [_singular(r) for r in roles] if count > 1 else roles
-            return [
-                Draft(None, list(roles), "unnamed", piece.sentence, everything=everything)
-                for _ in range(min(count, MAX_PEOPLE + 1))
-            ]
-        return self._continued(piece, drafts, start)
-
-    def _continued(
-        self, piece: Piece, drafts: list[Draft], start: int, pronoun: bool = False
-    ) -> list[Draft]:
-        roles, everything = self._roles(piece, start, len(piece.tokens))
-        if not roles and not everything:
-            return []
-        if self.words.is_count_piece(piece.norms, piece.text):
-            return self._solo(piece)
-        target = continues(drafts, piece, pronoun)
-        if target is None and pronoun:
-            # "I do ML, she does backend": she is someone not yet named, not the speaker.
-            return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
-        if target is None:
-            # Bare roles are people only in a list after a header ("4 of us: PM, DS, …").
-            listed = piece.sep == ":" or (
-                drafts and drafts[-1].kind == "unnamed" and drafts[-1].sentence == piece.sentence
-            )
-            if not listed or not any(self.skills.names_a_role(r) for r in roles):
-                return []
-            return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
-        # "me and my cofounder, both engineers": the roles of everyone listed just before.
-        shared = piece.surface(0).lower() in self.words.plural_links
-        group = (
-            [d for d in drafts if d.sentence == target.sentence and not d.roles] if shared else []
-        )
-        for d in [*group, target] if target not in group else group:
-            d.roles += [r for r in roles if r not in d.roles]
-            d.everything = d.everything or everything
-        target.sentence = piece.sentence
-        touch(drafts, target)
-        return []
-
-    def _solo(self, piece: Piece) -> list[Draft]:
-        """'solo founder building a chatbot': the one person a solo cue describes."""
-        if not self.words.is_solo(piece.text):
-            return []
-        said = [t.surface(piece.text).lower() for t in piece.tokens]
-        keep = [
-            i
-            for i in range(len(said))
-            if not any(
-                tuple(said[max(0, i - k) : i - k + len(p)]) == p
-                for p in self.words.solo
-                for k in range(len(p))
-            )
-        ]
-        if not keep:
-            return []
-        roles, _ = self._roles(piece, keep[0], len(piece.tokens))
-        roles = [r for r in roles if self.skills.names_a_role(r)]
-        # A solo team is the speaker ("solo founder, I do everything" is one person).
-        return [Draft("Me", roles, "me", piece.sentence)] if roles else []
-
-    def _copied(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
-        """'So is Leila': a new person with the previous person's roles."""
-        names = self.words.names(piece, self.skills, bound_by=drafts[-1:])
-        if not names or not drafts:
-            return []
-        return [Draft(n[2], list(drafts[-1].roles), "named", piece.sentence) for n in names]
 
     # -- filling in ----------------------------------------------------------------------------
 
@@ -431,41 +193,6 @@ def _check_product(product: str) -> ProductKind:
     if kind not in PRODUCTS:
         raise TeamError(f"Unknown product kind {product!r}: use 'llm' or 'ml'.")
     return kind  # type: ignore[return-value]
-
-
-def _words(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
-
-
-def _split_parens(text: str) -> tuple[list[str], str]:
-    """('a, b' items inside parentheses, the text outside them)."""
-    inside, outside, depth, buf = [], [], 0, []
-    for ch in text:
-        if ch in "([":
-            depth += 1
-            if depth == 1:
-                continue
-        elif ch in ")]" and depth:
-            depth -= 1
-            if depth == 0:
-                inside.append("".join(buf))
-                buf = []
-                continue
-        (buf if depth else outside).append(ch)
-    if buf:
-        inside.append("".join(buf))
-    items = [p.strip(" .,;:-") for group in inside for p in _split_list(group)]
-    return [p for p in items if p], " ".join("".join(outside).split()).strip(" .,;:-—–")
-
-
-def _split_list(group: str) -> list[str]:
-    for sep in (";", ",", " and ", "&"):
-        group = group.replace(sep, "\n")
-    return group.split("\n")
-
-
-def _singular(role: str) -> str:
-    return role[:-1] if role.endswith("s") and not role.endswith("ss") else role
 
 
 __all__ = ["MAX_TEXT_CHARS", "Draft", "TeamReader", "TeamReading"]

@@ -48,13 +48,23 @@ class Skills:
         return " ".join(n for n in norms if n not in self.stopwords)
 
     def levels(self, roles: Iterable[str]) -> dict[Hat, int]:
-        """Each hat the role words give, with its strength; denied roles give nothing."""
+        """Each hat the role words give, with its strength; denied roles give nothing.
+
+        A word that gives only light hats is ambiguous ("data": engineering or science); when
+        the person's other words give one of its hats strongly ("the data side (pipelines)"),
+        that is the one it meant, and its other hats go."""
+        gives = [
+            self._gives[m.id]
+            for role in roles
+            for m in self.lexicon.read(self.content_text(role)).of_kind("role")
+            if m.asserted
+        ]
+        strong = {h for g in gives for h, level in g.items() if level == STRONG}
         levels: dict[Hat, int] = {}
-        for role in roles:
-            for mention in self.lexicon.read(self.content_text(role)).of_kind("role"):
-                if not mention.asserted:
-                    continue
-                for hat, level in self._gives[mention.id].items():
+        for g in gives:
+            meant = strong & set(g) if g and STRONG not in g.values() else set()
+            for hat, level in g.items():
+                if not meant or hat in meant:
                     levels[hat] = max(level, levels.get(hat, 0))
         return levels
 

@@ -39,6 +39,8 @@ _KEEP_S = frozenset({"ops", "devops", "mlops", "llmops", "its", "this", "has", "
 _NEGATIVE_CONTRACTION = ("n't", "n\u2019t")
 _IRREGULAR_NEGATIVE = {"can't": "can", "won't": "will", "cannot": "can", "shan't": "shall"}
 _CLITICS = ("'s", "'re", "'m", "'ll", "'ve", "'d")
+# The plural of an acronym is written with a lowercase "s" ("DSs", "SREs", "PMs", "APIs").
+_ACRONYM_PLURAL = re.compile(r"^([A-Z]{2,})s$")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,9 @@ def tokenize(text: str) -> tuple[Token, ...]:
             tokens.append(Token(glued.group(1), start, cut))
             tokens.append(Token(glued.group(2), cut, end))  # a unit: 'am', 'pm', 'x'
         elif head:
-            tokens.append(Token(normalize_word(head), start, end))
+            plural = _ACRONYM_PLURAL.match(match.group())
+            norm = plural.group(1).lower() if plural else normalize_word(head)
+            tokens.append(Token(norm, start, end))
         tokens.extend(Token(norm, start, end) for norm in extra)
     return tuple(tokens)
 

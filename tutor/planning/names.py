@@ -1,0 +1,184 @@
+"""Who a list item names: word runs that could be a name ("José María", "van der Berg",
+"Dr. Smith", "Ji-woo", a lowercase "maria (ml)"), and whether the text binds each one to the
+team (`tutor.planning.evidence`). A base of `tutor.planning.words.Words`, which holds the
+vocabulary these methods read. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from tutor.planning import evidence
+from tutor.planning.segments import Piece
+from tutor.text import Lexicon, Token, is_ordinary_word
+
+if TYPE_CHECKING:
+    from tutor.planning.words import Words
+
+_POSSESSIVE = re.compile(r"['\u2019]s$")  # "Ana's our data scientist"
+
+
+class NameFinder:
+    """Name finding for `Words` (its vocabulary: titles, particles, grammar, links)."""
+
+    def names(self, piece: Piece, skills, bound_by=()) -> list[tuple[int, int, str, bool]]:
+        """(first token, end token, name as written, guessed) for each person named in the
+        piece: a word that could be a name, with evidence that it is a person. `bound_by`:
+        the structure around the piece already binds its names ("So is Leila", "allocate
+        for Ana, Ben and Chen"), so every name that is not a word or a thing is a person."""
+        found = self.candidates(piece, skills)
+        if bound_by:
+            return [c[:4] for c in found if not evidence.only_words(piece, c[0], c[1])]
+        return [c[:4] for c in found if c[4]]
+
+    def loose(self, piece: Piece, skills) -> list[str]:
+        """Capitalised words that could be names but that nothing binds to the team (and that
+        are not ordinary words, places or products): what the reader is unsure of."""
+        return [
+            c[2]
+            for c in self.candidates(piece, skills)
+            if not c[4] and not c[3] and not evidence.against(piece, c[0], c[1], self)
+        ]
+
+    def candidates(self, piece: Piece, skills) -> list[tuple[int, int, str, bool, bool]]:
+        """(first, end, name, guessed, is a person) for each word run that could be a name."""
+        taken = _skill_tokens(piece, skills, self.lexicon)
+        found, i, toks = [], 0, piece.tokens
+        head = self.skip_fillers(piece.norms)
+        while i < len(toks):
+            end, guessed = self._name_run(piece, i, taken, head)
+            if end > i:
+                first = self._drop_ordinary_lead(piece, i, end)
+                name = _POSSESSIVE.sub("", piece.text[toks[first].start : toks[end - 1].end])
+                person = evidence.is_person(piece, first, end, self)
+                found.append((first, end, name, guessed, person))
+                i = end
+            else:
+                i += 1
+        if not any(c[4] for c in found):
+            found += [(*h, True) for h in self._head_name(piece, taken)]
+        return found
+
+    def _drop_ordinary_lead(self, piece: Piece, first: int, end: int) -> int:
+        """'Then Ngozi', 'Using FastAPI': an ordinary word opening a sentence is not part of
+        the name after it (within a list, 'Park Ji-hoon' and 'Li Na' stay whole)."""
+        alone = end == len(piece.tokens)
+        if first != 0 or piece.sep or alone or evidence.punctuated(piece, end):
+            return first  # "Li Wei: data scientist", "Wang Fang" stay whole
+        while (
+            end - first > 1
+            and piece.norms[first] not in self.titles
+            and evidence.common_word(piece.surface(first))
+        ):
+            first += 1
+        return first
+
+    def _name_run(self, piece: Piece, i: int, taken: set[int], head: int) -> tuple[int, bool]:
+        """End of the name starting at token i (i itself if none), and whether it is a guess."""
+        toks, norms, end, guessed = piece.tokens, piece.norms, i, False
+        while end < len(toks):
+            if end > i and not _joined(piece.text, toks[end - 1], toks[end], norms[end - 1], self):
+                break
+            word = piece.surface(end)
+            if norms[end] in self.titles and word[:1].isupper() and end + 1 < len(toks):
+                end += 1
+                continue
+            if norms[end] in self.particles and word.islower() and self._capital_after(piece, end):
+                end += 1
+                continue
+            if not self._namey(piece, end, taken, head=end == head, inside=end > i):
+                break
+            guessed = guessed or not word[:1].isupper()
+            end += 1
+        while end > i and (norms[end - 1] in self.titles or norms[end - 1] in self.particles):
+            end -= 1  # a name ends with a name, not a title or particle
+        return end, guessed and end > i
+
+    def _capital_after(self, piece: Piece, k: int) -> bool:
+        for j in range(k + 1, len(piece.tokens)):
+            if piece.norms[j] not in self.particles:
+                return piece.surface(j)[:1].isupper()
+        return False
+
+    def _namey(self, piece: Piece, k: int, taken: set[int], head: bool, inside: bool) -> bool:
+        word, norm = piece.surface(k), piece.norms[k]
+        gap_after = (
+            piece.text[piece.tokens[k].end : piece.tokens[k + 1].start]
+            if k + 1 < len(piece.tokens)
+            else ""
+        )
+        if not word[:1].isalpha() or k in taken or norm.isdecimal():
+            return False
+        if evidence.looks_technical(word, shouting=piece.text.isupper()):
+            return False
+        capital = word[:1].isupper()
+        if capital and gap_after == "-" and piece.surface(k + 1)[:1].islower():
+            return True  # "Do-yun", "Ha-eun"
+        plain = re.split(r"['\u2019]", word)[0]  # "We're" is "We"
+        a_name_too = capital and not is_ordinary_word(plain)
+        if not capital and head and self._subject_of_verb(piece, k, plain):
+            return True  # "will handles deployment": a modal never takes a verb in -s
+        if norm in self.never or (norm in self.grammar and not a_name_too):
+            return False  # "Will" may be a name; "will", "That" and "Everyone" are not
+        if capital:
+            return True
+        if inside and piece.text[piece.tokens[k - 1].end : piece.tokens[k].start] in ("-", "'"):
+            return True  # "Ji-woo", but not "part-time" or "e-commerce"
+        # A lowercase word is a name only where a name stands: alone in a list item, or just
+        # before "(", ":" or a dash ("maria (ml)", "ana, ben and chen"), or a duty verb.
+        if evidence.in_parens_after_role(piece, k, self) and _alone_in_parens(piece, k):
+            return True  # "our cto (wei)", not "DE (part-time, 2 days/wk)"
+        if not head or gap_after == "-":
+            return False
+        rest = piece.text[piece.tokens[k].end :].lstrip()
+        links = self.links if is_ordinary_word(word) else self.binding_verbs
+        linked = k + 1 < len(piece.tokens) and piece.surface(k + 1).lower() in links
+        return (not rest or rest[0] in "(:-\u2013\u2014" or linked) and len(norm) > 1
+
+    def _subject_of_verb(self, piece: Piece, k: int, word: str) -> bool:
+        """A lowercase word that is also a given name ("will", "bill"), opening the item and
+        followed by a duty verb in the third person: the verb's subject, a person."""
+        if k + 1 >= len(piece.tokens) or piece.norms[k] in self.never or is_ordinary_word(word):
+            return False
+        verb = piece.surface(k + 1)
+        return verb.endswith("s") and verb.lower() in self.binding_verbs
+
+    def _head_name(self, piece: Piece, taken: set[int]) -> list[tuple[int, int, str, bool]]:
+        """'Dev - product manager': a capitalised word before ':'/'-'/'(' is a name even when it
+        is also a skill word, if the words after it name a role."""
+        toks = piece.tokens
+        if not toks or not piece.surface(0)[:1].isupper() or piece.norms[0] in self.grammar:
+            return []
+        rest = piece.text[toks[0].end :].lstrip()
+        if not rest or rest[0] not in "(:-\u2013\u2014" or 0 not in taken:
+            return []  # only a word the skills table took ("Dev"); others are names already
+        if not any(k > 0 for k in taken):
+            return []
+        return [(0, 1, piece.surface(0), False)]
+
+
+def _alone_in_parens(piece: Piece, k: int) -> bool:
+    before = piece.text[: piece.tokens[k].start].rstrip()
+    after = piece.text[piece.tokens[k].end :].lstrip()
+    return before.endswith("(") and after.startswith(")")
+
+
+def _joined(text: str, a: Token, b: Token, norm_a: str, words: Words) -> bool:
+    """Two tokens of one name: a space between, a hyphen or apostrophe, or 'Dr. ' after a title."""
+    gap = text[a.end : b.start]
+    return gap in (" ", "-", "'") or (norm_a in words.titles and gap.strip() == ".")
+
+
+def _skill_tokens(piece: Piece, skills, lexicon: Lexicon) -> set[int]:
+    """Token indexes inside a skill or vocabulary mention: never part of a name."""
+    taken: set[int] = set()
+    for m in mentions(piece.text, skills, lexicon):
+        taken.update(range(m.first, m.last))
+    return taken
+
+
+def mentions(text: str, skills, lexicon: Lexicon) -> list:
+    """Skill phrases, and the vocabulary's roles and stages, named in `text`."""
+    shared = [m for m in lexicon.read(text).mentions if m.kind in ("role", "stage")]
+    return list(skills.lexicon.read(text).mentions) + shared

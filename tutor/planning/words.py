@@ -1,0 +1,266 @@
+"""The team reader's vocabulary (prompts/responsibilities.toml `[reader]`), normalised once
+through the shared text module, with the lookups the reader needs: phrases, fillers, role
+words, head counts, headers and rosters. Finding names is `tutor.planning.names` (a base of
+`Words`). Pure: the words, lexicon and skills are passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from tutor.planning.catalogue import ReaderWords
+from tutor.planning.names import NameFinder, mentions
+from tutor.planning.segments import LIST_SEP
+from tutor.text import Lexicon, Token, is_ordinary_word
+
+Phrase = tuple[str, ...]
+_ARTICLES = frozenset({"a", "an", "another", "one"})
+_FILLERS = frozenset(
+    {"and", "plus", "also", "just", "only", "then", "it", "be", "there", "with", "as", "well",
+     "but", "so", "mostly", "mainly", "both", "all", "who", "that"}
+)  # fmt: skip
+
+
+class Words(NameFinder):
+    """The reader's vocabulary, normalised once."""
+
+    def __init__(self, words: ReaderWords, lexicon: Lexicon, skills) -> None:
+        self.lexicon, self.skills = lexicon, skills
+        one = self._words
+        self.particles, self.titles = one(words.particles), one(words.titles)
+        self.first_person, self.pronouns = one(words.first_person), one(words.pronouns)
+        # Words of grammar, never a name: the vocabulary's stopwords, the speaker, pronouns
+        # and indefinites ("everyone else is sales").
+        self.grammar = (
+            lexicon.stopwords
+            | lexicon.question_words
+            | one(words.indefinites)
+            | self.first_person
+            | self.pronouns
+        )
+        self.never = self.first_person | self.pronouns | one(words.indefinites)
+        # "No, I'm sure …", "But …", "Why is …": negation, contrast and question words
+        self.never |= one(lexicon.cues.negators) | one(lexicon.cues.contrast)
+        self.never |= lexicon.question_words - {"can", "will", "may"}
+        self.never |= {p[0] for p in self._phrases(words.headers) if len(p) == 1}
+        self.before_things = one(words.before_things)
+        self.generic = one(lexicon.vocabulary.generic)
+        # Compared with the word as written: "are" shares, "is" (also "be") does not.
+        self.plural_links = frozenset(w.lower() for w in words.plural_links)
+        self.links = frozenset(w.lower() for w in words.links) | self.plural_links
+        self.binding_verbs = self.links | frozenset(w.lower() for w in words.duties)
+        self.naming = one(words.naming)
+        self.organisations = one(words.organisations)
+        self.articles = _ARTICLES
+        many = self._phrases
+        self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
+        self.count_nouns, self.count_before = many(words.count_nouns), many(words.count_before)
+        # Matched as written: the text module reads "solo" and "single" as the number 1.
+        self.solo = tuple(tuple(p.lower().split()) for p in words.solo)
+        self.everything = many(words.everything + words.everything_else)
+        self.everything_else = many(words.everything_else)
+        self.part_time, self.contract = many(words.part_time), many(words.contract)
+        self.activity, self.headers = many(words.activity), many(words.headers)
+        self.requests = many(words.requests)
+        self.product_cues: tuple[Phrase, ...] = ()  # set by the reader (llm and ml cues)
+
+    def phrase(self, text: str) -> Phrase:
+        return tuple(t.norm for t in self.lexicon.read(text).tokens)
+
+    def _words(self, items: Iterable[str]) -> frozenset[str]:
+        return frozenset(w for item in items for w in self.phrase(item))
+
+    def _phrases(self, items: Iterable[str]) -> tuple[Phrase, ...]:
+        found = {self.phrase(p) for p in items} - {()}
+        return tuple(sorted(found, key=len, reverse=True))
+
+    # -- phrase lookups ------------------------------------------------------------------------
+
+    @staticmethod
+    def run_at(norms: Sequence[str], i: int, phrases: Sequence[Phrase]) -> int | None:
+        """Length of the longest phrase starting at token i, with an optional plural 's'."""
+        for p in phrases:
+            if tuple(norms[i : i + len(p)]) == p:
+                return len(p)
+        return None
+
+    def at(self, norms: Sequence[str], i: int, phrases: Sequence[Phrase]) -> bool:
+        return self.run_at(norms, i, phrases) is not None
+
+    def any_run(self, norms: Sequence[str], phrases: Sequence[Phrase]) -> bool:
+        return any(self.at(norms, i, phrases) for i in range(len(norms)))
+
+    def skip_fillers(self, norms: Sequence[str]) -> int:
+        i = 0
+        while i < len(norms) and norms[i] in _FILLERS:
+            i += 1
+        return i
+
+    def is_clause(self, text: str) -> bool:
+        """Words that say something other than a job: they don't open with a skill and run
+        past a short job title ("sure the data scientist is the one who gets paged"), and are
+        not a noun phrase ending in a job ("part-time data engineer")."""
+        tokens = self.lexicon.read(text).tokens
+        starts = [m.first for m in mentions(text, self.skills, self.lexicon)]
+        return len(tokens) > 3 and 0 not in starts and not self.ends_with_role(text)
+
+    def filler(self, token: Token, text: str) -> bool:
+        """A word that carries no name and no job: grammar, or an ordinary English word."""
+        return token.norm in self.grammar or is_ordinary_word(token.surface(text))
+
+    def only_fillers(self, text: str) -> bool:
+        if self.skills.names_a_role(text):
+            return False
+        return all(self.filler(t, text) for t in self.lexicon.read(text).tokens)
+
+    def ends_with_role(self, text: str, determined: bool = False) -> bool:
+        """'our PM', 'data scientist', 'my friend': the text ends with a job title or a
+        relation (not a thing: 'the ML platform', 'the product'). `determined`: the title
+        opens the text or follows a determiner ('our PM', not 'our own fine-tuned')."""
+        norms = self.phrase(text)
+        if not norms:
+            return False
+        if any(norms[-len(p) :] == p for p in self.relations):
+            return True
+        tokens = self.lexicon.read(text).tokens
+        for m in self.skills.lexicon.read(text).mentions:
+            first = next(k for k, t in enumerate(tokens) if t.end > m.start)
+            if tokens[-1].end > m.end or set(self.phrase(text[m.start : m.end])) & self.generic:
+                continue
+            if not determined or first == 0 or norms[first - 1] in self.grammar:
+                return True
+        return False
+
+    def strip_links(self, text: str) -> str:
+        """'runs the infra' -> 'infra': leading link words and articles go, up to the first
+        word of a skill or vocabulary phrase ('ML engineer', 'on-call' stay whole)."""
+        tokens = self.lexicon.read(text).tokens
+        starts = [m.first for m in mentions(text, self.skills, self.lexicon)]
+        stop = min(starts, default=len(tokens))
+        k, negators = 0, set(self.lexicon.cues.negators)
+        while k < min(stop, len(tokens)) and self.filler(tokens[k], text):
+            if tokens[k].norm in negators or (
+                k + 1 < len(tokens) and tokens[k + 1].norm in negators
+            ):
+                break  # "isn't technical" keeps its negation
+            k += 1
+        if k == 0:
+            return text.strip()
+        return text[tokens[k].start :].strip() if k < len(tokens) else ""
+
+    def activity_cut(self, norms: Sequence[str], lo: int, hi: int) -> int:
+        """Where what the team builds starts ('building a chatbot', 'for our churn model').
+        'building the data pipeline' is a job, not a product: words after the activity that
+        name a skill, and no product cue, keep it."""
+        for j in range(lo, hi):
+            n = self.run_at(norms, j, self.activity)
+            if n is None:
+                continue
+            after = " ".join(norms[j + n : min(hi, j + n + 3)])
+            if (
+                after
+                and self.skills.names_a_skill(after)
+                and not self.any_run(norms[j + n : hi], self.product_cues)
+            ):
+                continue
+            return j
+        return hi
+
+    def after_request(self, norms: Sequence[str], lo: int, hi: int) -> int:
+        """Just after the last request or header phrase in [lo, hi) ('help me allocate … for')."""
+        cut = lo
+        for j in range(lo, hi):
+            n = self.run_at(norms, j, self.requests + self.headers + self.activity)
+            if n is not None:
+                cut = j + n
+        return min(cut, hi)
+
+    # -- counts --------------------------------------------------------------------------------
+
+    def count(self, text: str) -> int | None:
+        """The head count a text states ('3-person team', 'team of four', 'just me'), if any."""
+        tokens = self.lexicon.read(text).tokens
+        norms = [t.norm for t in tokens]
+        for i, word in enumerate(norms):
+            if not word.isdecimal() or re.search(r"\d[.,]$", text[: tokens[i].start]):
+                continue  # "2.5 people" states no head count
+            if self._of_organisation(norms, i):
+                continue  # "a 40-person logistics company" is not the team
+            if self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i):
+                plus = re.search(rf"\b{word}\s*\+", text) is not None  # "50+ people": over 50
+                return int(word) + plus
+        return 1 if self.is_solo(text) else None
+
+    def _of_organisation(self, norms: Sequence[str], i: int) -> bool:
+        return any(n in self.organisations for n in norms[i + 1 : i + 5])
+
+    def is_solo(self, text: str) -> bool:
+        """'solo founder', 'just me', but not 'just me and jake' (a list goes on after it)."""
+        tokens = self.lexicon.read(text).tokens
+        said = [t.surface(text).lower() for t in tokens]
+        for i in range(len(said)):
+            n = self.run_at(said, i, self.solo)
+            if n is None:
+                continue
+            after = text[tokens[i + n - 1].end :].lstrip(" ,")
+            if not LIST_SEP.match(" " + after) and not after.startswith(("+", "&")):
+                return True
+        return False
+
+    def _count_before(self, norms: Sequence[str], i: int) -> bool:
+        return any(tuple(norms[max(0, i - len(p)) : i]) == p for p in self.count_before)
+
+    def is_count_piece(self, norms: Sequence[str], text: str = "") -> bool:
+        return any(
+            w.isdecimal()
+            and (self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i))
+            for i, w in enumerate(norms)
+        ) or (bool(text) and self.is_solo(text))
+
+    def is_header(self, text: str) -> bool:
+        """'team', 'our team', 'there are 4 of us': words before a colon that name nobody."""
+        norms = self.phrase(text)
+        if self.is_count_piece(list(norms), text):
+            return True
+        tokens = self.lexicon.read(text).tokens
+        if any(n in self.first_person for n in norms):
+            return False
+        if self.any_run(norms, self.headers) and not any(
+            t.surface(text)[:1].isupper() and not self.filler(t, text) for t in tokens
+        ):
+            return True
+        return bool(norms) and all(t.norm in self.grammar or t.norm.isdecimal() for t in tokens)
+
+    def is_role_only(self, item: str) -> bool:
+        """'data engineer', 'a contractor who …': a list item that is a job, and no name."""
+        tokens = self.lexicon.read(item).tokens
+        start = self.skip_fillers([t.norm for t in tokens])
+        if start < len(tokens) and tokens[start].norm in _ARTICLES | {"the", "our"}:
+            start += 1
+        if start >= len(tokens):
+            return False
+        word = tokens[start].surface(item)
+        if len(tokens) == 1 and word[:1].isupper() and not word.isupper():
+            return False  # "Airflow", "MLflow": a tool is not a job after a name
+        head = item[tokens[start].start :]
+        first = head.split()[0]
+        # The job opens the item: "data engineer", "a contractor who …", not "the demo says PM"
+        return self.skills.names_a_role(first) or self.is_person(first)
+
+    def is_roster(self, chunk: str) -> bool:
+        """'The team is Marco, Priya and me', 'me and jake': a list that names people."""
+        norms = self.phrase(chunk)
+        start = self.skip_fillers(norms)
+        # "Raj and Meera are …", "José María and María José run …": a name, then a plural verb
+        shared = any(
+            m.group(2).lower() in self.plural_links and not self.skills.names_a_role(m.group(1))
+            for m in re.finditer(r"\b(?=([A-Z]\w*)\s+(\w+))", chunk)  # pairs may overlap
+        )
+        speaker = any(n in self.first_person for n in norms)
+        return speaker or self.at(norms, start, self.headers) or shared
+
+    def is_person(self, text: str) -> bool:
+        """'me', 'I', 'my cofounder': words that name someone even with no name in them."""
+        norms = self.phrase(text)
+        return any(n in self.first_person for n in norms) or self.any_run(norms, self.relations)
