@@ -55,7 +55,8 @@ def test_score_the_batch_no_one_tuned_on(capsys) -> None:
     with capsys.disabled():
         print("\n" + second.report("independent teams_2.toml (never tuned on)"))
     assert second.teams == 50 and second.not_teams == 10
-    assert second.exact >= 12 and second.dropped <= 13 and second.invented <= 28
+    # After the reader's second pass (which never saw this batch): 15/50.
+    assert second.exact >= 15 and second.dropped <= 13 and second.invented <= 28
     assert second.planned <= 1
 
 
