@@ -13,7 +13,6 @@ from tutor.demo.handoffs import run_handoff_demo
 from tutor.evaluation import scripts as es
 from tutor.evaluation.context import Context, Outcome, Rule, planner_run
 from tutor.evaluation.record import TurnRecord, parse_json
-from tutor.evaluation.rules import check_answer_graded, check_quiz_tool_used
 from tutor.text import normalize
 from tutor.tools.registry import ASK, DEMO, GRADE
 
@@ -79,6 +78,18 @@ def check_quiz_asked(check: es.QuizAsked, turn: TurnRecord, ctx: Context) -> Out
     if not _shown(str(view.get("prompt", "")), turn.text):
         return False, f"question {view.get('id')} was asked, but the reply does not show it"
     return True, f"question {view.get('id')} from the quiz tool is shown"
+
+
+def check_quiz_tool_used(check: es.QuizToolUsed, turn: TurnRecord, ctx: Context) -> Outcome:
+    return check_quiz_asked(check, turn, ctx)  # type: ignore[arg-type]
+
+
+def check_answer_graded(check: es.AnswerGraded, turn: TurnRecord, ctx: Context) -> Outcome:
+    runs = turn.ran(GRADE)
+    if not runs:
+        return False, f"{GRADE} did not run: nobody graded the answer (tools: {turn.tool_names()})"
+    verdict = parse_json(runs[-1].output).get("verdict", "?")
+    return True, f"the grader ran ({verdict})"
 
 
 def check_verdict_shown(check: es.VerdictShown, turn: TurnRecord, ctx: Context) -> Outcome:

@@ -40,7 +40,6 @@ from tutor.evaluation.context import (
     rerun_allocation,
     short,
 )
-from tutor.evaluation.guarantees import check_quiz_asked
 from tutor.evaluation.reading import cue, key_point_denied, key_point_met, own_words
 from tutor.evaluation.record import TurnRecord, parse_json
 from tutor.evaluation.reply import Reply
@@ -227,18 +226,6 @@ def _only_owner_named(reply: Reply, check: es.CorrectsMistake) -> str | None:
 
 
 # ------------------------------------------------------------------ the quiz
-
-
-def check_quiz_tool_used(check: es.QuizToolUsed, turn: TurnRecord, ctx: Context) -> Outcome:
-    return check_quiz_asked(check, turn, ctx)  # type: ignore[arg-type]
-
-
-def check_answer_graded(check: es.AnswerGraded, turn: TurnRecord, ctx: Context) -> Outcome:
-    runs = turn.ran(GRADE)
-    if not runs:
-        return False, f"{GRADE} did not run: nobody graded the answer (tools: {turn.tool_names()})"
-    verdict = parse_json(runs[-1].output).get("verdict", "?")
-    return True, f"the grader ran ({verdict})"
 
 
 def check_no_false_praise(check: es.NoFalsePraise, turn: TurnRecord, ctx: Context) -> Outcome:
