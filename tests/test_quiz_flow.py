@@ -261,6 +261,19 @@ async def test_with_a_model_the_engine_grades_answers_and_only_answers() -> None
     assert BANK.get("paged-3am").explanation not in sent  # the key never reaches the model
 
 
+async def test_a_model_that_grades_a_question_anyway_is_refused_and_no_attempt_is_used() -> None:
+    grading = Scripted(
+        tool_calls=[(GRADE, '{"question_id": "paged-3am", "answer": "what does SRE stand for"}')]
+    )
+    backend = FunctionBackend(script(grading, Scripted("SRE means site reliability engineering.")))
+    session = TutorSession(backend)
+    session.conversation.quiz.current = "paged-3am"
+    _, tools = await turn(session, "what does SRE stand for")
+    assert [t.name for t in tools] == [GRADE] and not tools[0].ok  # refused, said why
+    assert session.quiz_state.current == "paged-3am"  # still open
+    assert session.quiz_state.summary().answered == 0  # no attempt used
+
+
 async def test_with_a_model_a_quick_check_stays_open_through_a_question() -> None:
     session = with_check(TutorSession(quiet_model()), "handoff-points")
     await turn(session, "and what exactly is a handoff?")

@@ -64,6 +64,8 @@ class TurnState:
     grades: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     #: what the backend's reply did (the question it asked back, its topic, its offer)
     acts: TurnActs | None = None
+    #: the message is not an answer to the open question: no one may grade it this turn
+    grading_blocked: bool = False
 
     def show(self, text: str, source: TextSource) -> TextDelta:
         self.text += text

@@ -93,6 +93,9 @@ class TurnRunner:
         """One turn, start to end, filling `turn`. Whatever happens, the history stays valid."""
         start, settled = len(self.history), False
         self.guard, self._request = Guard(self.limits.answer_timeout), request
+        # With a question open, the engine read this message as something else than an answer:
+        # a model must not grade it either (it would cost the learner an attempt).
+        turn.grading_blocked = plan.reading.while_open not in (None, "answer", "dont_know")
         try:
             async with aclosing(self._play(plan, turn)) as events:
                 async for event in events:
@@ -259,6 +262,8 @@ class TurnRunner:
         tool = self._by_name.get(call.name)
         if call.error:
             outcome = ToolOutcome(call.error, False)
+        elif call.name == GRADE and turn.grading_blocked:
+            outcome = ToolOutcome(NOT_AN_ANSWER, False)
         elif call.name == GRADE and turn.graded is not None:
             # One answer is graded once: a model grading it again must not cost an attempt.
             outcome = turn.graded
@@ -378,6 +383,10 @@ class TurnRunner:
 
 
 SHORTER = "Ask for a shorter answer, or rephrase."
+NOT_AN_ANSWER = (
+    "Error: the app read the learner's message as not an answer to the open question, so it "
+    "stays open and nothing is graded. Reply to what they asked instead."
+)
 REPEATING = "The model started repeating itself, so I stopped this answer. Ask again or rephrase."
 
 
