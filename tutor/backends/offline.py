@@ -409,10 +409,15 @@ def last_lifecycle(chat: Sequence[BaseMessage]) -> Pairs | None:
 
 
 def who_does_what(allocation: Allocation) -> str:
-    """Who owns the eval gate and on-call (the allocation's Workload block already says what
-    each person owns and backs up, so it is not said again here)."""
+    """Who owns the lesson's three critical points — the data contract, the eval gate and
+    on-call (the allocation's Workload block already says what each person owns and backs up,
+    so it is not said again here)."""
     lines = []
-    key = {"eval-gate": "the eval gate", "on-call": "on-call (the 3am page)"}
+    key = {
+        "data-contract": "the data contract",
+        "eval-gate": "the eval gate",
+        "on-call": "on-call (the 3am page)",
+    }
     for a in allocation.assignments:
         if a.id in key:
             backup = f" (backup: {spoken(a.backup)})" if a.backup else " (no backup in the team)"

@@ -341,7 +341,9 @@ class TurnRunner:
         reply = lesson_answer(self.fallback, messages, {t.name for t in self.tools}, context)
         if reply is None:
             return []
-        turn.acts = reply.acts  # what the lesson's answer asked or offered is what counts now
+        # What the lesson's answer offered counts now; a quick check it ends with is not opened
+        # (the model's conversation did not ask it, and a model is not told to grade it).
+        turn.acts = reply.acts.model_copy(update={"asked": None})
         tail, head = turn.model_tail, FROM_LESSON.format(reason=verdict.reason)
         text = turn.fold_tail(tail, head, reply.text)
         return [LessonFallback(tail, text, f"{head}\n\n{reply.text.strip()}", verdict.reason)]

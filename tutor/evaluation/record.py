@@ -38,6 +38,17 @@ class TurnRecord:
         """The successful runs of tool `name` in this turn."""
         return [t for t in self.tools if t.name == name and t.ok]
 
+    @property
+    def engine_only(self) -> bool:
+        """The app answered this turn by itself, by design, without asking the model (a quiz
+        question asked in words): only engine-run tools, no words and no notice."""
+        return (
+            not self.model_text.strip()
+            and not self.notices
+            and bool(self.tools)
+            and all(t.call_id.startswith("engine_") for t in self.tools)
+        )
+
     def tool_names(self) -> str:
         return ", ".join(t.name for t in self.tools) or "none"
 

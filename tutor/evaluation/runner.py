@@ -76,6 +76,9 @@ def rule_of(kind: str) -> tuple[Block, str, Any]:
 def run_check(check: Check, turn: TurnRecord, ctx: Context) -> tuple[Block, str, bool, str]:
     """(block, dimension, passed, evidence) of one check on one turn."""
     block, dimension, rule = rule_of(check.kind)
+    if block == "model" and turn.engine_only and check.kind == "no_answer_key":
+        # The app asked the question itself, by design: nothing of the model's to score.
+        return "app", dimension, True, "the app asked the question itself; the model had no turn"
     if block == "model" and check.kind not in ACTION_RULES and not turn.model_text.strip():
         why = "; ".join(f"{n.kind}: {n.message}" for n in turn.notices) or "the model wrote nothing"
         return block, dimension, False, f"no reply from the model ({short(why, 120)})"

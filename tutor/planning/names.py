@@ -7,14 +7,10 @@ vocabulary these methods read. Pure.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from tutor.planning import evidence
 from tutor.planning.segments import Piece
 from tutor.text import Lexicon, Token, is_ordinary_word
-
-if TYPE_CHECKING:
-    from tutor.planning.words import Words
 
 _POSSESSIVE = re.compile(r"['\u2019]s$")  # "Ana's our data scientist"
 
@@ -164,7 +160,7 @@ def _alone_in_parens(piece: Piece, k: int) -> bool:
     return before.endswith("(") and after.startswith(")")
 
 
-def _joined(text: str, a: Token, b: Token, norm_a: str, words: Words) -> bool:
+def _joined(text: str, a: Token, b: Token, norm_a: str, words: NameFinder) -> bool:
     """Two tokens of one name: a space between, a hyphen or apostrophe, or 'Dr. ' after a title."""
     gap = text[a.end : b.start]
     return gap in (" ", "-", "'") or (norm_a in words.titles and gap.strip() == ".")
