@@ -36,6 +36,9 @@ Score.skipped
 # The model's JSON answer (prompts/team_extraction.md asks for it); pydantic parses it.
 ModelTeam.is_team
 
+# The public Python API the README documents (`TutorSession.retry`).
+TutorSession.retry
+
 # The public `tutor.Allocation` (tutor/__init__.py's __all__), for library users.
 Allocation.load_spread
 Allocation.owner_of

@@ -165,6 +165,10 @@ class TutorSession:
         finally:
             self._note_revision()
 
+    def retry(self) -> AsyncIterator[Event]:
+        """Ask again the last learner message whose answer did not complete (as `/retry`)."""
+        return self.send("/retry")
+
     def next_prompt(self) -> AsyncIterator[Event]:
         """Send the next guided try-it prompt verbatim (or say they are all done)."""
         return self.send("/next")
