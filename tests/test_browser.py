@@ -466,7 +466,7 @@ def test_team_planner_shows_matrix_and_picture(page: Page) -> None:
         "Chen runs infra and on-call. We ship a RAG chatbot.",
     )
     page.click("#plan-btn")
-    page.wait_for_selector("#team-svg svg[role=img] >> nth=-1")
+    page.wait_for_selector("#team-svg svg[role=img] >> visible=true")
     expect_text(page.locator("#team-result"), "on-call / incidents")
     assert page.locator("#team-result table").count() >= 1
     shot(page, "team-planner")
@@ -592,7 +592,7 @@ def plan_in_tab(page: Page, text: str = TEAM) -> None:
     page.get_by_role("tab", name="Team planner").click()
     page.fill("#team-text textarea", text)
     page.click("#plan-btn")
-    page.wait_for_selector("#team-svg svg[role=img] >> nth=-1")
+    page.wait_for_selector("#team-svg svg[role=img] >> visible=true")
     expect_text(page.locator(CELL.format(row=2, col=0)), "Kwame")
 
 

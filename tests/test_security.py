@@ -461,6 +461,15 @@ def right_answer(question_id: str) -> str:
     )
 
 
+def wrong_answers(question_id: str) -> list[str]:
+    """Two teacher-labelled wrong answers to the question (real attempts, graded as such)."""
+    rows = map(json.loads, LABELLED.read_text(encoding="utf-8").splitlines())
+    wrong = [
+        r["answer"] for r in rows if r["question"] == question_id and r["verdict"] == "incorrect"
+    ]
+    return (wrong * 2)[:2]
+
+
 def is_grading_request(request: dict[str, Any]) -> bool:
     """The quiz's separate model-grader request: the one place a rubric may go."""
     return request["messages"][0]["content"] == GRADER_SYSTEM
@@ -487,9 +496,11 @@ async def test_the_answer_key_never_reaches_the_model_during_a_quiz(
         question = json.loads(next(e for e in asked if isinstance(e, ToolFinished)).output)
         answer = right_answer(question["id"])
         grades, shown = [], []
-        for text in ["bananas", "still bananas", answer][: REVEAL_AFTER + 1]:
+        wrong = wrong_answers(question["id"])
+        for text in [*wrong, answer][-(REVEAL_AFTER + 1) :]:
             events = await run(session, text)
-            grades.append(next(e for e in events if isinstance(e, ToolFinished)))
+            # The first grading that ran (the engine's, since the message is an answer).
+            grades.append(next(e for e in events if isinstance(e, ToolFinished) and e.ok))
             shown.append(done(events).text)
         await runtime.aclose()
 

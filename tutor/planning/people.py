@@ -215,6 +215,8 @@ class PeopleFinder:
             roles, everything = self._roles(piece, start + 1, len(norms))
             if not roles or w.is_count_piece(norms, piece.text):
                 return self._solo(piece)
+            if not everything and not any(self._is_job(r) for r in roles):
+                return []  # "A RAG chatbot.": an article before a thing, not a job, is no one
             last = drafts[-1] if drafts else None
             if (
                 count == 1
@@ -231,6 +233,10 @@ class PeopleFinder:
                 for _ in range(min(count, MAX_PEOPLE + 1))
             ]
         return self._continued(piece, drafts, start)
+
+    def _is_job(self, role: str) -> bool:
+        """Role words that name a job or a skill (the skills table's titles, hats or none)."""
+        return self.skills.names_a_role(role) or self.skills.names_a_skill(role)
 
     def _continued(
         self, piece: Piece, drafts: list[Draft], start: int, pronoun: bool = False
