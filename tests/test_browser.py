@@ -597,10 +597,13 @@ def plan_in_tab(page: Page, text: str = TEAM) -> None:
 
 
 def type_in_cell(page: Page, row: int, col: int, text: str) -> None:
-    """As a learner does: click the cell, type, press Enter."""
-    page.locator(CELL.format(row=row, col=col)).click()
+    """As a learner does: click the cell, type, press Enter, and see the words in the cell
+    before going on (a learner looks; a script that runs ahead races the table's own focus)."""
+    cell = page.locator(CELL.format(row=row, col=col))
+    cell.click()
     page.keyboard.type(text)
     page.keyboard.press("Enter")
+    expect_text(cell, text)
 
 
 def table_names(page: Page) -> list[str]:
@@ -633,6 +636,7 @@ def test_adding_a_row_adds_a_person_and_keeps_the_others(page: Page) -> None:
     page.locator(CELL.format(row=2, col=0)).click()
     page.locator(CELL.format(row=2, col=0) + ' button[aria-label="Open cell menu"]').click()
     page.get_by_text("Add row below").click()
+    page.locator(CELL.format(row=3, col=0)).wait_for()
     type_in_cell(page, 3, 0, "Dana")
     type_in_cell(page, 3, 1, "SRE")
     expect_text(page.locator("#team-result"), "Dana (SRE/Platform)")

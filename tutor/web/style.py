@@ -124,9 +124,11 @@ TABLE_TYPING_JS = """
   const open = () => {
     const box = pending && editor(pending.cell);
     if (!box) {
-      if (pending && ++pending.tries < 120) {
-        if (pending.tries < 5) queueMicrotask(open); else requestAnimationFrame(open);
-      }
+      if (!pending) return;
+      // The editor never opened (the table re-rendered under it): let go, or every later
+      // keystroke would be held for a cell that is gone.
+      if (++pending.tries >= 120) { pending = null; return; }
+      if (pending.tries < 5) queueMicrotask(open); else requestAnimationFrame(open);
       return;
     }
     box.value = pending.text;
@@ -141,7 +143,7 @@ TABLE_TYPING_JS = """
     if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    if (pending) { pending.text += event.key; return; }
+    if (pending && pending.cell === cell) { pending.text += event.key; return; }
     pending = {cell, text: event.key, tries: 0};
     cell.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
     queueMicrotask(open);
