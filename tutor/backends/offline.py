@@ -39,7 +39,8 @@ from tutor.knowledge import is_new_question
 from tutor.knowledge.dialogue import is_thanks, named_topic, read_act
 from tutor.planning import Allocation, Team
 from tutor.quiz import Question, is_insistence, states_the_answer
-from tutor.text import spoken
+from tutor.quiz.topics import asks_to_stop_quiz
+from tutor.text import normalize, spoken
 from tutor.tools.presentation import parse_json
 from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
 
@@ -127,13 +128,15 @@ class OfflineBackend(Backend):
         helped = self.while_open(text, ctx, tools)
         if helped is not None:
             return helped
+        if ctx.reading.step is not None:  # "give me prompt 3" asks for no secret
+            return self.guided(ctx.reading.step, text)
         action = kb.action(text)
         if action == "secret":
             return Reply(a.decline_secret)
-        if ctx.reading.step is not None:
-            return self.guided(ctx.reading.step, text)
         if ctx.plan_answer is not None:  # the engine answered from the learner's team plan
             return Reply(ctx.plan_answer, acts=TurnActs(act="plan"))
+        if asks_to_stop_quiz(lexicon(), quiz_bank().intake, text) and not asks(text):
+            return Reply(a.quiz_stopped)  # nothing is open (an open question is skipped)
         if read_act(text, lexicon(), kb.data.dialogue) == "ack" and not ctx.pending_quiz:
             return self.acknowledge(text, ctx)  # "ok", "thanks" answer no quick check
         fresh = action == "quiz" or is_new_question(lexicon(), text)
@@ -167,8 +170,9 @@ class OfflineBackend(Backend):
                 return Reply(followed.text, acts=TurnActs(topic=topic, act=act))
         if ctx.reading.asks_for_demo:
             return call(DEMO, {}, a.step2_intro)
-        if ctx.reading.looks_like_team and not ctx.pending_quiz:
-            # With a quiz question open, names in a message are never a team to plan.
+        if ctx.reading.looks_like_team and ctx.open_question is None:
+            # With a question open, names in a message are a team only when the engine read
+            # one surely (and planned it); otherwise they are a remark, never a plan.
             return self.allocate(text)
         if action == "greeting":
             return Reply(a.greeting)
@@ -203,17 +207,24 @@ class OfflineBackend(Backend):
         question = self.open_bank_question(ctx)
         if question is None or ctx.reading.step is not None:
             return None
-        intake = intake_reader().read(question, text)
-        if intake.is_attempt or is_insistence(lexicon(), quiz_bank(), text, question):
+        reader = intake_reader()
+        intake = reader.read(question, text)
+        # The engine's reading wins (it read a team described, say, as no answer).
+        said = ctx.reading.while_open
+        attempt = intake.is_attempt if said is None else said in ("answer", "dont_know")
+        if attempt or is_insistence(lexicon(), quiz_bank(), text, question):
             return self.grade(question.id, text)
         if intake.wants == "hint":
             return Reply(self.answers.quiz_hint.format(hint=question.hint))
         if intake.wants == "move_on" and ASK in tools:
             return call(ASK, {"about": text}, self.answers.quiz_intro)
-        said = {"remark": self.answers.quiz_remark, "pushback": self.answers.quiz_pushback}
-        if intake.kind not in said or knowledge().action(text) == "secret":
-            return None  # answered (or declined) as any message is, while the question waits
-        return Reply(said[intake.kind])
+        if intake.kind == "pushback":
+            return Reply(self.answers.quiz_pushback)
+        if intake.kind == "remark" and reader.thinks_aloud(text):
+            return Reply(self.answers.quiz_remark)
+        # "ok", "thanks", "it says IndentationError": answered (or declined) as any message
+        # is, while the question waits (`keep_waiting` says so).
+        return None
 
     def keep_waiting(
         self, reply: Reply, ctx: TurnContext, chat: Sequence[BaseMessage] = ()
@@ -423,6 +434,12 @@ def who_does_what(allocation: Allocation) -> str:
             backup = f" (backup: {spoken(a.backup)})" if a.backup else " (no backup in the team)"
             lines.append(f"- {key[a.id].capitalize()} is owned by **{spoken(a.owner)}**{backup}.")
     return "\n".join(lines)
+
+
+def asks(text: str) -> bool:
+    """Does the message hold a question word ("whos paged? (not a quiz)")?"""
+    words = {w for p in quiz_bank().intake.ask_words for w in normalize(p)}
+    return bool(words & set(lexicon().read(text).norms))
 
 
 def handoff_kind(h: Handoff) -> str:

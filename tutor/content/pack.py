@@ -46,6 +46,11 @@ class Requests(BaseModel):
     show: list[str] = Field(min_length=1)
     team: list[str] = Field(min_length=1)
     step_coverage: float = Field(gt=0, le=1)
+    #: words that name a try-it prompt ("prompt 3", "the third exercise")
+    step_words: list[str] = []
+    #: each prompt's number after a step word ("prompt 3"), and its ordinal before one
+    step_numbers: list[list[str]] = []
+    step_ordinals: list[list[str]] = []
 
 
 class Guided(BaseModel):
@@ -91,6 +96,7 @@ class OfflineAnswers(BaseModel):
     quiz_waiting: str
     quiz_hint: str
     quiz_remark: str
+    quiz_stopped: str
     quiz_pushback: str
     why_breaks: dict[str, str]
     checks: list[QuickCheck] = []

@@ -20,6 +20,7 @@ from tutor.errors import TeamError
 from tutor.knowledge.dialogue import read_act
 from tutor.planning import Team
 from tutor.quiz import IntakeReader, Question, QuizBank
+from tutor.quiz.reading import phrase_spans
 from tutor.quiz.topics import asks_for_quiz
 from tutor.text import Lexicon
 from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
@@ -77,6 +78,9 @@ class IntentReader:
             tool = self.pack.steps[reading.step].uses_tool
             return Meaning(reading, self._call_for(tool, text) if tool else None)
         question = self._bank_question(open_question)
+        team = self.described_team(text) if question and self.describes_team(text) else None
+        if team is not None:
+            return self._team_while_open(reading, team, open_question)
         if question is not None:
             intake = self.intake.read(question, text)
             reading = reading.model_copy(update={"while_open": intake.kind})
@@ -91,6 +95,17 @@ class IntentReader:
         if self.describes_team(text):
             return Meaning(reading, self.team_call(text))
         return Meaning(reading)
+
+    @staticmethod
+    def _team_while_open(
+        reading: MessageReading, team: EngineCall, open_question: OpenQuestion | None
+    ) -> Meaning:
+        """A team read surely while a question is open is never graded as an answer. A quick
+        check the learner never asked for gives way (the team is planned, the check closes);
+        a quiz question they asked for stays open and the backend answers."""
+        if open_question is not None and open_question.kind == "check":
+            return Meaning(reading, team)
+        return Meaning(reading.model_copy(update={"while_open": "remark"}))
 
     def _bank_question(self, open_question: OpenQuestion | None) -> Question | None:
         if open_question is None or open_question.kind == "team":
@@ -121,7 +136,11 @@ class IntentReader:
         return Meaning()
 
     def step_of(self, text: str) -> int | None:
-        """The try-it prompt `text` is, verbatim or paraphrased; None when it is none."""
+        """The try-it prompt `text` is, verbatim or paraphrased, or names by its number
+        ("give me prompt 3"); None when it is none."""
+        named = self.step_named(text)
+        if named is not None:
+            return named
         words = set(self._terms(text))
         best, best_cover = None, 0.0
         for index, terms in enumerate(self._step_terms):
@@ -130,6 +149,20 @@ class IntentReader:
             if cover > best_cover:
                 best, best_cover = index, cover
         return best if best_cover >= self.requests.step_coverage else None
+
+    def step_named(self, text: str) -> int | None:
+        """The prompt a message names by number: a prompt word with one prompt's number right
+        before or after it ("prompt 3", "the third prompt", "try-it 2"), and no other."""
+        reading, requests = self.lex.read(text), self.requests
+        norms = reading.norms
+        found: set[int] = set()
+        for word in requests.step_words:
+            for first, last in phrase_spans(self.lex, reading, word):
+                after = norms[last] if last < len(norms) else None
+                before = norms[first - 1] if first > 0 else None
+                found.update(i for i, nums in enumerate(requests.step_numbers) if after in nums)
+                found.update(i for i, ords in enumerate(requests.step_ordinals) if before in ords)
+        return found.pop() if len(found) == 1 else None
 
     def describes_team(self, text: str) -> bool:
         """A team the learner describes as theirs, for planning ("we are Ana, a data
@@ -168,6 +201,18 @@ class IntentReader:
             reading = read_team(self.pack.steps[-1].prompt)
         if reading.question is not None and not default:
             return None  # unsure: the backend asks (or a model reads it, `team_reading`)
+        return allocate_call(reading.team, reading.summary)
+
+    @staticmethod
+    def described_team(text: str) -> EngineCall | None:
+        """The planner's call for a team `text` surely describes: read without a doubt and
+        saying what someone does (a head count alone, "we are 3 ppl", describes nobody)."""
+        try:
+            reading = read_team(text)
+        except TeamError:
+            return None
+        if reading.question is not None or len(reading.assumed) >= len(reading.team.people):
+            return None
         return allocate_call(reading.team, reading.summary)
 
 

@@ -101,6 +101,7 @@ class TalkWords:
                 term=cues,
                 polarity=base.polarity,
                 question_words=base.question_words,
+                openers=base.openers,
             )
         )
 

@@ -336,8 +336,11 @@ class IntakeWords(_Content):
     move_on: tuple[str, ...] = ()
     quiz_me: tuple[str, ...] = ()
     quiz_words: tuple[str, ...] = ()
+    quiz_stop: tuple[str, ...] = ()
+    quiz_nouns: tuple[str, ...] = ()
     pushback_targets: tuple[str, ...] = ()
     pushback_words: tuple[str, ...] = ()
+    thinking: tuple[str, ...] = ()
     answer_threshold: float = Field(0.7, ge=0, le=1)
 
 

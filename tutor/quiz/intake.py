@@ -31,6 +31,7 @@ INTAKE_KINDS: tuple[IntakeKind, ...] = (
 )
 Wants = Literal["hint", "move_on"]
 _SENTENCE_ENDS = frozenset(".?!;\n")
+_ALOUD = ("thinking", "discourse", "politeness")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class IntakeReader:
                 "pushback_targets",
                 "pushback_words",
                 "offer_verbs",
+                "thinking",
             )
         }
         self._single = {
@@ -138,6 +140,17 @@ class IntakeReader:
         if any(s.asks_mark for s in parts):
             return Intake("question", 0.7)
         return Intake("remark", 0.7)
+
+    def thinks_aloud(self, text: str) -> bool:
+        """The learner is only thinking ("hmm", "let me think", "one sec"): every word is
+        thinking, a discourse opener or a stopword — nothing to answer but "take your time"."""
+        reading = self.lex.read(text)
+        covered: set[int] = set()
+        for i in range(len(reading.tokens)):
+            n = max(self._match(reading, i, name, len(reading.tokens)) for name in _ALOUD)
+            covered.update(range(i, i + n))
+        words = [t.norm for k, t in enumerate(reading.tokens) if k not in covered]
+        return bool(covered) and all(w in self.lex.stopwords for w in words)
 
     # -- the form of one sentence --------------------------------------------------------------
 

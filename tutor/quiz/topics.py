@@ -10,15 +10,32 @@ import math
 from collections import Counter
 
 from tutor.quiz.bank import IntakeWords, Question, QuizBank
-from tutor.text import Lexicon, normalize
+from tutor.quiz.reading import phrase_spans
+from tutor.text import Lexicon, Reading, normalize
 
 #: a question is on the named topic when it scores at least this share of the best one
 NEAR_BEST = 0.75
 
 
 def asks_for_quiz(lexicon: Lexicon, words: IntakeWords, text: str) -> bool:
-    """Does `text` ask to be quizzed ("quiz me", "ask me a question", "next question")?"""
-    return any(lexicon.find(text, phrase) for phrase in words.quiz_me)
+    """Does `text` ask to be quizzed ("quiz me", "ask me a question", "next question")? Not
+    when a stop word governs the request ("stop quizzing me", "no more questions")."""
+    reading = lexicon.read(text)
+    spans = [s for p in words.quiz_me for s in phrase_spans(lexicon, reading, p)]
+    return any(not _stopped(reading, words, first) for first, _last in spans)
+
+
+def asks_to_stop_quiz(lexicon: Lexicon, words: IntakeWords, text: str) -> bool:
+    """Does `text` ask the quiz to stop ("stop the quiz", "no more questions pls")?"""
+    reading = lexicon.read(text)
+    quiz = {w for p in words.quiz_nouns for w in normalize(p)}
+    return any(n in quiz and _stopped(reading, words, k) for k, n in enumerate(reading.norms))
+
+
+def _stopped(reading: Reading, words: IntakeWords, first: int) -> bool:
+    """A stop word within the two words before token `first` (or on it: "quit")."""
+    stops = {w for p in words.quiz_stop for w in normalize(p)}
+    return bool(stops & set(reading.norms[max(0, first - 2) : first + 1]))
 
 
 def _terms(lexicon: Lexicon, text: str) -> set[str]:
@@ -26,7 +43,9 @@ def _terms(lexicon: Lexicon, text: str) -> set[str]:
 
 
 def _shown(question: Question) -> str:
-    return " ; ".join((question.topic, question.prompt, *question.options, *question.items))
+    """What a question is about: its topic, its prompt and its answer — not the wrong
+    options, which name other things on purpose ("Only at the last stage, on-call")."""
+    return " ; ".join((question.topic, question.prompt, question.explanation, *question.items))
 
 
 def questions_about(lexicon: Lexicon, bank: QuizBank, text: str) -> list[str]:

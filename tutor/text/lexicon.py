@@ -53,6 +53,8 @@ class Vocabulary(BaseModel):
     # Words that open a question ("what", "who", "does", "can"): with a final "?", how
     # `Lexicon.is_question` tells a question from a statement.
     question_words: tuple[str, ...] = ()
+    # Words that may open any sentence without changing its form ("so who is on call").
+    openers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class Lexicon:
         self.cues = vocabulary.polarity
         self.stopwords = frozenset(w for s in vocabulary.stopwords for w in normalize(s))
         self.question_words = frozenset(w for s in vocabulary.question_words for w in normalize(s))
+        self.openers = frozenset(w for s in vocabulary.openers for w in normalize(s))
         self._entries: dict[str, tuple[Kind, Entry]] = {}
         self._phrases: dict[Kind, list[tuple[tuple[str, ...], Entry]]] = {}
         for kind in KINDS:
@@ -220,11 +223,13 @@ class Lexicon:
         return words + [f"{m.kind}:{m.id}" for m in reading.mentions]
 
     def is_question(self, text: str) -> bool:
-        """Asks something: ends with '?' or opens with a question word ("who owns …")."""
+        """Asks something: ends with '?' or opens with a question word ("who owns …"),
+        after any opener ("so who is on call")."""
         if text.rstrip().endswith("?"):
             return True
-        tokens = self.read(text).tokens
-        return bool(tokens) and tokens[0].norm in self.question_words
+        norms = [t.norm for t in self.read(text).tokens]
+        head = next((w for w in norms if w not in self.openers), None)
+        return head in self.question_words
 
 
 def _index_of(found: tuple[Clause, ...] | list[Clause], token: int) -> int:
