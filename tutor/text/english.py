@@ -43,3 +43,8 @@ def is_proper_noun(word: str) -> bool:
     never a common word ("will", "mark")."""
     lower = word.lower()
     return lower.capitalize() in _web2() and lower not in _web2()
+
+
+def can_be_proper_noun(word: str) -> bool:
+    """Whether the list has `word` capitalised ("Grace", "Will", "Berlin"), whatever else."""
+    return word.lower().capitalize() in _web2()
