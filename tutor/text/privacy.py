@@ -4,10 +4,11 @@ declined questions a course author reads). Pure.
 A word is taken for a name when the learner gave it as a person (their team), when the
 maintained word list knows it only as a proper noun ("lisbon", any case), or when it is
 written capitalised and is either unknown to the list and the lemmatizer ("Priya") or, inside
-a sentence, a proper noun of the list ("Grace", "Berlin"; a sentence's first word, "Will
-the SRE ...", needs to be only a proper noun); never when it names the lesson's vocabulary. All-caps and inner-capital words are kept (SRE,
-MLflow): acronyms and products far more often than people. A capitalised product name no
-list knows ("Kubernetes") is masked too: an author loses a word, no learner is named.
+a sentence, a proper noun of the list ("Grace"; a sentence's first word, "Will the SRE
+...", must be only a proper noun); never when it names the lesson's vocabulary. All-caps and
+inner-capital words are kept (SRE, MLflow): acronyms and products far more often than people.
+A capitalised product name no list knows ("Kubernetes") is masked too: an author loses a
+word, no learner is named.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tutor.text.english import can_be_proper_noun, is_proper_noun
-from tutor.text.tokens import is_dictionary_word
 from tutor.text.lexicon import Lexicon
+from tutor.text.tokens import is_dictionary_word
 
 NAME_MARK = "[name]"
 
