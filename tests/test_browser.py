@@ -675,3 +675,52 @@ def test_plan_tables_fit_without_cut_off_columns(
         shot(dark, "planner-dark")
         dark.context.close()
     page.context.close()
+
+
+# -- accessibility ----------------------------------------------------------------------------
+
+
+def unnamed_controls(snapshot: str) -> list[str]:
+    """Lines of an ARIA snapshot for a button, radio, checkbox, textbox, spin button or combo
+    box with no accessible name (`- button` alone, or `- button ""`)."""
+    roles = ("button", "radio", "checkbox", "textbox", "spinbutton", "combobox")
+    found = []
+    for line in snapshot.splitlines():
+        item = line.strip().removeprefix("- ").rstrip(":")
+        role, _, rest = item.partition(" ")
+        if role in roles and (not rest or rest.startswith('""') or rest.startswith("[")):
+            found.append(line.strip())
+    return found
+
+
+def test_chat_and_quiz_controls_have_names_and_tab_reaches_the_message_box(page: Page) -> None:
+    for _ in range(4):  # until a question with answer controls is open
+        page.click("#quiz-btn")
+        wait_idle(page)
+        page.wait_for_timeout(300)
+        if page.is_visible("#quiz-form"):
+            break
+        settle_question(page)
+    else:
+        pytest.fail("no quiz question with answer controls came up")
+    snapshot = page.locator("#tab-chat").aria_snapshot()
+    assert "- button" in snapshot and 'button "Send"' in snapshot
+    assert unnamed_controls(snapshot) == [], snapshot
+    form = page.locator("#quiz-form").aria_snapshot()
+    assert 'button "Answer"' in form and unnamed_controls(form) == []
+
+    # Keyboard only: Tab from the top of the page reaches the message box, then Send.
+    page.locator("body").focus()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    reached = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        where = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " const box = e && e.closest('[id]'); return box ? box.id : ''; }"
+        )
+        reached.append(where)
+        if where == "send-btn":
+            break
+    assert "tutor-input" in reached and reached[-1] == "send-btn", reached
+    assert reached.index("tutor-input") < reached.index("send-btn")

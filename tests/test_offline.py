@@ -52,7 +52,7 @@ async def test_step_two_runs_the_real_demo_and_explains_full_and_partial(session
         assert line in text  # the real output is quoted, line by line
     assert covers(text, 1) == []
     assert "3 full and 2 partial" in text
-    assert "ML Engineer continues, SRE/Platform joins" in text
+    assert "partial: ML Engineer continues" in text  # who joins: the output line above
 
 
 async def test_step_three_allocates_a_three_person_llm_team(session) -> None:

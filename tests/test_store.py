@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,13 @@ def version(eng: sa.Engine) -> int:
 
 def test_fresh_database_migrates_to_latest(engine: sa.Engine) -> None:
     assert migrate(engine) == len(MIGRATIONS) == version(engine)
-    assert tables(engine) == {"sessions", "turns", "quiz_attempts", "leases"}
+    assert tables(engine) == {
+        "sessions",
+        "turns",
+        "quiz_attempts",
+        "leases",
+        "declined_questions",
+    }
 
 
 def columns(eng: sa.Engine) -> dict[str, list[tuple[str, str, bool]]]:
@@ -154,6 +161,20 @@ def test_version_two_turns_survive_the_queue_migration(engine: sa.Engine, shared
         new = s.enqueue("old", "waiting")
         assert new > 3  # ids are never reused
         assert [r.status for r in s.transcript("old")] == ["complete", "interrupted"]
+
+
+def test_declined_questions_migration_keeps_sessions_and_holds_no_learner() -> None:
+    """Migration 6 on an in-memory database at version 5: sessions stay; the new table has
+    no column that could name a learner or a moment finer than a day."""
+    eng = open_engine(parse_target(MEMORY))
+    migrate(eng, MIGRATIONS[:5])
+    run(eng, "INSERT INTO sessions (id, created_at, updated_at) VALUES ('old', 't0', 't0')")
+    assert "declined_questions" not in tables(eng)
+    assert migrate(eng) == 6 == version(eng)
+    assert run(eng, "SELECT id FROM sessions") == [("old",)]
+    names = {c[0] for c in columns(eng)["declined_questions"]}
+    assert names == {"question", "asked", "first_day", "last_day"}
+    eng.dispose()
 
 
 def test_version_one_file_opens_as_a_store(tmp_path: Path) -> None:
@@ -425,6 +446,24 @@ def test_delete_session_removes_everything(store: Store) -> None:
     assert store.try_lock(sid) is not None  # its lock went with it
     assert len(store.transcript(other)) == 2 and len(store.attempts(other)) == 1
     assert not store.delete_session(sid)
+
+
+def test_declined_questions_are_counted_without_the_learner(store: Store) -> None:
+    for asked in ("Why tho??", "why  tho", "What does Kubeflow cost?", "  ", "why tho"):
+        store.record_decline(asked)
+    got = store.declined_questions()
+    assert [(d.question, d.asked) for d in got] == [
+        ("why tho", 3),
+        ("what does kubeflow cost", 1),
+    ]
+    today = datetime.now(UTC).date().isoformat()
+    assert {(d.first_day, d.last_day) for d in got} == {(today, today)}
+    assert [d.question for d in store.declined_questions(limit=1)] == ["why tho"]
+    store.record_decline("x" * 5000)
+    assert max(len(d.question) for d in store.declined_questions()) == 300
+    # Not tied to a session: deleting one leaves the counts.
+    sid = store.create_session()
+    assert store.delete_session(sid) and store.declined_questions()[0].asked == 3
 
 
 def test_closed_store_refuses_calls() -> None:

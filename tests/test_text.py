@@ -112,3 +112,16 @@ def test_the_vocabulary_is_one_shared_immutable_object() -> None:
     assert lexicon() is lexicon()
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type varies
         lexicon().vocabulary.role[0].name = "x"  # type: ignore[misc]
+
+
+def test_names_are_masked_before_a_question_is_kept_apart_from_the_learner() -> None:
+    from tutor.content.pack import lexicon
+    from tutor.text.privacy import mask_names
+
+    lex = lexicon()
+    assert mask_names("What if Priya quits?", lex) == "What if [name] quits?"
+    assert mask_names("pay in lisbon", lex) == "pay in [name]"
+    assert mask_names("Honestly, Grace is our PM", lex) == "Honestly, [name] is our PM"
+    assert mask_names("ben is our DS", lex, known=["Ben Okafor"]) == "[name] is our DS"
+    kept = "Why not the Data Scientist? Will SRE mark it in MLflow?"
+    assert mask_names(kept, lex) == kept

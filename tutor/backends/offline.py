@@ -372,15 +372,13 @@ class OfflineBackend(Backend):
         lifecycle = [(s["stage"], s["owner"]) for s in custom] if custom else None
         analysis = analyze_handoffs(lifecycle)
         del demo  # the engine shows the output itself; this explains it
-        lines = ["What the output shows, handoff by handoff:"]
+        lines = ["Handoff by handoff:"]
         for h in analysis.handoffs:
             why = self.answers.why_breaks.get(f"{h.from_stage} -> {h.to_stage}", "")
-            lines.append(f"- **{h.from_stage} → {h.to_stage}** ({handoff_kind(h)}). {why}".rstrip())
-        lines.append(
-            f"That is {analysis.full_count} full and {analysis.partial_count} partial "
-            "handoffs: a *full* handoff (nobody continues) is the riskiest; a *partial* "
-            "one keeps someone who carries context across."
-        )
+            kind = handoff_kind(h, brief=True)
+            lines.append(f"- **{h.from_stage} → {h.to_stage}** ({kind}). {why}".rstrip())
+        # What full and partial mean is said once, in the outro.
+        lines.append(f"That is {analysis.full_count} full and {analysis.partial_count} partial.")
         lines += [self.answers.step2_outro, self.answers.step2_question] if ask else []
         return "\n\n".join(lines)
 
@@ -442,7 +440,11 @@ def asks(text: str) -> bool:
     return bool(words & set(lexicon().read(text).norms))
 
 
-def handoff_kind(h: Handoff) -> str:
+def handoff_kind(h: Handoff, brief: bool = False) -> str:
+    """How ownership moves at a handoff; `brief` (under the demo's output, which shows the
+    owners) says only the kind and who continues, and what the kinds mean is said once."""
+    if brief:
+        return "full" if h.kind == "full" else f"partial: {', '.join(h.continues)} continues"
     if h.kind == "full":
         return f"full handoff: {h.from_owner} → {h.to_owner}, nobody continues"
     moves = [f"{', '.join(h.continues)} continues"]

@@ -115,9 +115,14 @@ async def print_rendered(session: TutorSession, text: str, out: TextIO) -> None:
             reply.append(event.text)
         elif isinstance(event, ToolFinished):
             title = TOOL_TITLES.get(event.name, f"Ran {event.name}")
-            console.print(f"  · {title.lower()}{'' if event.ok else ' (failed)'}: {event.display}")
+            status = "" if event.ok else " (failed)"
+            console.print(f"  · {title.lower()}{status}: {event.display}", markup=False)
         elif isinstance(event, Notice):
             console.print(f"[!] {event.message}", markup=False)
+        elif isinstance(event, LessonFallback):
+            # Nothing is printed yet: the reply can take the lesson's answer on top.
+            so_far = "".join(reply)
+            reply = [so_far.removesuffix(event.tail) + event.text]
         elif isinstance(event, TurnDone):
             console.print("tutor>", style="bold")
             console.print(Markdown("".join(reply)))

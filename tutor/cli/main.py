@@ -1,4 +1,4 @@
-"""The `tutor` command: serve (default), chat, demo, allocate, quiz, eval."""
+"""The `tutor` command: serve (default), chat, demo, allocate, quiz, eval, content."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tutor.cli.quiz import add_parser as add_quiz_parser
 
     add_quiz_parser(sub)
+    from tutor.cli.content import add_parser as add_content_parser
+
+    add_content_parser(sub)
     ev = sub.add_parser("eval", help="score backends on scripted learners")
     ev.add_argument("--json", action="store_true", help="print the scorecard as JSON")
     ev.add_argument(
@@ -86,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
         from tutor.cli.quiz import run as quiz_run
 
         return quiz_run(args)
+    if args.command == "content":
+        from tutor.cli.content import run as content_run
+
+        return content_run(args)
     if args.command == "eval":
         from tutor.cli.evaluate import eval_command
 

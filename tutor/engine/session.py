@@ -22,7 +22,7 @@ from langchain_core.messages import BaseMessage, SystemMessage
 from tutor.backends.base import Backend
 from tutor.backends.context import TurnContext
 from tutor.backends.offline import OfflineBackend
-from tutor.content.pack import LessonPack, load_pack, quiz_bank
+from tutor.content.pack import LessonPack, lexicon, load_pack, quiz_bank
 from tutor.content.planner import respond_about_plan
 from tutor.engine.bounds import Limits
 from tutor.engine.commands import CommandContext, run_command
@@ -51,6 +51,7 @@ from tutor.planning.drafts import summary
 from tutor.planning.talk import PlanReply
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
+from tutor.text.privacy import mask_names
 from tutor.tools.registry import ASK, GRADE, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,7 @@ class TutorSession:
                 keep_open=other,
             )
         self._record_grades(turn)
+        self._record_decline(plan, turn)
 
     def _record_grades(self, turn: TurnState) -> None:
         # A skip ("I don't know") uses no attempt: it is kept in the quiz state's history,
@@ -233,6 +235,16 @@ class TutorSession:
                 self.store.record_attempt(
                     self.id, grade["question_id"], answer, grade["verdict"], grade["attempt"]
                 )
+
+    def _record_decline(self, plan: TurnPlan, turn: TurnState) -> None:
+        """A question the offline tutor declined is counted for the course's authors, apart
+        from this learner: no session id, the names of their team and other names masked."""
+        declined = turn.acts is not None and turn.acts.act == "declined"
+        if self.store is None or plan.is_command or not declined:
+            return
+        team = self.conversation.dialogue.plan
+        known = [p.name for p in team.team.people] if team is not None else []
+        self.store.record_decline(mask_names(plan.said, lexicon(), known))
 
     def _store(self, turn_id: int | None, plan: TurnPlan, turn: TurnState) -> None:
         if self.store is not None and turn_id is not None:

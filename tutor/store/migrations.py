@@ -139,12 +139,28 @@ def m5_dialogue_state(op: Operations) -> None:
     op.add_column("sessions", sa.Column("dialogue", sa.Text, nullable=True))
 
 
+def m6_declined_questions(op: Operations) -> None:
+    """The questions the offline tutor declined, for the course's authors: one row per
+    normalised question with how often, and on which days (first and last), it was asked.
+    No session, learner or time finer than a day is kept, so no row leads back to a person
+    (and deleting a session leaves the counts)."""
+    op.create_table(
+        "declined_questions",
+        sa.Column("question", sa.Text, primary_key=True),
+        sa.Column("asked", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("first_day", sa.Text, nullable=False),
+        sa.Column("last_day", sa.Text, nullable=False),
+    )
+    op.create_index("declined_by_count", "declined_questions", ["asked"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m1_sessions_and_turns,
     m2_quiz_attempts,
     m3_queue_and_leases,
     m4_session_revision,
     m5_dialogue_state,
+    m6_declined_questions,
 )
 
 

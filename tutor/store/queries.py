@@ -100,6 +100,20 @@ ATTEMPTS = sql("""
     WHERE session_id = :sid ORDER BY id
 """)
 
+# ------------------------------------------------------------------ declined questions
+
+# Two learners declining the same question on one day count twice; the day is all that is kept.
+RECORD_DECLINE = sql("""
+    INSERT INTO declined_questions (question, asked, first_day, last_day)
+    VALUES (:question, 1, :day, :day)
+    ON CONFLICT (question) DO UPDATE SET asked = declined_questions.asked + 1,
+        last_day = excluded.last_day
+""")
+DECLINED = sql("""
+    SELECT question, asked, first_day, last_day FROM declined_questions
+    ORDER BY asked DESC, last_day DESC, question LIMIT :n
+""")
+
 # ------------------------------------------------------------------ processes and leases
 
 IN_PROGRESS = sql("SELECT id, owner, lease_until FROM turns WHERE status = 'in_progress'")

@@ -12,6 +12,7 @@ from tutor.errors import InputError
 
 MAX_CONTENT_CHARS = 65_536
 MAX_META_CHARS = 262_144
+MAX_QUESTION_CHARS = 300  # a declined question is kept for its gist, not in full
 TRUNCATED_MARK = "\n[... truncated by the tutor's store]"
 
 Role = Literal["user", "assistant", "tool", "notice"]
@@ -67,6 +68,27 @@ class Lease:
     session_id: str
     token: str
     owner: str
+
+
+@dataclass(frozen=True)
+class DeclinedQuestion:
+    """A question the offline tutor declined: how often, first and last asked (UTC days)."""
+
+    question: str
+    asked: int
+    first_day: str
+    last_day: str
+
+
+def today_text() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def question_key(text: str) -> str:
+    """One form for the same question asked twice: lowercase, spaces collapsed, no closing
+    punctuation ("Why tho??" and "why  tho" are one row), bounded."""
+    flat = " ".join(text.split()).lower().strip(" ?!.,;:")
+    return flat[:MAX_QUESTION_CHARS].rstrip()
 
 
 def now_text() -> str:
@@ -132,4 +154,14 @@ def attempt_record(row: Any) -> AttemptRecord:
         verdict=m["verdict"],
         attempt=m["attempt"],
         created_at=m["created_at"],
+    )
+
+
+def declined_record(row: Any) -> DeclinedQuestion:
+    m = row._mapping
+    return DeclinedQuestion(
+        question=m["question"],
+        asked=int(m["asked"]),
+        first_day=m["first_day"],
+        last_day=m["last_day"],
     )

@@ -34,6 +34,7 @@ from tutor.store.migrations import migrate, schema_version
 from tutor.store.ownership import owner_alive, this_process
 from tutor.store.records import (
     AttemptRecord,
+    DeclinedQuestion,
     Lease,
     MessageRecord,
     Progress,
@@ -44,10 +45,13 @@ from tutor.store.records import (
     cap,
     check_choice,
     check_session_id,
+    declined_record,
     message_record,
     meta_json,
     now_text,
     progress_record,
+    question_key,
+    today_text,
 )
 
 log = logging.getLogger(__name__)
@@ -346,6 +350,21 @@ class Store:
 
     def attempts(self, session_id: str) -> list[AttemptRecord]:
         return [attempt_record(r) for r in self._read(q.ATTEMPTS, sid=session_id)]
+
+    # ------------------------------------------------------------ declined questions
+
+    def record_decline(self, question: str) -> None:
+        """Count a question the offline tutor declined (for the course's authors). Only the
+        question's normalised words and the day are kept: callers pass no learner identity
+        and should mask names first."""
+        key = question_key(question)
+        if key:
+            with self._write() as conn:
+                conn.execute(q.RECORD_DECLINE, {"question": key, "day": today_text()})
+
+    def declined_questions(self, limit: int = 50) -> list[DeclinedQuestion]:
+        """The declined questions, most often asked first."""
+        return [declined_record(r) for r in self._read(q.DECLINED, n=max(0, limit))]
 
     # ------------------------------------------------------------ processes and leases
 

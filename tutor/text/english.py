@@ -36,3 +36,15 @@ def is_ordinary_word(word: str) -> bool:
         return True
     lemma = simplemma.lemmatize(lower, lang="en").lower()
     return lemma != lower and lemma in words and lemma.capitalize() not in words
+
+
+def is_proper_noun(word: str) -> bool:
+    """Whether `word` (any case) is only a proper noun in the list ("lisbon", "Monday"),
+    never a common word ("will", "mark")."""
+    lower = word.lower()
+    return lower.capitalize() in _web2() and lower not in _web2()
+
+
+def can_be_proper_noun(word: str) -> bool:
+    """Whether the list has `word` capitalised ("Grace", "Will", "Berlin"), whatever else."""
+    return word.lower().capitalize() in _web2()

@@ -151,11 +151,27 @@ TABLE_TYPING_JS = """
 })();
 """
 
+# A tool step's title in the chat is itself the button that folds it (role=button, named by
+# its text); Gradio nests an unnamed arrow button inside it, which a screen reader announces
+# as "button" and Tab stops on twice. The arrow is decoration: hidden from both.
+THOUGHT_ARROW_JS = """
+(() => {
+  const arrows = '.thought-group .title button:not([aria-hidden])';
+  const quiet = () => {
+    for (const arrow of document.querySelectorAll(arrows)) {
+      arrow.setAttribute('aria-hidden', 'true');
+      arrow.setAttribute('tabindex', '-1');
+    }
+  };
+  new MutationObserver(quiet).observe(document.documentElement, {childList: true, subtree: true});
+})();
+"""
+
 # Gradio scopes `css` to the app's content; the page's own padding sits outside it, so this
 # rule goes in the page head instead (a phone needs every pixel of its width).
 HEAD = """<style>
 @media (max-width: 640px) { .gradio-container .main.fillable { padding: 6px !important; } }
-</style>""" + ("<script>" + TABLE_TYPING_JS + "</script>")
+</style>""" + "".join(f"<script>{js}</script>" for js in (TABLE_TYPING_JS, THOUGHT_ARROW_JS))
 
 # Runs once when the page loads. A new learner message (not one still waiting in the queue)
 # is brought to the top of the chat and held there while its answer grows below it, so the
