@@ -24,6 +24,9 @@ class Draft:
     everything: str = ""  # "all": every technical hat; "else": those nobody else has
     guessed: bool = False  # a lowercase word taken as a name
     turn: int = 0  # when the text last spoke of this person: bare roles and pronouns go there
+    #: who an unnamed person is to the speaker ("colleague" for "my colleague"): the same
+    #: relation said again ("my colleague … my colleague also …") is the same person
+    relation: str = ""
 
 
 def touch(drafts: list[Draft], draft: Draft) -> None:
@@ -35,6 +38,7 @@ def add(drafts: list[Draft], draft: Draft) -> None:
     """Append a person; the same name (or the speaker) again adds roles instead."""
     for d in drafts:
         same_me = draft.kind == "me" and d.kind == "me"
+        same_me = same_me or bool(draft.relation and draft.relation == d.relation)
         # "Lucía y Mateo: Lucía does …", "DE: Rose again", "Choi Yuna … except Yuna": a name
         # said again is the same person, with the roles of both mentions.
         if same_me or (draft.kind == "named" and d.kind != "unnamed" and same_person(d, draft)):

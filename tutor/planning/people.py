@@ -154,17 +154,20 @@ class PeopleFinder:
             i += relation is not None
         if relation is None:
             return self._our_role_name(piece, i)
-        word = piece.span(i, i + relation).strip()
         names = [n for n in w.names(piece, self.skills) if n[0] >= i + relation]
         if names:
             _, last, name, guessed = names[0]
             return [self._draft(piece, last, name, "named", guessed=guessed)]
+        # An unnamed teammate ("Person 2"), as the labelled sets number them; "two friends"
+        # are two of them, each with the words said of the group.
         if count > 1:
-            base = word.rstrip("s").capitalize()
+            roles, everything = self._roles(piece, i + relation, len(piece.tokens))
             return [
-                Draft(f"{base} {k}", [], "relation", piece.sentence) for k in range(1, count + 1)
+                Draft(None, list(roles), "relation", piece.sentence, everything=everything)
+                for _ in range(min(count, MAX_PEOPLE + 1))
             ]
-        return [self._draft(piece, i + relation, word.capitalize(), "relation")]
+        word = " ".join(norms[i : i + relation])
+        return [self._draft(piece, i + relation, None, "relation", relation=word)]
 
     def _our_role_name(self, piece: Piece, i: int) -> list[Draft] | None:
         """'our PM Priya', 'our data scientist is Laura': a role, then the person's name."""
