@@ -97,6 +97,7 @@ class ReaderWords(BaseModel):
     before_things: tuple[str, ...]
     duties: tuple[str, ...]
     naming: tuple[str, ...]
+    name_words: tuple[str, ...] = ()
     organisations: tuple[str, ...]
     particles: tuple[str, ...]
     titles: tuple[str, ...]

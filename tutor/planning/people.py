@@ -8,7 +8,7 @@ the words (`self.words`) and the skills table (`self.skills`). Pure.
 from __future__ import annotations
 
 from tutor.planning import evidence
-from tutor.planning.drafts import Draft, add, continues, share_roles, touch
+from tutor.planning.drafts import Draft, add, continues, fill_placeholders, share_roles, touch
 from tutor.planning.model import MAX_PEOPLE
 from tutor.planning.segments import Piece, pieces
 from tutor.planning.skills import Skills
@@ -27,7 +27,9 @@ class PeopleFinder:
             # Nothing binds a name to a role: names standing alone in a list are the people
             # ("Ana and Ben building a recommender"), if there are any.
             drafts = self._people(text, lenient=True) or drafts
-        return drafts, self.words.count(text), []
+        count = self.words.count(text)
+        fill_placeholders(drafts, self.skills, count)
+        return drafts, count, []
 
     def _people(self, text: str, lenient: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
@@ -181,7 +183,9 @@ class PeopleFinder:
             return self._listed_in_parens(piece, listed, before)
         after, everything = self._roles(piece, last, len(piece.tokens))
         link = piece.surface(last).lower() if last < len(piece.norms) else ""
-        return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
+        draft = Draft(name, before + after, "named", piece.sentence, link, everything, guessed)
+        draft.role_first = bool(before)
+        return [draft]
 
     def _listed_in_parens(
         self, piece: Piece, listed: list[tuple[int, int, str, bool]], before: list[str]
@@ -207,6 +211,7 @@ class PeopleFinder:
         before, _ = self._roles(piece, lead, names[0][0])
         if before and any(self.skills.names_a_role(r) for r in before):
             found[0].roles = before + found[0].roles
+            found[0].role_first = True
         return found
 
     def _unnamed(self, piece: Piece, drafts: list[Draft], start: int) -> list[Draft]:

@@ -51,6 +51,7 @@ class Words(NameFinder):
         self.links = frozenset(w.lower() for w in words.links) | self.plural_links
         self.binding_verbs = self.links | frozenset(w.lower() for w in words.duties)
         self.naming = one(words.naming)
+        self.name_words = one(words.name_words)
         self.organisations = one(words.organisations)
         self.articles = _ARTICLES
         many = self._phrases
@@ -236,8 +237,10 @@ class Words(NameFinder):
         """'data engineer', 'a contractor who …': a list item that is a job, and no name."""
         tokens = self.lexicon.read(item).tokens
         start = self.skip_fillers([t.norm for t in tokens])
-        if start < len(tokens) and tokens[start].norm in _ARTICLES | {"the", "our"}:
-            start += 1
+        if start < len(tokens) and (
+            tokens[start].norm in _ARTICLES | {"the", "our"} or tokens[start].norm.isdecimal()
+        ):
+            start += 1  # "a data engineer", "one MLE" (read as the number 1)
         if start >= len(tokens):
             return False
         word = tokens[start].surface(item)
@@ -259,6 +262,10 @@ class Words(NameFinder):
         )
         speaker = any(n in self.first_person for n in norms)
         return speaker or self.at(norms, start, self.headers) or shared
+
+    def is_me(self, text: str) -> bool:
+        """'me', 'myself': the item is the speaker."""
+        return all(n in self.first_person for n in self.phrase(text))
 
     def is_person(self, text: str) -> bool:
         """'me', 'I', 'my cofounder': words that name someone even with no name in them."""
