@@ -98,6 +98,7 @@ class ReaderWords(BaseModel):
     duties: tuple[str, ...]
     naming: tuple[str, ...]
     name_words: tuple[str, ...] = ()
+    first_person_plural: tuple[str, ...] = ()
     organisations: tuple[str, ...]
     particles: tuple[str, ...]
     titles: tuple[str, ...]

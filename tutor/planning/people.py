@@ -28,6 +28,9 @@ class PeopleFinder:
             # ("Ana and Ben building a recommender"), if there are any.
             drafts = self._people(text, lenient=True) or drafts
         count = self.words.count(text)
+        if count is not None and any(d.kind == "me" for d in drafts):
+            # "I manage a team of three: …": the speaker is one more than the count
+            count += not self.words.counts_me(text)
         fill_placeholders(drafts, self.skills, count)
         return drafts, count, []
 
@@ -79,8 +82,11 @@ class PeopleFinder:
         w, toks, norms = self.words, piece.tokens, piece.norms
         start = w.skip_fillers(norms)
         opener = w.run_at(norms, start, w.headers)
-        if opener and start + opener < len(norms) and norms[start + opener] in w.articles:
-            start += opener  # "We have a data scientist, …": the list starts after "we have"
+        if opener and start + opener < len(norms):
+            after = norms[start + opener]
+            # "We have a data scientist, …", "we have two contractors who …": the list
+            # starts after "we have"
+            start += opener if after in w.articles or after.isdecimal() else 0
         if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
             return self._copied(piece, drafts)
         if start >= len(toks):

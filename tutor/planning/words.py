@@ -56,6 +56,7 @@ class Words(NameFinder):
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
+        self.first_person_plural = many(words.first_person_plural)
         self.count_nouns, self.count_before = many(words.count_nouns), many(words.count_before)
         # Matched as written: the text module reads "solo" and "single" as the number 1.
         self.solo = tuple(tuple(p.lower().split()) for p in words.solo)
@@ -192,6 +193,22 @@ class Words(NameFinder):
                 plus = re.search(rf"\b{word}\s*\+", text) is not None  # "50+ people": over 50
                 return int(word) + plus
         return 1 if self.is_solo(text) else None
+
+    def counts_me(self, text: str) -> bool:
+        """Whether the stated head count counts the speaker: it does ('we're 3', 'team of
+        six … I'm the PM', '5 ppl: …, and me') unless the speaker says it of others, as the
+        subject before it ('I manage a team of three', 'I lead 4 people')."""
+        norms = [t.norm for t in self.lexicon.read(text).tokens]
+        for i, word in enumerate(norms):
+            if word.isdecimal() and (
+                self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i)
+            ):
+                before = norms[max(0, i - 5) : i]
+                speaker = any(n in self.first_person for n in before)
+                return not speaker or self.any_run(
+                    norms[max(0, i - 5) : i + 5], self.first_person_plural
+                )
+        return True
 
     def _of_organisation(self, norms: Sequence[str], i: int) -> bool:
         return any(n in self.organisations for n in norms[i + 1 : i + 5])
