@@ -2,8 +2,10 @@
 names, where, and whether it asserts or denies them.
 
 Built from `Vocabulary` (prompts/vocabulary.toml, loaded by `tutor.content.pack.lexicon()`); pure.
-Typos are tolerated with rapidfuzz, but only in words of at least `fuzzy_min_chars` letters,
-so "enginner" is "engineer" while "sre", "de" and "pm" must be spelt exactly.
+Typos are tolerated with rapidfuzz: a close ratio in words of at least `fuzzy_min_chars`
+letters ("enginner" is "engineer"), or, with a length-aware threshold, one edit (a swap of
+neighbours counts as one) in words of 4 to 8 letters ("infa", "devosp") and two beyond;
+"sre", "de" and "pm" must be spelt exactly, and a real English word is never a typo.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Literal
 import simplemma
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from tutor.text.clauses import Clause, Cues, clauses, negated
 from tutor.text.tokens import Token, normalize, tokenize
@@ -240,11 +243,17 @@ def same_word(a: str, b: str, min_chars: int = 5, min_score: float = 84) -> bool
     """
     if a == b:
         return True
-    if len(a) < min_chars or len(b) < min_chars or a.isdigit() or b.isdigit():
+    if a.isdigit() or b.isdigit() or simplemma.is_known(a, lang="en"):
         return False
-    if simplemma.is_known(a, lang="en"):
-        return False
-    return fuzz.ratio(a, b) >= min_score
+    if len(a) >= min_chars and len(b) >= min_chars and fuzz.ratio(a, b) >= min_score:
+        return True
+    return a[:1] == b[:1] and OSA.distance(a, b, score_cutoff=_edits(len(b))) <= _edits(len(b))
+
+
+def _edits(length: int) -> int:
+    """Typos a word of this length may carry, a swap of neighbours counting as one: none
+    under 4 letters ("sre", "pm"), one up to 8 ("infa", "devosp", "mdoels"), two beyond."""
+    return 0 if length < 4 else 1 if length <= 8 else 2
 
 
 SPEAKER = "Me"  # the team reader's name for the person describing the team
