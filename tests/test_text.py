@@ -112,3 +112,13 @@ def test_the_vocabulary_is_one_shared_immutable_object() -> None:
     assert lexicon() is lexicon()
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type varies
         lexicon().vocabulary.role[0].name = "x"  # type: ignore[misc]
+
+
+def test_short_role_words_forgive_one_typo_by_length() -> None:
+    from tutor.text.lexicon import same_word
+
+    assert same_word("infa", "infra") and same_word("devosp", "devops")
+    assert same_word("mdoels", "models") and same_word("pipleines", "pipelines")
+    assert not same_word("sr", "sre")  # under 4 letters: spelt exactly
+    assert not same_word("date", "data")  # a real word is never a typo
+    assert not same_word("nfra", "infra")  # a typo keeps the first letter
