@@ -67,11 +67,19 @@ class Score:
     asked: int = 0
     not_teams: int = 0
     planned: int = 0  # non-teams that look like a team to the planner
+    confident: int = 0  # teams read without asking: planned as read
+    confident_exact: int = 0  # of those, read exactly
     misses: list[str] = field(default_factory=list)
 
     @property
     def cases(self) -> int:
         return self.teams + self.not_teams
+
+    @property
+    def precision(self) -> float:
+        """The share of confident readings (planned without asking) that are exact: a wrong
+        team shown as a computed table is the worst outcome."""
+        return self.confident_exact / max(self.confident, 1)
 
     def add(self, other: Score) -> Score:
         total = Score()
@@ -88,6 +96,8 @@ class Score:
             f"hats wrong {self.hats_wrong}, people dropped {self.dropped}, "
             f"people invented {self.invented}",
             f"  not teams: {self.not_teams - self.planned} left alone, {self.planned} planned",
+            f"  confident readings: {self.confident_exact}/{self.confident} exact "
+            f"(precision {self.precision:.1%})",
         ]
         return "\n".join(lines + [f"  miss: {m}" for m in self.misses])
 
@@ -125,6 +135,8 @@ def _score_team(s: Score, case: dict, reader: Reader) -> None:
         return
     have = got(reading)
     s.asked += asks(reading)
+    confident = not asks(reading)
+    s.confident += confident
     names_w = Counter(n for n, _ in want)
     names_g = Counter(n for n, _ in have)
     s.dropped += sum((names_w - names_g).values())
@@ -140,3 +152,4 @@ def _score_team(s: Score, case: dict, reader: Reader) -> None:
         s.misses.append(f"hats {wrong} in {case['text'][:60]!r}")
         return
     s.exact += 1
+    s.confident_exact += confident

@@ -127,7 +127,7 @@ def test_head_counts_in_words_and_digits(word: str, n: int) -> None:
         ),
         (
             "I'm a data scientist and my friend does devops",
-            [("Me", ["data scientist"]), ("Friend", ["devops"])],
+            [("Me", ["data scientist"]), ("Person 2", ["devops"])],
             "llm",
         ),
         (
@@ -370,3 +370,22 @@ def test_the_longest_description_is_parsed() -> None:
 def test_a_name_said_twice_is_one_person_with_both_roles() -> None:
     team = parse_team("Ana is a PM and ana is an SRE")
     assert [(p.name, p.roles) for p in team.people] == [("Ana", ["PM", "SRE"])]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a placeholder named later is one person, not two
+        ("We have a data engineer and an SRE. The data engineer is Ana.", ["Ana", "Person 2"]),
+        ("it's me and two freelancers. Kasia trains the models, Olu does the infra.",
+         ["Me", "Kasia", "Olu"]),
+        # the speaker beside a count said of others, inside a count said with "we"
+        ("I manage a team of three: Nia (DS), Omar (DE) and Ike (SRE).",
+         ["Me", "Nia", "Omar", "Ike"]),
+        ("we're three: me, Lucas and Aiko. Lucas does data eng", ["Me", "Lucas", "Aiko"]),
+        # a relation is an unnamed teammate
+        ("I do product. Our contractor handles the AWS setup", ["Me", "Person 2"]),
+    ],
+)  # fmt: skip
+def test_placeholders_counts_and_relations(text: str, expected: list[str]) -> None:
+    assert [p.name for p in read_team(text, assume=False).team.people] == expected

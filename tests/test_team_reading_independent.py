@@ -7,7 +7,11 @@ exactly (people, names, hats), people dropped and invented, asked, non-teams pla
 
 First contact, before any rule changed (commit 1770dd6): 6/70 exact, 42 people dropped, 147
 invented, 3/20 non-teams planned. After the first pass: 30/70, 26 dropped, 13 invented; after
-the second (branch teams2): 39/70, 15 dropped, 8 invented, 5/90 asked. The floors below are
+the second (branch teams2): 39/70, 15 dropped, 8 invented, 5/90 asked; after issue 20's
+mechanisms (placeholders named later, the speaker beside a count, relations as unnamed
+teammates, short-word typos; branch i20): 39/70, 8 dropped, 5 invented, 5/90 asked, confident
+readings 37/65 exact. tests/data/teams_more.toml holds own cases for those mechanisms, written
+before the fix (5/25 exact, 11 dropped, 23 invented then). The floors below are
 today's measured numbers, so a change that reads worse fails; the issue's targets (95% exact,
 none dropped or invented) are not met on this batch and are kept as a strict expected failure,
 which turns into a failure to fix (drop the marker) the day they are met.
@@ -45,7 +49,8 @@ def test_score_each_file_and_the_union(capsys) -> None:
     assert independent.teams == 70 and independent.not_teams == 20
     assert independent.planned == 0  # nothing that is not a team is planned
     assert independent.exact >= 39
-    assert independent.dropped <= 15 and independent.invented <= 8
+    assert independent.dropped <= 8 and independent.invented <= 5
+    assert independent.confident_exact >= 37  # a wrong team shown as a table is the worst
     assert union.asked <= 0.10 * union.cases  # asking is not a way to avoid reading
     assert own.exact == own.teams and own.dropped == own.invented == 0
 
@@ -55,9 +60,24 @@ def test_score_the_batch_no_one_tuned_on(capsys) -> None:
     with capsys.disabled():
         print("\n" + second.report("independent teams_2.toml (never tuned on)"))
     assert second.teams == 50 and second.not_teams == 10
-    # After the reader's second pass (which never saw this batch): 15/50.
-    assert second.exact >= 15 and second.dropped <= 13 and second.invented <= 28
+    # After the reader's second pass (which never saw this batch): 15/50; after issue 20's
+    # mechanisms (branch i20, still never tuned on): 16/50, 12 dropped, 27 invented.
+    assert second.exact >= 16 and second.dropped <= 12 and second.invented <= 27
     assert second.planned <= 1
+
+
+MORE = load(DATA / "teams_more.toml")
+
+
+def test_score_the_cases_for_issue_20s_mechanisms(capsys) -> None:
+    """Placeholders named later, the speaker beside a stated count, relations as unnamed
+    teammates, short-word typos: written before the fix, scored as it came (5/25 exact)."""
+    more = score(MORE)
+    with capsys.disabled():
+        print("\n" + more.report("teams_more.toml"))
+    assert more.teams == 25 and more.not_teams == 4 and more.planned == 0
+    assert more.exact >= 17 and more.dropped <= 5 and more.invented <= 6
+    assert more.asked <= 0.10 * more.cases
 
 
 @pytest.mark.xfail(strict=True, reason="issue 20's targets are not met on the independent batch")

@@ -125,3 +125,17 @@ def test_names_are_masked_before_a_question_is_kept_apart_from_the_learner() -> 
     assert mask_names("ben is our DS", lex, known=["Ben Okafor"]) == "[name] is our DS"
     kept = "Why not the Data Scientist? Will SRE mark it in MLflow?"
     assert mask_names(kept, lex) == kept
+
+
+def test_short_role_words_forgive_one_typo_by_length() -> None:
+    from tutor.text.lexicon import same_word
+
+    def job(a: str, b: str) -> bool:
+        return same_word(a, b, short_words=True)
+
+    assert job("infa", "infra") and job("devosp", "devops")
+    assert job("mdoels", "models") and job("pipleines", "pipelines")
+    assert not job("sr", "sre")  # under 4 letters: spelt exactly
+    assert not job("date", "data")  # a real word is never a typo
+    assert not job("nfra", "infra")  # a typo keeps the first letter
+    assert not same_word("paris", "pairs")  # open text: only long words forgive a typo

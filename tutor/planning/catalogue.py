@@ -97,6 +97,8 @@ class ReaderWords(BaseModel):
     before_things: tuple[str, ...]
     duties: tuple[str, ...]
     naming: tuple[str, ...]
+    name_words: tuple[str, ...] = ()
+    first_person_plural: tuple[str, ...] = ()
     organisations: tuple[str, ...]
     particles: tuple[str, ...]
     titles: tuple[str, ...]

@@ -24,6 +24,12 @@ class Draft:
     everything: str = ""  # "all": every technical hat; "else": those nobody else has
     guessed: bool = False  # a lowercase word taken as a name
     turn: int = 0  # when the text last spoke of this person: bare roles and pronouns go there
+    #: who an unnamed person is to the speaker ("colleague" for "my colleague"): the same
+    #: relation said again ("my colleague … my colleague also …") is the same person
+    relation: str = ""
+    #: the role came before the name ("the data engineer is Ana", "our SRE is Jonas"): a
+    #: definite mention that may name a placeholder said earlier ("we have a data engineer")
+    role_first: bool = False
 
 
 def touch(drafts: list[Draft], draft: Draft) -> None:
@@ -35,6 +41,7 @@ def add(drafts: list[Draft], draft: Draft) -> None:
     """Append a person; the same name (or the speaker) again adds roles instead."""
     for d in drafts:
         same_me = draft.kind == "me" and d.kind == "me"
+        same_me = same_me or bool(draft.relation and draft.relation == d.relation)
         # "Lucía y Mateo: Lucía does …", "DE: Rose again", "Choi Yuna … except Yuna": a name
         # said again is the same person, with the roles of both mentions.
         if same_me or (draft.kind == "named" and d.kind != "unnamed" and same_person(d, draft)):
@@ -69,6 +76,59 @@ def continues(drafts: list[Draft], piece: Piece, pronoun: bool) -> Draft | None:
     if last.sentence == piece.sentence and last.kind != "unnamed" and piece.sep != ":":
         return last
     return None
+
+
+def fill_placeholders(drafts: list[Draft], skills, count: int | None) -> None:
+    """People said first by role or relation and named later are one person each, not two:
+    "we have a data engineer … the data engineer is Ana" (a definite mention whose job is the
+    placeholder's), "me plus 2 contractors. Ivan does …, Beatriz does …" (as many names in
+    later sentences as the group has people). A stated count the filling would not meet
+    keeps them apart. Edits `drafts` in place; each filled person keeps the first place."""
+    if count is not None and len(drafts) <= count:
+        return
+    for named in [d for d in drafts if d.kind == "named" and d.role_first]:
+        hats = set(skills.hats(named.roles))
+        spot = next((d for d in _open(drafts, named) if set(skills.hats(d.roles)) == hats), None)
+        if hats and spot is not None:
+            _take(drafts, spot, named, skills)
+    for group in _groups(drafts):
+        later = [
+            d
+            for d in drafts[drafts.index(group[-1]) + 1 :]
+            if d.kind == "named" and d.sentence > group[-1].sentence
+        ]
+        fits = count is None or len(drafts) - len(group) == count
+        if len(later) == len(group) and fits:
+            for spot, named in zip(group, later, strict=True):
+                _take(drafts, spot, named, skills)
+
+
+def _open(drafts: list[Draft], named: Draft) -> list[Draft]:
+    """The unnamed people said before `named`."""
+    return [d for d in drafts[: drafts.index(named)] if d.name is None]
+
+
+def _groups(drafts: list[Draft]) -> list[list[Draft]]:
+    """Runs of two or more unnamed people said together with the same words ('2 contractors')."""
+    groups: list[list[Draft]] = []
+    for d in drafts:
+        last = groups[-1][-1] if groups else None
+        same = last is not None and last.sentence == d.sentence and last.roles == d.roles
+        if d.name is None and same and groups[-1][-1] is drafts[drafts.index(d) - 1]:
+            groups[-1].append(d)
+        elif d.name is None:
+            groups.append([d])
+    return [g for g in groups if len(g) > 1]
+
+
+def _take(drafts: list[Draft], spot: Draft, named: Draft, skills) -> None:
+    """The placeholder `spot` is `named`: it takes the name, and the named person's own roles
+    when they give a hat ('3 engineers: Ravi on data' is Ravi on data)."""
+    spot.name, spot.kind, spot.guessed = named.name, "named", named.guessed
+    own = skills.hats(named.roles)
+    spot.roles = list(named.roles) if own else spot.roles + named.roles
+    spot.everything = named.everything or spot.everything
+    drafts.remove(named)
 
 
 def share_roles(drafts: list[Draft], words: Words) -> None:

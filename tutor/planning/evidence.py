@@ -161,6 +161,8 @@ def _bound_before(piece: Piece, first: int, words: Words) -> bool:
     last = first - 1
     if not gap and piece.norms[last] in words.naming and last > 0:
         last -= 1  # "PI is Haruto Sato", "a contractor called Zhang Wei"
+        if piece.norms[last] in words.name_words:
+            return True  # "her name is Ana", "the DE's name is Ana"
     lo = max(0, last - 3)
     before = piece.text[piece.tokens[lo].start : piece.tokens[last].end]
     if gap:

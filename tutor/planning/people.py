@@ -8,7 +8,7 @@ the words (`self.words`) and the skills table (`self.skills`). Pure.
 from __future__ import annotations
 
 from tutor.planning import evidence
-from tutor.planning.drafts import Draft, add, continues, share_roles, touch
+from tutor.planning.drafts import Draft, add, continues, fill_placeholders, share_roles, touch
 from tutor.planning.model import MAX_PEOPLE
 from tutor.planning.segments import Piece, pieces
 from tutor.planning.skills import Skills
@@ -27,7 +27,12 @@ class PeopleFinder:
             # Nothing binds a name to a role: names standing alone in a list are the people
             # ("Ana and Ben building a recommender"), if there are any.
             drafts = self._people(text, lenient=True) or drafts
-        return drafts, self.words.count(text), []
+        count = self.words.count(text)
+        if count is not None and any(d.kind == "me" for d in drafts):
+            # "I manage a team of three: …": the speaker is one more than the count
+            count += not self.words.counts_me(text)
+        fill_placeholders(drafts, self.skills, count)
+        return drafts, count, []
 
     def _people(self, text: str, lenient: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
@@ -77,8 +82,11 @@ class PeopleFinder:
         w, toks, norms = self.words, piece.tokens, piece.norms
         start = w.skip_fillers(norms)
         opener = w.run_at(norms, start, w.headers)
-        if opener and start + opener < len(norms) and norms[start + opener] in w.articles:
-            start += opener  # "We have a data scientist, …": the list starts after "we have"
+        if opener and start + opener < len(norms):
+            after = norms[start + opener]
+            # "We have a data scientist, …", "we have two contractors who …": the list
+            # starts after "we have"
+            start += opener if after in w.articles or after.isdecimal() else 0
         if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
             return self._copied(piece, drafts)
         if start >= len(toks):
@@ -154,17 +162,20 @@ class PeopleFinder:
             i += relation is not None
         if relation is None:
             return self._our_role_name(piece, i)
-        word = piece.span(i, i + relation).strip()
         names = [n for n in w.names(piece, self.skills) if n[0] >= i + relation]
         if names:
             _, last, name, guessed = names[0]
             return [self._draft(piece, last, name, "named", guessed=guessed)]
+        # An unnamed teammate ("Person 2"), as the labelled sets number them; "two friends"
+        # are two of them, each with the words said of the group.
         if count > 1:
-            base = word.rstrip("s").capitalize()
+            roles, everything = self._roles(piece, i + relation, len(piece.tokens))
             return [
-                Draft(f"{base} {k}", [], "relation", piece.sentence) for k in range(1, count + 1)
+                Draft(None, list(roles), "relation", piece.sentence, everything=everything)
+                for _ in range(min(count, MAX_PEOPLE + 1))
             ]
-        return [self._draft(piece, i + relation, word.capitalize(), "relation")]
+        word = " ".join(norms[i : i + relation])
+        return [self._draft(piece, i + relation, None, "relation", relation=word)]
 
     def _our_role_name(self, piece: Piece, i: int) -> list[Draft] | None:
         """'our PM Priya', 'our data scientist is Laura': a role, then the person's name."""
@@ -178,7 +189,9 @@ class PeopleFinder:
             return self._listed_in_parens(piece, listed, before)
         after, everything = self._roles(piece, last, len(piece.tokens))
         link = piece.surface(last).lower() if last < len(piece.norms) else ""
-        return [Draft(name, before + after, "named", piece.sentence, link, everything, guessed)]
+        draft = Draft(name, before + after, "named", piece.sentence, link, everything, guessed)
+        draft.role_first = bool(before)
+        return [draft]
 
     def _listed_in_parens(
         self, piece: Piece, listed: list[tuple[int, int, str, bool]], before: list[str]
@@ -204,6 +217,7 @@ class PeopleFinder:
         before, _ = self._roles(piece, lead, names[0][0])
         if before and any(self.skills.names_a_role(r) for r in before):
             found[0].roles = before + found[0].roles
+            found[0].role_first = True
         return found
 
     def _unnamed(self, piece: Piece, drafts: list[Draft], start: int) -> list[Draft]:

@@ -75,7 +75,11 @@ def pieces(text: str, words: Words, lenient: bool = False) -> list[Piece]:
                         sep = ":" if after_header and k == 0 else sep
                         # "Wang Fang, data engineer, and …": a role after the comma
                         apposed = k + 1 < len(items) and words.is_role_only(items[k + 1][1])
-                        after_role = k > 0 and sep == "," and words.is_role_only(items[k - 1][1])
+                        before = items[k - 1][1] if k else ""
+                        # "me, Lucas and Aiko": a name after the speaker is one more person
+                        after_role = (
+                            sep == "," and words.is_role_only(before) and not words.is_me(before)
+                        )
                         found.append(
                             Piece(item, tokens, sep, sentence, roster, lenient, apposed, after_role)
                         )

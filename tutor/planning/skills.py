@@ -35,6 +35,7 @@ class Skills:
             Vocabulary(
                 fuzzy_min_chars=base.fuzzy_min_chars,
                 fuzzy_min_score=base.fuzzy_min_score,
+                fuzzy_short_words=True,  # job words: "infa" is infra, "devosp" DevOps
                 role=tuple(entries),
                 stage=(),
                 term=(),

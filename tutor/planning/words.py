@@ -51,10 +51,12 @@ class Words(NameFinder):
         self.links = frozenset(w.lower() for w in words.links) | self.plural_links
         self.binding_verbs = self.links | frozenset(w.lower() for w in words.duties)
         self.naming = one(words.naming)
+        self.name_words = one(words.name_words)
         self.organisations = one(words.organisations)
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
+        self.first_person_plural = many(words.first_person_plural)
         self.count_nouns, self.count_before = many(words.count_nouns), many(words.count_before)
         # Matched as written: the text module reads "solo" and "single" as the number 1.
         self.solo = tuple(tuple(p.lower().split()) for p in words.solo)
@@ -192,6 +194,22 @@ class Words(NameFinder):
                 return int(word) + plus
         return 1 if self.is_solo(text) else None
 
+    def counts_me(self, text: str) -> bool:
+        """Whether the stated head count counts the speaker: it does ('we're 3', 'team of
+        six … I'm the PM', '5 ppl: …, and me') unless the speaker says it of others, as the
+        subject before it ('I manage a team of three', 'I lead 4 people')."""
+        norms = [t.norm for t in self.lexicon.read(text).tokens]
+        for i, word in enumerate(norms):
+            if word.isdecimal() and (
+                self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i)
+            ):
+                before = norms[max(0, i - 5) : i]
+                speaker = any(n in self.first_person for n in before)
+                return not speaker or self.any_run(
+                    norms[max(0, i - 5) : i + 5], self.first_person_plural
+                )
+        return True
+
     def _of_organisation(self, norms: Sequence[str], i: int) -> bool:
         return any(n in self.organisations for n in norms[i + 1 : i + 5])
 
@@ -236,8 +254,10 @@ class Words(NameFinder):
         """'data engineer', 'a contractor who …': a list item that is a job, and no name."""
         tokens = self.lexicon.read(item).tokens
         start = self.skip_fillers([t.norm for t in tokens])
-        if start < len(tokens) and tokens[start].norm in _ARTICLES | {"the", "our"}:
-            start += 1
+        if start < len(tokens) and (
+            tokens[start].norm in _ARTICLES | {"the", "our"} or tokens[start].norm.isdecimal()
+        ):
+            start += 1  # "a data engineer", "one MLE" (read as the number 1)
         if start >= len(tokens):
             return False
         word = tokens[start].surface(item)
@@ -259,6 +279,10 @@ class Words(NameFinder):
         )
         speaker = any(n in self.first_person for n in norms)
         return speaker or self.at(norms, start, self.headers) or shared
+
+    def is_me(self, text: str) -> bool:
+        """'me', 'myself': the item is the speaker."""
+        return all(n in self.first_person for n in self.phrase(text))
 
     def is_person(self, text: str) -> bool:
         """'me', 'I', 'my cofounder': words that name someone even with no name in them."""

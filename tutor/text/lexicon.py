@@ -2,8 +2,11 @@
 names, where, and whether it asserts or denies them.
 
 Built from `Vocabulary` (prompts/vocabulary.toml, loaded by `tutor.content.pack.lexicon()`); pure.
-Typos are tolerated with rapidfuzz, but only in words of at least `fuzzy_min_chars` letters,
-so "enginner" is "engineer" while "sre", "de" and "pm" must be spelt exactly.
+Typos are tolerated with rapidfuzz: a close ratio in words of at least `fuzzy_min_chars`
+letters ("enginner" is "engineer"), and, for a vocabulary of job words (`fuzzy_short_words`),
+a length-aware threshold: one edit (a swap of neighbours counts as one) in words of 4 to 8
+letters ("infa", "devosp") and two beyond;
+"sre", "de" and "pm" must be spelt exactly, and a real English word is never a typo.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Literal
 import simplemma
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from tutor.text.clauses import Clause, Cues, clauses, negated
 from tutor.text.tokens import Token, normalize, tokenize
@@ -41,6 +45,9 @@ class Vocabulary(BaseModel):
 
     fuzzy_min_chars: int = Field(5, ge=3)
     fuzzy_min_score: float = Field(84, ge=50, le=100)
+    # One edit in short words ("infa", "devosp") too: for a vocabulary of job words only (the
+    # team reader's skills), where a near miss is a typo; in open text "Paris" is not "pairs".
+    fuzzy_short_words: bool = False
     role: tuple[Entry, ...]
     stage: tuple[Entry, ...]
     term: tuple[Entry, ...]
@@ -153,7 +160,8 @@ class Lexicon:
 
     def same_word(self, a: str, b: str) -> bool:
         """Equal normal forms, or a typo of a long enough word."""
-        return same_word(a, b, self.vocabulary.fuzzy_min_chars, self.vocabulary.fuzzy_min_score)
+        v = self.vocabulary
+        return same_word(a, b, v.fuzzy_min_chars, v.fuzzy_min_score, v.fuzzy_short_words)
 
     def read(self, text: str) -> Reading:
         """Every role, stage and concept `text` names, with polarity and clause."""
@@ -237,7 +245,9 @@ def _index_of(found: tuple[Clause, ...] | list[Clause], token: int) -> int:
 
 
 @lru_cache(maxsize=262144)
-def same_word(a: str, b: str, min_chars: int = 5, min_score: float = 84) -> bool:
+def same_word(
+    a: str, b: str, min_chars: int = 5, min_score: float = 84, short_words: bool = False
+) -> bool:
     """Equal, or (both at least `min_chars` long) within `min_score` of each other.
 
     `a` is the writer's word, `b` the vocabulary's: a real English word (in simplemma's
@@ -245,11 +255,19 @@ def same_word(a: str, b: str, min_chars: int = 5, min_score: float = 84) -> bool
     """
     if a == b:
         return True
-    if len(a) < min_chars or len(b) < min_chars or a.isdigit() or b.isdigit():
+    if a.isdigit() or b.isdigit() or simplemma.is_known(a, lang="en"):
         return False
-    if simplemma.is_known(a, lang="en"):
+    if len(a) >= min_chars and len(b) >= min_chars and fuzz.ratio(a, b) >= min_score:
+        return True
+    if not short_words:
         return False
-    return fuzz.ratio(a, b) >= min_score
+    return a[:1] == b[:1] and OSA.distance(a, b, score_cutoff=_edits(len(b))) <= _edits(len(b))
+
+
+def _edits(length: int) -> int:
+    """Typos a word of this length may carry, a swap of neighbours counting as one: none
+    under 4 letters ("sre", "pm"), one up to 8 ("infa", "devosp", "mdoels"), two beyond."""
+    return 0 if length < 4 else 1 if length <= 8 else 2
 
 
 SPEAKER = "Me"  # the team reader's name for the person describing the team
