@@ -42,23 +42,29 @@ def _terms(lexicon: Lexicon, text: str) -> set[str]:
     return set(lexicon.content_terms(text))
 
 
-def _shown(question: Question) -> str:
-    """What a question is about: its topic, its prompt and its answer — not the wrong
-    options, which name other things on purpose ("Only at the last stage, on-call")."""
-    return " ; ".join((question.topic, question.prompt, question.explanation, *question.items))
+def _asked(question: Question) -> str:
+    """What a question asks: its topic, prompt and items (the wrong options are left out:
+    they name other things on purpose, "Only at the last stage, on-call")."""
+    return " ; ".join((question.topic, question.prompt, *question.items))
+
+
+#: how much a word of a question's answer counts against a word of what it asks
+ANSWER_WEIGHT = 0.5
 
 
 def questions_about(lexicon: Lexicon, bank: QuizBank, text: str) -> list[str]:
     """Ids of the questions the request names, best first; [] when it names no topic."""
     asked = {w for p in bank.intake.quiz_words for w in normalize(p)}
     query = {t for t in _terms(lexicon, text) if t not in asked}
-    docs = {q.id: _terms(lexicon, _shown(q)) for q in bank.questions}
-    df = Counter(t for terms in docs.values() for t in terms)
-    n = len(docs)
-    scores = {
-        qid: sum(math.log(n / df[t]) for t in query & terms if df[t] < n)
-        for qid, terms in docs.items()
-    }
+    asks = {q.id: _terms(lexicon, _asked(q)) for q in bank.questions}
+    answers = {q.id: _terms(lexicon, q.explanation) - asks[q.id] for q in bank.questions}
+    df = Counter(t for qid in asks for t in asks[qid] | answers[qid])
+    n = len(asks)
+
+    def weight(terms: set[str]) -> float:
+        return sum(math.log(n / df[t]) for t in query & terms if df[t] < n)
+
+    scores = {qid: weight(asks[qid]) + ANSWER_WEIGHT * weight(answers[qid]) for qid in asks}
     best = max(scores.values(), default=0.0)
     if best <= 0:
         return []
