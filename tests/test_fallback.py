@@ -57,7 +57,7 @@ async def test_a_failing_reply_gets_the_lesson_answer_on_top_and_the_step_still_
     first = (await send(session, STEPS[0]))[-1]
     assert first.status == "complete" and session.guided_step == 1
     lesson = first.text.split("<details>")[0]  # the lesson's step-1 answer
-    assert "**data scientists** frame the problem" in lesson
+    assert "**Data scientists** frame the problem" in lesson
     events = await send(session, STEPS[1])
     done = events[-1]
     assert isinstance(done, TurnDone) and done.status == "complete"

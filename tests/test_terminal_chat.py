@@ -22,7 +22,7 @@ async def talk(out: io.StringIO) -> str:
 
 async def test_a_terminal_gets_rendered_markdown() -> None:
     text = await talk(Terminal())
-    assert "**data scientists**" not in text and "data scientists" in text
+    assert "**Data scientists**" not in text and "Data scientists" in text
     assert "|---|" not in text and "| Stage |" not in text  # a drawn table, not pipes
     assert "Stage" in text and "Responsibility" in text
     assert "\x1b[" in text  # styled (bold) by rich
@@ -31,6 +31,6 @@ async def test_a_terminal_gets_rendered_markdown() -> None:
 
 async def test_piped_output_keeps_plain_text() -> None:
     text = await talk(io.StringIO())
-    assert "**data scientists**" in text
+    assert "**Data scientists**" in text
     assert "| Stage | Responsibility |" in text
     assert "\x1b[" not in text  # no escape codes in a file or a pipe
