@@ -18,6 +18,7 @@ from tutor.store.records import (
     Role,
     Status,
     Verdict,
+    rewrite_strings,
 )
 from tutor.store.store import LEASE_SECONDS, Store
 
@@ -38,6 +39,7 @@ __all__ = [
     "Target",
     "Verdict",
     "default_db_path",
+    "rewrite_strings",
     "machine_name",
     "migrate",
     "owner_alive",
