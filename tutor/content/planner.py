@@ -66,7 +66,7 @@ def respond_about_plan(text: str, plan: TeamPlan | Team) -> PlanReply | None:
 
 
 def forget_request(text: str) -> PlanReply | None:
-    """"Forget my team" when no team is kept (see `tutor.planning.talk.forget_request`)."""
+    """ "Forget my team" when no team is kept (see `tutor.planning.talk.forget_request`)."""
     return talk.forget_request(text, team_talk())
 
 

@@ -66,7 +66,7 @@ def respond_about_plan(text: str, plan: TeamPlan | Team, talk: TeamTalk) -> Plan
 
 
 def forget_request(text: str, talk: TeamTalk) -> PlanReply | None:
-    """"Forget my team" with no team kept: say so (None when the text asks something else)."""
+    """ "Forget my team" with no team kept: say so (None when the text asks something else)."""
     asks = any(s.id == "forget" and not s.negated for s in talk.words.cues(text))
     return PlanReply(talk.data.nothing_to_forget, forget=True) if asks else None
 

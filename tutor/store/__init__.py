@@ -39,11 +39,11 @@ __all__ = [
     "Target",
     "Verdict",
     "default_db_path",
-    "rewrite_strings",
     "machine_name",
     "migrate",
     "owner_alive",
     "parse_target",
+    "rewrite_strings",
     "schema_version",
     "this_process",
 ]

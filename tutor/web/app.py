@@ -54,6 +54,8 @@ INTERNAL = {"api_visibility": "private"}
 Turn = AsyncGenerator[Event, None]  # what TutorSession.send returns
 Phase = Literal["started", "streaming", "done"]  # of one queued message being answered
 SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
+# What the "Forget my team" buttons send: the phrase a learner would type.
+FORGET_MY_TEAM = "forget my team"
 # What every chat event outputs (TutorApp.outputs): 7 chat controls, then the quiz's form.
 OUTPUTS = 7 + 4 + MAX_PICKS
 
@@ -153,6 +155,11 @@ class TutorApp:
     async def retry_ui(self, sid: str | None) -> tuple[Any, ...]:
         """Ask again the learner message whose answer was stopped or interrupted."""
         return self._put(self.registry.lane(sid), "/retry")
+
+    async def forget_ui(self, sid: str | None) -> tuple[Any, ...]:
+        """ "Forget my team" pressed (in the chat or on the planner tab): the phrase waits in
+        the queue like typed text, so it takes the same path as typing it."""
+        return self._put(self.registry.lane(sid), FORGET_MY_TEAM)
 
     def _put(self, lane: Lane, text: str) -> tuple[Any, ...]:
         view = self.view(lane)
