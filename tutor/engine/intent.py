@@ -22,7 +22,7 @@ from tutor.planning import Team
 from tutor.quiz import IntakeReader, Question, QuizBank
 from tutor.quiz.topics import asks_for_quiz
 from tutor.text import Lexicon
-from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
+from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE, allocate_args
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,4 @@ class IntentReader:
 
 def allocate_call(team: Team, summary: str) -> EngineCall:
     """The planner run for a team, with how it was read (for the model and the learner)."""
-    people = [{"name": p.name, "roles": list(p.roles)} for p in team.people]
-    args = {"people": people, "product": team.product}
-    return EngineCall(ALLOCATE, args, note=summary, lead=summary)
+    return EngineCall(ALLOCATE, allocate_args(team), note=summary, lead=summary)
