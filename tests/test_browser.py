@@ -696,6 +696,10 @@ def test_forget_my_team_clears_the_tab_the_chat_and_the_store(page: Page, served
     plan_in_tab(page)
     page.click("#forget-team-btn")  # on the Team planner tab
     expect_text(page.locator(BOT).last, "forgotten your team (3 people)")
+    for name in PEOPLE:  # the chat above now shows them masked
+        playwright_api.expect(page.locator("#tutor-chat")).not_to_contain_text(
+            name, timeout=WAIT_MS
+        )
     page.get_by_role("tab", name="Team planner").click()
     assert page.input_value("#team-text textarea") == ""
     assert not any(table_names(page)) and page.inner_text("#team-result").strip() == ""

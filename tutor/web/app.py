@@ -94,6 +94,14 @@ class TutorApp:
             self._views[session] = view
         return view
 
+    @staticmethod
+    def _show_stored(lane: Lane, view: ChatView) -> None:
+        """Show the stored conversation again (after "forget my team" masked its names)."""
+        store = lane.session.store
+        if store is not None:
+            records = store.transcript(lane.session.id, last=SHOWN_RECORDS)
+            view.messages[:] = ChatView(transcript_messages(records)).messages
+
     def outputs(
         self, lane: Lane, view: ChatView, *, panels: bool = True, controls: bool = True
     ) -> tuple[Any, ...]:
@@ -215,6 +223,7 @@ class TutorApp:
                 start = len(view.messages)
                 yield item, start, "started"
                 events = lane.session.send(item.text, queued_id=item.id)
+                planned = lane.session.conversation.dialogue.plan is not None
                 lane.answering = True
                 try:
                     async for _ in self._run(lane, events, view):
@@ -222,6 +231,8 @@ class TutorApp:
                 finally:
                     lane.answering = False
                 lane.settle(item, final_text(view, start))
+                if planned and lane.session.conversation.dialogue.plan is None:
+                    self._show_stored(lane, view)  # the team was forgotten: names masked
                 yield item, start, "done"
 
     async def _run(self, lane: Lane, events: Turn, view: ChatView) -> AsyncIterator[None]:
