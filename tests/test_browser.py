@@ -724,3 +724,47 @@ def test_chat_and_quiz_controls_have_names_and_tab_reaches_the_message_box(page:
             break
     assert "tutor-input" in reached and reached[-1] == "send-btn", reached
     assert reached.index("tutor-input") < reached.index("send-btn")
+
+
+PEOPLE = ("Priya", "Tomás", "Kwame")
+
+
+def last_reply_to(page: Page, text: str) -> str:
+    before = page.locator(BOT).count()
+    send(page, text)
+    page.wait_for_function(f"document.querySelectorAll('{BOT}').length > {before}")
+    wait_idle(page)
+    return page.locator(BOT).last.inner_text()
+
+
+def test_forget_my_team_clears_the_tab_the_chat_and_the_store(page: Page, served: Served) -> None:
+    send(page, TEAM)
+    expect_text(page.locator(BOT).last, "If I got anyone wrong")
+    wait_idle(page)
+    assert "Kwame" in last_reply_to(page, "who gets paged?")
+    plan_in_tab(page)
+    page.click("#forget-team-btn")  # on the Team planner tab
+    expect_text(page.locator(BOT).last, "forgotten your team (3 people)")
+    for name in PEOPLE:  # the chat above now shows them masked
+        playwright_api.expect(page.locator("#tutor-chat")).not_to_contain_text(
+            name, timeout=WAIT_MS
+        )
+    page.get_by_role("tab", name="Team planner").click()
+    assert page.input_value("#team-text textarea") == ""
+    assert not any(table_names(page)) and page.inner_text("#team-result").strip() == ""
+    page.get_by_role("tab", name="Chat").click()
+    paged = last_reply_to(page, "who gets paged?")
+    assert not any(name in paged for name in PEOPLE), paged
+    # Reloaded: the plan is not back, and the saved conversation holds no name of it.
+    page.reload()
+    expect_text(page.locator(USER).first, "[forgotten] is our data scientist")
+    chat = page.inner_text("#tutor-chat")
+    assert not any(name in chat for name in PEOPLE), chat
+    assert not any(name in last_reply_to(page, "who gets paged?") for name in PEOPLE)
+    # The chat's own button takes the same path.
+    assert "Kwame" in last_reply_to(page, TEAM)
+    page.click("#forget-btn")
+    expect_text(page.locator(BOT).last, "forgotten your team (3 people)")
+    wait_idle(page)
+    stored = " ".join(c for _, _, c in learner_rows(served, "forgotten your team"))
+    assert not any(name in stored for name in PEOPLE)

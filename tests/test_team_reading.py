@@ -138,7 +138,10 @@ def chat_people(text: str) -> list[dict]:
 )
 def test_chat_cli_and_planner_tab_read_the_same_people(text: str, capsys) -> None:
     reading = read_team(text)
-    people = [{"name": p.name, "roles": p.roles} for p in reading.team.people]
+    people = [
+        {"name": p.name, "roles": p.roles, "availability": p.availability}
+        for p in reading.team.people
+    ]
     assert chat_people(text) == people
     assert main(["allocate", text, "--json"]) == 0
     cli = capsys.readouterr().out
@@ -216,3 +219,39 @@ def test_people_bound_by_apposition_parentheses_and_verbs(text: str, expected) -
         assert "Hamid" not in names
     else:
         assert names == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Solo data scientist here (me). Priya from the infra team runs our deploys.", ["Priya"]),
+        ("It's just me (I train the models) and Ken, our backend dev.", ["Ken"]),
+    ],
+)
+def test_a_solo_cue_beside_others_given_a_job_plans_them_all(text: str, names: list[str]) -> None:
+    """ "Solo" or "just me" next to teammates with jobs says the speaker works alone at their
+    job: everyone named is planned, no "you said 1" question."""
+    reading = read_team(text)
+    assert reading.question is None
+    assert [p.name for p in reading.team.people] == ["Me", *names]
+
+
+def test_a_solo_cue_alone_is_still_a_team_of_one() -> None:
+    alone = ("It's just me, a solo dev doing everything.", "Solo founder; my friend Sam helps.")
+    for text in alone:
+        assert [p.name for p in read_team(text).team.people] == ["Me"]
+
+
+def test_the_chat_keeps_who_is_part_time_so_they_are_never_alone_on_call() -> None:
+    text = "I'm the ML engineer; Ana is our data scientist and Bo, our SRE, is part-time."
+    assert {p["name"]: p["availability"] for p in chat_people(text)}["Bo"] == "part-time"
+
+    async def paged() -> str:
+        session = TutorSession(OfflineBackend())
+        [e async for e in session.send(text)]
+        return "".join(
+            [e.text async for e in session.send("who gets paged?") if isinstance(e, TextDelta)]
+        )
+
+    reply = asyncio.run(paged())
+    assert not reply.startswith("Bo owns on-call") and "Bo is part-time" in reply

@@ -52,6 +52,9 @@ class ModelProfile:
     supports_json: bool = True
     #: the rule-based lesson engine, which needs no model
     offline: bool = False
+    #: the host of a hosted model provider the learner's words are sent to; None for the
+    #: offline engine and for a server on this machine (loopback, a unix socket)
+    provider: str | None = None
 
 
 class Backend(ABC):

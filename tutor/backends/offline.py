@@ -42,7 +42,7 @@ from tutor.quiz import Question, is_insistence, states_the_answer
 from tutor.quiz.topics import asks_to_stop_quiz
 from tutor.text import normalize, spoken
 from tutor.tools.presentation import parse_json
-from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
+from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE, allocate_args
 
 Pairs = list[tuple[str, str]]
 
@@ -296,12 +296,11 @@ class OfflineBackend(Backend):
             return Reply(f"{exc}")
         if reading.question is not None:  # unsure who is on the team: ask, one line
             return Reply(reading.question, acts=TurnActs(asked=OpenQuestion(kind="team")))
-        people = [{"name": p.name, "roles": list(p.roles)} for p in reading.team.people]
         lead = reading.summary
         if reading.unsure and not reading.assumed:
             # With roles assumed, the summary already asks for the real ones: ask once.
             lead += " If I got anyone wrong, tell me the right names and roles and I'll redo it."
-        return call(ALLOCATE, {"people": people, "product": reading.team.product}, lead)
+        return call(ALLOCATE, allocate_args(reading.team), lead)
 
     # -- explaining tool results ------------------------------------------------------------
 

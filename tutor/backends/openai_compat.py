@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import openai
@@ -69,6 +71,7 @@ class OpenAICompatBackend(Backend):
             label=self.label,
             supports_tools=self._tools,
             supports_json=True,
+            provider=hosted_provider(str(self._client.base_url)),
         )
 
     def _request(self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> dict:
@@ -193,6 +196,20 @@ class OpenAICompatBackend(Backend):
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def hosted_provider(base_url: str) -> str | None:
+    """The host a hosted endpoint's requests go to; None for one on this machine (localhost,
+    a loopback or unspecified address, a unix socket), where nothing leaves the machine."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if "unix" in parts.scheme or not host or host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return None if address.is_loopback or address.is_unspecified else host
 
 
 def json_format(mode: str, schema: type[BaseModel]) -> dict[str, Any]:

@@ -63,3 +63,13 @@ def hats_for(roles: Iterable[str]) -> set[Hat]:
 def respond_about_plan(text: str, plan: TeamPlan | Team) -> PlanReply | None:
     """A follow-up about a planned team, answered from its plan (see `tutor.planning.talk`)."""
     return talk.respond_about_plan(text, plan, team_talk())
+
+
+def forget_request(text: str) -> PlanReply | None:
+    """ "Forget my team" when no team is kept (see `tutor.planning.talk.forget_request`)."""
+    return talk.forget_request(text, team_talk())
+
+
+def privacy_notice(provider: str) -> str:
+    """The one sentence saying a team description goes to a hosted model's provider."""
+    return team_talk().data.privacy_notice.format(provider=provider)

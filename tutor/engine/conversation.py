@@ -40,6 +40,8 @@ class DialogueState(BaseModel):
     subject: str | None = None
     offered: list[str] = []
     recent_acts: list[str] = []
+    #: the learner was told that a team description goes to the hosted model's provider
+    privacy_told: bool = False
 
     def after(
         self, acts: TurnActs, plan: TeamPlan | None, keep_open: bool = False
@@ -55,6 +57,7 @@ class DialogueState(BaseModel):
             recent_acts=[*self.recent_acts, acts.act][-RECENT_ACTS:]
             if acts.act
             else self.recent_acts,
+            privacy_told=self.privacy_told,
         )
 
 
@@ -88,10 +91,12 @@ class Conversation:
         tools: list[dict[str, Any]],
         talk: PlanReply | None = None,
         keep_open: bool = False,
+        told_privacy: bool = False,
     ) -> None:
         """Apply a learner turn's outcome: a try-it prompt counts only when answered in full;
         the dialogue state follows the reply's acts, the team it planned and what a follow-up
-        about the plan changed (an edit keeps the new plan; a what-if keeps the old one)."""
+        about the plan changed (an edit keeps the new plan; a what-if keeps the old one;
+        "forget my team" drops it); `told_privacy`: the reply said the privacy notice."""
         if complete and step is not None and step == self.guided_step:
             self.guided_step += 1
         team = planned_team(tools)
@@ -99,8 +104,12 @@ class Conversation:
         if talk is not None and talk.plan is not None and not talk.what_if:
             plan = talk.plan
         self.dialogue = self.dialogue.after(acts or TurnActs(), plan, keep_open)
-        if talk is not None and talk.forget:
-            self.dialogue = self.dialogue.model_copy(update={"plan": None})
+        forget = talk is not None and talk.forget
+        if forget or told_privacy:
+            update = {"plan": None} if forget else {}
+            self.dialogue = self.dialogue.model_copy(
+                update=update | ({"privacy_told": True} if told_privacy else {})
+            )
 
     def reset(self) -> None:
         self.history.clear()

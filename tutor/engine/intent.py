@@ -23,7 +23,7 @@ from tutor.quiz import IntakeReader, Question, QuizBank
 from tutor.quiz.reading import phrase_spans
 from tutor.quiz.topics import asks_for_quiz
 from tutor.text import Lexicon
-from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE
+from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE, allocate_args
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,4 @@ class IntentReader:
 
 def allocate_call(team: Team, summary: str) -> EngineCall:
     """The planner run for a team, with how it was read (for the model and the learner)."""
-    people = [{"name": p.name, "roles": list(p.roles)} for p in team.people]
-    args = {"people": people, "product": team.product}
-    return EngineCall(ALLOCATE, args, note=summary, lead=summary)
+    return EngineCall(ALLOCATE, allocate_args(team), note=summary, lead=summary)

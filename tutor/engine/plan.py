@@ -34,6 +34,8 @@ class TurnPlan:
     queued_id: int | None = None
     #: False: nothing of this turn is stored (/reset, which deletes the whole session)
     record: bool = True
+    #: the reply tells the learner, once, that a team description goes to a hosted provider
+    told_privacy: bool = False
 
     @property
     def is_command(self) -> bool:

@@ -22,12 +22,13 @@ from langchain_core.messages import BaseMessage, SystemMessage
 from tutor.backends.base import Backend
 from tutor.backends.context import TurnContext
 from tutor.backends.offline import OfflineBackend
-from tutor.content.pack import LessonPack, lexicon, load_pack, quiz_bank
-from tutor.content.planner import respond_about_plan
+from tutor.content.pack import LessonPack, lexicon, load_pack, quiz_bank, team_talk
+from tutor.content.planner import forget_request, privacy_notice, respond_about_plan
 from tutor.engine.bounds import Limits
 from tutor.engine.commands import CommandContext, run_command
 from tutor.engine.conversation import Conversation, DialogueState
 from tutor.engine.events import Event, Notice, TurnDone
+from tutor.engine.forget import forget_people
 from tutor.engine.history import (
     clean_message,
     drop_last_turn,
@@ -52,7 +53,7 @@ from tutor.planning.talk import PlanReply
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
 from tutor.text.privacy import mask_names
-from tutor.tools.registry import ASK, GRADE, QuizTools, build_tools, grader_model
+from tutor.tools.registry import ALLOCATE, ASK, GRADE, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ class TutorSession:
             self.conversation.retry_text = None if turn.status == "complete" else plan.said
             # A question, request, remark or pushback leaves an open quick check open.
             other = plan.reading.while_open not in (None, "answer", "dont_know")
+            forgotten = self.conversation.dialogue.plan if plan.talk and plan.talk.forget else None
             self.conversation.after_turn(
                 step=plan.step,
                 complete=turn.status == "complete",
@@ -221,7 +223,11 @@ class TutorSession:
                 tools=turn.tools,
                 talk=plan.talk,
                 keep_open=other,
+                told_privacy=plan.told_privacy,
             )
+            if forgotten is not None:
+                mask = team_talk().data.forgotten_name
+                forget_people(forgotten, mask, self.history, self.store, self.id)
         self._record_grades(turn)
         self._record_decline(plan, turn)
 
@@ -328,22 +334,35 @@ class TutorSession:
         calls = (meaning.call,) if meaning.call is not None else ()
         table = talk.table if talk is not None and not self.backend.profile.offline else None
         # A question asked in words is shown as asked, never followed by a model's words
-        # (which could answer it).
+        # (which could answer it); a forgotten team is said by the engine, sent to no model.
         asks = meaning.call is not None and meaning.call.name == ASK
+        forget = talk is not None and talk.forget
+        notice = self._privacy_notice(meaning, talk)
+        reply = "\n\n".join(t for t in (notice, talk.text if forget else table) if t)
         return TurnPlan(
             text, text, step=meaning.reading.step, calls=calls, reading=meaning.reading,
-            talk=talk, reply=table or "", queued_id=queued_id, ask_model=not asks,
+            talk=talk, reply=reply, queued_id=queued_id, ask_model=not (asks or forget),
+            told_privacy=notice is not None,
         )  # fmt: skip
+
+    def _privacy_notice(self, meaning: Meaning, talk: PlanReply | None) -> str | None:
+        """Once per conversation, with a hosted model: the first message read as a team
+        description hears that it goes to the model's provider, and how to forget it."""
+        provider = self.backend.profile.provider
+        if provider is None or talk is not None or self.conversation.dialogue.privacy_told:
+            return None
+        planned = meaning.call is not None and meaning.call.name == ALLOCATE
+        return privacy_notice(provider) if planned or meaning.reading.looks_like_team else None
 
     def _plan_talk(self, text: str, meaning: Meaning) -> PlanReply | None:
         """A follow-up about the learner's planned team (someone leaves, who gets paged),
-        answered from the plan by name; None when there is no plan, the message is an answer
-        to an open question or a try-it prompt, or it is not about the plan."""
+        answered from the plan by name ("forget my team" also without one); None when the
+        message is an answer to an open question or a try-it prompt, or not about the plan."""
         plan = self.conversation.dialogue.plan
         quiz = meaning.call is not None and meaning.call.name in (ASK, GRADE)
-        if plan is None or quiz or meaning.reading.step is not None:
+        if quiz or meaning.reading.step is not None:
             return None
-        return respond_about_plan(text, plan)
+        return forget_request(text) if plan is None else respond_about_plan(text, plan)
 
     async def _read_team_with_model(self, text: str, meaning: Meaning) -> Meaning:
         """A team the rules read unsure of: with a model that answers strict JSON, one

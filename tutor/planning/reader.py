@@ -78,6 +78,7 @@ class TeamReader(PeopleFinder):
         text = _check_text(text)
         kind = _check_product(product) if product is not None else self.product(text)
         drafts, count, _ = self._drafts(text)
+        count = self._stated(text, count, drafts)
         if count is None and not drafts:
             raise TeamError(f"I couldn't find anyone in that description. {ASK_FOR_TEAM}")
         doubts = fit_count(drafts, count, self.skills)
@@ -97,6 +98,19 @@ class TeamReader(PeopleFinder):
             team, tuple(unsure), summary(team, assumed), tuple(assumed), sure, tuple(doubts),
             ask, count,
         )  # fmt: skip
+
+    def _stated(self, text: str, count: int | None, drafts: list[Draft]) -> int | None:
+        """The head count to hold the team to. A solo cue beside others the text gives a job
+        ("solo ML engineer here; Grace runs the cluster", "just me (…) and Oluwaseun, a
+        backend dev") says the speaker is alone at their work, not that the team is one."""
+        if count != 1 or not self.words.is_solo(text):
+            return count
+        others = [
+            d
+            for d in drafts
+            if d.kind != "me" and any(self.skills.names_a_role(r) for r in d.roles)
+        ]
+        return None if others else count
 
     def _person(self, draft: Draft) -> dict:
         """The person a draft is: name, roles, and the time they give the team."""

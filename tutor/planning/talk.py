@@ -22,10 +22,6 @@ from tutor.planning.talkwords import TeamTalk
 from tutor.planning.teamplan import TeamPlan
 
 AVAILABILITY_CUES = frozenset({"part-time", "contractor", "full-time", "away", "leave"})
-FORGOTTEN = (
-    "Done: I've forgotten your team and its plan; nobody's name is kept. Describe a team "
-    "whenever you want a new plan."
-)
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def respond_about_plan(text: str, plan: TeamPlan | Team, talk: TeamTalk) -> Plan
     if follow.confidence < talk.data.min_confidence:
         return None
     if follow.has("forget"):
-        return PlanReply(FORGOTTEN, forget=True)
+        return forgotten(plan, talk)
     edit = next((e for e in (reader(follow, plan, talk) for reader in EDITS) if e), None)
     if edit is not None:
         return _edited(follow, plan, edit, talk)
@@ -67,6 +63,19 @@ def respond_about_plan(text: str, plan: TeamPlan | Team, talk: TeamTalk) -> Plan
     if answer is None:
         return None
     return PlanReply(answer.text, named=answer.named, facts=answer.facts)
+
+
+def forget_request(text: str, talk: TeamTalk) -> PlanReply | None:
+    """ "Forget my team" with no team kept: say so (None when the text asks something else)."""
+    asks = any(s.id == "forget" and not s.negated for s in talk.words.cues(text))
+    return PlanReply(talk.data.nothing_to_forget, forget=True) if asks else None
+
+
+def forgotten(plan: TeamPlan, talk: TeamTalk) -> PlanReply:
+    """The team is forgotten: say what went (how many people; naming them would keep them)."""
+    count = len(plan.team.people)
+    people = f"{count} {'person' if count == 1 else 'people'}"
+    return PlanReply(talk.data.forgotten.format(people=people), forget=True)
 
 
 def _answer(follow: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Answer | None:

@@ -56,6 +56,14 @@ class TalkData(BaseModel):
     min_confidence: float = Field(ge=0, le=1)
     technical_hats: tuple[Hat, ...]
     count_nouns: tuple[str, ...]
+    #: what the tutor says when it forgets the team ({people}: how many it held)
+    forgotten: str
+    #: what stands in for a forgotten person's name in the kept conversation
+    forgotten_name: str
+    #: what it says when asked to forget and no team is kept
+    nothing_to_forget: str
+    #: said once, with a hosted model, when a team is first described ({provider}: its host)
+    privacy_notice: str
     cue: tuple[Cue, ...]
     topic: tuple[Topic, ...]
     short: Mapping[str, str]
@@ -68,6 +76,14 @@ class TalkData(BaseModel):
         named = {r for t in self.topic for r in t.responsibilities} | set(self.short)
         out += [f"unknown responsibility {r!r}" for r in sorted(named - responsibility_ids)]
         out += [f"no short name for {r!r}" for r in sorted(responsibility_ids - set(self.short))]
+        out += [
+            f"{field} does not say {slot}"
+            for field, text, slot in (
+                ("forgotten", self.forgotten, "{people}"),
+                ("privacy_notice", self.privacy_notice, "{provider}"),
+            )
+            if slot not in text
+        ]
         return out
 
 

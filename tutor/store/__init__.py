@@ -19,6 +19,7 @@ from tutor.store.records import (
     Role,
     Status,
     Verdict,
+    rewrite_strings,
 )
 from tutor.store.store import LEASE_SECONDS, Store
 
@@ -44,6 +45,7 @@ __all__ = [
     "migrate",
     "owner_alive",
     "parse_target",
+    "rewrite_strings",
     "schema_version",
     "this_process",
 ]

@@ -72,6 +72,7 @@ TRANSCRIPT_LAST = sql(f"""
         ORDER BY seq DESC LIMIT :n
     ) AS newest ORDER BY seq
 """)
+REWRITE = sql("UPDATE turns SET content = :content, meta = :meta WHERE id = :id")
 MESSAGE_COUNT = sql(f"SELECT COUNT(*) FROM turns WHERE session_id = :sid AND {NOT_QUEUED}")
 PRUNE = sql(f"""
     DELETE FROM turns WHERE session_id = :sid AND {NOT_QUEUED} AND seq <= (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -107,6 +108,17 @@ def meta_json(meta: dict[str, Any] | None) -> str:
     if len(text) > MAX_META_CHARS:
         return json.dumps({"truncated": True, "original_chars": len(text)})
     return text
+
+
+def rewrite_strings(value: Any, rewrite: Callable[[str], str]) -> Any:
+    """`value` (JSON-like: dicts, lists, strings) with `rewrite` applied to every string."""
+    if isinstance(value, str):
+        return rewrite(value)
+    if isinstance(value, dict):
+        return {k: rewrite_strings(v, rewrite) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rewrite_strings(v, rewrite) for v in value]
+    return value
 
 
 def check_session_id(session_id: str) -> str:

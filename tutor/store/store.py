@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Self
@@ -51,6 +51,7 @@ from tutor.store.records import (
     now_text,
     progress_record,
     question_key,
+    rewrite_strings,
     today_text,
 )
 
@@ -286,6 +287,22 @@ class Store:
         else:
             rows = self._read(q.TRANSCRIPT_LAST, sid=session_id, n=max(0, last))
         return [message_record(r) for r in rows]
+
+    def rewrite_transcript(self, session_id: str, rewrite: Callable[[str], str]) -> int:
+        """Apply `rewrite` to every stored message's text and meta (what a learner asked to be
+        forgotten goes from the transcript too); returns how many messages changed."""
+        changed = 0
+        with self._write() as conn:
+            self._claim(conn, session_id)  # another process reloads the rewritten transcript
+            rows = conn.execute(q.TRANSCRIPT, {"sid": session_id}).all()
+            for record in map(message_record, rows):
+                content = rewrite(record.content)
+                meta = rewrite_strings(record.meta, rewrite)
+                if content != record.content or meta != record.meta:
+                    params = {"id": record.id, "content": content, "meta": meta_json(meta)}
+                    conn.execute(q.REWRITE, params)
+                    changed += 1
+        return changed
 
     def message_count(self, session_id: str) -> int:
         """How many transcript messages the session has (cheap: no content is read)."""

@@ -17,6 +17,7 @@ from tutor.content.planner import allocate
 from tutor.demo import handoffs
 from tutor.errors import TutorError
 from tutor.planning import Allocation, Person, Team
+from tutor.planning.model import Availability
 from tutor.quiz import JsonModel, QuizBank, QuizState, ask, grade_async, left_to_ask
 from tutor.quiz.topics import questions_about
 from tutor.tools.names import ToolName
@@ -46,6 +47,11 @@ class PersonIn(BaseModel):
         default_factory=list,
         description="Their roles or skills as the learner said them, e.g. ['data scientist'].",
     )
+    availability: Availability = Field(
+        "full-time",
+        description="'part-time' or 'contractor' when the learner says so (never the only "
+        "one on call); else 'full-time'.",
+    )
 
 
 class AllocateArgs(BaseModel):
@@ -55,6 +61,16 @@ class AllocateArgs(BaseModel):
     product: Literal["llm", "ml"] = Field(
         "llm", description="'llm' for an LLM product, 'ml' for a classic ML model."
     )
+
+
+def allocate_args(team: Team) -> dict[str, Any]:
+    """The planner's arguments for a team read by the engine or the offline tutor (its
+    availability too: a part-timer or contractor is never the only one on call)."""
+    people = [
+        {"name": p.name, "roles": list(p.roles), "availability": p.availability}
+        for p in team.people
+    ]
+    return {"people": people, "product": team.product}
 
 
 class AskArgs(BaseModel):
@@ -119,7 +135,10 @@ def run_demo(lifecycle: list[StageIn] | None = None) -> tuple[str, DemoRun]:
 
 
 def allocate_people(people: list[PersonIn], product: str = "llm") -> tuple[str, Allocation]:
-    team = Team(people=[Person(name=p.name, roles=p.roles) for p in people], product=product)
+    team = Team(
+        people=[Person(name=p.name, roles=p.roles, availability=p.availability) for p in people],
+        product=product,
+    )
     allocation = allocate(team)
     return allocation.render_table(), allocation
 

@@ -54,6 +54,8 @@ INTERNAL = {"api_visibility": "private"}
 Turn = AsyncGenerator[Event, None]  # what TutorSession.send returns
 Phase = Literal["started", "streaming", "done"]  # of one queued message being answered
 SHOWN_RECORDS = 200  # stored messages shown when a conversation is resumed
+# What the "Forget my team" buttons send: the phrase a learner would type.
+FORGET_MY_TEAM = "forget my team"
 # What every chat event outputs (TutorApp.outputs): 7 chat controls, then the quiz's form.
 OUTPUTS = 7 + 4 + MAX_PICKS
 
@@ -91,6 +93,14 @@ class TutorApp:
             view = ChatView(transcript_messages(records), [(q.id, q.text) for q in lane.pending()])
             self._views[session] = view
         return view
+
+    @staticmethod
+    def _show_stored(lane: Lane, view: ChatView) -> None:
+        """Show the stored conversation again (after "forget my team" masked its names)."""
+        store = lane.session.store
+        if store is not None:
+            records = store.transcript(lane.session.id, last=SHOWN_RECORDS)
+            view.messages[:] = ChatView(transcript_messages(records)).messages
 
     def outputs(
         self, lane: Lane, view: ChatView, *, panels: bool = True, controls: bool = True
@@ -154,6 +164,11 @@ class TutorApp:
         """Ask again the learner message whose answer was stopped or interrupted."""
         return self._put(self.registry.lane(sid), "/retry")
 
+    async def forget_ui(self, sid: str | None) -> tuple[Any, ...]:
+        """ "Forget my team" pressed (in the chat or on the planner tab): the phrase waits in
+        the queue like typed text, so it takes the same path as typing it."""
+        return self._put(self.registry.lane(sid), FORGET_MY_TEAM)
+
     def _put(self, lane: Lane, text: str) -> tuple[Any, ...]:
         view = self.view(lane)
         item = lane.put(text)
@@ -208,6 +223,7 @@ class TutorApp:
                 start = len(view.messages)
                 yield item, start, "started"
                 events = lane.session.send(item.text, queued_id=item.id)
+                planned = lane.session.conversation.dialogue.plan is not None
                 lane.answering = True
                 try:
                     async for _ in self._run(lane, events, view):
@@ -215,6 +231,8 @@ class TutorApp:
                 finally:
                     lane.answering = False
                 lane.settle(item, final_text(view, start))
+                if planned and lane.session.conversation.dialogue.plan is None:
+                    self._show_stored(lane, view)  # the team was forgotten: names masked
                 yield item, start, "done"
 
     async def _run(self, lane: Lane, events: Turn, view: ChatView) -> AsyncIterator[None]:

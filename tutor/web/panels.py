@@ -56,6 +56,17 @@ TABLE_HEADERS = ["name", "roles", "availability", "hats"]
 AVAILABILITIES: tuple[Availability, ...] = ("full-time", "part-time", "contractor")
 
 
+def empty_rows() -> list[list[str]]:
+    """The People table before anyone is read (three blank rows to type into)."""
+    return [[""] * len(TABLE_HEADERS) for _ in range(3)]
+
+
+def forgotten_tab() -> tuple[str, list[list[str]], str, str, None]:
+    """The Team planner tab after "Forget my team": (description, table, result, picture,
+    description read) all blank."""
+    return "", empty_rows(), "", "", None
+
+
 def team_rows(team: Team) -> list[list[str]]:
     """The table's rows for a team: name, role words, availability, the hats the roles give."""
     return [

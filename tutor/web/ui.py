@@ -15,6 +15,8 @@ from tutor.web.app import INTERNAL, TutorApp, browser_secret
 from tutor.web.panels import (
     TABLE_HEADERS,
     demo_panel,
+    empty_rows,
+    forgotten_tab,
     lesson_sections,
     plan_team,
     replan_table,
@@ -170,6 +172,7 @@ def _chat_tab(c: dict[str, Any]) -> None:
         c["quiz"] = gr.Button("Quiz me", elem_id="quiz-btn")
     with gr.Row(elem_id="chat-more"):
         c["export"] = gr.Button("Export transcript", elem_id="export-btn", size="sm")
+        c["forget"] = gr.Button("Forget my team", elem_id="forget-btn", size="sm")
         c["reset"] = gr.Button(
             "Reset conversation…", elem_id="reset-btn", size="sm", variant="stop"
         )
@@ -222,7 +225,7 @@ def _team_tab(c: dict[str, Any]) -> None:
         headers=TABLE_HEADERS,
         datatype=["str"] * len(TABLE_HEADERS),
         type="array",
-        value=[[""] * len(TABLE_HEADERS)] * 3,
+        value=empty_rows(),
         column_count=len(TABLE_HEADERS),
         static_columns=[TABLE_HEADERS.index("hats")],
         interactive=True,
@@ -238,6 +241,7 @@ def _team_tab(c: dict[str, Any]) -> None:
     c["plan"] = gr.Button("Plan my team", elem_id="plan-btn", variant="primary")
     c["team_result"] = gr.Markdown(elem_id="team-result")
     c["team_svg"] = gr.HTML(elem_id="team-svg")
+    c["forget_team"] = gr.Button("Forget my team", elem_id="forget-team-btn", size="sm")
 
 
 def _drain(app: TutorApp, c: dict[str, Any], event: Any) -> None:
@@ -266,6 +270,7 @@ def _wire_chat(app: TutorApp, c: dict[str, Any]) -> None:
         (c["next"], app.next_ui),
         (c["quiz"], app.quiz_ui),
         (c["retry"], app.retry_ui),
+        (c["forget"], app.forget_ui),
     ):
         _drain(app, c, button.click(handler, [c["sid"]], out, queue=False, **QUIET))
     # A question the tutor offered (an option under its last reply) is sent as `/ask N`.
@@ -310,6 +315,22 @@ def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
         [c["team_text"], c["team_table"], c["team_product"]],
         [c["team_result"], c["team_svg"]],
         **INTERNAL,
+    )
+    # "Forget my team" on the tab blanks the tab, then goes the chat's way (the chat says
+    # what was forgotten, so it comes forward).
+    tab = [c[k] for k in ("team_text", "team_table", "team_result", "team_svg", "team_read")]
+    _drain(
+        app,
+        c,
+        c["forget_team"]
+        .click(
+            lambda: (*forgotten_tab(), gr.Tabs(selected="chat")),
+            None,
+            [*tab, c["tabs"]],
+            queue=False,
+            **QUIET,
+        )
+        .then(app.forget_ui, [c["sid"]], _chat_out(c), queue=False, **QUIET),
     )
     for button, prompt in c["try"]:
         # A try-it prompt goes to the chat as if typed there (the chat tab comes forward).
