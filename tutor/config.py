@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     #: Gradio's worker threads (launch max_threads); unset: max(40, TUTOR_CONCURRENCY)
     tutor_worker_threads: int | None = Field(None, ge=1, le=10_000)
     tutor_max_tool_rounds: int = Field(4, ge=1, le=20)
-    tutor_history_turns: int = Field(8, ge=2, le=200)
+    tutor_history_turns: int = Field(12, ge=2, le=200)
     tutor_idle_minutes: float = Field(60.0, gt=0)
 
     @field_validator(

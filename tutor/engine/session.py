@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
-from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from tutor.backends.base import Backend
 from tutor.backends.context import TurnContext
@@ -32,6 +32,7 @@ from tutor.engine.history import (
     clean_message,
     drop_last_turn,
     history_from_transcript,
+    compaction_block,
     history_window,
     is_command,
     trim_history,
@@ -44,7 +45,7 @@ from tutor.engine.progress import (
     progress_markdown,
     progress_report,
 )
-from tutor.engine.request import build_request, context_note
+from tutor.engine.request import NOTE_KEY, build_request, context_note, pin_note
 from tutor.engine.team_reading import planned_team, read_team_with_model
 from tutor.engine.turn import TurnRunner
 from tutor.planning.drafts import summary
@@ -242,6 +243,8 @@ class TutorSession:
                 "model_text": self.redact(turn.model_text),
                 "parts": [{"source": src, "text": self.redact(t)} for src, t in turn.parts],
             }
+            if note := self._sent_note(plan):
+                meta[NOTE_KEY] = note  # the history is rebuilt with it: the same bytes again
             if plan.is_command:
                 meta["command"] = True
             elif self.offered:
@@ -252,6 +255,13 @@ class TutorSession:
             self.store.finish_turn(turn_id, self.redact(turn.text), meta, status=status)
             self.prune_store()
         self.save_progress()
+
+    def _sent_note(self, plan: TurnPlan) -> str | None:
+        """The note this turn's learner message was sent with, if a request was built."""
+        last = next((m for m in reversed(self.history) if isinstance(m, HumanMessage)), None)
+        if last is None or plan.prompt is None or last.text != plan.prompt:
+            return None
+        return last.additional_kwargs.get(NOTE_KEY)
 
     # -- what a turn is ------------------------------------------------------------------------
 
@@ -350,7 +360,8 @@ class TutorSession:
         turn's context: as data for the backend, and as the note a model reads."""
         window, dropped = history_window(self.history, self.limits.history_turns)
         context = self._context(plan, dropped)
-        return build_request(self._system, window, context_note(context)), context
+        pin_note(self.history, context_note(context))
+        return build_request(self._system, window), context
 
     def _context(self, plan: TurnPlan, dropped: int) -> TurnContext:
         conversation, dialogue = self.conversation, self.conversation.dialogue
@@ -381,7 +392,7 @@ class TutorSession:
 
     def compact(self) -> None:
         """Bound the in-memory history: drop the oldest whole turns past the cap."""
-        block = max(1, self.limits.history_turns // 2)
+        block = compaction_block(self.limits.history_turns)
         history, dropped = trim_history(self.history, self.limits.max_history_messages, block)
         self.conversation.history[:] = history
         self.conversation.trimmed_turns += dropped
