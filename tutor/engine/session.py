@@ -18,6 +18,7 @@ from contextlib import aclosing
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend
 from tutor.backends.context import TurnContext
@@ -55,6 +56,8 @@ from tutor.store import Store
 from tutor.tools.registry import ASK, GRADE, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
+#: the warm-up request's learner turn (its answer, one token, is thrown away)
+WARM_UP_WORDS = "Hello."
 
 
 class TutorSession:
@@ -362,6 +365,12 @@ class TutorSession:
         context = self._context(plan, dropped)
         pin_note(self.history, context_note(context))
         return build_request(self._system, window), context
+
+    def warm_up_request(self) -> tuple[list[BaseMessage], list[BaseTool]]:
+        """What every learner's first request starts with (the system prompt with the lesson,
+        then the tool schemas), and one short learner turn: some chat templates refuse a
+        request without one. What a server caches from it is the stable prefix."""
+        return [self._system, HumanMessage(WARM_UP_WORDS)], list(self.tools)
 
     def _context(self, plan: TurnPlan, dropped: int) -> TurnContext:
         conversation, dialogue = self.conversation, self.conversation.dialogue
