@@ -80,7 +80,8 @@ def is_side(request: dict[str, Any], main_system: Any) -> bool:
 def per_turn(requests: list[dict], firsts: list[int], replies: list[str]) -> list[TurnCache]:
     """Each turn that asked the model: its first conversation request against the one before."""
     main_system = requests[0]["messages"][0] if requests else None
-    rows, before = [], None
+    # The app's warm-up request at start (TUTOR_WARMUP) is what turn 1 finds cached.
+    rows, before = [], (firsts[0] - 1 if firsts and firsts[0] else None)
     bounds = [*firsts, len(requests)]
     for turn, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), 1):
         talk = [i for i in range(start, end) if not is_side(requests[i], main_system)]
@@ -94,7 +95,7 @@ def per_turn(requests: list[dict], firsts: list[int], replies: list[str]) -> lis
             shared_reply = shared + reply_reused(new, requests[before], replies[before])
         else:
             shared_reply = 0
-        moved = before is not None and first_turn(new) != first_turn(requests[before])
+        moved = bool(rows) and first_turn(new) != first_turn(requests[before])
         rows.append(TurnCache(turn, len(text) // 4, len(new["messages"]), shared / len(text),
                               moved, shared_reply / len(text)))  # fmt: skip
         before = talk[-1]
@@ -187,7 +188,9 @@ def report(rows: list[TurnCache], requests: list[dict], turns: int) -> dict[str,
           f"{results['with_reply_mean']:.1%}, min without compactions "
           f"{results['with_reply_steady_min']:.1%}; prompt tokens read afresh per turn: mean "
           f"{results['uncached_mean']}, worst {results['uncached_worst']}")  # fmt: skip
-    return {**results, "requests": len(requests), "side_requests": side}
+    opening = rows[0].share if rows and rows[0].turn == 1 else 0.0
+    print(f"turn 1 against the app's warm-up request (TUTOR_WARMUP): {opening:.1%} cached")
+    return {**results, "requests": len(requests), "side_requests": side, "turn_1": opening}
 
 
 def main() -> None:

@@ -255,9 +255,13 @@ class TutorSession:
             if turn.notice is not None:
                 meta["notice"] = {"kind": turn.notice.kind, "message": turn.notice.message}
             status = "complete" if turn.status == "command" else turn.status
-            self.store.finish_turn(turn_id, self.redact(turn.text), meta, status=status)
+            # The reply and the progress it made commit together: one round trip less.
+            self.store.finish_turn(
+                turn_id, self.redact(turn.text), meta, status=status, progress=self._progress()
+            )
             self.prune_store()
-        self.save_progress()
+        else:
+            self.save_progress()
 
     def _sent_note(self, plan: TurnPlan) -> str | None:
         """The note this turn's learner message was sent with, if a request was built."""
@@ -453,13 +457,16 @@ class TutorSession:
 
     def save_progress(self) -> None:
         if self.store is not None:
-            conversation = self.conversation
-            self.store.save_progress(
-                self.id,
-                conversation.guided_step,
-                conversation.quiz.model_dump_json(),
-                conversation.dialogue.model_dump_json(),
-            )
+            self.store.save_progress(self.id, *self._progress())
+
+    def _progress(self) -> tuple[int, str, str]:
+        """(guided step, quiz state, dialogue state) as the store keeps them."""
+        conversation = self.conversation
+        return (
+            conversation.guided_step,
+            conversation.quiz.model_dump_json(),
+            conversation.dialogue.model_dump_json(),
+        )
 
     def redact(self, text: str) -> str:
         for secret in self.limits.secrets:
