@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from common import client, close_all, emit, print_table, target, tutor_app, workdir
@@ -83,7 +84,7 @@ def per_turn(requests: list[dict], firsts: list[int], replies: list[str]) -> lis
     # The app's warm-up request at start (TUTOR_WARMUP) is what turn 1 finds cached.
     rows, before = [], (firsts[0] - 1 if firsts and firsts[0] else None)
     bounds = [*firsts, len(requests)]
-    for turn, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), 1):
+    for turn, (start, end) in enumerate(pairwise(bounds), 1):
         talk = [i for i in range(start, end) if not is_side(requests[i], main_system)]
         if not talk:
             continue  # the app answered alone (a quiz question it asks itself)
@@ -178,12 +179,14 @@ def report(rows: list[TurnCache], requests: list[dict], turns: int) -> dict[str,
                 table)  # fmt: skip
     results = summarise(rows, turns)
     side = sum(1 for r in requests if is_side(r, requests[0]["messages"][0]))
-    print(f"\nturns 2-{turns}, {results['turns_measured']} that asked the model: cached prefix "
-          f"mean {results['mean']:.1%}, min {results['min']:.1%} (compactions at turns "
-          f"{results['compaction_turns']}); without compaction turns mean "
-          f"{results['steady_mean']:.1%}, min {results['steady_min']:.1%} (turn "
-          f"{results['worst_steady_turn']}); {len(requests)} requests, {side} of them side "
-          f"requests (team reading)")
+    print(
+        f"\nturns 2-{turns}, {results['turns_measured']} that asked the model: cached prefix "
+        f"mean {results['mean']:.1%}, min {results['min']:.1%} (compactions at turns "
+        f"{results['compaction_turns']}); without compaction turns mean "
+        f"{results['steady_mean']:.1%}, min {results['steady_min']:.1%} (turn "
+        f"{results['worst_steady_turn']}); {len(requests)} requests, {side} of them side "
+        f"requests (team reading)"
+    )
     print(f"with the previous reply cached too (llama.cpp, vLLM): mean "
           f"{results['with_reply_mean']:.1%}, min without compactions "
           f"{results['with_reply_steady_min']:.1%}; prompt tokens read afresh per turn: mean "

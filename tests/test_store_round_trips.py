@@ -37,11 +37,11 @@ def counting(store: Store) -> Iterator[Counted]:
     me, got = threading.get_ident(), Counted()
     engine = store._engine
 
-    def statement(conn, cursor, text, *args) -> None:  # noqa: ANN001 - SQLAlchemy's signature
+    def statement(conn, cursor, text, *args) -> None:
         if threading.get_ident() == me and not text.startswith("BEGIN"):
             got.statements.append(text)
 
-    def commit(conn) -> None:  # noqa: ANN001
+    def commit(conn) -> None:
         if threading.get_ident() == me:
             got.commits += 1
 
@@ -54,16 +54,20 @@ def counting(store: Store) -> Iterator[Counted]:
         event.remove(engine, "commit", commit)
 
 
+async def chat(app: TutorApp, message: str, sid: str | None) -> str | None:
+    """One message through the page's API; the learner's session id."""
+    async for _text, session_id in app.api_chat(message, sid):
+        sid = session_id
+    return sid
+
+
 async def test_a_message_through_the_web_lane_stays_within_its_budget() -> None:
     runtime = build_runtime()
     app = TutorApp(runtime, offline_pace=0.0)
-    sid = None
-    async for _text, sid in app.api_chat("hello", sid):  # the session is created
-        pass
+    sid = await chat(app, "hello", None)  # the session is created
     for message in ("Who gets paged at 3am?", "What is a data contract?"):
         with counting(runtime.store) as got:
-            async for _text, sid in app.api_chat(message, sid):
-                pass
+            await chat(app, message, sid)
         assert len(got.statements) <= WEB_BUDGET[0], got.statements
         assert got.commits <= WEB_BUDGET[1]
         assert got.commits >= 2  # the message before the answer, the reply after it

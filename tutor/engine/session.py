@@ -31,9 +31,9 @@ from tutor.engine.conversation import Conversation, DialogueState
 from tutor.engine.events import Event, Notice, TurnDone
 from tutor.engine.history import (
     clean_message,
+    compaction_block,
     drop_last_turn,
     history_from_transcript,
-    compaction_block,
     history_window,
     is_command,
     trim_history,
