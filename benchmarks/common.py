@@ -151,7 +151,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def wait_http_200(url: str, timeout: float = 60.0, interval: float = 0.02) -> float:
+def wait_http_200(url: str, timeout: float = 180.0, interval: float = 0.02) -> float:
     """Poll `url` until it answers 200; returns the monotonic time it did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
