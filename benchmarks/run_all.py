@@ -76,10 +76,10 @@ def commit() -> str:
 def machine_lines(results: dict[str, dict[str, Any] | None], measured: str) -> list[str]:
     data = next((d for d in results.values() if d and "machine" in d), None)
     if data is None:
-        return [f"- Commit: `{measured}`", "(no benchmark finished)"]
+        return [f"- Commit: {measured}", "(no benchmark finished)"]
     m = data["machine"]
     return [
-        f"- Commit: `{measured}`",
+        f"- Commit: {measured}",
         f"- Date: {m['date']}",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['os']}",
         f"- Python {m['python']}, gradio {m['gradio']}, gradio_client {m['gradio_client']}, "
@@ -115,11 +115,15 @@ def main() -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8081/v1",
                         help="the local model server for bench_localmodel.py")  # fmt: skip
     args = parser.parse_args()
-    measured = commit()
+    measured, load = f"`{commit()}`", os.getloadavg()[0]
     outputs, results = {}, {}
     for name in args.only:
         extra = ["--url", args.url] if name == "localmodel" else []
         outputs[name], results[name] = run(name, extra)
+    # Other work on the machine slows every timing: say how busy it was.
+    measured += (
+        f" (load average over 1 min: {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)"
+    )
     path = write(outputs, results, measured)
     print(f"\nWrote {path}")
     print("\n".join(summary(results)))
