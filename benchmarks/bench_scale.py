@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import statistics
 import sys
@@ -32,6 +33,7 @@ import common
 import loadgen
 
 ROOT = common.HERE.parent
+COMMAND = "python benchmarks/bench_scale.py"
 LATENCY = 1.0
 MARK_START = "<!-- bench_scale:start -->"
 MARK_END = "<!-- bench_scale:end -->"
@@ -274,12 +276,45 @@ async def main_async(args: argparse.Namespace) -> list[Row]:
     return rows
 
 
+def targets(rows: list[Row]) -> list[dict]:
+    """Issue 25's targets, at the largest N with the most processes: the tutor's slowdown and
+    its CPU per message, each over the floor's in the same run."""
+    procs, n = max(r.procs for r in rows), max(r.n for r in rows)
+    pick = {(r.app, r.message): r for r in rows if r.procs == procs and r.n == n}
+    out = []
+    for message in ("first", "next"):
+        tutor, floor = pick.get(("tutor", message)), pick.get(("floor", message))
+        if tutor is None or floor is None:
+            continue
+        where = f"N={n}, {procs} processes, {message} message"
+        slowdown = tutor.ratio / floor.ratio
+        out.append(common.target(f"{where}: tutor / floor slowdown", slowdown, 1.5))
+        out.append(common.target(f"{where}: tutor / floor CPU per message",
+                                 tutor.app_cpu_ms / floor.app_cpu_ms, 1.5))  # fmt: skip
+    return out
+
+
+def missing_tools() -> str | None:
+    """Why the benchmark cannot run here (it needs PostgreSQL and nginx), or None."""
+    if pgcluster.pg_bin() is None:
+        return "PostgreSQL binaries (initdb, pg_ctl) not found; apt-get install postgresql"
+    if local_nginx.nginx_binary() is None:
+        return "nginx not found; apt-get install nginx"
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--procs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
+    why = missing_tools()
+    if why is not None:
+        print(f"skipped: {why}")
+        print(json.dumps({"benchmark": "scale", "command": COMMAND, "skipped": why,
+                          "results": {}, "targets": []}), flush=True)  # fmt: skip
+        return
     started = time.monotonic()
     rows = asyncio.run(main_async(args))
     text = tables(rows)
@@ -287,6 +322,7 @@ def main() -> None:
     print(f"\n(whole run: {time.monotonic() - started:.0f} s)")
     if args.write:
         print(f"wrote {write_section(text)}")
+    common.emit("scale", COMMAND, {"rows": [vars(r) for r in rows]}, targets(rows))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ PYTHON = sys.executable
 TUTOR_VARS = (
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "TUTOR_MODEL", "TUTOR_BACKEND", "TUTOR_DB",
     "TUTOR_AUTH", "TUTOR_HOST", "TUTOR_PORT", "TUTOR_CONCURRENCY", "TUTOR_HISTORY_TURNS",
+    "TUTOR_WARMUP",
 )  # fmt: skip
 
 
@@ -144,11 +145,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     """This environment without tutor settings, plus `extra`; never reads a .env (cwd=tmp)."""
     env = {k: v for k, v in os.environ.items() if k not in TUTOR_VARS}
     env.update({"GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"})
+    # The app processes run from a temporary directory: import this tree's `tutor`.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
 
-def wait_http_200(url: str, timeout: float = 60.0, interval: float = 0.02) -> float:
+def wait_http_200(url: str, timeout: float = 180.0, interval: float = 0.02) -> float:
     """Poll `url` until it answers 200; returns the monotonic time it did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

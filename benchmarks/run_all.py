@@ -1,30 +1,40 @@
 """Run every benchmark, one after another, and rewrite benchmarks/RESULTS.md.
 
 Each benchmark prints a small table and, as its last line, a JSON object; this script shows
-their output as it comes, then writes the tables, every target (met or missed) and the
-machine they ran on into RESULTS.md, followed by the hand-written analysis in NOTES.md.
+their output as it comes, then writes the tables, every target (met or missed, or the reason a
+benchmark was skipped), the commit (marked "dirty" when the tree had changes) and the machine
+they ran on into RESULTS.md, followed by the hand-written analysis in NOTES.md. Every figure in
+RESULTS.md above NOTES.md comes from this one run.
 
-    python benchmarks/run_all.py [--only concurrency overhead ...]
+    python benchmarks/run_all.py [--only concurrency overhead ...] [--url URL]
+
+`--url` is where bench_localmodel.py looks for a local model server (default
+http://127.0.0.1:8081/v1); with none there, that benchmark is skipped with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("concurrency", "overhead", "cost", "startup", "memory", "team_reading")
+BENCHMARKS = ("concurrency", "overhead", "cost", "startup", "memory", "team_reading", "scale",
+              "localmodel")  # fmt: skip
 
 
-def run(name: str) -> tuple[str, dict[str, Any] | None]:
+def run(name: str, extra: list[str]) -> tuple[str, dict[str, Any] | None]:
     """Run one benchmark, echoing its output; returns its text and its JSON line."""
     print(f"\n=== bench_{name}.py ===", flush=True)
-    proc = subprocess.Popen([sys.executable, str(HERE / f"bench_{name}.py")], cwd=HERE.parent,
-                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    # The benchmarks import this tree's `tutor` (and start `tutor serve` from it).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}  # fmt: skip
+    args = [sys.executable, str(HERE / f"bench_{name}.py"), *extra]
+    proc = subprocess.Popen(args, cwd=HERE.parent, stdout=subprocess.PIPE, text=True, env=env)
     lines = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -42,6 +52,9 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[str]:
         if data is None:
             lines.append(f"| {name} | (the benchmark failed: see its output) | | | FAILED |")
             continue
+        if data.get("skipped"):
+            lines.append(f"| {name} | (skipped: {data['skipped']}) | | | skipped |")
+            continue
         for t in data["targets"]:
             status = "met" if t["met"] else "**missed**"
             measured = f"{t['measured']:g}{t['unit']}"
@@ -49,12 +62,24 @@ def summary(results: dict[str, dict[str, Any] | None]) -> list[str]:
     return lines
 
 
-def machine_lines(results: dict[str, dict[str, Any] | None]) -> list[str]:
-    data = next((d for d in results.values() if d), None)
+def commit() -> str:
+    """The commit measured, with "dirty" when the tree had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True,
+                              check=False).stdout.strip()  # fmt: skip
+
+    head = git("rev-parse", "HEAD") or "unknown"
+    return f"{head} (dirty: uncommitted changes)" if git("status", "--porcelain") else head
+
+
+def machine_lines(results: dict[str, dict[str, Any] | None], measured: str) -> list[str]:
+    data = next((d for d in results.values() if d and "machine" in d), None)
     if data is None:
-        return ["(no benchmark finished)"]
+        return [f"- Commit: {measured}", "(no benchmark finished)"]
     m = data["machine"]
     return [
+        f"- Commit: {measured}",
         f"- Date: {m['date']}",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['os']}",
         f"- Python {m['python']}, gradio {m['gradio']}, gradio_client {m['gradio_client']}, "
@@ -64,29 +89,22 @@ def machine_lines(results: dict[str, dict[str, Any] | None]) -> list[str]:
     ]
 
 
-def scale_section(path: Path) -> list[str]:
-    """Keep the section `bench_scale.py --write` put in RESULTS.md (it runs on its own: it
-    needs PostgreSQL and nginx, and takes minutes)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = "<!-- bench_scale:start -->", "<!-- bench_scale:end -->"
-    if start not in text or end not in text:
-        return []
-    return [start + text.split(start, 1)[1].split(end, 1)[0] + end, ""]
-
-
-def write(outputs: dict[str, str], results: dict[str, dict[str, Any] | None]) -> Path:
+def write(
+    outputs: dict[str, str], results: dict[str, dict[str, Any] | None], measured: str
+) -> Path:
     parts = ["# Benchmark results", "",
-             "Generated by `python benchmarks/run_all.py`; every figure below was measured in "
-             "that one run. Ratios compare things measured in the same run on the same machine.",
-             "", *machine_lines(results), "", "## Targets", "", *summary(results), ""]  # fmt: skip
+             "Generated by `python benchmarks/run_all.py`; every figure above the notes was "
+             "measured in that one run, at the commit named below. Ratios compare things measured "
+             "in the same run on the same machine.",
+             "", *machine_lines(results, measured), "", "## Targets", "", *summary(results),
+             ""]  # fmt: skip
     for name, text in outputs.items():
         command = (results.get(name) or {}).get("command", f"python benchmarks/bench_{name}.py")
         parts += [f"## {name}", "", f"`{command}`", "", "```", text, "```", ""]
-    path = HERE / "RESULTS.md"
-    parts += scale_section(path)
     notes = HERE / "NOTES.md"
     if notes.exists():
         parts += [notes.read_text(encoding="utf-8").rstrip(), ""]
+    path = HERE / "RESULTS.md"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
 
@@ -94,11 +112,19 @@ def write(outputs: dict[str, str], results: dict[str, dict[str, Any] | None]) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
-    names = parser.parse_args().only
+    parser.add_argument("--url", default="http://127.0.0.1:8081/v1",
+                        help="the local model server for bench_localmodel.py")  # fmt: skip
+    args = parser.parse_args()
+    measured, load = f"`{commit()}`", os.getloadavg()[0]
     outputs, results = {}, {}
-    for name in names:
-        outputs[name], results[name] = run(name)
-    path = write(outputs, results)
+    for name in args.only:
+        extra = ["--url", args.url] if name == "localmodel" else []
+        outputs[name], results[name] = run(name, extra)
+    # Other work on the machine slows every timing: say how busy it was.
+    measured += (
+        f" (load average over 1 min: {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)"
+    )
+    path = write(outputs, results, measured)
     print(f"\nWrote {path}")
     print("\n".join(summary(results)))
     return 0 if all(results.values()) else 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,8 +47,11 @@ class Settings(BaseSettings):
     #: Gradio's worker threads (launch max_threads); unset: max(40, TUTOR_CONCURRENCY)
     tutor_worker_threads: int | None = Field(None, ge=1, le=10_000)
     tutor_max_tool_rounds: int = Field(4, ge=1, le=20)
-    tutor_history_turns: int = Field(8, ge=2, le=200)
+    tutor_history_turns: int = Field(12, ge=2, le=200)
     tutor_idle_minutes: float = Field(60.0, gt=0)
+    #: a warm-up request at `tutor serve` start (auto: only for a model server on this
+    #: machine or the local network, whose prompt processing the learner waits for)
+    tutor_warmup: Literal["auto", "on", "off"] = "auto"
 
     @field_validator(
         "openai_api_key",
@@ -73,6 +78,13 @@ class Settings(BaseSettings):
         if self.tutor_backend == "openai":
             return "openai"
         return "openai" if (self.openai_api_key or self.openai_base_url) else "offline"
+
+    @property
+    def warm_up(self) -> bool:
+        """Whether `tutor serve` sends the warm-up request (TUTOR_WARMUP)."""
+        if self.backend_kind != "openai" or self.tutor_warmup == "off":
+            return False
+        return self.tutor_warmup == "on" or is_local_url(self.openai_base_url)
 
     def api_key(self) -> str:
         if self.openai_api_key and self.openai_api_key.get_secret_value():
@@ -109,3 +121,17 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(f"Invalid setting: {describe_validation(exc)}") from None
+
+
+def is_local_url(url: str | None) -> bool:
+    """A base URL on this machine or a private network (a local model server)."""
+    if not url:
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".local"):
+        return True
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private

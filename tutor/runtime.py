@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +13,8 @@ from tutor.backends import Backend, make_backend
 from tutor.config import Settings, load_settings
 from tutor.engine import Limits, TutorSession
 from tutor.store import Store, default_db_path
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,3 +78,30 @@ def build_runtime(
         store.mark_interrupted_turns()
         store.start_heartbeat()  # renew leases; sweep other processes' dead turns meanwhile
     return Runtime(settings, make_backend(settings, http_client), store, limits_from(settings))
+
+
+async def warm_up(settings: Settings, http_client: Any = None) -> bool:
+    """Send the stable prefix once, asking for one token, so the model server's prompt cache
+    holds it before the first learner message (TUTOR_WARMUP). Its own client: it runs beside
+    the app, on its own event loop. False when it failed (logged, redacted, ignored)."""
+    backend = make_backend(settings, http_client)
+    try:
+        session = TutorSession(backend, limits=limits_from(settings))
+        return await backend.warm_up(*session.warm_up_request())
+    except Exception:  # building the request must not stop the app either
+        log.exception("warm-up skipped")
+        return False
+    finally:
+        await backend.aclose()
+
+
+def start_warm_up(settings: Settings) -> threading.Thread | None:
+    """The warm-up in a background thread, when the settings ask for one; the app serves
+    meanwhile (a learner who asks first just finds the cache cold)."""
+    if not settings.warm_up:
+        return None
+    thread = threading.Thread(
+        target=lambda: asyncio.run(warm_up(settings)), name="tutor-warm-up", daemon=True
+    )
+    thread.start()
+    return thread

@@ -97,6 +97,11 @@ class Backend(ABC):
         """One answer as strict JSON for `schema`; StructuredOutputError when it is not."""
         raise StructuredOutputError(f"The {self.label} cannot answer in structured JSON.")
 
+    async def warm_up(self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> bool:
+        """Have the server read `messages` and `tools` once, so its prompt cache holds them
+        before the first learner asks; True when it answered. Nothing to warm by default."""
+        return False
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release network resources, if any."""
 

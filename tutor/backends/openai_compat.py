@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from typing import Any
@@ -21,6 +22,8 @@ from pydantic import BaseModel
 from tutor.backends.base import Backend, ModelProfile, T, fold_tool_messages, parse_json_reply
 from tutor.backends.context import TurnContext
 from tutor.errors import ProviderError, StructuredOutputError
+
+log = logging.getLogger(__name__)
 
 
 class OpenAICompatBackend(Backend):
@@ -189,6 +192,22 @@ class OpenAICompatBackend(Backend):
             except openai.APIError as exc:
                 raise self._redacted(provider_error(exc, self.model)) from None
             return parse_json_reply(reply_text(reply), schema)
+
+    async def warm_up(self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> bool:
+        """One request of the conversation's stable prefix, asking for a single token: the
+        server's prompt cache then holds it before the first learner message. A failure is
+        logged (redacted) and ignored: the learner's own request works the same without it."""
+        body = self._request(messages, tools)
+        body.pop("stream_options", None)
+        body.update(stream=False, max_tokens=1)
+        try:
+            await self._client.post("/chat/completions", body=body, cast_to=object)
+        except Exception as exc:  # a warm-up must never stop the app
+            reason = f"{type(exc).__name__}: {exc}".replace(self._api_key, "[redacted]")
+            log.warning("warm-up request to %s failed (ignored): %s", self.label, reason[:300])
+            return False
+        log.info("warm-up request to %s answered: its prompt cache holds the prefix", self.label)
+        return True
 
     def _redacted(self, error: ProviderError) -> ProviderError:
         # A server may echo the request back; the key must never reach a learner.

@@ -147,7 +147,7 @@ class Repetition:
 class Limits:
     max_message_chars: int = 8000
     max_tool_rounds: int = 4
-    history_turns: int = 8
+    history_turns: int = 12
     #: messages kept in memory per session; older whole turns are dropped (the model only
     #: ever sees the window of `history_turns` anyway)
     max_history_messages: int = 400

@@ -19,6 +19,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from tutor.engine.request import NOTE_KEY
 from tutor.engine.toolcalls import TextCall
 from tutor.tools.registry import GRADE, ToolOutcome
 
@@ -116,6 +117,12 @@ def answer_dangling_calls(history: list[BaseMessage], start: int) -> None:
         index += len(results)
 
 
+def compaction_block(max_turns: int) -> int:
+    """How many turns a compaction drops from view: all but the last `max_turns // 8` (at
+    least one kept, so "and that one?" still has its antecedent)."""
+    return max(1, max_turns - max(1, max_turns // 8))
+
+
 def trim_history(
     history: list[BaseMessage], max_messages: int, block: int
 ) -> tuple[list[BaseMessage], int]:
@@ -136,16 +143,18 @@ def trim_history(
 
 
 def history_window(history: list[BaseMessage], max_turns: int) -> tuple[list[BaseMessage], int]:
-    """The last turns of history, cut in blocks so the prompt prefix stays cacheable.
+    """The turns of history the model sees, and how many earlier ones it does not.
 
-    The window start only moves every max_turns/2 turns, so most consecutive requests share
-    their whole prefix (what providers cache), and the window stays between max_turns/2 and
-    max_turns turns.
+    The history is only appended to, so each request starts with the whole previous one (what
+    providers cache), until the window would pass `max_turns` turns: then it is compacted —
+    its start jumps forward by `compaction_block(max_turns)` turns, keeping the last few. So a
+    compaction (the one request whose history is not cached) comes once every
+    `compaction_block` turns, and the window stays between the kept turns and `max_turns`.
     """
     starts = [i for i, m in enumerate(history) if isinstance(m, HumanMessage)]
     if len(starts) <= max_turns:
         return history, 0
-    block = max(1, max_turns // 2)
+    block = compaction_block(max_turns)
     first = ((len(starts) - max_turns - 1) // block + 1) * block
     return history[starts[first] :], first
 
@@ -174,7 +183,10 @@ def history_from_transcript(records: list[Any]) -> list[BaseMessage]:
     for index, record in enumerate(records):
         reply = records[index + 1] if index + 1 < len(records) else None
         if record.role == "user" and not (reply is not None and is_command(reply)):
-            messages.append(HumanMessage(record.content))
+            meta = reply.meta if reply is not None and isinstance(reply.meta, dict) else {}
+            note = meta.get(NOTE_KEY)
+            pinned = {NOTE_KEY: note} if isinstance(note, str) and note else {}
+            messages.append(HumanMessage(record.content, additional_kwargs=pinned))
         elif record.role == "assistant" and record.content and not is_command(record):
             messages += stored_reply(record)
     return messages

@@ -1,10 +1,15 @@
 """What one model request holds: one system message first, a window of the conversation,
-and the app's per-turn context note at the end of the last learner turn, rendered from the
-turn's `TurnContext` (the same object the backend gets as data).
+and the app's per-turn context note inside each learner turn, rendered from that turn's
+`TurnContext` (the same object the backend gets as data).
 
 Every chat template accepts this shape (strict ones reject a system message anywhere but
-first). The note is added to the outgoing copy only, after the learner's words, so the
-learner's stored words never change and the whole prefix up to the note stays cacheable.
+first, so the note cannot be a trailing system or developer message). A prompt that caches
+needs each request to start with the whole previous one: so a learner turn's note is rendered
+once, when its first request is built, pinned to that message (`pin_note`) and sent with it
+again on every later request, byte for byte. The learner's words never change (the note is
+kept beside them, in the message's `additional_kwargs`, and stored with the reply so a reload
+or another process sends the same bytes); only the window's start moves, at a compaction
+(`tutor.engine.history.history_window`).
 """
 
 from __future__ import annotations
@@ -18,14 +23,27 @@ from tutor.backends.context import TurnContext
 NOTE_HEADER = "Note from the tutor app (not written by the learner):"
 
 
-def build_request(system: SystemMessage, window: list[BaseMessage], note: str) -> list[BaseMessage]:
-    """[system, *window] with learner text defused and the note in the last learner turn."""
-    last = max((i for i, m in enumerate(window) if isinstance(m, HumanMessage)), default=-1)
+#: where a learner message keeps the note it was first sent with
+NOTE_KEY = "tutor_note"
+
+
+def pin_note(history: list[BaseMessage], note: str) -> str:
+    """The note of the newest learner turn: `note`, pinned to it if it has none yet, else the
+    one it was first sent with (later rounds of a turn send the same bytes)."""
+    last = next((m for m in reversed(history) if isinstance(m, HumanMessage)), None)
+    if last is None:
+        return note
+    return str(last.additional_kwargs.setdefault(NOTE_KEY, note))
+
+
+def build_request(system: SystemMessage, window: list[BaseMessage]) -> list[BaseMessage]:
+    """[system, *window] with learner text defused and each learner turn's pinned note."""
     messages: list[BaseMessage] = [system]
-    for index, message in enumerate(window):
+    for message in window:
         if isinstance(message, HumanMessage):
             text = neutralise_delimiters(message.text)
-            message = HumanMessage(with_context_note(text, note) if index == last else text)
+            note = message.additional_kwargs.get(NOTE_KEY)
+            message = HumanMessage(with_context_note(text, note) if note else text)
         messages.append(message)
     return messages
 

@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
-from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.tools import BaseTool
 
 from tutor.backends.base import Backend
 from tutor.backends.context import TurnContext
@@ -31,6 +32,7 @@ from tutor.engine.events import Event, Notice, TurnDone
 from tutor.engine.forget import forget_people
 from tutor.engine.history import (
     clean_message,
+    compaction_block,
     drop_last_turn,
     history_from_transcript,
     history_window,
@@ -45,7 +47,7 @@ from tutor.engine.progress import (
     progress_markdown,
     progress_report,
 )
-from tutor.engine.request import build_request, context_note
+from tutor.engine.request import NOTE_KEY, build_request, context_note, pin_note
 from tutor.engine.team_reading import planned_team, read_team_with_model
 from tutor.engine.turn import TurnRunner
 from tutor.planning.drafts import summary
@@ -56,6 +58,8 @@ from tutor.text.privacy import mask_names
 from tutor.tools.registry import ALLOCATE, ASK, GRADE, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
+#: the warm-up request's learner turn (its answer, one token, is thrown away)
+WARM_UP_WORDS = "Hello."
 
 
 class TutorSession:
@@ -260,6 +264,8 @@ class TutorSession:
                 "model_text": self.redact(turn.model_text),
                 "parts": [{"source": src, "text": self.redact(t)} for src, t in turn.parts],
             }
+            if note := self._sent_note(plan):
+                meta[NOTE_KEY] = note  # the history is rebuilt with it: the same bytes again
             if plan.is_command:
                 meta["command"] = True
             elif self.offered:
@@ -267,9 +273,20 @@ class TutorSession:
             if turn.notice is not None:
                 meta["notice"] = {"kind": turn.notice.kind, "message": turn.notice.message}
             status = "complete" if turn.status == "command" else turn.status
-            self.store.finish_turn(turn_id, self.redact(turn.text), meta, status=status)
+            # The reply and the progress it made commit together: one round trip less.
+            self.store.finish_turn(
+                turn_id, self.redact(turn.text), meta, status=status, progress=self._progress()
+            )
             self.prune_store()
-        self.save_progress()
+        else:
+            self.save_progress()
+
+    def _sent_note(self, plan: TurnPlan) -> str | None:
+        """The note this turn's learner message was sent with, if a request was built."""
+        last = next((m for m in reversed(self.history) if isinstance(m, HumanMessage)), None)
+        if last is None or plan.prompt is None or last.text != plan.prompt:
+            return None
+        return last.additional_kwargs.get(NOTE_KEY)
 
     # -- what a turn is ------------------------------------------------------------------------
 
@@ -381,7 +398,14 @@ class TutorSession:
         turn's context: as data for the backend, and as the note a model reads."""
         window, dropped = history_window(self.history, self.limits.history_turns)
         context = self._context(plan, dropped)
-        return build_request(self._system, window, context_note(context)), context
+        pin_note(self.history, context_note(context))
+        return build_request(self._system, window), context
+
+    def warm_up_request(self) -> tuple[list[BaseMessage], list[BaseTool]]:
+        """What every learner's first request starts with (the system prompt with the lesson,
+        then the tool schemas), and one short learner turn: some chat templates refuse a
+        request without one. What a server caches from it is the stable prefix."""
+        return [self._system, HumanMessage(WARM_UP_WORDS)], list(self.tools)
 
     def _context(self, plan: TurnPlan, dropped: int) -> TurnContext:
         conversation, dialogue = self.conversation, self.conversation.dialogue
@@ -412,7 +436,7 @@ class TutorSession:
 
     def compact(self) -> None:
         """Bound the in-memory history: drop the oldest whole turns past the cap."""
-        block = max(1, self.limits.history_turns // 2)
+        block = compaction_block(self.limits.history_turns)
         history, dropped = trim_history(self.history, self.limits.max_history_messages, block)
         self.conversation.history[:] = history
         self.conversation.trimmed_turns += dropped
@@ -464,13 +488,16 @@ class TutorSession:
 
     def save_progress(self) -> None:
         if self.store is not None:
-            conversation = self.conversation
-            self.store.save_progress(
-                self.id,
-                conversation.guided_step,
-                conversation.quiz.model_dump_json(),
-                conversation.dialogue.model_dump_json(),
-            )
+            self.store.save_progress(self.id, *self._progress())
+
+    def _progress(self) -> tuple[int, str, str]:
+        """(guided step, quiz state, dialogue state) as the store keeps them."""
+        conversation = self.conversation
+        return (
+            conversation.guided_step,
+            conversation.quiz.model_dump_json(),
+            conversation.dialogue.model_dump_json(),
+        )
 
     def redact(self, text: str) -> str:
         for secret in self.limits.secrets:

@@ -262,8 +262,11 @@ class Store:
         assistant_text: str,
         events_meta: dict[str, Any] | None = None,
         status: Status = "complete",
+        progress: tuple[int, str, str | None] | None = None,
     ) -> int:
-        """Store the reply (tool calls etc. in `events_meta`) and close the turn with `status`.
+        """Store the reply (tool calls etc. in `events_meta`) and close the turn with `status`;
+        with `progress` ((guided_step, quiz_state_json, dialogue_json), as `save_progress`
+        takes them), the progress too, in the same transaction (one commit, not two).
 
         Returns the reply's message id. A turn can be finished once.
         """
@@ -275,9 +278,12 @@ class Store:
             if row is None or row.status != "in_progress":
                 raise InputError(f"Turn {turn_id} is not an unfinished turn.")
             conn.execute(q.CLOSE_TURN, {"id": turn_id, "status": status})
-            return self._insert_message(
+            reply_id = self._insert_message(
                 conn, row.session_id, "assistant", assistant_text, events_meta, status
             )
+            if progress is not None:
+                conn.execute(q.SAVE_PROGRESS, progress_params(row.session_id, *progress))
+            return reply_id
 
     def transcript(self, session_id: str, last: int | None = None) -> list[MessageRecord]:
         """The session's messages in order (only the `last` N when given); queued ones are
@@ -327,19 +333,7 @@ class Store:
     ) -> None:
         """Save the guided step, quiz state and dialogue state (creating the session if
         needed)."""
-        check_session_id(session_id)
-        if guided_step < 0:
-            raise InputError("guided_step must be 0 or more.")
-        _check_json("quiz_state_json", quiz_state_json)
-        if dialogue_json is not None:
-            _check_json("dialogue_json", dialogue_json)
-        params = {
-            "id": session_id,
-            "now": now_text(),
-            "step": guided_step,
-            "quiz": quiz_state_json,
-            "dialogue": dialogue_json,
-        }
+        params = progress_params(session_id, guided_step, quiz_state_json, dialogue_json)
         with self._write() as conn:
             conn.execute(q.SAVE_PROGRESS, params)
 
@@ -493,6 +487,25 @@ class Store:
             except SQLAlchemyError as exc:
                 # The database is unreachable for now: say so and keep trying.
                 log.warning("The store could not renew its leases: %s", self.target.scrub(str(exc)))
+
+
+def progress_params(
+    session_id: str, guided_step: int, quiz_state_json: str, dialogue_json: str | None
+) -> dict[str, Any]:
+    """SAVE_PROGRESS's parameters, checked."""
+    check_session_id(session_id)
+    if guided_step < 0:
+        raise InputError("guided_step must be 0 or more.")
+    _check_json("quiz_state_json", quiz_state_json)
+    if dialogue_json is not None:
+        _check_json("dialogue_json", dialogue_json)
+    return {
+        "id": session_id,
+        "now": now_text(),
+        "step": guided_step,
+        "quiz": quiz_state_json,
+        "dialogue": dialogue_json,
+    }
 
 
 def _check_json(name: str, text: str) -> None:

@@ -72,6 +72,8 @@ class TutorApp:
         if offline_pace is None:
             offline_pace = OFFLINE_PACE if runtime.backend.profile.streams_instantly else 0.0
         self.pace = offline_pace
+        # A model keeps the learner waiting for its first word; the offline tutor does not.
+        self.reading = not runtime.backend.profile.streams_instantly
         # How long a message waits for another process answering the same learner.
         self.queue_wait = settings.tutor_queue_wait
         self.streaming = 0  # turns streaming right now, across all learners
@@ -108,7 +110,7 @@ class TutorApp:
         """[chatbot, stepper, progress, next, quiz, stop, retry, *quiz answer controls];
         gr.skip() for what need not change."""
         busy = lane.busy or bool(view.queued)
-        chat = view.snapshot(busy=lane.busy)
+        chat = view.snapshot(busy=lane.busy, reading=self.reading)
         side = (
             (stepper_html(lane.session), progress_html(lane.session))
             if panels

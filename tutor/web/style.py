@@ -55,6 +55,7 @@ CSS = """
 #tutor-chat .thought-group, #tutor-chat .thought-group .md,
 #tutor-chat .thought-group p, #tutor-chat .thought-group code {
   font-size: 15px !important; }
+.tutor-reading { font-style: italic; opacity: 0.8; }
 .queued-note { display: block; margin-top: 4px; font-size: 0.85em; font-style: italic;
   opacity: 0.8; }
 .tutor-note { padding: 6px 10px; border-radius: 6px; border-left: 4px solid #d97706;
@@ -167,11 +168,40 @@ THOUGHT_ARROW_JS = """
 })();
 """
 
+# While the model reads a message (the `.tutor-reading` bubble, tutor.web.view.READING), the
+# seconds count beside it, from when the page first showed it for this learner message (keyed
+# by the number of sent messages, so the page's re-renders do not restart the count).
+READING_JS = """
+(() => {
+  const since = new Map();
+  setInterval(() => {
+    const chat = document.querySelector('#tutor-chat');
+    const bubbles = chat ? chat.querySelectorAll('.tutor-reading') : [];
+    if (!bubbles.length) return;
+    const turn = [...chat.querySelectorAll('[data-testid="user"]')]
+      .filter((el) => !el.querySelector('.queued-note')).length;
+    if (!since.has(turn)) since.set(turn, Date.now());
+    const seconds = Math.floor((Date.now() - since.get(turn)) / 1000);
+    for (const el of bubbles) {
+      let clock = el.querySelector('.tutor-reading-s');
+      if (!clock) {
+        clock = document.createElement('span');
+        clock.className = 'tutor-reading-s';
+        el.appendChild(clock);
+      }
+      clock.textContent = ` ${seconds} s`;
+    }
+  }, 500);
+})();
+"""
+
 # Gradio scopes `css` to the app's content; the page's own padding sits outside it, so this
 # rule goes in the page head instead (a phone needs every pixel of its width).
 HEAD = """<style>
 @media (max-width: 640px) { .gradio-container .main.fillable { padding: 6px !important; } }
-</style>""" + "".join(f"<script>{js}</script>" for js in (TABLE_TYPING_JS, THOUGHT_ARROW_JS))
+</style>""" + "".join(
+    f"<script>{js}</script>" for js in (TABLE_TYPING_JS, THOUGHT_ARROW_JS, READING_JS)
+)
 
 # Runs once when the page loads. A new learner message (not one still waiting in the queue)
 # is brought to the top of the chat and held there while its answer grows below it, so the

@@ -10,7 +10,7 @@ import gradio as gr
 
 from tutor.content.pack import load_pack
 from tutor.errors import ConfigError
-from tutor.runtime import Runtime, build_runtime
+from tutor.runtime import Runtime, build_runtime, start_warm_up
 from tutor.web.app import INTERNAL, TutorApp, browser_secret
 from tutor.web.panels import (
     TABLE_HEADERS,
@@ -406,6 +406,7 @@ def _fonts(names: tuple[str, ...]) -> list[gr.themes.Font]:
 def serve(host: str | None = None, port: int | None = None) -> int:
     """Run the web app until interrupted; binds loopback unless told otherwise."""
     runtime = build_runtime()
+    start_warm_up(runtime.settings)  # in the background: the page is served meanwhile
     try:
         demo = build_app(runtime)
         demo.queue(default_concurrency_limit=runtime.settings.tutor_concurrency)

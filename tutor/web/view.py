@@ -40,6 +40,9 @@ STATUS_NOTES = {
 }
 UNFINISHED = ("stopped", "interrupted", "in_progress")
 QUEUED_NOTE = '<span class="queued-note">Waiting: answered after the current reply</span>'
+#: shown while a model reads the message, until its first own word (the page's script adds
+#: the seconds: `tutor.web.style.READING_JS`)
+READING = '<span class="tutor-reading">The model is reading your message…</span>'
 SLOW_TOOL_S = 1.0  # a tool's duration is shown only when a learner would notice it
 MAX_MESSAGES = 400  # the page keeps the recent conversation; the store keeps it all
 
@@ -194,6 +197,7 @@ class ChatView:
         self._text: int | None = None  # index of the answer message being streamed
         self.status: str | None = None  # how the last turn ended ("complete", "stopped", …)
         self._noticed = False  # the engine said why this turn ended early
+        self._heard = True  # the model's own words (or the turn's end) came for this turn
 
     def enqueue(self, item_id: int, text: str) -> None:
         if all(i != item_id for i, _ in self.queued):
@@ -209,9 +213,11 @@ class ChatView:
         self._text = None
         self.status = None
         self._noticed = False
+        self._heard = False
 
     def apply(self, event: Event) -> None:
         if isinstance(event, TextDelta):
+            self._heard = self._heard or event.source == "model"
             self._append_text(event.text)
         elif isinstance(event, ToolStarted):
             self._tool_started(event)
@@ -236,13 +242,16 @@ class ChatView:
             self._noticed = True
         self.status = status
         self._text = None
+        self._heard = True
 
-    def snapshot(self, busy: bool = True) -> list[Message]:
+    def snapshot(self, busy: bool = True, reading: bool = False) -> list[Message]:
         """Fresh dicts every time: Gradio must see new objects to stream an update.
 
         Queued messages come last, marked as waiting (when nothing runs, the first of them
         is about to start, so it is not marked). Questions the last reply offers are buttons
-        under it once nothing runs (`with_suggestions`).
+        under it once nothing runs (`with_suggestions`). With `reading` (a model that makes
+        the learner wait), a running turn shows that the model is reading until its first
+        own word: what the app shows meanwhile (the demo, the planner) is not the model's.
         """
         shown = copy.deepcopy(self.messages)
         # Options show under the chat's last message, once its answer is complete.
@@ -256,6 +265,8 @@ class ChatView:
                 message["content"] = as_buttons(text)
                 if options:
                     message["options"] = options
+        if reading and busy and not self._heard and self.status is None:
+            shown.append({"role": "assistant", "content": READING})
         for index, (_, text) in enumerate(self.queued):
             mark = f"\n\n{QUEUED_NOTE}" if busy or index else ""
             shown.append({"role": "user", "content": f"{said(text, self.latest_offer)}{mark}"})
