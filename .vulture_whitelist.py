@@ -56,6 +56,7 @@ IntakeWords.request_things
 IntakeWords.move_on
 IntakeWords.pushback_targets
 IntakeWords.pushback_words
+IntakeWords.thinking
 DialogueCues.ack
 DialogueCues.thanks
 DialogueCues.simpler
