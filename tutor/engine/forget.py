@@ -35,7 +35,11 @@ def name_mask(names: Iterable[str], mask: str) -> Callable[[str], str]:
 def rewrite_history(history: list[BaseMessage], rewrite: Callable[[str], str]) -> None:
     """Apply `rewrite` to every message's text and tool-call arguments, in place."""
     for index, message in enumerate(history):
-        update: dict[str, Any] = {"content": rewrite_strings(message.content, rewrite)}
+        update: dict[str, Any] = {
+            "content": rewrite_strings(message.content, rewrite),
+            # the turn's pinned context note (engine.request.NOTE_KEY) names the team too
+            "additional_kwargs": rewrite_strings(message.additional_kwargs, rewrite),
+        }
         if isinstance(message, AIMessage) and message.tool_calls:
             update["tool_calls"] = [
                 {**call, "args": rewrite_strings(call["args"], rewrite)}
