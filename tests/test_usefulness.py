@@ -119,3 +119,22 @@ def test_a_question_is_an_answer_when_the_learner_asked_to_be_quizzed() -> None:
     reply = "Which role owns the pipelines?"
     assert usefulness(lexicon(), "quiz me", "", "", reply).useless
     assert not usefulness(lexicon(), "quiz me", "", "", reply, asked_for_question=True).useless
+
+
+@pytest.mark.parametrize(
+    ("learner", "reply"),
+    [
+        (
+            "Can you run the demo for me?",
+            "Sure: the demo prints each stage and its owner, then the handoffs where "
+            "ownership changes.",
+        ),
+        ("run the demo", "Here it is: the output lists the six stages in order."),
+    ],
+)
+def test_a_good_reply_about_running_the_demo_is_not_off_the_question(
+    learner: str, reply: str
+) -> None:
+    # "run" is not the lesson's "keeping it running": the learner asked about no concept here.
+    found = usefulness(lexicon(), learner, "", "", reply, lesson=load_pack().lesson)
+    assert not found.useless, found

@@ -4,6 +4,11 @@ names, where, and whether it asserts or denies them.
 Built from `Vocabulary` (prompts/vocabulary.toml, loaded by `tutor.content.pack.lexicon()`); pure.
 Typos are tolerated with rapidfuzz, but only in words of at least `fuzzy_min_chars` letters,
 so "enginner" is "engineer" while "sre", "de" and "pm" must be spelt exactly.
+
+A one-word phrasing written as a verb form ("running", "paged", "shared") names a state, and
+its lemma is an everyday verb with other meanings ("run the demo", "this page", "share the
+table"): such a phrasing matches the word as written (typos allowed), not every form of its
+lemma. Plurals ("metrics", "evals") still match through the lemma.
 """
 
 from __future__ import annotations
@@ -125,7 +130,7 @@ class Lexicon:
             rows = []
             for entry in getattr(vocabulary, kind):
                 self._entries[entry.id] = (kind, entry)
-                rows += [(normalize(p), entry) for p in entry.phrases if normalize(p)]
+                rows += [(_phrase_words(p), entry) for p in entry.phrases if normalize(p)]
             # Longest phrasing first: "data platform team" wins over "platform".
             self._phrases[kind] = sorted(rows, key=lambda row: -len(row[0]))
         self._read = lru_cache(maxsize=4096)(self._read_uncached)
@@ -160,8 +165,9 @@ class Lexicon:
         tokens = tokenize(text)
         ids, found_clauses = clauses(text, tokens, self.cues)
         norms = [t.norm for t in tokens]
+        written = [t.surface(text).lower() for t in tokens]
         mentions: list[Mention] = []
-        found = {kind: self._spans(norms, self._phrases[kind]) for kind in KINDS}
+        found = {kind: self._spans(norms, written, self._phrases[kind]) for kind in KINDS}
         spans = sorted({(lo, hi) for rows in found.values() for lo, hi, _ in rows})
         for kind in KINDS:
             for first, last, entry in found[kind]:
@@ -185,17 +191,24 @@ class Lexicon:
         return Reading(text, tokens, tuple(ids), tuple(found_clauses), tuple(mentions))
 
     def _spans(
-        self, norms: list[str], phrases: list[tuple[tuple[str, ...], Entry]]
+        self,
+        norms: list[str],
+        written: list[str],
+        phrases: list[tuple[tuple[str, ...], Entry]],
     ) -> list[tuple[int, int, Entry]]:
-        """Non-overlapping matches, longest phrasing first, then leftmost."""
+        """Non-overlapping matches, longest phrasing first, then leftmost. A phrasing kept as
+        written (`_phrase_words`) is compared with the words as written, not their lemmas."""
         taken = [False] * len(norms)
         spans: list[tuple[int, int, Entry]] = []
         for words, entry in phrases:
             n = len(words)
+            text = norms
+            if words[0].startswith(_WRITTEN):
+                text, words = written, (words[0][len(_WRITTEN) :],)
             for i in range(len(norms) - n + 1):
                 if any(taken[i : i + n]):
                     continue
-                if all(self.same_word(norms[i + k], words[k]) for k in range(n)):
+                if all(self.same_word(text[i + k], words[k]) for k in range(n)):
                     spans.append((i, i + n, entry))
                     taken[i : i + n] = [True] * n
         return sorted(spans, key=lambda s: s[0])
@@ -225,6 +238,25 @@ class Lexicon:
             return True
         tokens = self.read(text).tokens
         return bool(tokens) and tokens[0].norm in self.question_words
+
+
+_WRITTEN = "="  # marks a word compared as written (no normal form starts with "=")
+
+
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrasing's words as matched: normal forms, except a one-word verb form ("running",
+    "paged"), which is kept as written so its everyday lemma ("run", "page") does not match."""
+    words = normalize(phrase)
+    written = phrase.strip().lower()
+    if len(words) != 1 or words[0] == written or _is_plural(written, words[0]):
+        return words
+    return (_WRITTEN + written,)
+
+
+def _is_plural(word: str, lemma: str) -> bool:
+    """Regular English plural (or third person) of `lemma`: "metrics", "boundaries", "ops"."""
+    plurals = (lemma + "s", lemma + "es", lemma[:-1] + "ies" if lemma.endswith("y") else "")
+    return word in plurals
 
 
 def _index_of(found: tuple[Clause, ...] | list[Clause], token: int) -> int:
