@@ -64,13 +64,13 @@ def test_at_most_5_percent_of_good_replies_are_flagged_and_useless_ones_are_caug
 @pytest.mark.parametrize(
     ("learner", "note", "previous", "reply", "reason"),
     [
-        ("Who owns on-call?", "", "", "  ", "empty"),
+        ("Who owns on-call?", "", "", "  ", "is empty"),
         (
             "Walk me through the handoffs",
             "",
             "",
             "What is the full context of the stage?",
-            "only a question",
+            "is only a question",
         ),
         (
             "the data scientist should be on call",

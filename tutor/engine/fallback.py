@@ -18,14 +18,18 @@ from langchain_core.messages import BaseMessage
 from tutor.backends.context import TurnContext
 from tutor.backends.offline import OfflineBackend, Reply
 from tutor.content.pack import lexicon
+from tutor.facts import FactIssue
 from tutor.facts.usefulness import Usefulness, usefulness
 
-FROM_LESSON = "**From the lesson** (the model's reply {reason}, so here is the lesson's answer):"
+FROM_LESSON_MARK = "**From the lesson**"
+# `reason` reads after "the model's reply": "echoes the learner's message", "names the Data
+# Scientist as owner of on-call / incidents; the lesson says SRE/Platform".
+FROM_LESSON = FROM_LESSON_MARK + " — the model's reply {reason}. Here is the lesson's answer:"
 
 
 def judge_reply(
     model_text: str,
-    notes: Sequence[str],
+    issues: Sequence[FactIssue],
     *,
     learner: str,
     note: str,
@@ -33,8 +37,11 @@ def judge_reply(
     lesson: str,
     asked_for_question: bool = False,
 ) -> Usefulness:
-    """Why a model's reply fails the checks (useless with a reason), or useful."""
-    found = usefulness(
+    """Why a model's reply fails the checks (useless with a reason), or useful. A wrong fact
+    is named first: it says plainly what was wrong, where "echoes the learner" would not."""
+    if issues:
+        return Usefulness(True, issues[0].reason)
+    return usefulness(
         lexicon(),
         learner,
         note,
@@ -43,11 +50,6 @@ def judge_reply(
         lesson=lesson,
         asked_for_question=asked_for_question,
     )
-    if found.useless:
-        return found
-    if notes:
-        return Usefulness(True, "contradicts the lesson's facts")
-    return found
 
 
 def lesson_answer(

@@ -25,7 +25,7 @@ from tutor.backends.base import Backend
 from tutor.backends.context import ACTS_KEY, TurnActs, TurnContext
 from tutor.backends.offline import OfflineBackend
 from tutor.engine.bounds import Guard, Limits, Repetition, StreamEnded
-from tutor.engine.checks import fact_notes
+from tutor.engine.checks import fact_issues
 from tutor.engine.conversation import Conversation
 from tutor.engine.events import Event, LessonFallback, Notice, ToolFinished, ToolStarted
 from tutor.engine.fallback import FROM_LESSON, judge_reply, lesson_answer
@@ -41,6 +41,7 @@ from tutor.engine.plan import TurnPlan, TurnState
 from tutor.engine.request import context_note
 from tutor.engine.toolcalls import ToolCallFilter
 from tutor.errors import ProviderError
+from tutor.facts import FactIssue
 from tutor.tools.presentation import artifact_for, display_for
 from tutor.tools.registry import ASK, GRADE, ToolOutcome, run_tool
 
@@ -314,8 +315,10 @@ class TurnRunner:
         if not turn.model_text.strip() and not turn.results:
             return []  # nothing ran and nothing was said: the empty-reply notice covers it
         try:
-            notes = fact_notes(turn.model_text, turn.results) if turn.model_text.strip() else []
-            events = self._fallback(turn, plan, notes)
+            said = turn.model_text.strip()
+            issues = fact_issues(turn.model_text, turn.results, plan.prompt or "") if said else []
+            notes = [issue.note for issue in issues]
+            events = self._fallback(turn, plan, issues)
         except Exception:  # a checker bug must not cost the learner the answer
             log.exception("checking a reply failed in session %s", self.label)
             return []
@@ -323,13 +326,13 @@ class TurnRunner:
             events.append(turn.show(turn.paragraph() + "\n".join(notes), "app"))
         return events
 
-    def _fallback(self, turn: TurnState, plan: TurnPlan, notes: list[str]) -> list[Event]:
+    def _fallback(self, turn: TurnState, plan: TurnPlan, issues: list[FactIssue]) -> list[Event]:
         if self.fallback is None or self._last_request is None:
             return []
         messages, context = self._last_request
         verdict = judge_reply(
             turn.model_text,
-            notes,
+            issues,
             learner=plan.prompt or "",
             note=context_note(context),
             previous=previous_reply(self.history),

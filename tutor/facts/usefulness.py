@@ -35,7 +35,8 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z\u00e0-\u00ff]+")
 
 @dataclass(frozen=True)
 class Usefulness:
-    """`useless` with the shape it has (`reason`), or useful with reason ""."""
+    """`useless` with the shape it has (`reason`, which reads after "the model's reply": "is
+    only a question, with no answer"), or useful with reason ""."""
 
     useless: bool
     reason: str = ""
@@ -59,13 +60,13 @@ def usefulness(
     (a quiz), so a question alone is an answer."""
     words = normalize(reply)
     if not words:
-        return Usefulness(True, "empty: the reply has no words")
+        return Usefulness(True, "is empty")
     checks = (
         (_echoes_note(lexicon, words, note, lesson), "echoes the app's context note"),
         (_share_copied(words, learner, ECHO_RUN) >= ECHO_SHARE, "echoes the learner's message"),
         (_repeats(reply, previous), "repeats its previous reply"),
         (_loops(reply), "repeats one line over and over"),
-        (not asked_for_question and _only_questions(reply), "only a question, no answer"),
+        (not asked_for_question and _only_questions(reply), "is only a question, with no answer"),
         (_off_question(lexicon, learner, reply), "says nothing about what the learner asked"),
     )
     return next((Usefulness(True, reason) for found, reason in checks if found), USEFUL)
