@@ -25,6 +25,10 @@ FROM_LESSON_MARK = "**From the lesson**"
 # `reason` reads after "the model's reply": "echoes the learner's message", "names the Data
 # Scientist as owner of on-call / incidents; the lesson says SRE/Platform".
 FROM_LESSON = FROM_LESSON_MARK + " — the model's reply {reason}. Here is the lesson's answer:"
+# When the app already showed everything the lesson's answer says (a plan's table and its lead).
+FROM_LESSON_ABOVE = (
+    FROM_LESSON_MARK + " — the model's reply {reason}; the answer above is the lesson's."
+)
 
 
 def judge_reply(
@@ -64,3 +68,10 @@ def lesson_answer(
     if reply.tool_calls or not reply.text.strip():
         return None
     return reply
+
+
+def unseen(lesson: str, shown: str) -> str:
+    """The paragraphs of the lesson's answer the learner has not been shown this turn (a
+    plan's table the app showed first is not repeated under the fallback's head)."""
+    paragraphs = [p for p in lesson.strip().split("\n\n") if p.strip()]
+    return "\n\n".join(p for p in paragraphs if p.strip() not in shown)

@@ -28,7 +28,13 @@ from tutor.engine.bounds import Guard, Limits, Repetition, StreamEnded
 from tutor.engine.checks import fact_issues
 from tutor.engine.conversation import Conversation
 from tutor.engine.events import Event, LessonFallback, Notice, ToolFinished, ToolStarted
-from tutor.engine.fallback import FROM_LESSON, judge_reply, lesson_answer
+from tutor.engine.fallback import (
+    FROM_LESSON,
+    FROM_LESSON_ABOVE,
+    judge_reply,
+    lesson_answer,
+    unseen,
+)
 from tutor.engine.history import (
     ToolCallIn,
     answer_dangling_calls,
@@ -347,9 +353,11 @@ class TurnRunner:
         # What the lesson's answer offered counts now; a quick check it ends with is not opened
         # (the model's conversation did not ask it, and a model is not told to grade it).
         turn.acts = reply.acts.model_copy(update={"asked": None})
-        tail, head = turn.model_tail, FROM_LESSON.format(reason=verdict.reason)
-        text = turn.fold_tail(tail, head, reply.text)
-        return [LessonFallback(tail, text, f"{head}\n\n{reply.text.strip()}", verdict.reason)]
+        tail = turn.model_tail
+        lesson = unseen(reply.text, turn.text[: len(turn.text) - len(tail)])
+        head = (FROM_LESSON if lesson else FROM_LESSON_ABOVE).format(reason=verdict.reason)
+        text = turn.fold_tail(tail, head, lesson)
+        return [LessonFallback(tail, text, f"{head}\n\n{lesson}".strip(), verdict.reason)]
 
     # -- ending early ----------------------------------------------------------------------------
 
