@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from support.fake_openai import Reply, Responder, learner_words
-
 from tutor.backends.base import split_context_note
 
 STRAY_QUESTION = "What is the full context of the 'frame problem & metrics' stage?"
