@@ -371,6 +371,10 @@ def offline_model_responder(pack: Any = None) -> Any:
     def respond(request: dict[str, Any]) -> Reply:
         messages = convert_to_messages(request.get("messages", []))
         tools = {t["function"]["name"] for t in request.get("tools", [])}
+        if len(messages) == 1 and len(tools) == 1:
+            # Told straight out to call the one tool it is offered (the backend's start-up
+            # probe), a capable model calls it.
+            return Reply(tool_calls=[{"name": tools.pop(), "arguments": "{}"}])
         reply = offline.respond(messages, tools, context_from_request(messages, pack))
         calls = [
             {"name": c["name"], "arguments": json.dumps(c["args"]), "id": f"call_{i}"}

@@ -19,8 +19,7 @@ from tutor.backends.base import split_context_note
 
 STRAY_QUESTION = "What is the full context of the 'frame problem & metrics' stage?"
 INVENTED_OWNER = (
-    "The data scientist gets paged at 3am and owns on-call, and the data engineer trains "
-    "the model."
+    "The data scientist gets paged at 3am and owns on-call, and the data engineer trains the model."
 )
 FIRST_REPLY = "Let me think about that for you."
 

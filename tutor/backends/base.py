@@ -48,10 +48,20 @@ class ModelProfile:
     label: str
     #: answers arrive at once (the UI paces them so they read like typing)
     streams_instantly: bool = False
+    #: the server accepts a `tools` field (one that refuses it gets tool rounds as text)
     supports_tools: bool = True
     supports_json: bool = True
     #: the rule-based lesson engine, which needs no model
     offline: bool = False
+    #: the model answers with structured tool calls; when not, the engine offers it no tools
+    #: (it runs the tools a turn needs itself) and the backend sends tool results as text
+    tool_calls: bool = True
+    #: the reply length budget sent as max_tokens (None: the server's default)
+    reply_tokens: int | None = None
+    #: ask for less: a per-turn note with only the task, the facts and the open question
+    brief: bool = False
+    #: where the model's traits came from: "table: <family>", "probe", or "default"
+    traits_from: str = "default"
 
 
 class Backend(ABC):
@@ -87,6 +97,10 @@ class Backend(ABC):
         """Stream one model response to `messages`, offering `tools`. `context` is the turn's
         state as data (a model reads the same facts as the note inside `messages`); a backend
         may report what its reply did as `TurnActs` under `response_metadata[ACTS_KEY]`."""
+
+    async def prepare(self) -> None:  # noqa: B027 - optional hook
+        """Learn what the model can do before the first request, if the backend needs to;
+        called by the engine at the start of every turn, so it must be cheap after once."""
 
     async def complete_json(
         self, system: str, user: str, schema: type[T], *, timeout: float | None = None

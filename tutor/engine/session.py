@@ -350,7 +350,8 @@ class TutorSession:
         turn's context: as data for the backend, and as the note a model reads."""
         window, dropped = history_window(self.history, self.limits.history_turns)
         context = self._context(plan, dropped)
-        return build_request(self._system, window, context_note(context)), context
+        note = context_note(context, brief=self.backend.profile.brief)
+        return build_request(self._system, window, note), context
 
     def _context(self, plan: TurnPlan, dropped: int) -> TurnContext:
         conversation, dialogue = self.conversation, self.conversation.dialogue

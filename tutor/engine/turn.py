@@ -121,6 +121,7 @@ class TurnRunner:
             self._settle_history(turn, start)
 
     async def _play(self, plan: TurnPlan, turn: TurnState) -> AsyncIterator[Event]:
+        await self.backend.prepare()  # what the model can do shapes the request
         if plan.prompt is not None:
             self.history.append(HumanMessage(plan.prompt))
         if plan.reply:
@@ -196,7 +197,9 @@ class TurnRunner:
         try:
             messages, context = request(plan)
             self._last_request = (messages, context)
-            stream = self.backend.stream(messages, self.tools, context)
+            # A model that cannot call tools is offered none: the engine runs what it needs.
+            tools = self.tools if self.backend.profile.tool_calls else []
+            stream = self.backend.stream(messages, tools, context)
             async with aclosing(guard.guarded(stream)) as chunks:  # type: ignore[arg-type]
                 async for chunk in chunks:
                     merged = chunk if merged is None else merged + chunk
@@ -340,7 +343,7 @@ class TurnRunner:
             turn.model_text,
             issues,
             learner=plan.prompt or "",
-            note=context_note(context),
+            note=context_note(context, brief=self.backend.profile.brief),
             previous=previous_reply(self.history),
             lesson=self.lesson,
             asked_for_question=any(c.name == ASK for c in plan.calls),
