@@ -5,11 +5,11 @@ learner with correct content, and every app guarantee holds."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 
 import pytest
 from support.fake_openai import FakeOpenAI
+from support.shown import owners, shown
 from support.weak_models import STRAY_QUESTION, WEAK_MODELS
 
 from tutor.backends.openai_compat import OpenAICompatBackend
@@ -25,35 +25,31 @@ TEAM = (
     "We're 3 people building an LLM customer-support bot on top of a hosted model API. "
     "Priya is our backend dev, Tomás is the PM, and I'm a data analyst."
 )
-FOLDED = re.compile(r"<details>.*?</details>", re.S)
 
 
 @pytest.fixture(params=list(WEAK_MODELS))
-async def session(request: pytest.FixtureRequest) -> AsyncIterator[TutorSession]:
-    with FakeOpenAI(WEAK_MODELS[request.param]) as fake:
+def shape(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+# An unknown name is taken as capable (tools offered, tool results as tool messages); the
+# 1.5B's family gets no tools, its results as text, and a brief ask (prompts/models.toml).
+@pytest.fixture(params=["m", "qwen2.5-coder-1.5b"])
+async def session(shape: str, request: pytest.FixtureRequest) -> AsyncIterator[TutorSession]:
+    with FakeOpenAI(WEAK_MODELS[shape]) as fake:
         backend = OpenAICompatBackend(
-            model="m", api_key="k", base_url=fake.base_url, timeout=10, max_retries=0
+            model=request.param, api_key="k", base_url=fake.base_url, timeout=10, max_retries=0
         )
         yield TutorSession(backend)
         await backend.aclose()
 
 
 async def say(session: TutorSession, text: str) -> str:
-    """What the learner reads as the tutor's answer: the reply without the model's folded
-    words and without the fact checker's notes about them."""
+    """What the learner reads as the tutor's answer (support.shown)."""
     events: list[Event] = [e async for e in session.send(text)]
     done = events[-1]
     assert isinstance(done, TurnDone) and done.status == "complete", done
-    shown = FOLDED.sub("", done.text)
-    return "\n".join(line for line in shown.splitlines() if not line.startswith("Check:"))
-
-
-def owners(shown: str) -> list[str]:
-    """The owner cell of each row of the allocation table shown."""
-    lines = [line for line in shown.splitlines() if line.startswith("| ")]
-    head = next(line for line in lines if "Owner" in line).split("|")
-    column = next(i for i, cell in enumerate(head) if "Owner" in cell)
-    return [line.split("|")[column].strip() for line in lines if line != lines[0]][1:]
+    return shown(done.text)
 
 
 def assert_sound(shown: str, learner: str, facts: Facts) -> None:

@@ -162,9 +162,13 @@ def fold_tool_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 
 
 def _append_to_last_human(out: list[BaseMessage], block: str) -> None:
+    """The block goes after the learner's words but before the app's note, so the turn still
+    ends with the note (the request format above)."""
     for index in range(len(out) - 1, -1, -1):
         if isinstance(out[index], HumanMessage):
-            out[index] = HumanMessage(f"{out[index].text}\n\n{block}")
+            words, note = split_context_note(out[index].text)
+            text = f"{words}\n\n{block}"
+            out[index] = HumanMessage(with_context_note(text, note) if note else text)
             return
     out.append(HumanMessage(block))
 

@@ -40,6 +40,7 @@ def judge_reply(
     previous: str,
     lesson: str,
     asked_for_question: bool = False,
+    app_output: str = "",
 ) -> Usefulness:
     """Why a model's reply fails the checks (useless with a reason), or useful. A wrong fact
     is named first: it says plainly what was wrong, where "echoes the learner" would not."""
@@ -53,6 +54,7 @@ def judge_reply(
         model_text,
         lesson=lesson,
         asked_for_question=asked_for_question,
+        app_output=app_output,
     )
 
 

@@ -347,6 +347,7 @@ class TurnRunner:
             previous=previous_reply(self.history),
             lesson=self.lesson,
             asked_for_question=any(c.name == ASK for c in plan.calls),
+            app_output="\n".join(str(t["content"]) for t in turn.tools),
         )
         if not verdict.useless:
             return []
