@@ -162,6 +162,29 @@ def check_allocation_explained(
     return True, f"names {named}; every owner it states agrees with the allocation"
 
 
+def check_names_owner(check: es.NamesOwner, turn: TurnRecord, ctx: Context) -> Outcome:
+    """After someone left the learner's team: one clause gives the topic to its new owner,
+    and none still gives it to the one who left (unless denied: "Chen no longer …")."""
+    reply = reply_of(turn, ctx)
+    kind, _, topic = check.topic.partition(":")
+    reading = reply.reading
+    clauses = {
+        m.clause for m in reading.mentions if m.kind == kind and m.id == topic and m.asserted
+    }
+
+    def gives(name: str) -> bool:
+        return any(
+            reading.clause_of[lo] in clauses and reply.asserted_span(lo, hi)
+            for lo, hi in reply.phrase_spans(name)
+        )
+
+    if gives(check.left):
+        return False, f"still gives {check.topic} to {check.left}, who left"
+    if not gives(check.owner):
+        return False, f"never says in one statement that {check.owner} has {check.topic} now"
+    return True, f"gives {check.topic} to {check.owner}, not to {check.left}"
+
+
 # ------------------------------------------------------------------ mistakes and pushback
 
 
@@ -362,6 +385,7 @@ MODEL_RULES: dict[str, tuple[str, Rule]] = {
     "covers_key_points": (ACTIONABILITY, check_key_points),
     "demo_explained": (GROUNDING, check_demo_explained),
     "allocation_explained": (GROUNDING, check_allocation_explained),
+    "names_owner": (GROUNDING, check_names_owner),
     "corrects_mistake": (MISTAKES, check_corrects),
     "holds_position": (MISTAKES, check_holds),
     "no_false_praise": (MISTAKES, check_no_false_praise),
