@@ -94,9 +94,13 @@ def note(sent: str) -> str:
     return sent.split("<tutor-context>")[1].split("</tutor-context>")[0]
 
 
-async def test_tutor_max_tokens_wins_over_the_tables_budget() -> None:
+async def test_the_smaller_of_tutor_max_tokens_and_the_tables_budget_is_sent() -> None:
     [request] = await step_2_requests("qwen2.5-coder-0.5b", max_tokens=123)
     assert request["max_tokens"] == 123
+    [request] = await step_2_requests("qwen2.5-coder-0.5b", max_tokens=1024)  # the default
+    assert request["max_tokens"] == 300
+    [request] = await step_2_requests("gpt-4o-mini", max_tokens=1024)
+    assert request["max_tokens"] == 1024
 
 
 def probe_reply(calls: bool) -> httpx.Response:

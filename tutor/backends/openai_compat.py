@@ -120,7 +120,8 @@ class OpenAICompatBackend(Backend):
             supports_tools=self._tools,
             supports_json=traits.json_mode,
             tool_calls=traits.tool_calls and self._tools,
-            reply_tokens=self.max_tokens or traits.reply_tokens,
+            # Both are caps: TUTOR_MAX_TOKENS for every model, the table's for its family.
+            reply_tokens=min(filter(None, (self.max_tokens, traits.reply_tokens)), default=None),
             brief=traits.brief,
             traits_from=traits.source if self._traits else "probe pending",
         )
