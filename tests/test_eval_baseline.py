@@ -90,7 +90,7 @@ def names_owner(reply: str) -> tuple[bool, str]:
     ("reply", "passed"),
     [
         ("Ben owns on-call now; Ana is his backup.", True),
-        ("Chen no longer gets paged: Ben gets paged at 3am now.", True),
+        ("Chen no longer gets paged. Ben gets paged at 3am now.", True),
         ("Chen still gets paged at 3am.", False),
         ("Ben, Ana and Chen all matter. On-call is important.", False),  # a keyword salad
         ("Ben is great. Chen owns on-call until he leaves.", False),

@@ -411,7 +411,10 @@ def context_from_request(messages: list[Any], pack: Any) -> Any:
                 kind = "team" if check.planner else "check"
                 open_question = OpenQuestion(kind=kind, id=check.quiz)
     stated = set(_STATED.findall(last_ai.text)) if last_ai is not None else set()
+    # The plan's facts the note lists ("  - Ben owns on-call…"), answered as they stand.
+    facts = [line[4:] for line in note.splitlines() if line.startswith("  - ")]
     return TurnContext(
+        plan_answer=" ".join(facts) or None,
         steps_total=len(pack.steps),
         steps_done=done,
         open_question=open_question,

@@ -22,6 +22,7 @@ from tutor.evaluation.claims import (
     outside_names,
     owned_stages,
     owner_statement,
+    people_given,
     person_claims,
     ruled_out_letters,
     stance_words,
@@ -163,26 +164,18 @@ def check_allocation_explained(
 
 
 def check_names_owner(check: es.NamesOwner, turn: TurnRecord, ctx: Context) -> Outcome:
-    """After someone left the learner's team: one clause gives the topic to its new owner,
-    and none still gives it to the one who left (unless denied: "Chen no longer …")."""
-    reply = reply_of(turn, ctx)
+    """After someone left the learner's team: a statement gives the topic to its new owner,
+    and none gives it to the one who left — statements read as the allocation rules read them
+    (pronouns carry the person named before them); one naming both decides nothing."""
     kind, _, topic = check.topic.partition(":")
-    reading = reply.reading
-    clauses = {
-        m.clause for m in reading.mentions if m.kind == kind and m.id == topic and m.asserted
-    }
-
-    def gives(name: str) -> bool:
-        return any(
-            reading.clause_of[lo] in clauses and reply.asserted_span(lo, hi)
-            for lo, hi in reply.phrase_spans(name)
-        )
-
-    if gives(check.left):
-        return False, f"still gives {check.topic} to {check.left}, who left"
-    if not gives(check.owner):
-        return False, f"never says in one statement that {check.owner} has {check.topic} now"
-    return True, f"gives {check.topic} to {check.owner}, not to {check.left}"
+    name = ctx.lexicon.entry(topic).name
+    reply = reply_of(turn, ctx)
+    units = people_given(reply, ctx.cues.pronouns, [check.owner, check.left], kind, topic)
+    if any(check.left in p and check.owner not in p for p in units):
+        return False, f"gives {name} to {check.left}, who left"
+    if not any(check.owner in p and check.left not in p for p in units):
+        return False, f"never says in one statement that {check.owner} has {name} now"
+    return True, f"gives {name} to {check.owner}, not to {check.left}"
 
 
 # ------------------------------------------------------------------ mistakes and pushback
