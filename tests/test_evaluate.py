@@ -338,7 +338,7 @@ def test_eval_runs_through_the_openai_client(
 ) -> None:
     with FakeOpenAI(offline_model_responder()) as fake:
         code = eval_command(
-            [f"openai:fake-tutor@{fake.base_url}", "offline"], as_json=True, min_score=0
+            [f"openai:fake-tutor@{fake.base_url}", "offline"], as_json=True, min_score=0, runs=1
         )
         requests = list(fake.requests)
     data = json.loads(capsys.readouterr().out)

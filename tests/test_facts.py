@@ -108,6 +108,41 @@ def test_the_allocation_note_names_owner_and_backup() -> None:
     )
 
 
+def test_the_reason_says_plainly_who_was_named_for_what_and_what_the_facts_say() -> None:
+    [lesson] = claims("The data scientist gets paged at 3am.", Facts())
+    assert lesson.reason == (
+        "names the Data Scientist as owner of on-call / incidents; the lesson says SRE/Platform"
+    )
+    plan = claims("Ana owns on-call.", Facts(allocation=team_allocation()))[0]
+    assert plan.reason == (
+        "names Ana as owner of on-call / incidents; the plan says Chen (backup: Ben)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "reason"),
+    [
+        ("Who gets paged at 3am?", "The data scientist.", "names the Data Scientist as owner"),
+        ("Who gets paged at 3am?", "Ana.", "names Ana as owner of on-call / incidents"),
+        ("who trains the model?", "Ben, clearly.", "names Ben as owner of train"),
+        ("Who gets paged at 3am?", "Chen.", None),
+        ("Who gets paged at 3am?", "SRE/Platform.", None),
+        ("Who gets paged at 3am?", "The data scientist? No: SRE/Platform.", None),
+        ("Tell me about Ana.", "Ana.", None),  # nothing asked of a stage
+        ("Who gets paged at 3am?", "Ana helps Chen with the model when it breaks.", None),
+    ],
+)
+def test_a_bare_owner_answers_the_question_it_follows(
+    question: str, answer: str, reason: str | None
+) -> None:
+    facts = Facts(allocation=team_allocation())
+    issues = check_claims(answer, facts, lexicon(), question=question)
+    if reason is None:
+        assert issues == []
+    else:
+        assert issues and issues[0].reason.startswith(reason), issues
+
+
 def test_empty_and_plain_text_have_no_issues() -> None:
     assert claims("", Facts()) == []
     assert claims("Let's look at the roles together.", Facts()) == []

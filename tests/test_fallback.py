@@ -16,11 +16,11 @@ from tutor.backends.base import learner_text
 from tutor.content.pack import load_pack
 from tutor.engine import TutorSession
 from tutor.engine.events import LessonFallback, TextDelta, TurnDone
-from tutor.engine.fallback import FROM_LESSON
+from tutor.engine.fallback import FROM_LESSON_MARK
 from tutor.web.view import ChatView
 
 STEPS = [s.prompt for s in load_pack().steps]
-LESSON_HEAD = FROM_LESSON.split(" (", 1)[0]
+LESSON_HEAD = FROM_LESSON_MARK
 
 
 def last_learner_turn(messages) -> str:
@@ -71,12 +71,47 @@ async def test_a_failing_reply_gets_the_lesson_answer_on_top_and_the_step_still_
     assert session.guided_step == 2
 
 
-async def test_a_wrong_owner_keeps_its_check_note_and_the_lesson_answer() -> None:
-    session = TutorSession(FunctionBackend(SHAPES["invented owner"]))
-    done = (await send(session, "who gets paged at 3am?"))[-1]
-    assert "contradicts the lesson's facts" in done.text
-    assert "**SRE/Platform**" in done.text.split("<details>")[0]
+WRONG_OWNER = (
+    "the model's reply names the Data Scientist as owner of on-call / incidents; "
+    "the lesson says SRE/Platform."
+)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The data scientist gets paged at 3am: on-call is theirs.",
+        "The data scientist.",  # a bare owner: it answers the question's stage
+        "Data scientists. They built the model, so they know it best.",
+    ],
+)
+async def test_a_wrong_owner_says_plainly_what_was_wrong_with_the_lesson_answer(
+    reply: str,
+) -> None:
+    session = TutorSession(FunctionBackend(script(Scripted(reply))))
+    events = await send(session, "who gets paged at 3am?")
+    done = events[-1]
+    fallback = next(e for e in events if isinstance(e, LessonFallback))
+    assert fallback.reason == WRONG_OWNER.removeprefix("the model's reply ").rstrip(".")
+    head = done.text.split("<details>")[0]
+    assert WRONG_OWNER in head and "**SRE/Platform**" in head
     assert "Check: in the lesson, on-call / incidents is owned by SRE/Platform." in done.text
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("who gets paged at 3am?", "The SRE/Platform engineer."),
+        ("who trains the model?", "Data scientists."),
+        ("who gets paged at 3am?", "SRE/Platform, through the on-call rotation."),
+        ("who do I ask about data quality?", "The data engineer."),  # no stage asked
+    ],
+)
+async def test_a_right_bare_owner_is_left_alone(question: str, reply: str) -> None:
+    session = TutorSession(FunctionBackend(script(Scripted(reply))))
+    events = await send(session, question)
+    assert not any(isinstance(e, LessonFallback) for e in events)
+    assert "Check:" not in events[-1].text
 
 
 async def test_a_good_reply_is_never_replaced_not_even_by_an_offline_decline() -> None:

@@ -1,9 +1,12 @@
 """The tutor on a real local model (llama.cpp's llama-server with a small Qwen, see
-../shared/realmodel/README.md): the three try-it prompts and one quiz exchange stay grounded.
+../shared/realmodel/README.md): the three try-it prompts and one quiz exchange stay grounded,
+and on the 1.5B what the learner sees of the three steps and two follow-ups is right.
 
 Run with the server up (`../shared/realmodel/serve.sh 0.5b 8081`):
 
     python -m pytest -m realmodel tests/test_realmodel.py
+
+The 1.5B test needs that model (`serve.sh 1.5b 8081`, REALMODEL_MODEL=qwen2.5-coder-1.5b).
 
 REALMODEL_BASE_URL / REALMODEL_MODEL point elsewhere (default http://127.0.0.1:8081/v1,
 qwen2.5-coder-0.5b). Skipped, with the reason, when no server answers. Slow: tens of seconds
@@ -16,12 +19,14 @@ import os
 
 import httpx
 import pytest
+from support.shown import STRAY_QUESTION, only_questions, owners, shown
 
 from tutor.backends.openai_compat import OpenAICompatBackend
-from tutor.content.pack import load_pack
+from tutor.content.pack import lexicon, load_pack
 from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import Limits, TutorSession
-from tutor.engine.events import Event, Notice, TurnDone
+from tutor.engine.events import Event, LessonFallback, Notice, TextDelta, TurnDone
+from tutor.facts import Facts, check_claims
 
 BASE_URL = os.environ.get("REALMODEL_BASE_URL", "http://127.0.0.1:8081/v1")
 MODEL = os.environ.get("REALMODEL_MODEL", "qwen2.5-coder-0.5b")
@@ -100,4 +105,53 @@ async def test_one_quiz_exchange_is_graded_on_a_real_model() -> None:
     assert "**Question**" in asked.text and session.quiz_state.current
     answered, _ = await turn(session, "The SRE/platform engineer gets paged.")
     assert answered.text.strip()
+    await session.backend.aclose()
+
+
+async def seen(session: TutorSession, text: str) -> tuple[str, str, bool]:
+    """(what the learner reads on top, the model's own words, whether the lesson's answer
+    replaced them)."""
+    events: list[Event] = [e async for e in session.send(text)]
+    done = events[-1]
+    assert isinstance(done, TurnDone) and done.status in ("complete", "cut_off"), done
+    assert not any(raw in done.text for raw in RAW_CALL), done.text
+    words = "".join(e.text for e in events if isinstance(e, TextDelta) and e.source == "model")
+    return shown(done.text), words, any(isinstance(e, LessonFallback) for e in events)
+
+
+def assert_sound(top: str, words: str, replaced: bool, learner: str, facts: Facts) -> None:
+    """No echo, no stray question as the whole answer, and the answer right: the lesson's,
+    or the model's own words with no claim the fact checker finds wrong."""
+    assert " ".join(top.split()) != " ".join(learner.split()), top
+    assert not only_questions(top) and STRAY_QUESTION not in top, top
+    assert "Note from the tutor app" not in top
+    if not replaced:
+        assert check_claims(words, facts, lexicon()) == [], words
+
+
+@pytest.mark.skipif("1.5b" not in MODEL.lower(), reason="needs the 1.5B: REALMODEL_MODEL=...1.5b")
+async def test_the_steps_and_two_follow_ups_read_right_on_the_1_5b() -> None:
+    session = real_session()
+    steps = [s.prompt for s in load_pack().steps]
+    top, words, replaced = await seen(session, steps[0])
+    assert session.guided_step == 1
+    assert_sound(top, words, replaced, steps[0], Facts())
+    for role in ("data scientist", "data engineer", "ml engineer", "sre"):
+        assert role in top.lower(), top
+    top, words, replaced = await seen(session, steps[1])
+    assert session.guided_step == 2
+    demo = run_handoff_demo()
+    assert demo.strip() in top and "partial" in top.lower()
+    assert_sound(top, words, replaced, steps[1], Facts(demo_output=demo))
+    top, words, replaced = await seen(session, steps[2])
+    assert session.guided_step == 3
+    assert owners(top) and all(owners(top)) and "on-call" in top.lower()
+    follow = "Person 3 is leaving, what changes?"
+    top, words, replaced = await seen(session, follow)
+    assert owners(top) and not any("Person 3" in owner for owner in owners(top)), top
+    assert_sound(top, words, replaced, follow, Facts())
+    follow = "Who gets paged at 3am now?"
+    top, words, replaced = await seen(session, follow)
+    assert "Person 2 owns on-call" in top, top  # the plan's answer, by name
+    assert_sound(top, words, replaced, follow, Facts())
     await session.backend.aclose()

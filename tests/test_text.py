@@ -51,6 +51,26 @@ def test_roles_are_recognised_in_learners_spelling(text: str, expected: list[str
     assert roles(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "term", "named"),
+    [
+        ("Can you run the demo for me?", "keep_running", False),
+        ("Who keeps the model running?", "keep_running", True),
+        ("the service is runing fine", "keep_running", True),  # a typo of the word as written
+        ("Can you share the table again?", "partial_handoff", False),
+        ("they have shared ownership of it", "partial_handoff", True),
+        ("what's on this page?", "on_call", False),
+        ("Who gets paged at 3am?", "on_call", True),
+        ("the eval gate and the evals", "eval_gate", True),  # plurals still fold
+    ],
+)
+def test_a_verb_form_phrasing_matches_as_written_not_its_everyday_lemma(
+    text: str, term: str, named: bool
+) -> None:
+    # "running" names the state of keeping a system up; its lemma "run" is an everyday verb.
+    assert lexicon().read(text).names(term, asserted=None) is named
+
+
 def test_short_words_must_be_spelt_exactly() -> None:
     # A length floor: "sre" must not match "are", "de" must not match "do".
     assert not same_word("sre", "are")

@@ -64,13 +64,13 @@ def test_at_most_5_percent_of_good_replies_are_flagged_and_useless_ones_are_caug
 @pytest.mark.parametrize(
     ("learner", "note", "previous", "reply", "reason"),
     [
-        ("Who owns on-call?", "", "", "  ", "empty"),
+        ("Who owns on-call?", "", "", "  ", "is empty"),
         (
             "Walk me through the handoffs",
             "",
             "",
             "What is the full context of the stage?",
-            "only a question",
+            "is only a question",
         ),
         (
             "the data scientist should be on call",
@@ -119,3 +119,40 @@ def test_a_question_is_an_answer_when_the_learner_asked_to_be_quizzed() -> None:
     reply = "Which role owns the pipelines?"
     assert usefulness(lexicon(), "quiz me", "", "", reply).useless
     assert not usefulness(lexicon(), "quiz me", "", "", reply, asked_for_question=True).useless
+
+
+@pytest.mark.parametrize(
+    ("learner", "reply"),
+    [
+        (
+            "Can you run the demo for me?",
+            "Sure: the demo prints each stage and its owner, then the handoffs where "
+            "ownership changes.",
+        ),
+        ("run the demo", "Here it is: the output lists the six stages in order."),
+    ],
+)
+def test_a_good_reply_about_running_the_demo_is_not_off_the_question(
+    learner: str, reply: str
+) -> None:
+    # "run" is not the lesson's "keeping it running": the learner asked about no concept here.
+    found = usefulness(lexicon(), learner, "", "", reply, lesson=load_pack().lesson)
+    assert not found.useless, found
+
+
+def test_handing_back_the_learner_turn_with_the_app_output_is_an_echo() -> None:
+    # A small model given the demo's output as text in the learner's turn handed it all back.
+    learner = "Walk me through how an ML project flows across roles and where handoffs break."
+    output = (
+        "Risky handoffs (ownership changes hands):\n Product + Data Scientist -> Data Engineer\n"
+        " Data Engineer -> Data Scientist\n Data Scientist -> ML Engineer\n"
+        "- Partial handoff 'deploy & monitor' -> 'on-call / incidents': SRE/Platform continues."
+    )
+    reply = f"{learner}\n\n[run_handoff_demo]\n{output}"
+    found = usefulness(lexicon(), learner, "", "", reply, app_output=output)
+    assert found.useless and found.reason.startswith("hands back what it was sent"), found
+    explained = (
+        "Five handoffs: the data scientist hands the model to the ML engineer, which is where "
+        "an eval gate matters; the last two are partial because someone carries on."
+    )
+    assert not usefulness(lexicon(), learner, "", "", explained, app_output=output).useless

@@ -148,7 +148,9 @@ def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
         settings = offline_settings(
             tutor_backend="openai",
             openai_base_url=fake.base_url,
-            tutor_model="fake-model",
+            # A family prompts/models.toml knows calls tools (the echoing fake would not pass
+            # the start-up probe an unknown model gets).
+            tutor_model="gpt-4o-mini",
             tutor_request_timeout=10,
         )
         with serve_app(tmp_path / "model.db", settings) as served:
@@ -175,7 +177,7 @@ def test_chat_with_an_openai_compatible_model(tmp_path: Path) -> None:
             failed = learner.predict("and now?", api_name="/chat")
             assert failed.startswith("⚠") and "Traceback" not in failed
             config = httpx.get(served.url + "config", timeout=10).text
-            assert "fake-model" in config
+            assert "gpt-4o-mini" in config
 
 
 # -- the pure view helpers --------------------------------------------------------------------

@@ -36,7 +36,8 @@ class Runtime:
 
             offline = load_pack().offline
             return f"{offline.label} {offline.connect_hint}"
-        return f"Running on {self.backend.label}."
+        profile = self.backend.profile
+        return f"Running on {profile.label} (requests shaped by {profile.traits_from})."
 
     async def aclose(self) -> None:
         await self.backend.aclose()

@@ -371,6 +371,10 @@ def offline_model_responder(pack: Any = None) -> Any:
     def respond(request: dict[str, Any]) -> Reply:
         messages = convert_to_messages(request.get("messages", []))
         tools = {t["function"]["name"] for t in request.get("tools", [])}
+        if len(messages) == 1 and len(tools) == 1:
+            # Told straight out to call the one tool it is offered (the backend's start-up
+            # probe), a capable model calls it.
+            return Reply(tool_calls=[{"name": tools.pop(), "arguments": "{}"}])
         reply = offline.respond(messages, tools, context_from_request(messages, pack))
         calls = [
             {"name": c["name"], "arguments": json.dumps(c["args"]), "id": f"call_{i}"}
@@ -407,7 +411,10 @@ def context_from_request(messages: list[Any], pack: Any) -> Any:
                 kind = "team" if check.planner else "check"
                 open_question = OpenQuestion(kind=kind, id=check.quiz)
     stated = set(_STATED.findall(last_ai.text)) if last_ai is not None else set()
+    # The plan's facts the note lists ("  - Ben owns on-call…"), answered as they stand.
+    facts = [line[4:] for line in note.splitlines() if line.startswith("  - ")]
     return TurnContext(
+        plan_answer=" ".join(facts) or None,
         steps_total=len(pack.steps),
         steps_done=done,
         open_question=open_question,

@@ -24,6 +24,7 @@ def make_backend(settings: Settings, http_client: Any = None) -> Backend:
         timeout=settings.tutor_request_timeout,
         max_tokens=settings.tutor_max_tokens,
         http_client=http_client,
+        probe=True,  # a model prompts/models.toml does not know is probed once
     )
 
 

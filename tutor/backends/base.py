@@ -48,6 +48,7 @@ class ModelProfile:
     label: str
     #: answers arrive at once (the UI paces them so they read like typing)
     streams_instantly: bool = False
+    #: the server accepts a `tools` field (one that refuses it gets tool rounds as text)
     supports_tools: bool = True
     supports_json: bool = True
     #: the rule-based lesson engine, which needs no model
@@ -55,6 +56,15 @@ class ModelProfile:
     #: the host of a hosted model provider the learner's words are sent to; None for the
     #: offline engine and for a server on this machine (loopback, a unix socket)
     provider: str | None = None
+    #: the model answers with structured tool calls; when not, the engine offers it no tools
+    #: (it runs the tools a turn needs itself) and the backend sends tool results as text
+    tool_calls: bool = True
+    #: the reply length budget sent as max_tokens (None: the server's default)
+    reply_tokens: int | None = None
+    #: ask for less: a per-turn note with only the task, the facts and the open question
+    brief: bool = False
+    #: where the model's traits came from: "table: <family>", "probe", or "default"
+    traits_from: str = "default"
 
 
 class Backend(ABC):
@@ -90,6 +100,10 @@ class Backend(ABC):
         """Stream one model response to `messages`, offering `tools`. `context` is the turn's
         state as data (a model reads the same facts as the note inside `messages`); a backend
         may report what its reply did as `TurnActs` under `response_metadata[ACTS_KEY]`."""
+
+    async def prepare(self) -> None:  # noqa: B027 - optional hook
+        """Learn what the model can do before the first request, if the backend needs to;
+        called by the engine at the start of every turn, so it must be cheap after once."""
 
     async def complete_json(
         self, system: str, user: str, schema: type[T], *, timeout: float | None = None
@@ -156,9 +170,13 @@ def fold_tool_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 
 
 def _append_to_last_human(out: list[BaseMessage], block: str) -> None:
+    """The block goes after the learner's words but before the app's note, so the turn still
+    ends with the note (the request format above)."""
     for index in range(len(out) - 1, -1, -1):
         if isinstance(out[index], HumanMessage):
-            out[index] = HumanMessage(f"{out[index].text}\n\n{block}")
+            words, note = split_context_note(out[index].text)
+            text = f"{words}\n\n{block}"
+            out[index] = HumanMessage(with_context_note(text, note) if note else text)
             return
     out.append(HumanMessage(block))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import ipaddress
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,9 +23,46 @@ from pydantic import BaseModel
 
 from tutor.backends.base import Backend, ModelProfile, T, fold_tool_messages, parse_json_reply
 from tutor.backends.context import TurnContext
+from tutor.content.pack import known_model
 from tutor.errors import ProviderError, StructuredOutputError
 
 log = logging.getLogger(__name__)
+
+#: seconds the start-up probe may take before the model is taken as capable
+PROBE_TIMEOUT = 30.0
+_PROBE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "ping",
+        "description": "Answer a ping from the app.",
+        "parameters": {"type": "object", "properties": {}},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What requests to this model adapt to (see ModelProfile)."""
+
+    tool_calls: bool = True
+    json_mode: bool = True
+    reply_tokens: int | None = None
+    brief: bool = False
+    source: str = "default"
+
+
+def table_traits(model: str) -> Traits | None:
+    """The traits prompts/models.toml gives the model's family, or None when unknown."""
+    family = known_model(model)
+    if family is None:
+        return None
+    return Traits(
+        tool_calls=family.tool_calls,
+        json_mode=family.json_mode,
+        reply_tokens=family.reply_tokens or None,
+        brief=family.brief,
+        source=f"table: {family.name}",
+    )
 
 
 class OpenAICompatBackend(Backend):
@@ -46,8 +85,15 @@ class OpenAICompatBackend(Backend):
         max_retries: int = 2,
         max_tokens: int | None = None,
         http_client: Any = None,
+        probe: bool = False,
     ) -> None:
         self.model = model
+        # A table first, a probe only for models it does not know: on a small local server
+        # (llama-server, 2 cores) a request with a new prompt costs seconds of prompt
+        # processing and evicts the one slot's prompt cache, so the families we know
+        # (prompts/models.toml) are never probed. `probe` off: unknown models count as capable.
+        self._traits = table_traits(model) or (None if probe else Traits())
+        self._probe_lock = asyncio.Lock()
         self.base_url = base_url
         self.max_tokens = max_tokens
         self._api_key = api_key
@@ -70,15 +116,54 @@ class OpenAICompatBackend(Backend):
 
     @property
     def profile(self) -> ModelProfile:
+        traits = self._traits or Traits()
         return ModelProfile(
             label=self.label,
             supports_tools=self._tools,
-            supports_json=True,
+            supports_json=traits.json_mode,
             provider=hosted_provider(str(self._client.base_url)),
+            tool_calls=traits.tool_calls and self._tools,
+            # Both are caps: TUTOR_MAX_TOKENS for every model, the table's for its family.
+            reply_tokens=min(filter(None, (self.max_tokens, traits.reply_tokens)), default=None),
+            brief=traits.brief,
+            traits_from=traits.source if self._traits else "probe pending",
         )
 
+    async def prepare(self) -> None:
+        """Probe an unknown model once (see __init__); later calls return at once."""
+        if self._traits is not None:
+            return
+        async with self._probe_lock:
+            if self._traits is None:
+                self._traits = await self._probe()
+
+    async def _probe(self) -> Traits:
+        """One tiny request: asked straight out, does the model answer with a structured tool
+        call? One that does not gets no tools and shorter asks (small models write calls as
+        text, ../shared/STACK.md). Any failure: taken as capable, as without a probe."""
+        body = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": "Call the ping tool now."}],
+            "tools": [_PROBE_TOOL],
+            "max_tokens": 32,
+        }
+        try:
+            reply = await self._client.post(
+                "/chat/completions", body=body, cast_to=object, options=_timeout(PROBE_TIMEOUT)
+            )
+        except openai.BadRequestError as exc:
+            self._learn_refusal(body, exc)
+            return Traits(tool_calls=False, source="probe")
+        except (openai.APIError, httpx2.HTTPError, ValueError) as exc:
+            log.warning("probing %s failed (%s); taking it as capable", self.model, exc)
+            return Traits(source="default (probe failed)")
+        called = bool(_reply_message(reply).get("tool_calls"))
+        return Traits(tool_calls=called, brief=not called, source="probe")
+
     def _request(self, messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> dict:
-        if not self._tools:
+        profile = self.profile
+        if not profile.tool_calls:
+            # No tools for a model that cannot call them: their results travel as text.
             messages = fold_tool_messages(messages)
         request: dict[str, Any] = {
             "model": self.model,
@@ -87,9 +172,9 @@ class OpenAICompatBackend(Backend):
         }
         if self._stream_options:
             request["stream_options"] = {"include_usage": True}
-        if self.max_tokens:
-            request["max_tokens"] = self.max_tokens
-        if tools and self._tools:
+        if profile.reply_tokens:
+            request["max_tokens"] = profile.reply_tokens
+        if tools and profile.tool_calls:
             request["tools"] = [openai_tool_schema(t) for t in tools]
         return request
 
@@ -100,6 +185,7 @@ class OpenAICompatBackend(Backend):
         context: TurnContext | None = None,
     ) -> AsyncIterator[AIMessageChunk]:
         # A model reads the turn's context as the note inside `messages`.
+        await self.prepare()
         for _attempt in range(3):  # at most: without stream_options, then without tools
             request = self._request(messages, tools)
             try:
@@ -243,6 +329,15 @@ def json_format(mode: str, schema: type[BaseModel]) -> dict[str, Any]:
 
 def _timeout(timeout: float | None) -> dict[str, Any]:
     return {"timeout": timeout} if timeout else {}
+
+
+def _reply_message(reply: Any) -> dict[str, Any]:
+    """The message of a non-streamed chat completion (as plain JSON), or {}."""
+    try:
+        message = reply["choices"][0]["message"]
+    except (KeyError, IndexError, TypeError):
+        return {}
+    return message if isinstance(message, dict) else {}
 
 
 def reply_text(reply: Any) -> str:

@@ -29,7 +29,8 @@ def eval_command(
     backends: Sequence[str] = (),
     *,
     as_json: bool = False,
-    runs: int = 1,
+    runs: int | None = None,
+    baseline: bool = False,
     judge: str | None = None,
     min_score: float = DEFAULT_MIN_SCORE,
     calibration: Sequence[str] | str | None = None,
@@ -41,17 +42,20 @@ def eval_command(
         return calibration_command(paths, judge, as_json=as_json, question=question)
     specs = [BackendSpec.parse(b) for b in backends] or [BackendSpec("auto")]
     judge_spec = BackendSpec.parse(judge) if judge else None
-    report = asyncio.run(_report(specs, max(1, runs), judge_spec))
+    report = asyncio.run(_report(specs, max(1, runs) if runs else None, baseline, judge_spec))
     print(report.to_json() if as_json else report.render_text())
-    ok = all(c.percent() >= min_score and c.app_passed[0] == c.app_passed[1] for c in report.cards)
+    tutor_cards = [c for c in report.cards if not c.baseline]  # a baseline is only compared
+    ok = all(c.percent() >= min_score and c.app_passed[0] == c.app_passed[1] for c in tutor_cards)
     return 0 if ok else 1
 
 
-async def _report(specs: list[BackendSpec], runs: int, judge: BackendSpec | None) -> Report:
+async def _report(
+    specs: list[BackendSpec], runs: int | None, baseline: bool, judge: BackendSpec | None
+) -> Report:
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
 
-    cards = await score_backends(specs, runs=runs, progress=progress)
+    cards = await score_backends(specs, runs=runs, baseline=baseline, progress=progress)
     rows: list[dict[str, object]] = []
     if judge is not None:
         from tutor.evaluation.judge import judge_cards

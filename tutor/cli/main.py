@@ -40,7 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="offline, openai:MODEL or openai:MODEL@BASE_URL; repeat to compare"
         " (default: the configured backend)",
     )
-    ev.add_argument("--runs", type=int, default=1, help="repeat each backend N times (spread)")
+    ev.add_argument(
+        "--runs",
+        type=int,
+        help="repeat each backend N times (spread; default 1 offline, 3 for a model)",
+    )
+    ev.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also score each model with the lesson pasted into a plain chat (no app)",
+    )
     ev.add_argument("--judge", metavar="SPEC", help="also ask a judge model (off by default)")
     ev.add_argument("--min-score", type=float, default=90.0, help="exit 1 below this model score")
     ev.add_argument(
@@ -100,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             args.backend,
             as_json=args.json,
             runs=args.runs,
+            baseline=args.baseline,
             judge=args.judge,
             min_score=args.min_score,
             calibration=args.calibration,

@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tutor.content.files import load_toml, read_text
 from tutor.errors import LessonPackError
@@ -136,6 +136,45 @@ def check_template(name: str, template: str) -> str:
             f"prompts/{name}: missing variable(s) {sorted(missing)} (write them as {{{{name}}}})."
         )
     return template
+
+
+class ModelFamily(BaseModel):
+    """One row of prompts/models.toml: what requests to a model family adapt to."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    match: tuple[str, ...] = Field(min_length=1)
+    tool_calls: bool
+    json_mode: bool = Field(alias="json")
+    reply_tokens: int = Field(ge=0)
+    brief: bool
+
+    def matches(self, model: str) -> bool:
+        name = _squeezed(model)
+        return all(_squeezed(word) in name for word in self.match)
+
+
+def _squeezed(name: str) -> str:
+    """A model name without case or separators: "Llama-3.2-3B" -> "llama3.23b"."""
+    return re.sub(r"[\s_:/-]+", "", name.lower())
+
+
+class ModelFamilies(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    family: tuple[ModelFamily, ...] = Field(min_length=1)
+
+
+@cache
+def model_families() -> ModelFamilies:
+    """prompts/models.toml, validated."""
+    return load_toml("models.toml", ModelFamilies)
+
+
+def known_model(model: str) -> ModelFamily | None:
+    """The first family of prompts/models.toml that `model` belongs to, if any."""
+    return next((f for f in model_families().family if f.matches(model)), None)
 
 
 @cache

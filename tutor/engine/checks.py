@@ -10,16 +10,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from tutor.content.pack import lexicon
-from tutor.facts import Facts, check_claims
+from tutor.facts import FactIssue, Facts, check_claims
 from tutor.tools.registry import ALLOCATE, DEMO
 
 
-def fact_notes(model_text: str, results: Sequence[tuple[str, Any]]) -> list[str]:
-    """One learner-facing line per claim of `model_text` that contradicts the facts."""
+def fact_issues(
+    model_text: str, results: Sequence[tuple[str, Any]], question: str = ""
+) -> list[FactIssue]:
+    """The claims of `model_text` (answering the learner's `question`) that contradict the
+    facts, one per learner-facing note."""
     demo = next((a for name, a in reversed(results) if name == DEMO and a is not None), None)
     allocation = next(
         (a for name, a in reversed(results) if name == ALLOCATE and a is not None), None
     )
     facts = Facts(demo_output=getattr(demo, "output", None), allocation=allocation)
-    notes = dict.fromkeys(issue.note for issue in check_claims(model_text, facts, lexicon()))
-    return list(notes)
+    issues = check_claims(model_text, facts, lexicon(), question=question)
+    by_note: dict[str, FactIssue] = {}
+    for issue in issues:
+        by_note.setdefault(issue.note, issue)
+    return list(by_note.values())

@@ -18,23 +18,35 @@ from langchain_core.messages import BaseMessage
 from tutor.backends.context import TurnContext
 from tutor.backends.offline import OfflineBackend, Reply
 from tutor.content.pack import lexicon
+from tutor.facts import FactIssue
 from tutor.facts.usefulness import Usefulness, usefulness
 
-FROM_LESSON = "**From the lesson** (the model's reply {reason}, so here is the lesson's answer):"
+FROM_LESSON_MARK = "**From the lesson**"
+# `reason` reads after "the model's reply": "echoes the learner's message", "names the Data
+# Scientist as owner of on-call / incidents; the lesson says SRE/Platform".
+FROM_LESSON = FROM_LESSON_MARK + " — the model's reply {reason}. Here is the lesson's answer:"
+# When the app already showed everything the lesson's answer says (a plan's table and its lead).
+FROM_LESSON_ABOVE = (
+    FROM_LESSON_MARK + " — the model's reply {reason}; the answer above is the lesson's."
+)
 
 
 def judge_reply(
     model_text: str,
-    notes: Sequence[str],
+    issues: Sequence[FactIssue],
     *,
     learner: str,
     note: str,
     previous: str,
     lesson: str,
     asked_for_question: bool = False,
+    app_output: str = "",
 ) -> Usefulness:
-    """Why a model's reply fails the checks (useless with a reason), or useful."""
-    found = usefulness(
+    """Why a model's reply fails the checks (useless with a reason), or useful. A wrong fact
+    is named first: it says plainly what was wrong, where "echoes the learner" would not."""
+    if issues:
+        return Usefulness(True, issues[0].reason)
+    return usefulness(
         lexicon(),
         learner,
         note,
@@ -42,12 +54,8 @@ def judge_reply(
         model_text,
         lesson=lesson,
         asked_for_question=asked_for_question,
+        app_output=app_output,
     )
-    if found.useless:
-        return found
-    if notes:
-        return Usefulness(True, "contradicts the lesson's facts")
-    return found
 
 
 def lesson_answer(
@@ -62,3 +70,10 @@ def lesson_answer(
     if reply.tool_calls or not reply.text.strip():
         return None
     return reply
+
+
+def unseen(lesson: str, shown: str) -> str:
+    """The paragraphs of the lesson's answer the learner has not been shown this turn (a
+    plan's table the app showed first is not repeated under the fallback's head)."""
+    paragraphs = [p for p in lesson.strip().split("\n\n") if p.strip()]
+    return "\n\n".join(p for p in paragraphs if p.strip() not in shown)

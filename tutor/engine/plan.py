@@ -92,7 +92,8 @@ class TurnState:
         if tail:
             self.text = self.text[: len(self.text) - len(tail)]
             self.parts.pop()
-        opening = f"{self.paragraph()}{head}\n\n{lesson.strip()}"
+        body = f"\n\n{lesson.strip()}" if lesson.strip() else ""
+        opening = f"{self.paragraph()}{head}{body}"
         if not tail.strip():
             self.show(opening, "app")
             return opening

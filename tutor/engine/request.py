@@ -48,8 +48,12 @@ def build_request(system: SystemMessage, window: list[BaseMessage]) -> list[Base
     return messages
 
 
-def context_note(ctx: TurnContext) -> str:
-    """The note: plain lines, written for the model, from the app (never the learner)."""
+def context_note(ctx: TurnContext, *, brief: bool = False) -> str:
+    """The note: plain lines, written for the model, from the app (never the learner).
+    `brief` (a small model, ModelProfile.brief): only the task, the facts and the open
+    question — small models do better with one concrete ask than with the whole picture."""
+    if brief:
+        return _brief_note(ctx)
     lines = [NOTE_HEADER]
     lines.append(_step_line(ctx))
     for name in ctx.engine_ran:
@@ -71,6 +75,24 @@ def context_note(ctx: TurnContext) -> str:
     if ctx.dropped_turns:
         lines.append(f"- {ctx.dropped_turns} earlier turns are not shown, to keep this short.")
     lines.append("- Answer the learner's message above; do not repeat this note.")
+    return "\n".join(lines)
+
+
+def _brief_note(ctx: TurnContext) -> str:
+    lines = [NOTE_HEADER]
+    if ctx.step is not None and ctx.is_step_prompt:
+        lines.append(f"- Your task: {ctx.step.explain}")
+    elif ctx.engine_ran:
+        lines.append(
+            "- The learner sees the app's output above: explain it briefly, do not retype it."
+        )
+    if ctx.plan_facts:
+        lines.append("- Answer from these facts of the learner's team, by name:")
+        lines += [f"  - {fact}" for fact in ctx.plan_facts]
+    lines += _open_question_lines(ctx)
+    if not (ctx.step is not None and ctx.is_step_prompt):  # a step's task says how long
+        lines.append("- Answer the learner's message above in at most four sentences.")
+    lines.append("- Do not repeat this note.")
     return "\n".join(lines)
 
 

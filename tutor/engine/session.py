@@ -398,7 +398,7 @@ class TutorSession:
         turn's context: as data for the backend, and as the note a model reads."""
         window, dropped = history_window(self.history, self.limits.history_turns)
         context = self._context(plan, dropped)
-        pin_note(self.history, context_note(context))
+        pin_note(self.history, context_note(context, brief=self.backend.profile.brief))
         return build_request(self._system, window), context
 
     def warm_up_request(self) -> tuple[list[BaseMessage], list[BaseTool]]:

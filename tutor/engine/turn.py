@@ -25,10 +25,16 @@ from tutor.backends.base import Backend
 from tutor.backends.context import ACTS_KEY, TurnActs, TurnContext
 from tutor.backends.offline import OfflineBackend
 from tutor.engine.bounds import Guard, Limits, Repetition, StreamEnded
-from tutor.engine.checks import fact_notes
+from tutor.engine.checks import fact_issues
 from tutor.engine.conversation import Conversation
 from tutor.engine.events import Event, LessonFallback, Notice, ToolFinished, ToolStarted
-from tutor.engine.fallback import FROM_LESSON, judge_reply, lesson_answer
+from tutor.engine.fallback import (
+    FROM_LESSON,
+    FROM_LESSON_ABOVE,
+    judge_reply,
+    lesson_answer,
+    unseen,
+)
 from tutor.engine.history import (
     ToolCallIn,
     answer_dangling_calls,
@@ -41,6 +47,7 @@ from tutor.engine.plan import TurnPlan, TurnState
 from tutor.engine.request import context_note
 from tutor.engine.toolcalls import ToolCallFilter
 from tutor.errors import ProviderError
+from tutor.facts import FactIssue
 from tutor.tools.presentation import artifact_for, display_for
 from tutor.tools.registry import ASK, GRADE, ToolOutcome, run_tool
 
@@ -114,6 +121,7 @@ class TurnRunner:
             self._settle_history(turn, start)
 
     async def _play(self, plan: TurnPlan, turn: TurnState) -> AsyncIterator[Event]:
+        await self.backend.prepare()  # what the model can do shapes the request
         if plan.prompt is not None:
             self.history.append(HumanMessage(plan.prompt))
         if plan.reply:
@@ -189,7 +197,9 @@ class TurnRunner:
         try:
             messages, context = request(plan)
             self._last_request = (messages, context)
-            stream = self.backend.stream(messages, self.tools, context)
+            # A model that cannot call tools is offered none: the engine runs what it needs.
+            tools = self.tools if self.backend.profile.tool_calls else []
+            stream = self.backend.stream(messages, tools, context)
             async with aclosing(guard.guarded(stream)) as chunks:  # type: ignore[arg-type]
                 async for chunk in chunks:
                     merged = chunk if merged is None else merged + chunk
@@ -314,8 +324,10 @@ class TurnRunner:
         if not turn.model_text.strip() and not turn.results:
             return []  # nothing ran and nothing was said: the empty-reply notice covers it
         try:
-            notes = fact_notes(turn.model_text, turn.results) if turn.model_text.strip() else []
-            events = self._fallback(turn, plan, notes)
+            said = turn.model_text.strip()
+            issues = fact_issues(turn.model_text, turn.results, plan.prompt or "") if said else []
+            notes = [issue.note for issue in issues]
+            events = self._fallback(turn, plan, issues)
         except Exception:  # a checker bug must not cost the learner the answer
             log.exception("checking a reply failed in session %s", self.label)
             return []
@@ -323,18 +335,19 @@ class TurnRunner:
             events.append(turn.show(turn.paragraph() + "\n".join(notes), "app"))
         return events
 
-    def _fallback(self, turn: TurnState, plan: TurnPlan, notes: list[str]) -> list[Event]:
+    def _fallback(self, turn: TurnState, plan: TurnPlan, issues: list[FactIssue]) -> list[Event]:
         if self.fallback is None or self._last_request is None:
             return []
         messages, context = self._last_request
         verdict = judge_reply(
             turn.model_text,
-            notes,
+            issues,
             learner=plan.prompt or "",
-            note=context_note(context),
+            note=context_note(context, brief=self.backend.profile.brief),
             previous=previous_reply(self.history),
             lesson=self.lesson,
             asked_for_question=any(c.name == ASK for c in plan.calls),
+            app_output="\n".join(str(t["content"]) for t in turn.tools),
         )
         if not verdict.useless:
             return []
@@ -344,9 +357,11 @@ class TurnRunner:
         # What the lesson's answer offered counts now; a quick check it ends with is not opened
         # (the model's conversation did not ask it, and a model is not told to grade it).
         turn.acts = reply.acts.model_copy(update={"asked": None})
-        tail, head = turn.model_tail, FROM_LESSON.format(reason=verdict.reason)
-        text = turn.fold_tail(tail, head, reply.text)
-        return [LessonFallback(tail, text, f"{head}\n\n{reply.text.strip()}", verdict.reason)]
+        tail = turn.model_tail
+        lesson = unseen(reply.text, turn.text[: len(turn.text) - len(tail)])
+        head = (FROM_LESSON if lesson else FROM_LESSON_ABOVE).format(reason=verdict.reason)
+        text = turn.fold_tail(tail, head, lesson)
+        return [LessonFallback(tail, text, f"{head}\n\n{lesson}".strip(), verdict.reason)]
 
     # -- ending early ----------------------------------------------------------------------------
 

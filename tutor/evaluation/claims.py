@@ -581,6 +581,19 @@ def person_claims(reply: Reply, pronouns: Sequence[str], allocation: Any) -> Per
     return result
 
 
+def people_given(
+    reply: Reply, pronouns: Sequence[str], people: Sequence[str], kind: str, entry_id: str
+) -> list[set[str]]:
+    """The people (of `people`) of each statement that names the `kind:entry_id` topic."""
+    view = ClaimView(reply.reading, reply.lexicon)
+    mentions = [m for m in reply.reading.mentions if m.kind == kind and m.id == entry_id]
+    return [
+        persons
+        for tokens, persons in _person_units(reply, view, pronouns, people)
+        if any(m.first in tokens and view.claims(m) for m in mentions)
+    ]
+
+
 def _person_units(
     reply: Reply, view: ClaimView, pronouns: Sequence[str], people: Sequence[str]
 ) -> list[tuple[frozenset[int], set[str]]]:

@@ -22,6 +22,7 @@ from tutor.evaluation.claims import (
     outside_names,
     owned_stages,
     owner_statement,
+    people_given,
     person_claims,
     ruled_out_letters,
     stance_words,
@@ -160,6 +161,21 @@ def check_allocation_explained(
         return False, f"never says who owns {', '.join(unanswered)}"
     named = ", ".join(p.name for p in allocation.people if reply.phrase_spans(p.name))
     return True, f"names {named}; every owner it states agrees with the allocation"
+
+
+def check_names_owner(check: es.NamesOwner, turn: TurnRecord, ctx: Context) -> Outcome:
+    """After someone left the learner's team: a statement gives the topic to its new owner,
+    and none gives it to the one who left — statements read as the allocation rules read them
+    (pronouns carry the person named before them); one naming both decides nothing."""
+    kind, _, topic = check.topic.partition(":")
+    name = ctx.lexicon.entry(topic).name
+    reply = reply_of(turn, ctx)
+    units = people_given(reply, ctx.cues.pronouns, [check.owner, check.left], kind, topic)
+    if any(check.left in p and check.owner not in p for p in units):
+        return False, f"gives {name} to {check.left}, who left"
+    if not any(check.owner in p and check.left not in p for p in units):
+        return False, f"never says in one statement that {check.owner} has {name} now"
+    return True, f"gives {name} to {check.owner}, not to {check.left}"
 
 
 # ------------------------------------------------------------------ mistakes and pushback
@@ -362,6 +378,7 @@ MODEL_RULES: dict[str, tuple[str, Rule]] = {
     "covers_key_points": (ACTIONABILITY, check_key_points),
     "demo_explained": (GROUNDING, check_demo_explained),
     "allocation_explained": (GROUNDING, check_allocation_explained),
+    "names_owner": (GROUNDING, check_names_owner),
     "corrects_mistake": (MISTAKES, check_corrects),
     "holds_position": (MISTAKES, check_holds),
     "no_false_praise": (MISTAKES, check_no_false_praise),

@@ -8,6 +8,7 @@ with the model's rules or the app guarantees; `BackendSpec.parse` reads a backen
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -97,10 +98,13 @@ async def run_suite(
     progress: Callable[[str], None] | None = None,
     run: int = 1,
     spec: str = "",
+    baseline: bool = False,
 ) -> Scorecard:
-    """Play every scripted conversation, each in a fresh session, and score every turn."""
+    """Play every scripted conversation, each in a fresh session, and score every turn
+    (`baseline`: a plain chat, which makes no app guarantees, so only the model's checks)."""
     suite = suite or default_suite()
     results: list[CheckResult] = []
+    seconds: list[float] = []
     ctx: Context | None = None
     backend = "?"
     for index, conversation in enumerate(suite.conversations, 1):
@@ -110,10 +114,13 @@ async def run_suite(
         backend = session.backend.label
         ctx = ctx or Context.of_session(session, suite, secrets)
         question: str | None = None
+        started = time.perf_counter()
         for number, turn in enumerate(conversation.turns, 1):
             record = await play_turn(session, turn.send, question)
             question = record.question
             for check in turn.checks:
+                if baseline and rule_of(check.kind)[0] == "app":
+                    continue
                 block, dimension, passed, evidence = run_check(check, record, ctx)
                 results.append(
                     CheckResult(
@@ -131,45 +138,82 @@ async def run_suite(
                         reply=record.model_text,
                     )
                 )
-    return Scorecard(backend=backend, spec=spec, results=results)
+        seconds.append(round(time.perf_counter() - started, 3))
+    return Scorecard(
+        backend=backend, spec=spec, results=results, seconds=seconds, baseline=baseline
+    )
 
 
 async def score_runtime(
-    runtime: Any, *, runs: int = 1, spec: str = "", progress: Callable[[str], None] | None = None
+    runtime: Any,
+    *,
+    runs: int = 1,
+    spec: str = "",
+    progress: Callable[[str], None] | None = None,
+    baseline: bool = False,
 ) -> Scorecard:
-    """Score the runtime's backend `runs` times; closes the runtime in the same event loop."""
+    """Score the runtime's backend `runs` times — through the tutor, or (`baseline`) with the
+    lesson in a plain chat on the same model; closes the runtime in the same event loop."""
+    from tutor.evaluation.baseline import PlainChat
+
+    def plain() -> PlainChat:
+        return PlainChat(runtime.backend)
+
     try:
         cards = [
             await run_suite(
-                runtime.session,
+                plain if baseline else runtime.session,
                 secrets=runtime.limits.secrets,
                 progress=progress,
                 run=run,
                 spec=spec,
+                baseline=baseline,
             )
             for run in range(1, runs + 1)
         ]
     finally:
         await runtime.aclose()
-    results = [r for card in cards for r in card.results]
-    return Scorecard(backend=cards[0].backend, spec=spec, runs=runs, results=results)
+    return Scorecard(
+        backend=cards[0].backend,
+        spec=spec,
+        runs=runs,
+        results=[r for card in cards for r in card.results],
+        seconds=[s for card in cards for s in card.seconds],
+        baseline=baseline,
+    )
+
+
+MODEL_RUNS = 3  # a model is stochastic: three runs by default show the spread
 
 
 async def score_backends(
     specs: Sequence[BackendSpec],
     *,
-    runs: int = 1,
+    runs: int | None = None,
+    baseline: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[Scorecard]:
     """One scorecard per backend spec, one after the other (a local server takes one request
-    at a time)."""
+    at a time); `baseline` adds, after each model backend, the same model with the lesson in
+    a plain chat. `runs` None: one run offline (deterministic), `MODEL_RUNS` for a model."""
     from tutor.config import load_settings
     from tutor.runtime import build_runtime
 
     cards = []
     for spec in specs:
-        runtime = build_runtime(load_settings(**spec.overrides()), persist=False)
+        settings = load_settings(**spec.overrides())
+        runtime = build_runtime(settings, persist=False)
+        offline = runtime.backend.profile.offline
+        n = runs or (1 if offline else MODEL_RUNS)
         if progress:
             progress(f"Evaluating {runtime.backend.label} ({spec})…")
-        cards.append(await score_runtime(runtime, runs=runs, spec=str(spec), progress=progress))
+        cards.append(await score_runtime(runtime, runs=n, spec=str(spec), progress=progress))
+        if baseline and not offline:
+            plain = build_runtime(settings, persist=False)
+            label = f"{spec} baseline"
+            if progress:
+                progress(f"Evaluating the lesson in a plain chat on {plain.backend.label}…")
+            cards.append(
+                await score_runtime(plain, runs=n, spec=label, progress=progress, baseline=True)
+            )
     return cards

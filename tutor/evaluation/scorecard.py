@@ -42,6 +42,10 @@ class Scorecard(BaseModel):
     spec: str = ""
     runs: int = 1
     results: list[CheckResult]
+    #: seconds each conversation took, every run (model calls of every kind included)
+    seconds: list[float] = []
+    #: the seed's way (the lesson in a plain chat): no app, so no app guarantees
+    baseline: bool = False
 
     def block(self, block: Block, run: int | None = None) -> list[CheckResult]:
         return [r for r in self.results if r.block == block and run in (None, r.run)]
@@ -76,6 +80,10 @@ class Scorecard(BaseModel):
             d["total"] += 1
         return dims
 
+    @property
+    def seconds_per_conversation(self) -> float:
+        return round(statistics.fmean(self.seconds), 2) if self.seconds else 0.0
+
     def summary(self) -> dict[str, object]:
         low, mean, high = self.spread
         app_ok, app_total = self.app_passed
@@ -83,7 +91,9 @@ class Scorecard(BaseModel):
         return {
             "backend": self.backend,
             "spec": self.spec,
+            "baseline": self.baseline,
             "runs": self.runs,
+            "seconds_per_conversation": self.seconds_per_conversation,
             "score": mean,
             "score_min": low,
             "score_max": high,
@@ -182,5 +192,7 @@ def _scores(cards: Sequence[Scorecard]) -> list[str]:
         app_ok, app_total = card.app_passed
         lines.append(f"{_label(card)}: model score {mean:g}%{spread} — run 1: {ok}/{len(model)}")
         lines.append(f"    by dimension: {dims}")
-        lines.append(f"    app guarantees: {app_ok}/{app_total}")
+        if not card.baseline:
+            lines.append(f"    app guarantees: {app_ok}/{app_total}")
+        lines.append(f"    time per conversation: {card.seconds_per_conversation:g} s (mean)")
     return lines

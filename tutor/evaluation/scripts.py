@@ -48,6 +48,13 @@ class AllocationExplained(_Check):
     )
 
 
+class NamesOwner(_Check):
+    kind: Literal["names_owner"]
+    topic: str = Field(description='What the learner asked about ("stage:oncall").')
+    owner: str = Field(min_length=1, description="The person who owns it now.")
+    left: str = Field(min_length=1, description="The person who left the team.")
+
+
 class CorrectsMistake(_Check):
     kind: Literal["corrects_mistake"]
     stage: str = Field(description="The stage id (prompts/vocabulary.toml) the learner got wrong.")
@@ -115,6 +122,7 @@ Check = Annotated[
     CoversKeyPoints
     | DemoExplained
     | AllocationExplained
+    | NamesOwner
     | CorrectsMistake
     | HoldsPosition
     | NoFalsePraise

@@ -79,7 +79,8 @@ def handoff_issues(view: ClaimView, facts: Facts) -> list[tuple[int, FactIssue]]
     for claim in handoff_claims(view.reading.text, facts, view.lexicon):
         if not claim.holds:
             note = f"Check: {source} has no {claim.names} handoff; it shows {'; '.join(lines)}."
-            issues.append((claim.start, FactIssue("handoff", claim.claim, note)))
+            reason = f"names a {claim.names} handoff; {source} has none"
+            issues.append((claim.start, FactIssue("handoff", claim.claim, note, reason)))
     return issues
 
 

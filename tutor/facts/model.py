@@ -46,9 +46,12 @@ class Facts:
 
 @dataclass(frozen=True)
 class FactIssue:
-    """One claim that contradicts the facts: the reply's words and a one-line note for the
-    learner ("Check: in the lesson, on-call / incidents is owned by SRE/Platform.")."""
+    """One claim that contradicts the facts: the reply's words, a one-line note for the
+    learner ("Check: in the lesson, on-call / incidents is owned by SRE/Platform.") and what
+    was wrong, plainly, to follow "the model's reply" ("names the Data Scientist as owner of
+    on-call / incidents; the lesson says SRE/Platform")."""
 
     kind: IssueKind
     claim: str
     note: str
+    reason: str

@@ -35,7 +35,8 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z\u00e0-\u00ff]+")
 
 @dataclass(frozen=True)
 class Usefulness:
-    """`useless` with the shape it has (`reason`), or useful with reason ""."""
+    """`useless` with the shape it has (`reason`, which reads after "the model's reply": "is
+    only a question, with no answer"), or useful with reason ""."""
 
     useless: bool
     reason: str = ""
@@ -53,19 +54,26 @@ def usefulness(
     *,
     lesson: str = "",
     asked_for_question: bool = False,
+    app_output: str = "",
 ) -> Usefulness:
     """The first useless shape `reply` has, given what the learner wrote, the note the model
     saw, and the model's previous reply. `asked_for_question`: the learner asked to be asked
-    (a quiz), so a question alone is an answer."""
+    (a quiz), so a question alone is an answer. `app_output`: the tool results the model was
+    handed this turn (the learner already sees them), so a reply that hands back the learner's
+    turn with them is an echo too."""
     words = normalize(reply)
     if not words:
-        return Usefulness(True, "empty: the reply has no words")
+        return Usefulness(True, "is empty")
+    learner_copied = _covered(words, learner, ECHO_RUN) if learner.strip() else set()
+    app_copied = _covered(words, app_output, ECHO_RUN) if app_output.strip() else set()
+    handed_back = len(learner_copied | app_copied) >= ECHO_SHARE * len(words)
     checks = (
         (_echoes_note(lexicon, words, note, lesson), "echoes the app's context note"),
-        (_share_copied(words, learner, ECHO_RUN) >= ECHO_SHARE, "echoes the learner's message"),
+        (len(learner_copied) >= ECHO_SHARE * len(words), "echoes the learner's message"),
+        (handed_back, "hands back what it was sent (the learner's message and the app's output)"),
         (_repeats(reply, previous), "repeats its previous reply"),
         (_loops(reply), "repeats one line over and over"),
-        (not asked_for_question and _only_questions(reply), "only a question, no answer"),
+        (not asked_for_question and _only_questions(reply), "is only a question, with no answer"),
         (_off_question(lexicon, learner, reply), "says nothing about what the learner asked"),
     )
     return next((Usefulness(True, reason) for found, reason in checks if found), USEFUL)
@@ -87,10 +95,6 @@ def _covered(words: tuple[str, ...], source: str, n: int, exclude: str = "") -> 
         if words[i : i + n] in runs:
             covered.update(range(i, i + n))
     return covered
-
-
-def _share_copied(words: tuple[str, ...], source: str, n: int) -> float:
-    return len(_covered(words, source, n)) / len(words) if source.strip() else 0.0
 
 
 def _echoes_note(lexicon: Lexicon, words: tuple[str, ...], note: str, lesson: str) -> bool:

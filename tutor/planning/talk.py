@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tutor.errors import TeamError
 from tutor.planning.changes import describe
 from tutor.planning.edits import EDITS, Edit, topic_ids
 from tutor.planning.followup import FollowUp, read_follow_up
@@ -56,7 +57,7 @@ def respond_about_plan(text: str, plan: TeamPlan | Team, talk: TeamTalk) -> Plan
         return None
     if follow.has("forget"):
         return forgotten(plan, talk)
-    edit = next((e for e in (reader(follow, plan, talk) for reader in EDITS) if e), None)
+    edit = _first_edit(follow, plan, talk)
     if edit is not None:
         return _edited(follow, plan, edit, talk)
     answer = _answer(follow, plan, talk)
@@ -76,6 +77,20 @@ def forgotten(plan: TeamPlan, talk: TeamTalk) -> PlanReply:
     count = len(plan.team.people)
     people = f"{count} {'person' if count == 1 else 'people'}"
     return PlanReply(talk.data.forgotten.format(people=people), forget=True)
+
+
+def _first_edit(follow: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
+    """The first edit the message reads as. A reading whose team is invalid is not what the
+    message says (a new team described after a plan, "We're 3 people… Priya is…", once read
+    as a 100-character role for "Person 3"), so it is skipped."""
+    for reader in EDITS:
+        try:
+            edit = reader(follow, plan, talk)
+        except TeamError:
+            continue
+        if edit is not None:
+            return edit
+    return None
 
 
 def _answer(follow: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Answer | None:

@@ -7,6 +7,11 @@ letters ("enginner" is "engineer"), and, for a vocabulary of job words (`fuzzy_s
 a length-aware threshold: one edit (a swap of neighbours counts as one) in words of 4 to 8
 letters ("infa", "devosp") and two beyond;
 "sre", "de" and "pm" must be spelt exactly, and a real English word is never a typo.
+
+A one-word phrasing written as a verb form ("running", "paged", "shared") names a state, and
+its lemma is an everyday verb with other meanings ("run the demo", "this page", "share the
+table"): such a phrasing matches the word as written (typos allowed), not every form of its
+lemma. Plurals ("metrics", "evals") still match through the lemma.
 """
 
 from __future__ import annotations
@@ -135,7 +140,7 @@ class Lexicon:
             rows = []
             for entry in getattr(vocabulary, kind):
                 self._entries[entry.id] = (kind, entry)
-                rows += [(normalize(p), entry) for p in entry.phrases if normalize(p)]
+                rows += [(_phrase_words(p), entry) for p in entry.phrases if normalize(p)]
             # Longest phrasing first: "data platform team" wins over "platform".
             self._phrases[kind] = sorted(rows, key=lambda row: -len(row[0]))
         self._read = lru_cache(maxsize=4096)(self._read_uncached)
@@ -171,8 +176,9 @@ class Lexicon:
         tokens = tokenize(text)
         ids, found_clauses = clauses(text, tokens, self.cues)
         norms = [t.norm for t in tokens]
+        written = [t.surface(text).lower() for t in tokens]
         mentions: list[Mention] = []
-        found = {kind: self._spans(norms, self._phrases[kind]) for kind in KINDS}
+        found = {kind: self._spans(norms, written, self._phrases[kind]) for kind in KINDS}
         spans = sorted({(lo, hi) for rows in found.values() for lo, hi, _ in rows})
         for kind in KINDS:
             for first, last, entry in found[kind]:
@@ -196,17 +202,24 @@ class Lexicon:
         return Reading(text, tokens, tuple(ids), tuple(found_clauses), tuple(mentions))
 
     def _spans(
-        self, norms: list[str], phrases: list[tuple[tuple[str, ...], Entry]]
+        self,
+        norms: list[str],
+        written: list[str],
+        phrases: list[tuple[tuple[str, ...], Entry]],
     ) -> list[tuple[int, int, Entry]]:
-        """Non-overlapping matches, longest phrasing first, then leftmost."""
+        """Non-overlapping matches, longest phrasing first, then leftmost. A phrasing kept as
+        written (`_phrase_words`) is compared with the words as written, not their lemmas."""
         taken = [False] * len(norms)
         spans: list[tuple[int, int, Entry]] = []
         for words, entry in phrases:
             n = len(words)
+            text = norms
+            if words[0].startswith(_WRITTEN):
+                text, words = written, (words[0][len(_WRITTEN) :],)
             for i in range(len(norms) - n + 1):
                 if any(taken[i : i + n]):
                     continue
-                if all(self.same_word(norms[i + k], words[k]) for k in range(n)):
+                if all(self.same_word(text[i + k], words[k]) for k in range(n)):
                     spans.append((i, i + n, entry))
                     taken[i : i + n] = [True] * n
         return sorted(spans, key=lambda s: s[0])
@@ -238,6 +251,25 @@ class Lexicon:
         norms = [t.norm for t in self.read(text).tokens]
         head = next((w for w in norms if w not in self.openers), None)
         return head in self.question_words
+
+
+_WRITTEN = "="  # marks a word compared as written (no normal form starts with "=")
+
+
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrasing's words as matched: normal forms, except a one-word verb form ("running",
+    "paged"), which is kept as written so its everyday lemma ("run", "page") does not match."""
+    words = normalize(phrase)
+    written = phrase.strip().lower()
+    if len(words) != 1 or words[0] == written or _is_plural(written, words[0]):
+        return words
+    return (_WRITTEN + written,)
+
+
+def _is_plural(word: str, lemma: str) -> bool:
+    """Regular English plural (or third person) of `lemma`: "metrics", "boundaries", "ops"."""
+    plurals = (lemma + "s", lemma + "es", lemma[:-1] + "ies" if lemma.endswith("y") else "")
+    return word in plurals
 
 
 def _index_of(found: tuple[Clause, ...] | list[Clause], token: int) -> int:

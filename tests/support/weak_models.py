@@ -1,0 +1,57 @@
+"""Loopback fake models that fail the way small local models do (measured with Qwen2.5-Coder
+0.5B/1.5B on llama.cpp, ../shared/STACK.md beside the checkout): each is a `FakeOpenAI`
+responder, so the tutor reaches it over real HTTP and SSE.
+
+- `stray_question`: one stray question as the whole reply, every turn;
+- `echo_learner`: the learner's message handed back word for word;
+- `echo_note`: the app's context note handed back;
+- `invented_owner`: a confident wrong owner (the data scientist on call, the data engineer
+  training);
+- `repeat_previous`: its first reply, then that same reply again every turn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support.fake_openai import Reply, Responder, learner_words
+from tutor.backends.base import split_context_note
+
+STRAY_QUESTION = "What is the full context of the 'frame problem & metrics' stage?"
+INVENTED_OWNER = (
+    "The data scientist gets paged at 3am and owns on-call, and the data engineer trains the model."
+)
+FIRST_REPLY = "Let me think about that for you."
+
+
+def stray_question(request: dict[str, Any]) -> Reply:
+    return Reply(text=STRAY_QUESTION)
+
+
+def echo_learner(request: dict[str, Any]) -> Reply:
+    return Reply(text=learner_words(request))
+
+
+def echo_note(request: dict[str, Any]) -> Reply:
+    last = next(m for m in reversed(request["messages"]) if m["role"] == "user")
+    note = split_context_note(last["content"])[1]
+    return Reply(text=note or learner_words(request))
+
+
+def invented_owner(request: dict[str, Any]) -> Reply:
+    return Reply(text=INVENTED_OWNER)
+
+
+def repeat_previous(request: dict[str, Any]) -> Reply:
+    said = [m["content"] for m in request["messages"] if m["role"] == "assistant"]
+    previous = next((s for s in reversed(said) if isinstance(s, str) and s.strip()), "")
+    return Reply(text=previous or FIRST_REPLY)
+
+
+WEAK_MODELS: dict[str, Responder] = {
+    "stray question": stray_question,
+    "echo of the learner": echo_learner,
+    "echo of the note": echo_note,
+    "invented owner": invented_owner,
+    "repeat of the previous reply": repeat_previous,
+}
