@@ -38,6 +38,10 @@ class EngineCall:
     lead: str = ""
 
 
+#: most words between a way of seeing ("show", "what does") and the demo it is about
+DEMO_WINDOW = 3
+
+
 @dataclass(frozen=True)
 class Meaning:
     """What a message asks for: the engine's reading of it (which try-it prompt it is, a
@@ -176,9 +180,14 @@ class IntentReader:
         """Names the demo and a way of seeing or running it ("show me the demo output") —
         not a change to it ("if every owner is 'Me', what does the demo print?"): the
         backend runs that variant."""
-        names = any(self.lex.find(text, phrase) for phrase in self.requests.demo)
-        shows = names and any(self.lex.find(text, phrase) for phrase in self.requests.show)
-        return shows and knowledge().variant(text) is None
+        demo = [s for p in self.requests.demo for s in self.lex.find(text, p)]
+        show = [s for p in self.requests.show for s in self.lex.find(text, p)] if demo else []
+        # The two close together: "what does range(len(lifecycle)-1) do in the demo" asks
+        # about a line of its code, not to see it run.
+        near = any(
+            max(a[0], b[0]) - min(a[1], b[1]) <= DEMO_WINDOW for a in demo for b in show
+        )
+        return near and knowledge().variant(text) is None
 
     def _terms(self, text: str) -> list[str]:
         # Words only: the `kind:id` mention terms would count a role twice.
