@@ -37,7 +37,7 @@ def expected(case: dict[str, Any]) -> Pairs | None:
 def read(case: dict[str, Any]) -> Pairs | None:
     ran = _pairs(case["ran"]) if "ran" in case else None
     variant = knowledge().variant(
-        case["text"], ran, about_demo=case.get("about_demo", False)
+        case["text"], ran, about_demo=case.get("about_demo", False), subject=case.get("subject")
     )
     return None if variant is None else [(s, o) for s, o in variant.lifecycle]
 

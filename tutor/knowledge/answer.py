@@ -194,13 +194,18 @@ class Answerer:
         return Answer(text, topic)
 
     def variant(
-        self, text: str, ran: Sequence[tuple[str, str]] | None = None, about_demo: bool = False
+        self,
+        text: str,
+        ran: Sequence[tuple[str, str]] | None = None,
+        about_demo: bool = False,
+        subject: str | None = None,
     ) -> Variant | None:
-        """The learner's change to the demo (`ran`: the variant it last ran on), if the words
-        say one exactly (`tutor.demo.variants`)."""
+        """The learner's change to the demo (`ran`: the variant it last ran on; `subject`:
+        the stage the last answer was about), if the words say one exactly
+        (`tutor.demo.variants`)."""
         lesson = list(self.facts.lifecycle.items())
         cues = self.data.variants
-        return read_variant(text, self.lexicon, cues, ran or lesson, lesson, about_demo)
+        return read_variant(text, self.lexicon, cues, ran or lesson, lesson, about_demo, subject)
 
     def topic_of(self, text: str) -> str | None:
         """The entry a message is about (its best hit above the threshold), if any."""
