@@ -4,6 +4,7 @@ labelled variants are read."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,12 @@ from typing import Any
 
 import pytest
 
+from tutor.backends.offline import OfflineBackend
 from tutor.content.pack import knowledge
-from tutor.demo.handoffs import LESSON_LIFECYCLE
+from tutor.demo.handoffs import LESSON_LIFECYCLE, run_handoff_demo
+from tutor.engine import TutorSession
+from tutor.engine.events import TextDelta, ToolFinished, TurnDone
+from tutor.store import Store
 
 DATA = Path(__file__).parent / "data" / "demo_variants.toml"
 RECALL_FLOOR = 0.85
@@ -86,10 +91,81 @@ def test_the_set_covers_variants_and_non_variants() -> None:
     assert len(cases) >= 40 and sum(1 for c in cases if c.get("abstain")) >= 10
 
 
+# -- in a session: the learner sees the variant's real output, or an honest reply ------------------
+
+LESSON_ONLY = "Data Engineer -> Data Scientist"  # a line only the lesson's own output prints
+
+
+async def turn(session: TutorSession, text: str) -> tuple[str, list[ToolFinished]]:
+    events = [e async for e in session.send(text)]
+    assert isinstance(events[-1], TurnDone)
+    said = "".join(e.text for e in events if isinstance(e, TextDelta))
+    return said, [e for e in events if isinstance(e, ToolFinished)]
+
+
+def printed(text: str) -> list[str]:
+    """The demo output the learner sees: the lines of the reply's code block."""
+    block = re.search(r"```text\n(.*?)```", text, re.S)
+    return block.group(1).rstrip("\n").splitlines() if block else []
+
+
+@pytest.fixture
+def session(tmp_path) -> TutorSession:
+    return TutorSession(OfflineBackend(), store=Store(tmp_path / "t.db"))
+
+
+async def test_the_learner_sees_the_demo_run_on_their_variant(session) -> None:
+    text, tools = await turn(
+        session,
+        "in the demo, what if 'Kim' frames and trains, 'Lee' builds the pipeline and 'Ops' "
+        "does serving, deploy and on-call — what prints?",
+    )
+    owners = ["Kim", "Lee", "Kim", "Ops", "Ops", "Ops"]
+    lifecycle = [(s, o) for (s, _), o in zip(LESSON_LIFECYCLE, owners, strict=True)]
+    assert [t.name for t in tools] == ["run_handoff_demo"]
+    assert printed(text) == run_handoff_demo(lifecycle).splitlines()
+    assert printed(text)[1:] == [" Kim -> Lee", " Lee -> Kim", " Kim -> Ops"]
+
+
+async def test_it_is_the_stage_the_last_answer_was_about(session) -> None:
+    await turn(session, "who owns deploy & monitor?")
+    text, tools = await turn(session, "ok make it just 'ML Engineer' and show me the demo output")
+    assert [t.name for t in tools] == ["run_handoff_demo"]
+    assert printed(text)[-2:] == [" Data Scientist -> ML Engineer", " ML Engineer -> SRE/Platform"]
+
+
+async def test_an_unread_change_gets_an_honest_reply_not_the_lessons_output(session) -> None:
+    text, tools = await turn(
+        session, "in the demo, what if deploy & monitor were shared by whoever is free? what prints"
+    )
+    assert tools == [] and printed(text) == [] and LESSON_ONLY not in text
+    assert text.strip() == knowledge().data.variants.unread
+
+
+async def test_a_change_to_the_demo_wins_over_the_team_plan_follow_up(session) -> None:
+    await turn(
+        session,
+        "we are a team of three: Ana is a data scientist, Ben is an ML engineer and Cho is a "
+        "platform engineer. who owns what?",
+    )
+    text, tools = await turn(
+        session,
+        "put Ana on framing and training and Ben on everything else in the demo, what prints?",
+    )
+    assert [t.name for t in tools] == ["run_handoff_demo"]
+    assert printed(text)[1:] == [" Ana -> Ben", " Ben -> Ana", " Ana -> Ben"]
+    unread, tools = await turn(
+        session, "in the demo, what if Cho took whatever is left? what prints"
+    )
+    assert tools == [] and "backup" not in unread and LESSON_ONLY not in unread
+
+
 if __name__ == "__main__":
     found = score()
-    print(f"read exactly {found.right}/{found.labelled}, wrong {len(found.wrong)}, "
-          f"abstained right {found.abstained}")
+    print(
+        f"read exactly {found.right}/{found.labelled}, wrong {len(found.wrong)}, "
+        f"abstained right {found.abstained}"
+    )
     for line in found.wrong:
         print("WRONG", line)
     for line in found.missed:

@@ -65,6 +65,10 @@ class VariantCues(BaseModel):
     #: "it": the stage the tutor's last answer was about
     it: tuple[str, ...]
     start: tuple[str, ...]
+    #: words that open a question, not a change ("does the ML engineer own deploy?")
+    asks: tuple[str, ...]
+    #: words that open a question about the demo, never a request to change it ("why")
+    explains: tuple[str, ...]
     #: words after which an owner follows ("owned by", "to", "is just")
     owner_follows: tuple[str, ...]
     #: words after an owner that give it the stages that follow ("does", "for", "owns")
@@ -277,7 +281,7 @@ def _counted(norms: Sequence[str], i: int, cues: VariantCues, size: int) -> Ref 
         return None
     count, end = (int(norms[i + 1]), i + 2) if norms[i + 1].isdigit() else (1, i + 1)
     stage_word = end < len(norms) and norms[end] in norms_of(cues.stage_words)
-    if count == 1 and not stage_word or not 0 < count <= size:
+    if (count == 1 and not stage_word) or not 0 < count <= size:
         return None
     span = range(count) if side == "first" else range(size - count, size)
     return Ref(i, end + stage_word, frozenset(span))
@@ -299,7 +303,9 @@ def _quantified(norms: Sequence[str], i: int, cues: VariantCues, size: int) -> R
 
 def _pronoun(norms: Sequence[str], cues: VariantCues, stage: int) -> list[Ref]:
     """'make it just Product': "it" is the stage the tutor's last answer stated."""
-    return [Ref(i, i + 1, frozenset({stage})) for i, n in enumerate(norms) if n in norms_of(cues.it)][:1]
+    return [
+        Ref(i, i + 1, frozenset({stage})) for i, n in enumerate(norms) if n in norms_of(cues.it)
+    ][:1]
 
 
 # -- owners ------------------------------------------------------------------------------------
@@ -349,7 +355,7 @@ def _person(words: Words, lexicon: Lexicon, cues: VariantCues, i: int) -> Owner 
     if not speaker and (not surface.isalpha() or norm in plain):
         return None
     name = "Me" if speaker else surface
-    lead = i > 0 and words.norms[i - 1] in norms_of(cues.lead_in + cues.suppose)
+    lead = i > 0 and words.norms[i - 1] in norms_of(cues.lead_in + cues.suppose + cues.set)
     at_start = i == 0 or lead or bool(_SEGMENT_END.search(words.gap(i)))
     ordinary = is_ordinary_word(surface) and name != "Me"
     if at_start and takes_after(words, cues, i + 1, directly=ordinary):

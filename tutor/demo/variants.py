@@ -66,12 +66,26 @@ def read_variant(
     return None
 
 
-def asks_for_change(text: str, lexicon: Lexicon, cues: VariantCues) -> bool:
-    """The message asks what the demo would print under a change (a change word and a word
-    naming the demo or its output), whether or not the change itself can be read."""
-    norms = set(lexicon.read(text).norms)
-    changes = cues.set + cues.suppose + cues.add + cues.remove + cues.replace + cues.reverse
-    return bool(norms & norms_of(changes)) and bool(norms & norms_of(cues.demo))
+def asks_for_change(
+    text: str,
+    lexicon: Lexicon,
+    cues: VariantCues,
+    base: Sequence[tuple[str, str]],
+    about_demo: bool = False,
+) -> bool:
+    """The message asks what the demo would print under a change, whether or not the change
+    can be read: the demo named, a change word ("make", "if") and something to change named
+    (a stage, an owner, a quoted name); with the talk already on the demo and no word naming
+    it, a change verb, a stage and an owner. "If I run the demo, what prints?" and "why does
+    the demo print X if ..." ask for no change."""
+    words = read_words(text, lexicon, cues, list(base))
+    if not words.norms or words.norms[0] in norms_of(cues.explains):
+        return False
+    verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
+    named = [o for o in words.owners if o.name != "Me"]  # "if I run the demo" changes nothing
+    if words.has(cues.demo):
+        return words.has(verbs + cues.suppose) and bool(words.refs or named)
+    return about_demo and words.has(verbs) and bool(words.refs) and bool(named)
 
 
 # -- the operations (each None unless its cue and every argument are there) -------------------
@@ -201,9 +215,8 @@ def _asks_change(words: Words, cues: VariantCues, given: list[tuple[Owner, set[i
         words.arrow_before(i) for i in range(len(words.norms))
     ):
         return True
-    questions = norms_of(("what", "who", "why", "how", "which", "do", "does", "is", "are"))
     starts = {words.segment_start(o.first) for o, _ in given}
-    return not any(words.norms[s] in questions for s in starts)
+    return not any(words.norms[s] in norms_of(cues.asks) for s in starts)
 
 
 # -- small readers ----------------------------------------------------------------------------

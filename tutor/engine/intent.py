@@ -145,7 +145,9 @@ class IntentReader:
         backend runs that variant."""
         names = any(self.lex.find(text, phrase) for phrase in self.requests.demo)
         shows = names and any(self.lex.find(text, phrase) for phrase in self.requests.show)
-        return shows and knowledge().variant(text) is None
+        kb = knowledge()
+        # A change it cannot read is not a request for the lesson's own output either.
+        return shows and kb.variant(text) is None and not kb.asks_for_change(text)
 
     def _terms(self, text: str) -> list[str]:
         # Words only: the `kind:id` mention terms would count a role twice.
