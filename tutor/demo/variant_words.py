@@ -41,6 +41,8 @@ class VariantCues(BaseModel):
 
     #: words that make a message about the demo's code or output
     demo: tuple[str, ...]
+    #: words that ask for the demo's output ("what prints", "the output")
+    output: tuple[str, ...]
     #: words that keep the lesson's own list as the base, not the last variant
     original: tuple[str, ...]
     reverse: tuple[str, ...]
@@ -161,7 +163,9 @@ class Words:
         return ":" in self.gap(i) or bool(_ARROW.search(self.gap(i)))
 
     def has(self, words: tuple[str, ...]) -> bool:
-        return bool(set(self.norms) & norms_of(words))
+        """Any of the cue phrases `words` occurs ("as well" as two words in a row)."""
+        phrases = phrases_of(words)
+        return any(_at(self.norms, i, phrases) for i in range(len(self.norms)))
 
 
 def read_words(

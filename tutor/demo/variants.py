@@ -83,7 +83,10 @@ def asks_for_change(
         return False
     verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
     named = [o for o in words.owners if o.name != "Me"]  # "if I run the demo" changes nothing
-    if words.has(cues.demo):
+    # "what prints", or the demo's own words ("the 'deploy & monitor' line"); not "it's
+    # just a demo app, we can skip the pager".
+    demo_words = bool(words.quotes) or words.quoted_stage or words.has(cues.stage_words)
+    if words.has(cues.output) or (words.has(cues.demo) and demo_words):
         return words.has(verbs + cues.suppose) and bool(words.refs or named)
     return about_demo and words.has(verbs) and bool(words.refs) and bool(named)
 
@@ -110,11 +113,12 @@ def _replace(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
 
 def _remove(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
     """'remove the framing stage', "no monitoring stage": the stages named right after."""
-    cue = _first(words.norms, norms_of(cues.remove))
-    if cue is None or not _stages_meant(words, cues) or words.owners:
+    if not _stages_meant(words, cues) or not words.has(cues.remove):
         return None
-    refs = [r for r in words.refs if r.first > cue]
-    if not refs or refs != words.refs or _skip(words, cues, cue + 1) != refs[0].first:
+    refs = words.refs
+    cues_at = [i for i, n in enumerate(words.norms) if n in norms_of(cues.remove)]
+    # The stages named right after one cue ("no data engineer? ... delete the 'X' line").
+    if not any(_skip(words, cues, i + 1) == refs[0].first for i in cues_at):
         return None
     gone = set().union(*(r.stages for r in refs))
     names = ", ".join(f"'{base[i][0]}'" for i in sorted(gone))
@@ -148,17 +152,19 @@ def _give(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
     if given is None or words.has(cues.additive):
         return None
     owner_of: dict[int, str] = {}
-    for owner, stages in given:
+    for owner, stages, _ in given:
         for i in stages:
             if owner_of.setdefault(i, owner.name) != owner.name:
                 return None
-    rest = [o for o, _ in given if any(r.rest for r in words.refs if r.first > o.first)]
-    for i in range(len(base)):
-        if rest and i not in owner_of:
-            owner_of[i] = rest[-1].name
-    people = list(dict.fromkeys(o.name for o, _ in given))
+    rest = [o.name for o, _, takes_rest in given if takes_rest]
+    if len(rest) > 1:
+        return None
+    for i in range(len(base) if rest else 0):
+        owner_of.setdefault(i, rest[0])
+    people = list(dict.fromkeys(o.name for o, _, _ in given))
     whole = len(people) > 1 and len(owner_of) == len(base)
-    if not whole and (any(o.ordinary for o, _ in given) or not _asks_change(words, cues, given)):
+    owners = [o for o, _, _ in given]
+    if not whole and (any(o.ordinary for o in owners) or not _asks_change(words, cues, owners)):
         return None
     changed = [(s, owner_of.get(i, o)) for i, (s, o) in enumerate(base)]
     if whole:
@@ -170,10 +176,11 @@ def _give(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
 # -- binding owners to stages -----------------------------------------------------------------
 
 
-def _bindings(words: Words, cues: VariantCues) -> list[tuple[Owner, set[int]]] | None:
+def _bindings(words: Words, cues: VariantCues) -> list[tuple[Owner, set[int], bool]] | None:
     """Each owner with the stages it takes: those named after it ("Ana does framing") or
-    before it ("framing to Ana"), within its sentence and up to the next owner; None when a
-    stage named or an owner named (in quotes or as a role) is left without the other."""
+    before it ("framing to Ana"), within its sentence and up to the next owner, and whether
+    it takes the rest; None when a stage named or an owner named (in quotes or as a role) is
+    left without the other."""
     claimed: set[int] = set()  # indices into words.refs
     given = []
     for k, owner in enumerate(words.owners):
@@ -185,8 +192,10 @@ def _bindings(words: Words, cues: VariantCues) -> list[tuple[Owner, set[int]]] |
         refs = [j for j in span if j not in claimed]
         claimed.update(refs)
         stages = set().union(*(words.refs[j].stages for j in refs))
-        given.append((owner, stages))
-    if not given or len(claimed) != len(words.refs):
+        given.append((owner, stages, any(words.refs[j].rest for j in refs)))
+    # "everything else as in the lesson": a rest nobody is given stays as it was.
+    needed = {j for j, r in enumerate(words.refs) if not r.rest}
+    if not given or not needed <= claimed:
         return None
     return given
 
@@ -208,14 +217,14 @@ def _span(words: Words, cues: VariantCues, k: int) -> list[int] | None:
     return before or None
 
 
-def _asks_change(words: Words, cues: VariantCues, given: list[tuple[Owner, set[int]]]) -> bool:
+def _asks_change(words: Words, cues: VariantCues, owners: list[Owner]) -> bool:
     """A change is asked for ("change", "if", "make", an arrow), or stated in a clause that
     is no question ("in the demo, does the ML engineer own deploy?" changes nothing)."""
     if words.has(cues.set + cues.suppose) or any(
         words.arrow_before(i) for i in range(len(words.norms))
     ):
         return True
-    starts = {words.segment_start(o.first) for o, _ in given}
+    starts = {words.segment_start(o.first) for o in owners}
     return not any(words.norms[s] in norms_of(cues.asks) for s in starts)
 
 
