@@ -203,9 +203,25 @@ def _bindings(words: Words, cues: VariantCues) -> list[tuple[Owner, set[int], bo
 def _span(words: Words, cues: VariantCues, k: int) -> list[int] | None:
     """The refs owner k takes (their indices in words.refs), or None."""
     owner = words.owners[k]
+    prev = words.owners[k - 1] if k > 0 else None
+    after = words.owners[k + 1] if k + 1 < len(words.owners) else None
     before_end = owner.first
-    before_start = words.owners[k - 1].last if k > 0 else 0
-    after_end = words.owners[k + 1].first if k + 1 < len(words.owners) else len(words.norms)
+    before_start = prev.last if prev is not None else 0
+    after_end = after.first if after is not None else len(words.norms)
+    # "mo trains and serves, the rest is 'ops'": between an owner that takes what follows
+    # and one that takes what precedes, the clause cut is the border.
+    if (
+        prev is not None
+        and takes_after(words, cues, prev.last)
+        and follows_cue(words, cues, owner.first)
+    ):
+        before_start = max(before_start, words.segment_start(owner.first))
+    if (
+        after is not None
+        and takes_after(words, cues, owner.last)
+        and follows_cue(words, cues, after.first)
+    ):
+        after_end = min(after_end, words.segment_start(after.first))
     sentence = words.sentence_of(owner.first)
     same = [j for j, r in enumerate(words.refs) if words.sentence_of(r.first) == sentence]
     before = [j for j in same if before_start <= words.refs[j].first < before_end]
