@@ -248,8 +248,9 @@ def _asks_change(words: Words, cues: VariantCues, owners: list[Owner]) -> bool:
 
 
 def _stages_meant(words: Words, cues: VariantCues) -> bool:
-    """Stages named as the demo's stages: quoted as written, or with "stage"/"step"/"line"
-    ("skip the pager for our demo app" names no stage of the demo)."""
+    """Stages named as the demo's stages: quoted as written, or with "stage" or "step"
+    ("skip the pager for our demo app" names no stage of the demo; "the first line of the
+    output" is no stage either, so "line" is not such a word)."""
     return bool(words.refs) and (words.quoted_stage or words.has(cues.stage_words))
 
 
