@@ -160,6 +160,16 @@ async def test_a_change_to_the_demo_wins_over_the_team_plan_follow_up(session) -
     assert tools == [] and "backup" not in unread and LESSON_ONLY not in unread
 
 
+async def test_people_put_in_the_demo_are_a_variant_not_a_team_to_plan(session) -> None:
+    text, tools = await turn(
+        session,
+        "my team: Rosa frames and trains, Jo does the pipeline and serving, 'Infra' does "
+        "deploy & on-call. put that in the demo, what prints",
+    )
+    assert [t.name for t in tools] == ["run_handoff_demo"]
+    assert printed(text)[1:] == [" Rosa -> Jo", " Jo -> Rosa", " Rosa -> Jo", " Jo -> Infra"]
+
+
 if __name__ == "__main__":
     found = score()
     print(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -197,7 +197,7 @@ def read_words(
         bool(stage_quotes),
     )
     owners = _owners(words, lexicon, cues)
-    return Words(**{**words.__dict__, "owners": owners})
+    return replace(words, owners=owners)
 
 
 # -- stages ------------------------------------------------------------------------------------

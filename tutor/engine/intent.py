@@ -137,6 +137,9 @@ class IntentReader:
         ("data scientists build models") are not a team: those are left to the model."""
         if not any(self.lex.find(text, phrase) for phrase in self.requests.team):
             return False
+        kb = knowledge()
+        if kb.variant(text) is not None or kb.asks_for_change(text):
+            return False  # people put in the demo ("..., what does the demo print?")
         return self.team_like(text)
 
     def asks_for_demo(self, text: str) -> bool:
