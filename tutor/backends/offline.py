@@ -134,7 +134,9 @@ class OfflineBackend(Backend):
         if action == "secret":
             return Reply(a.decline_secret)
         if ctx.plan_answer is not None:  # the engine answered from the learner's team plan
-            return Reply(ctx.plan_answer, acts=TurnActs(act="plan"))
+            # ... unless the message changes the demo by name ("put that in the demo").
+            shown = self.demo_variant(text, ctx, ran, explicit=True)
+            return shown or Reply(ctx.plan_answer, acts=TurnActs(act="plan"))
         if asks_to_stop_quiz(lexicon(), quiz_bank().intake, text) and not asks(text):
             return Reply(a.quiz_stopped)  # nothing is open (an open question is skipped)
         if read_act(text, lexicon(), kb.data.dialogue) == "ack" and not ctx.pending_quiz:
@@ -155,13 +157,9 @@ class OfflineBackend(Backend):
         act = read_act(text, lexicon(), kb.data.dialogue)
         if act == "ack":
             return self.acknowledge(text, ctx)
-        on_demo = ran is not None or (ctx.last_topic or "").startswith("demo")
-        variant = kb.variant(text, ran, about_demo=on_demo)
-        if variant is not None:
-            lifecycle = [{"stage": s, "owner": o} for s, o in variant.lifecycle]
-            return call(
-                DEMO, {"lifecycle": lifecycle}, kb.data.variants.intro.format(change=variant.change)
-            )
+        shown = self.demo_variant(text, ctx, ran)
+        if shown is not None:
+            return shown
         if act in ("simpler", "example", "more", "why") and not kb.misconception(text):
             named = named_topic(text, lexicon())
             topic = kb.topic_of(named) if named else ctx.last_topic
@@ -186,6 +184,25 @@ class OfflineBackend(Backend):
             act="declined" if found.declined else "answered",
         )
         return Reply(found.text, acts=acts)
+
+    def demo_variant(
+        self, text: str, ctx: TurnContext, ran: Pairs | None, explicit: bool = False
+    ) -> Reply | None:
+        """The demo run on the learner's change to it; or, when a change was asked for but
+        not read exactly, an honest reply saying how to write it (never the lesson's own
+        output); None when no change to the demo is asked. `explicit`: only a change that
+        names the demo (it then wins over a follow-up on the team plan)."""
+        kb = knowledge()
+        cues = kb.data.variants
+        on_demo = not explicit and (ran is not None or (ctx.last_topic or "").startswith("demo"))
+        asked = kb.asks_for_change(text, ran, about_demo=on_demo)
+        if explicit and not asked:
+            return None
+        variant = kb.variant(text, ran, about_demo=on_demo, subject=ctx.subject)
+        if variant is not None:
+            lifecycle = [{"stage": s, "owner": o} for s, o in variant.lifecycle]
+            return call(DEMO, {"lifecycle": lifecycle}, cues.intro.format(change=variant.change))
+        return Reply(cues.unread, acts=TurnActs(act="variant_unread")) if asked else None
 
     def acknowledge(self, text: str, ctx: TurnContext) -> Reply:
         """ "k", "thanks!", "ty 🙏": a short warm reply and the next step."""

@@ -1,67 +1,33 @@
 """Reading a learner's change to the demo ("what if every owner is 'Me'?", "add a retrain step
-owned by the data scientist at the end", "replace 'SRE/Platform' with 'ML Engineer'") into the
-lifecycle the demo would then run on. Pure.
+owned by the data scientist at the end", "Ana does framing and training, Ben the rest") into
+the lifecycle the demo would then run on. Pure.
 
-The reading is exact or nothing: one operation (reverse, replace an owner, set every owner,
-remove stages, add a stage, set the owner of some stages, or assign stages to people), with
-every argument found in the words; anything less abstains (None), and the tutor answers
-otherwise. Owners in quotes are kept as written (the demo compares strings exactly, so
-'ML engineer' is not 'ML Engineer'); a role named without quotes is the demo's own name for
-it. The cue words are data (`VariantCues`, prompts/knowledge.toml `[variants]`).
+The reading is exact or nothing: one operation (reverse, replace an owner, remove stages, add
+a stage, or give stages to owners), with every argument found in the words
+(`tutor.demo.variant_words`); anything less abstains (None), and the tutor answers otherwise.
+Owners in quotes are kept as written (the demo compares strings exactly, so 'ML engineer' is
+not 'ML Engineer'); a role named without quotes is the demo's own name for it.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from tutor.demo.variant_words import (
+    Owner,
+    Pairs,
+    VariantCues,
+    Words,
+    follows_cue,
+    norms_of,
+    read_words,
+    takes_after,
+)
+from tutor.text import Lexicon
 
-from tutor.text import Lexicon, Reading
-
-Pairs = list[tuple[str, str]]
-
-# A quoted name: opened and closed by a quote that does not touch a letter outside it, so
-# the apostrophes of "there's" and "SRE's" never open one.
-_OPEN, _CLOSE = "['\"\u2018\u201c]", "['\"\u2019\u201d]"
-_QUOTED = re.compile(rf"(?<![\w]){_OPEN}([^'\"\u2018\u2019\u201c\u201d]{{1,80}}?){_CLOSE}(?![\w])")
-# A ("stage", "owner") pair written as in the demo's list.
-_TUPLE = re.compile(rf"\(\s*{_OPEN}([^'\"]+){_CLOSE}\s*,\s*{_OPEN}([^'\"]+){_CLOSE}\s*\)")
-
-
-class VariantCues(BaseModel):
-    """The words that name each change to the demo (normalised lemmas), and the words the
-    tutor says around a run on a variant."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    #: words that make a message about the demo's code or output
-    demo: tuple[str, ...]
-    #: words that keep the lesson's own list as the base, not the last variant
-    original: tuple[str, ...]
-    reverse: tuple[str, ...]
-    replace: tuple[str, ...]
-    every: tuple[str, ...]
-    remove: tuple[str, ...]
-    add: tuple[str, ...]
-    set: tuple[str, ...]
-    assign: tuple[str, ...]
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    start: tuple[str, ...]
-    #: words after which an owner follows ("owned by", "to", "just")
-    owner_follows: tuple[str, ...]
-    #: words that end a new stage's name ("a retrain step", "a redeploy after that")
-    name_ends: tuple[str, ...]
-    stage_words: tuple[str, ...]
-    intro: str
-    no_handoffs: str
-    new_lines: str
-    gone_lines: str
-    same_lines: str
-    outro: str
+__all__ = ["Variant", "VariantCues", "asks_for_change", "compare", "read_variant"]
 
 
 @dataclass(frozen=True)
@@ -72,18 +38,6 @@ class Variant:
     change: str
 
 
-@dataclass(frozen=True)
-class _Words:
-    """The message as the reader sees it: owners and stages named, in text order."""
-
-    reading: Reading
-    norms: tuple[str, ...]
-    owners: list[tuple[int, str]]  # (token index, owner as the demo would print it)
-    stages: list[tuple[int, int]]  # (token index, index in the base lifecycle)
-    pair: tuple[str, str] | None  # a ("stage", "owner") tuple written out
-    quoted_stage: bool  # a stage named in quotes, as the demo writes it
-
-
 def read_variant(
     text: str,
     lexicon: Lexicon,
@@ -91,185 +45,233 @@ def read_variant(
     base: Sequence[tuple[str, str]],
     lesson: Sequence[tuple[str, str]],
     about_demo: bool = False,
+    subject: str | None = None,
 ) -> Variant | None:
     """The lifecycle `text` describes as a change of `base` (the last variant run, or the
     lesson's list), or None when the words do not say one change exactly. `about_demo`: the
-    conversation is on the demo already, so a change needs no word naming it."""
-    words = _words(text, lexicon, list(base))
-    norms = set(words.norms)
-    if norms & set(cues.original):
+    conversation is on the demo already, so a change needs no word naming it; `subject`: the
+    stage the tutor's last answer was about (what "it" is)."""
+    words = read_words(text, lexicon, cues, list(base), subject)
+    if words.has(cues.original):
         base = lesson
-        words = _words(text, lexicon, list(base))
-    quoted_stage = any(q.casefold() in {s.casefold() for s, _ in base} for q in _quotes(text))
-    if not (about_demo or quoted_stage or norms & set(cues.demo) or norms & set(cues.stage_words)):
+        words = read_words(text, lexicon, cues, list(base), subject)
+    if not (about_demo or words.quoted_stage or words.has(cues.demo + cues.stage_words)):
         return None
-    pairs = [(s, o) for s, o in base]
-    for operation in (_reverse, _replace, _remove, _add, _set, _every, _assign):
+    pairs, own = [(s, o) for s, o in base], [(s, o) for s, o in lesson]
+    for operation in (_reverse, _replace, _remove, _add, _give):
         found = operation(words, cues, pairs)
         if found is not None:
-            return found if found.lifecycle != pairs and len(found.lifecycle) > 1 else None
+            # The lesson's own list is the lesson's demo, not a variant of it.
+            return found if found.lifecycle != own and len(found.lifecycle) > 1 else None
     return None
+
+
+def asks_for_change(
+    text: str,
+    lexicon: Lexicon,
+    cues: VariantCues,
+    base: Sequence[tuple[str, str]],
+    about_demo: bool = False,
+) -> bool:
+    """The message asks what the demo would print under a change, whether or not the change
+    can be read: the demo named, a change word ("make", "if") and something to change named
+    (a stage, an owner, a quoted name); with the talk already on the demo and no word naming
+    it, a change verb, a stage and an owner. "If I run the demo, what prints?" and "why does
+    the demo print X if ..." ask for no change."""
+    words = read_words(text, lexicon, cues, list(base))
+    if not words.norms or words.norms[0] in norms_of(cues.explains):
+        return False
+    verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
+    named = [o for o in words.owners if o.name != "Me"]  # "if I run the demo" changes nothing
+    # "what prints", or the demo's own words ("the 'deploy & monitor' line"); not "it's
+    # just a demo app, we can skip the pager".
+    demo_words = bool(words.quotes) or words.quoted_stage or words.has(cues.stage_words)
+    if words.has(cues.output) or (words.has(cues.demo) and demo_words):
+        return words.has(verbs + cues.suppose) and bool(words.refs or named)
+    return about_demo and words.has(verbs) and bool(words.refs) and bool(named)
 
 
 # -- the operations (each None unless its cue and every argument are there) -------------------
 
 
-def _reverse(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    if not set(words.norms) & set(cues.reverse):
+def _reverse(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
+    if not words.has(cues.reverse):
         return None
     return Variant(base[::-1], "the list reversed")
 
 
-def _replace(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    if not set(words.norms) & set(cues.replace) or len(words.owners) != 2:
+def _replace(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
+    """'replace Data Scientist with 'Researcher'': one owner for another wherever it owns."""
+    if not words.has(cues.replace) or len(words.owners) != 2 or words.refs:
         return None
-    (_, old), (_, new) = words.owners
+    old, new = (o.name for o in words.owners)
     if not any(old in _parts(o) for _, o in base):
         return None
-    swapped = [(s, " + ".join(new if p == old else p for p in _parts(o))) for s, o in base]
+    swapped = [(s, _join(new if p == old else p for p in _parts(o))) for s, o in base]
     return Variant(swapped, f"'{old}' replaced by '{new}'")
 
 
-def _every(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    if not set(words.norms) & set(cues.every) or words.stages or len(words.owners) != 1:
+def _remove(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
+    """'remove the framing stage', "no monitoring stage": the stages named right after."""
+    if not _stages_meant(words, cues) or not words.has(cues.remove):
         return None
-    owner = words.owners[0][1]
-    return Variant([(s, owner) for s, _ in base], f"every owner '{owner}'")
-
-
-def _remove(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    if not set(words.norms) & set(cues.remove) or not _stages_meant(words, cues):
+    refs = words.refs
+    cues_at = [i for i, n in enumerate(words.norms) if n in norms_of(cues.remove)]
+    # The stages named right after one cue ("no data engineer? ... delete the 'X' line").
+    if not any(_skip(words, cues, i + 1) == refs[0].first for i in cues_at):
         return None
-    gone = {i for _, i in words.stages}
+    gone = set().union(*(r.stages for r in refs))
     names = ", ".join(f"'{base[i][0]}'" for i in sorted(gone))
     return Variant([p for i, p in enumerate(base) if i not in gone], f"{names} removed")
 
 
-def _add(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    cue = _first(words.norms, cues.add)
+def _add(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
+    cue = _first(words.norms, norms_of(cues.add))
     if cue is None:
         return None
     if words.pair is not None:
         name, owner = words.pair
     else:
-        name = _new_name(words, cues, cue)
-        owner = next((o for i, o in words.owners if i > cue), None)
+        quoted = next(((a, q) for a, _, q in words.quotes if a > cue), None)
+        at, name = quoted or (-1, _new_name(words, cues, cue))
+        owner = next((o.name for o in words.owners if o.first > cue and o.first != at), None)
         if not name or owner is None:
             return None
-    at = _position(words, cues, len(base))
-    if at is None:
+    where = _position(words, cues, len(base))
+    if where is None:
         return None
-    lifecycle = [*base[:at], (name, owner), *base[at:]]
+    lifecycle = [*base[:where], (name, owner), *base[where:]]
     return Variant(lifecycle, f"'{name}' owned by '{owner}' added")
 
 
-def _set(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    if not set(words.norms) & set(cues.set) or not words.owners:
-        return None
-    chosen = {i for _, i in words.stages} if _stages_meant(words, cues) else set()
-    chosen = chosen or _counted(words, cues, len(base))
-    if not chosen:
-        return None
-    owner = words.owners[-1][1]
-    changed = [(s, owner if i in chosen else o) for i, (s, o) in enumerate(base)]
-    names = ", ".join(f"'{base[i][0]}'" for i in sorted(chosen))
-    return Variant(changed, f"{names} owned by '{owner}'")
-
-
-def _assign(words: _Words, cues: VariantCues, base: Pairs) -> Variant | None:
-    """'Ana does framing and training, Ben does the pipeline, Cho does the rest': each owner
-    takes the stages named after it, and every stage must be taken."""
-    if len(words.owners) < 2 or not set(words.norms) & set(cues.assign):
+def _give(words: Words, cues: VariantCues, base: Pairs) -> Variant | None:
+    """Stages given to owners: "change on-call to 'ML Engineer'", "training owned by the ML
+    engineer", "Ana does everything up to training, Ben does the rest", "make it just Product".
+    Every stage named and every owner named must be placed, no stage twice."""
+    given = _bindings(words, cues)
+    if given is None or words.has(cues.additive):
         return None
     owner_of: dict[int, str] = {}
-    for k, (at, owner) in enumerate(words.owners):
-        end = words.owners[k + 1][0] if k + 1 < len(words.owners) else len(words.norms)
-        for i, stage in words.stages:
-            if at < i < end:
-                owner_of[stage] = owner
-    if len(owner_of) != len(base):
+    for owner, stages, _ in given:
+        for i in stages:
+            if owner_of.setdefault(i, owner.name) != owner.name:
+                return None
+    rest = [o.name for o, _, takes_rest in given if takes_rest]
+    if len(rest) > 1:
         return None
-    people = list(dict.fromkeys(o for _, o in words.owners))
-    return Variant([(s, owner_of[i]) for i, (s, _) in enumerate(base)], " / ".join(people))
+    for i in range(len(base) if rest else 0):
+        owner_of.setdefault(i, rest[0])
+    people = list(dict.fromkeys(o.name for o, _, _ in given))
+    whole = len(people) > 1 and len(owner_of) == len(base)
+    owners = [o for o, _, _ in given]
+    if not whole and (any(o.ordinary for o in owners) or not _asks_change(words, cues, owners)):
+        return None
+    changed = [(s, owner_of.get(i, o)) for i, (s, o) in enumerate(base)]
+    if whole:
+        return Variant(changed, " / ".join(people))
+    names = ", ".join(f"'{base[i][0]}'" for i in sorted(owner_of))
+    return Variant(changed, f"{names} owned by '{people[-1]}'" if len(people) == 1 else names)
 
 
-# -- reading the words ------------------------------------------------------------------------
+# -- binding owners to stages -----------------------------------------------------------------
 
 
-def _words(text: str, lexicon: Lexicon, base: Pairs) -> _Words:
-    reading = lexicon.read(text)
-    quotes = [(m.start(1), m.end(1), m.group(1).strip()) for m in _QUOTED.finditer(text)]
-    stage_names = {s.casefold(): i for i, (s, _) in enumerate(base)}
-    by_id = {lexicon.by_name(s, "stage").id: i for s, i in _stage_ids(lexicon, base)}
-    owners: list[tuple[int, str]] = []
-    stages: list[tuple[int, int]] = []
-    for start, _end, quoted in quotes:
-        at = _token_at(reading, start)
-        if quoted.casefold() in stage_names:
-            stages.append((at, stage_names[quoted.casefold()]))
-        else:
-            owners.append((at, quoted))
-    inside = [(s, e) for s, e, _ in quotes]
-    for m in reading.mentions:
-        if any(s <= m.start < e for s, e in inside):
+def _bindings(words: Words, cues: VariantCues) -> list[tuple[Owner, set[int], bool]] | None:
+    """Each owner with the stages it takes: those named after it ("Ana does framing") or
+    before it ("framing to Ana"), within its sentence and up to the next owner, and whether
+    it takes the rest; None when a stage named or an owner named (in quotes or as a role) is
+    left without the other."""
+    claimed: set[int] = set()  # indices into words.refs
+    given = []
+    for k, owner in enumerate(words.owners):
+        span = _span(words, cues, k)
+        if span is None:
+            if owner.kind != "name":
+                return None
             continue
-        if m.kind == "role" and m.asserted:
-            owners.append((m.first, lexicon.entry(m.id).name))
-        elif m.kind == "stage" and m.id in by_id:
-            stages.append((m.first, by_id[m.id]))
-    for i, token in enumerate(reading.tokens):
-        word = token.surface(text)
-        if word[:1].isupper() and i + 1 < len(reading.tokens) and _is_name(word, reading, i):
-            owners.append((i, word))
-    pair = _TUPLE.search(text)
-    return _Words(
-        reading,
-        reading.norms,
-        sorted(set(owners)),
-        sorted(set(stages)),
-        (pair.group(1).strip(), pair.group(2).strip()) if pair else None,
-        any(q.casefold() in stage_names for _, _, q in quotes),
-    )
+        refs = [j for j in span if j not in claimed]
+        claimed.update(refs)
+        stages = set().union(*(words.refs[j].stages for j in refs))
+        given.append((owner, stages, any(words.refs[j].rest for j in refs)))
+    # "everything else as in the lesson": a rest nobody is given stays as it was.
+    needed = {j for j, r in enumerate(words.refs) if not r.rest}
+    if not given or not needed <= claimed:
+        return None
+    return given
 
 
-def _stages_meant(words: _Words, cues: VariantCues) -> bool:
-    """Stages named as the demo's stages: quoted as written, or with "stage"/"step"/"line"
-    ("skip the pager for our demo app" names no stage of the demo)."""
-    return bool(words.stages) and (
-        words.quoted_stage or bool(set(words.norms) & set(cues.stage_words))
-    )
+def _span(words: Words, cues: VariantCues, k: int) -> list[int] | None:
+    """The refs owner k takes (their indices in words.refs), or None."""
+    owner = words.owners[k]
+    prev = words.owners[k - 1] if k > 0 else None
+    after = words.owners[k + 1] if k + 1 < len(words.owners) else None
+    before_end = owner.first
+    before_start = prev.last if prev is not None else 0
+    after_end = after.first if after is not None else len(words.norms)
+    # "mo trains and serves, the rest is 'ops'": between an owner that takes what follows
+    # and one that takes what precedes, the clause cut is the border.
+    if (
+        prev is not None
+        and takes_after(words, cues, prev.last)
+        and follows_cue(words, cues, owner.first)
+    ):
+        before_start = max(before_start, words.segment_start(owner.first))
+    if (
+        after is not None
+        and takes_after(words, cues, owner.last)
+        and follows_cue(words, cues, after.first)
+    ):
+        after_end = min(after_end, words.segment_start(after.first))
+    sentence = words.sentence_of(owner.first)
+    same = [j for j, r in enumerate(words.refs) if words.sentence_of(r.first) == sentence]
+    before = [j for j in same if before_start <= words.refs[j].first < before_end]
+    after = [j for j in same if owner.last <= words.refs[j].first < after_end]
+    if follows_cue(words, cues, owner.first) and before:
+        return before
+    if takes_after(words, cues, owner.last) and after:
+        return after
+    return before or None
 
 
-def _is_name(word: str, reading: Reading, i: int) -> bool:
-    """A capitalised word that is no role, stage or concept and is followed by "does"/"do"
-    ("Ana does framing"): a person the learner puts in the demo."""
-    named = any(m.first <= i < m.last for m in reading.mentions)
-    return not named and word.isalpha() and reading.tokens[i + 1].norm == "do" and i > 0
+def _asks_change(words: Words, cues: VariantCues, owners: list[Owner]) -> bool:
+    """A change is asked for ("change", "if", "make", an arrow), or stated in a clause that
+    is no question ("in the demo, does the ML engineer own deploy?" changes nothing)."""
+    if words.has(cues.set + cues.suppose) or any(
+        words.arrow_before(i) for i in range(len(words.norms))
+    ):
+        return True
+    starts = {words.segment_start(o.first) for o in owners}
+    return not any(words.norms[s] in norms_of(cues.asks) for s in starts)
 
 
-def _stage_ids(lexicon: Lexicon, base: Pairs) -> list[tuple[str, int]]:
-    return [(s, i) for i, (s, _) in enumerate(base) if lexicon.by_name(s, "stage")]
+# -- small readers ----------------------------------------------------------------------------
 
 
-def _quotes(text: str) -> list[str]:
-    return [m.group(1).strip() for m in _QUOTED.finditer(text)]
+def _stages_meant(words: Words, cues: VariantCues) -> bool:
+    """Stages named as the demo's stages: quoted as written, or with "stage" or "step"
+    ("skip the pager for our demo app" names no stage of the demo; "the first line of the
+    output" is no stage either, so "line" is not such a word)."""
+    return bool(words.refs) and (words.quoted_stage or words.has(cues.stage_words))
 
 
-def _token_at(reading: Reading, char: int) -> int:
-    return next((i for i, t in enumerate(reading.tokens) if t.end > char), len(reading.tokens))
+def _skip(words: Words, cues: VariantCues, i: int) -> int:
+    while i < len(words.norms) and words.norms[i] in norms_of(cues.fillers):
+        i += 1
+    return i
 
 
-def _first(norms: Sequence[str], words: Sequence[str]) -> int | None:
-    return next((i for i, n in enumerate(norms) if n in words), None)
+def _first(norms: Sequence[str], cue: frozenset[str]) -> int | None:
+    return next((i for i, n in enumerate(norms) if n in cue), None)
 
 
-def _new_name(words: _Words, cues: VariantCues, cue: int) -> str:
+def _new_name(words: Words, cues: VariantCues, cue: int) -> str:
     """'add a retrain step' -> 'retrain': the words after the cue (and its article) up to
     a word that ends the name."""
     text, tokens = words.reading.text, words.reading.tokens
-    out = []
+    ends = norms_of(cues.name_ends) | norms_of(cues.stage_words)
+    out: list[str] = []
     for token in tokens[cue + 1 :]:
-        if token.norm in cues.name_ends or token.norm in cues.stage_words:
+        if token.norm in ends:
             break
         if token.norm in ("a", "an", "the", "also", "new", "another") and not out:
             continue
@@ -277,30 +279,24 @@ def _new_name(words: _Words, cues: VariantCues, cue: int) -> str:
     return " ".join(out)
 
 
-def _position(words: _Words, cues: VariantCues, size: int) -> int | None:
+def _position(words: Words, cues: VariantCues, size: int) -> int | None:
     """Where a new stage goes: before or after a named stage, at the start, else the end."""
-    norms = words.norms
-    for i, norm in enumerate(norms):
-        near = [s for t, s in words.stages if t > i]
-        if norm in cues.before and near:
-            return near[0]
-        if norm in cues.after and near:
-            return near[0] + 1
-    return 0 if set(norms) & set(cues.start) else size
-
-
-def _counted(words: _Words, cues: VariantCues, size: int) -> set[int]:
-    """'the last 3 stages', 'the first two steps': those indices."""
-    norms = words.norms
-    for i in range(len(norms) - 1):
-        if norms[i] in ("last", "first") and norms[i + 1].isdigit():
-            n = min(int(norms[i + 1]), size)
-            return set(range(size - n, size)) if norms[i] == "last" else set(range(n))
-    return set()
+    for i, norm in enumerate(words.norms):
+        near = [r for r in words.refs if r.first > i and len(r.stages) == 1]
+        if near and norm in norms_of(cues.before):
+            return min(near[0].stages)
+        if near and norm in norms_of(cues.after):
+            return min(near[0].stages) + 1
+    return 0 if words.has(cues.start) else size
 
 
 def _parts(owner: str) -> list[str]:
     return [p.strip() for p in owner.split("+")]
+
+
+def _join(parts: Iterable[str]) -> str:
+    # Literal, as a find-and-replace in the code would be: 'ML Engineer + ML Engineer' stays.
+    return " + ".join(parts)
 
 
 def compare(

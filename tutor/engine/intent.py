@@ -174,6 +174,9 @@ class IntentReader:
         ("data scientists build models") are not a team: those are left to the model."""
         if not any(self.lex.find(text, phrase) for phrase in self.requests.team):
             return False
+        kb = knowledge()
+        if kb.variant(text) is not None or kb.asks_for_change(text):
+            return False  # people put in the demo ("..., what does the demo print?")
         return self.team_like(text)
 
     def asks_for_demo(self, text: str) -> bool:
@@ -184,10 +187,10 @@ class IntentReader:
         show = [s for p in self.requests.show for s in self.lex.find(text, p)] if demo else []
         # The two close together: "what does range(len(lifecycle)-1) do in the demo" asks
         # about a line of its code, not to see it run.
-        near = any(
-            max(a[0], b[0]) - min(a[1], b[1]) <= DEMO_WINDOW for a in demo for b in show
-        )
-        return near and knowledge().variant(text) is None
+        near = any(max(a[0], b[0]) - min(a[1], b[1]) <= DEMO_WINDOW for a in demo for b in show)
+        kb = knowledge()
+        # A change it cannot read is not a request for the lesson's own output either.
+        return near and kb.variant(text) is None and not kb.asks_for_change(text)
 
     def _terms(self, text: str) -> list[str]:
         # Words only: the `kind:id` mention terms would count a role twice.

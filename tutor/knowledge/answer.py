@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tutor.demo.variants import Variant, read_variant
+from tutor.demo.variants import Variant, asks_for_change, read_variant
 from tutor.knowledge.base import Entry, KnowledgeData
 from tutor.knowledge.dialogue import read_act
 from tutor.knowledge.retrieval import Hit, Index
@@ -194,13 +194,25 @@ class Answerer:
         return Answer(text, topic)
 
     def variant(
-        self, text: str, ran: Sequence[tuple[str, str]] | None = None, about_demo: bool = False
+        self,
+        text: str,
+        ran: Sequence[tuple[str, str]] | None = None,
+        about_demo: bool = False,
+        subject: str | None = None,
     ) -> Variant | None:
-        """The learner's change to the demo (`ran`: the variant it last ran on), if the words
-        say one exactly (`tutor.demo.variants`)."""
+        """The learner's change to the demo (`ran`: the variant it last ran on; `subject`:
+        the stage the last answer was about), if the words say one exactly
+        (`tutor.demo.variants`)."""
         lesson = list(self.facts.lifecycle.items())
         cues = self.data.variants
-        return read_variant(text, self.lexicon, cues, ran or lesson, lesson, about_demo)
+        return read_variant(text, self.lexicon, cues, ran or lesson, lesson, about_demo, subject)
+
+    def asks_for_change(
+        self, text: str, ran: Sequence[tuple[str, str]] | None = None, about_demo: bool = False
+    ) -> bool:
+        """The learner asks what the demo prints under a change, read or not."""
+        lesson = list(self.facts.lifecycle.items())
+        return asks_for_change(text, self.lexicon, self.data.variants, ran or lesson, about_demo)
 
     def topic_of(self, text: str) -> str | None:
         """The entry a message is about (its best hit above the threshold), if any."""
