@@ -739,7 +739,7 @@ def last_reply_to(page: Page, text: str) -> str:
 
 def test_forget_my_team_clears_the_tab_the_chat_and_the_store(page: Page, served: Served) -> None:
     send(page, TEAM)
-    expect_text(page.locator(BOT).last, "If I got anyone wrong")
+    expect_text(page.locator("#tutor-chat"), "If I got anyone wrong")
     wait_idle(page)
     assert "Kwame" in last_reply_to(page, "who gets paged?")
     plan_in_tab(page)

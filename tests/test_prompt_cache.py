@@ -49,7 +49,7 @@ async def talk(fake: FakeOpenAI, messages: tuple[str, ...], session_id: str | No
 def fake(monkeypatch: pytest.MonkeyPatch) -> Any:
     with FakeOpenAI(offline_model_responder()) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("TUTOR_MODEL", "m")
+        monkeypatch.setenv("TUTOR_MODEL", "gpt-4o-mini")  # a known family: no start-up probe
         yield server
 
 
