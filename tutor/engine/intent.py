@@ -82,7 +82,8 @@ class IntentReader:
             tool = self.pack.steps[reading.step].uses_tool
             return Meaning(reading, self._call_for(tool, text) if tool else None)
         question = self._bank_question(open_question)
-        team = self.described_team(text) if question and self.describes_team(text) else None
+        described = question is not None and self.describes_team(text)
+        team = self.team_call(text, described=True) if described else None
         if team is not None:
             return self._team_while_open(reading, team, open_question)
         if question is not None:
@@ -201,10 +202,14 @@ class IntentReader:
             return self.team_call(text, default=True)
         return EngineCall(tool)
 
-    def team_call(self, text: str, *, default: bool = False) -> EngineCall | None:
+    def team_call(
+        self, text: str, *, default: bool = False, described: bool = False
+    ) -> EngineCall | None:
         """The planner's arguments for the team the reader finds in `text`. A description
         the reader refuses (too long, no people) gets no call, so the learner hears why;
-        with `default` (the try-it prompt's "3-person team") the reader's default split."""
+        with `default` (the try-it prompt's "3-person team") the reader's default split.
+        With `described`, only a team that says what someone does ("we are 3 ppl", a head
+        count alone, describes nobody: while a question is open that is a remark)."""
         try:
             reading = read_team(text)
         except TeamError:
@@ -213,17 +218,7 @@ class IntentReader:
             reading = read_team(self.pack.steps[-1].prompt)
         if reading.question is not None and not default:
             return None  # unsure: the backend asks (or a model reads it, `team_reading`)
-        return allocate_call(reading.team, reading.summary)
-
-    @staticmethod
-    def described_team(text: str) -> EngineCall | None:
-        """The planner's call for a team `text` surely describes: read without a doubt and
-        saying what someone does (a head count alone, "we are 3 ppl", describes nobody)."""
-        try:
-            reading = read_team(text)
-        except TeamError:
-            return None
-        if reading.question is not None or len(reading.assumed) >= len(reading.team.people):
+        if described and len(reading.assumed) >= len(reading.team.people):
             return None
         return allocate_call(reading.team, reading.summary)
 
