@@ -6,6 +6,8 @@ The password never leaves this module in text: `Target.shown` and every error me
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -104,7 +106,7 @@ def _sqlite_transactions(engine: Engine, *, on_disk: bool) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         if on_disk:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous = FULL")  # a committed turn survives power loss
         cursor.close()
 
@@ -112,3 +114,20 @@ def _sqlite_transactions(engine: Engine, *, on_disk: bool) -> None:
     def _begin(conn: Any) -> None:
         write = conn.get_execution_options().get("tutor_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL, waiting for processes that open it at the same moment.
+
+    SQLite answers `PRAGMA journal_mode = WAL` with "database is locked" at once, without its
+    busy timeout, while another connection is switching; so wait here, up to the same bound."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)

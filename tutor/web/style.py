@@ -122,31 +122,48 @@ TABLE_TYPING_JS = """
 (() => {
   let pending = null;
   const editor = (cell) => cell.querySelector('textarea, input');
+  // The cell is found again by its place each time: the table may re-render under it.
+  const cellAt = (p) => document.querySelector(
+    `#team-table [role="gridcell"][data-row="${p.row}"][data-col="${p.col}"]`);
+  const ask = (cell) => cell.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
   const open = () => {
-    const box = pending && editor(pending.cell);
+    if (!pending) return;
+    const cell = cellAt(pending);
+    const box = cell && editor(cell);
     if (!box) {
-      if (!pending) return;
-      // The editor never opened (the table re-rendered under it): let go, or every later
-      // keystroke would be held for a cell that is gone.
-      if (++pending.tries >= 120) { pending = null; return; }
-      if (pending.tries < 5) queueMicrotask(open); else requestAnimationFrame(open);
+      // A busy page can swallow the first double-click (the table was re-rendering): ask
+      // again every quarter second, and let go after about four seconds, or every later
+      // keystroke would be held for a cell that never opens.
+      if (++pending.tries >= 240) { pending = null; return; }
+      if (cell && pending.tries % 15 === 0) ask(cell);
+      setTimeout(open, pending.tries < 5 ? 0 : 16);
       return;
     }
     box.value = pending.text;
     box.dispatchEvent(new Event('input', {bubbles: true}));
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);
+    const enter = pending.enter;
     pending = null;
+    if (enter) box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
   };
   document.addEventListener('keydown', (event) => {
     const cell = event.target.closest && event.target.closest('#team-table [role="gridcell"]');
     if (!cell || editor(cell) && !pending) return;
+    const place = {row: cell.dataset.row, col: cell.dataset.col};
+    const same = pending && pending.row === place.row && pending.col === place.col;
+    if (event.key === 'Enter' && pending) {  // typed ahead of the editor: Enter waits too
+      pending.enter = true;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
     if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    if (pending && pending.cell === cell) { pending.text += event.key; return; }
-    pending = {cell, text: event.key, tries: 0};
-    cell.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
+    if (same) { pending.text += event.key; return; }
+    pending = {...place, text: event.key, tries: 0};
+    ask(cell);
     queueMicrotask(open);
   }, true);
 })();
