@@ -621,6 +621,10 @@ def test_planner_reads_the_team_into_the_table_and_an_edited_row_replans(page: P
     on_call = page.locator("#team-result tr", has_text="On-call rotation")
     assert "Kwame (" not in on_call.inner_text()
     assert table_names(page)[:3] == ["Priya", "Tomás", "Kwame"]
+    # The chat talks about the team as corrected on the tab.
+    page.get_by_role("tab", name="Chat").click()
+    paged = last_reply_to(page, "who gets paged at 3am?")
+    assert "Kwame is part-time or a contractor" in paged, paged
 
 
 def test_typing_into_a_cell_keeps_the_first_keystroke(page: Page) -> None:
@@ -742,6 +746,10 @@ def test_forget_my_team_clears_the_tab_the_chat_and_the_store(page: Page, served
     expect_text(page.locator("#tutor-chat"), "If I got anyone wrong")
     wait_idle(page)
     assert "Kwame" in last_reply_to(page, "who gets paged?")
+    # The team planned in the chat is in the tab's table when the tab opens.
+    page.get_by_role("tab", name="Team planner").click()
+    expect_text(page.locator(CELL.format(row=2, col=0)), "Kwame")
+    expect_text(page.locator("#team-result"), "from your chat")
     plan_in_tab(page)
     page.click("#forget-team-btn")  # on the Team planner tab
     expect_text(page.locator(BOT).last, "forgotten your team (3 people)")

@@ -66,12 +66,14 @@ async def test_offline_session_on_the_held_out_follow_ups() -> None:
     """A second batch written apart (tests/data/independent/team_followups_2.toml), never
     tuned on. First contact at cbb11e8, scored before the "Me" → "you" scorer fix: 45 right,
     18 declined, 12 wrong of 75. After issue 21's and the precision work: 60 / 10 / 5, one
-    reply naming a member a what-if removed. Floors, not the issue's targets (not met here)."""
+    reply naming a member a what-if removed; with the people a what-if names kept ("only two,
+    Ji-woo and Callum"): 61 / 10 / 4, nobody outside the team. Floors, not the issue's
+    targets (not met here)."""
     card = await session_scorecard(load_cases(DATA / "independent" / "team_followups_2.toml"))
     print("\n" + card.table() + "\n" + "\n".join(card.failures))
     assert card.total == 75
-    assert card.outcomes["right"] >= 60 and card.outcomes["wrong"] <= 5
-    assert card.outsider_replies <= 1 and card.unowned_plans == 0
+    assert card.outcomes["right"] >= 61 and card.outcomes["wrong"] <= 4
+    assert card.outsider_replies == 0 and card.unowned_plans == 0
 
 
 async def test_offline_session_on_our_own_follow_ups() -> None:

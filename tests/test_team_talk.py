@@ -99,6 +99,10 @@ def test_roles_and_what_ifs() -> None:
     two = respond_about_plan("what if we were two?", team)
     assert two is not None and two.what_if and two.plan is None
     assert "Chloé" in two.removed and "| Chloé" not in (two.table or "")
+    # The two named are the two kept, whoever the planner would have chosen.
+    named = respond_about_plan("what if we were only two, Ben and Chloé?", team)
+    assert named is not None and named.what_if and set(named.removed) == {"Ana"}
+    assert "| Ana" not in (named.table or "") and "| Chloé" in (named.table or "")
 
 
 def test_questions_about_load_gaps_and_hiring_name_only_the_team() -> None:

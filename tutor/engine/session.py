@@ -50,8 +50,10 @@ from tutor.engine.progress import (
 from tutor.engine.request import NOTE_KEY, build_request, context_note, pin_note
 from tutor.engine.team_reading import planned_team, read_team_with_model
 from tutor.engine.turn import TurnRunner
+from tutor.planning import Team
 from tutor.planning.drafts import summary
 from tutor.planning.talk import PlanReply
+from tutor.planning.teamplan import TeamPlan
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
 from tutor.text.privacy import mask_names
@@ -485,6 +487,15 @@ class TutorSession:
     def _note_revision(self) -> None:
         # What this copy has seen: the store's revision after our own writes.
         self._revision = self.store.revision(self.id) if self.store is not None else None
+
+    def adopt_team(self, team: Team) -> None:
+        """The learner planned `team` outside the chat (the planner tab): it becomes the
+        conversation's plan, kept with the progress, so the chat talks about the same team."""
+        dialogue = self.conversation.dialogue
+        plan = dialogue.plan.with_team(team) if dialogue.plan else TeamPlan(team=team)
+        self.conversation.dialogue = dialogue.model_copy(update={"plan": plan})
+        self.save_progress()
+        self._note_revision()
 
     def save_progress(self) -> None:
         if self.store is not None:

@@ -141,7 +141,11 @@ def size(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
         return Edit(new, hypothetical=True, added=tuple(p.name for p in extra)) if extra else None
     if f.count >= len(people):
         return None
-    return _kept(plan, _keep(plan, f.count, talk))
+    # "only two, Ji-woo and Callum": the people named stay; the planner chooses the rest.
+    named = [p for p in people if p.name in f.names]
+    if len(named) > f.count:
+        return None  # more names than places: not a reading to act on
+    return _kept(plan, _keep(plan, f.count, talk, named))
 
 
 def _kept(plan: TeamPlan, kept: Sequence[Person]) -> Edit | None:
@@ -234,15 +238,18 @@ def _free_name(plan: TeamPlan) -> str:
     return NEW_HIRE if NEW_HIRE.casefold() not in taken else f"{NEW_HIRE} {number}"
 
 
-def _keep(plan: TeamPlan, count: int, talk: TeamTalk) -> list[Person]:
-    """The `count` people who together cover the most critical work: full-time people first,
-    then whoever adds the hats of the most critical responsibilities not yet covered."""
+def _keep(
+    plan: TeamPlan, count: int, talk: TeamTalk, chosen: Sequence[Person] = ()
+) -> list[Person]:
+    """The `count` people who together cover the most critical work, starting from those the
+    learner `chosen`: full-time people first, then whoever adds the hats of the most critical
+    responsibilities not yet covered."""
     allocation = plan.allocation(talk.planning)
     weight = {h: sum(1 for a in allocation.assignments if a.critical and a.hat == h) for h in HATS}
     skills = talk.planning.skills
-    kept: list[Person] = []
-    covered: set[Hat] = set()
-    pool = list(plan.team.people)
+    kept: list[Person] = list(chosen)
+    covered: set[Hat] = {h for p in kept for h in skills.levels(p.roles)}
+    pool = [p for p in plan.team.people if p not in kept]
     while len(kept) < count and pool:
         gains = [
             (

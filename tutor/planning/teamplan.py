@@ -22,7 +22,10 @@ class TeamPlan(BaseModel):
 
     def with_people(self, people: Iterable[Person]) -> TeamPlan:
         """The same plan for other people (pins on people who left are dropped)."""
-        team = Team(list(people), self.team.product)
+        return self.with_team(Team(list(people), self.team.product))
+
+    def with_team(self, team: Team) -> TeamPlan:
+        """The plan for another team (pins on people who left are dropped)."""
         names = {p.name for p in team.people}
         pins = tuple(p for p in self.pins if p.owner in names or p.backup in names)
         return TeamPlan(team=team, pins=pins)

@@ -32,6 +32,7 @@ from tutor.engine.events import Event, Notice, TextDelta
 from tutor.errors import LearnerBusyError, TutorError
 from tutor.quiz import QuestionView
 from tutor.runtime import Runtime
+from tutor.web.panels import same_team, tab_for_team, table_team
 from tutor.web.queue import Lane, Queued, SessionRegistry
 from tutor.web.quizform import MAX_PICKS, SKIP, answer_form, compose_answer
 from tutor.web.sidebar import next_label, progress_html, stepper_html
@@ -170,6 +171,25 @@ class TutorApp:
         """ "Forget my team" pressed (in the chat or on the planner tab): the phrase waits in
         the queue like typed text, so it takes the same path as typing it."""
         return self._put(self.registry.lane(sid), FORGET_MY_TEAM)
+
+    # -- the Team planner tab and the chat share one team -------------------------------------
+
+    async def adopt_tab_team_ui(self, sid: str | None, text: str, rows: Any, product: str) -> None:
+        """The team planned or edited on the tab becomes the chat's plan (a table that does
+        not plan leaves the chat's plan alone: the tab shows why)."""
+        try:
+            team = table_team(text, rows, product)
+        except TutorError:
+            return
+        self.registry.lane(sid).session.adopt_team(team)
+
+    async def team_tab_ui(self, sid: str | None, rows: Any) -> tuple[Any, ...]:
+        """The tab opened: show the chat's team there unless the table already holds it
+        (so a team planned in the chat can be corrected row by row)."""
+        plan = self.registry.lane(sid).session.conversation.dialogue.plan
+        if plan is None or same_team(plan.team, rows):
+            return (gr.skip(),) * 3
+        return tab_for_team(plan.team)
 
     def _put(self, lane: Lane, text: str) -> tuple[Any, ...]:
         view = self.view(lane)

@@ -13,6 +13,10 @@ from tutor.planning import HATS, Team, TeamReading
 from tutor.planning.model import Availability
 
 AUTO = "auto"
+# Said above a plan the tab shows because the chat made it (the two share one team).
+CHAT_TEAM_NOTE = (
+    "_This is the team from your chat; edit a row and the chat talks about the edited team._"
+)
 MAX_TABLE_ROWS = 50
 
 
@@ -162,16 +166,39 @@ def plan_team(
     return result, svg, team_rows(team), text if reading is not None else last_read
 
 
+def table_team(text: str, rows: Any, product: str) -> Team:
+    """The team the table holds (the description only chooses the product); InputError
+    when it is empty, TeamError naming a bad row."""
+    people = table_people(rows)
+    if not people:
+        raise InputError("Add at least one person to the table.")
+    return Team.build(people, _product(text, product))
+
+
 def replan_table(text: str, rows: Any, product: str) -> tuple[str, str]:
     """Re-plan from the table as the learner edits it (the table itself is left alone, so
     nothing they are typing is overwritten)."""
     try:
-        people = table_people(rows)
-        if not people:
-            raise InputError("Add at least one person to the table.")
-        return _planned(Team.build(people, _product(text, product)), None)
+        return _planned(table_team(text, rows, product), None)
     except TutorError as exc:
         return f"⚠ {exc}", ""
+
+
+def tab_for_team(team: Team) -> tuple[list[list[str]], str, str]:
+    """(the table's rows, the plan as Markdown, the picture) for a team the chat planned."""
+    result, svg = _planned(team, None)
+    return team_rows(team), f"{CHAT_TEAM_NOTE}\n\n{result}", svg
+
+
+def same_team(team: Team, rows: Any) -> bool:
+    """Whether the table already shows `team` (names, roles and availability)."""
+    try:
+        shown = table_people(rows)
+    except TeamError:
+        return False
+    return [(p.name, list(p.roles), p.availability) for p in team.people] == [
+        (p["name"], p["roles"], p["availability"]) for p in shown
+    ]
 
 
 def _planned(team: Team, reading: TeamReading | None) -> tuple[str, str]:

@@ -116,7 +116,7 @@ def _layout(runtime: Runtime) -> dict[str, Any]:
                 _chat_tab(c)
             with gr.Tab("Lesson", id="lesson", elem_id="tab-lesson"):
                 _lesson_tab(c)
-            with gr.Tab("Team planner", id="team", elem_id="tab-team"):
+            with gr.Tab("Team planner", id="team", elem_id="tab-team") as c["team_tab"]:
                 _team_tab(c)
         with gr.Column(scale=1, min_width=260):
             c["stepper"] = gr.HTML(elem_id="stepper")
@@ -303,18 +303,27 @@ def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
     c["run_demo"].click(
         _run_demo, None, [c["demo_out"], c["demo_notes"], c["demo_svg"]], **INTERNAL
     )
+    # The tab and the chat share one team: what the tab plans becomes the chat's plan, and
+    # the chat's plan fills the tab when it is opened.
+    tab_team = [c["sid"], c["team_text"], c["team_table"], c["team_product"]]
     c["plan"].click(
         plan_team,
         [c["team_text"], c["team_table"], c["team_product"], c["team_read"]],
         [c["team_result"], c["team_svg"], c["team_table"], c["team_read"]],
         **INTERNAL,
-    )
+    ).then(app.adopt_tab_team_ui, tab_team, None, **QUIET)
     # An edited cell re-plans at once; the table is not written back (no keystroke lost).
     c["team_table"].input(
         replan_table,
         [c["team_text"], c["team_table"], c["team_product"]],
         [c["team_result"], c["team_svg"]],
         **INTERNAL,
+    ).then(app.adopt_tab_team_ui, tab_team, None, **QUIET)
+    c["team_tab"].select(
+        app.team_tab_ui,
+        [c["sid"], c["team_table"]],
+        [c["team_table"], c["team_result"], c["team_svg"]],
+        **QUIET,
     )
     # "Forget my team" on the tab blanks the tab, then goes the chat's way (the chat says
     # what was forgotten, so it comes forward).
