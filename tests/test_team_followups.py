@@ -67,12 +67,13 @@ async def test_offline_session_on_the_held_out_follow_ups() -> None:
     tuned on. First contact at cbb11e8, scored before the "Me" → "you" scorer fix: 45 right,
     18 declined, 12 wrong of 75. After issue 21's and the precision work: 60 / 10 / 5, one
     reply naming a member a what-if removed; with the people a what-if names kept ("only two,
-    Ji-woo and Callum"): 61 / 10 / 4, nobody outside the team. Floors, not the issue's
-    targets (not met here)."""
+    Ji-woo and Callum"): 61 / 10 / 4, nobody outside the team; with "A or B as my backup?"
+    answered as a choice of backup: 62 / 10 / 3. Floors, not the issue's targets (not met
+    here)."""
     card = await session_scorecard(load_cases(DATA / "independent" / "team_followups_2.toml"))
     print("\n" + card.table() + "\n" + "\n".join(card.failures))
     assert card.total == 75
-    assert card.outcomes["right"] >= 61 and card.outcomes["wrong"] <= 4
+    assert card.outcomes["right"] >= 62 and card.outcomes["wrong"] <= 3
     assert card.outsider_replies == 0 and card.unowned_plans == 0
 
 

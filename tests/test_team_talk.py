@@ -125,3 +125,21 @@ def test_it_abstains_instead_of_guessing_and_forgets_on_request() -> None:
     assert servers is not None and "Tomás now has ML Engineer and SRE/Platform" in servers.text
     forget = respond_about_plan("please forget my team", TEAM)
     assert forget is not None and forget.forget and forget.named == ()
+
+
+def test_a_choice_of_backup_is_answered_as_one_not_as_who_owns_it() -> None:
+    team = Team(
+        [
+            Person("Ana", ["data scientist"]),
+            Person("Ben", ["backend developer"]),
+            Person("Kwame", ["runs infra"]),
+            Person("Chloé", ["PM"]),
+        ]
+    )
+    already = respond_about_plan("Ana or Ben as the on-call backup?", team)
+    assert already is not None and already.text.startswith("Of Ana and Ben: Ben, already")
+    tied = respond_about_plan("Ana or Chloé as my on-call backup?", team)
+    assert tied is not None and "Neither" not in tied.text
+    assert tied.text.startswith("Ana and Chloé fit equally (neither has SRE/Platform skills)")
+    owner = respond_about_plan("who owns on-call, Ana or Kwame?", team)
+    assert owner is not None and owner.text.startswith("Of Ana and Kwame: Kwame.")

@@ -81,14 +81,18 @@ def who_owns(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk
     members = {p.name for p in plan.team.people}
     names = [n for n in f.names if n in members]
     asked = [n for n in names if n not in {x for a in found for x in (a.owner, a.backup)}]
-    if len(names) >= 2 and found:
+    chosen: tuple[str, ...] = ()
+    if len(names) >= 2 and found and f.has("backup"):
+        choice, chosen = _better_backup(names, found[0], plan, talk)
+        lines.insert(0, choice)
+    elif len(names) >= 2 and found:
         lines.insert(0, _either(names, found[0]))
     elif asked and found:
         lines.append(
             f"{_said(asked[0], True)} {agrees([asked[0]], 'is', 'are')} not on "
             f"{talk.short(found[0].id)} in this plan."
         )
-    named = [x for a in found for x in (a.owner, a.backup) if x]
+    named = [*chosen, *(x for a in found for x in (a.owner, a.backup) if x)]
     return Answer(
         " ".join(lines), tuple(dict.fromkeys(named)), tuple(assignment_fact(a, plan) for a in found)
     )
@@ -102,6 +106,41 @@ def _either(names: Sequence[str], a: Assignment) -> str:
     if a.backup in names:
         return f"{neither}; {_said(a.backup)} {agrees([a.backup], 'is', 'are')} the backup."
     return f"{neither}."
+
+
+def _better_backup(
+    names: Sequence[str], a: Assignment, plan: TeamPlan, talk: TeamTalk
+) -> tuple[str, tuple[str, ...]]:
+    """The answer to "A or B as the backup?" and whom it puts forward: the one already backing
+    it up, else the one with the owner's hat's skills (then full-time) — never the owner, who
+    cannot back up themself."""
+    short = talk.short(a.id)
+    if a.backup in names:
+        return f"Of {_names(names)}: {_said(a.backup)}, already the backup for {short}.", (
+            a.backup,
+        )
+    candidates = [n for n in names if n != a.owner]
+    if not candidates:
+        return f"{_said(a.owner, True)} owns {short}, so cannot also be its backup.", ()
+
+    def fit(name: str) -> tuple[int, bool]:
+        person = plan.person(name)
+        level = talk.planning.skills.levels(person.roles).get(a.hat, 0)
+        return level, person.availability == "full-time"
+
+    best = max(candidates, key=fit)
+    tied = [n for n in candidates if fit(n) == fit(best)]
+    say = f'say "make {best} the backup for {short}"'
+    if len(tied) > 1:
+        lacking = "neither has" if not fit(best)[0] else "both have"
+        text = (
+            f"{_names(tied)} fit equally ({lacking} {a.hat} skills): pick one, write the "
+            f"runbook with them, and {say} (or another name) to re-plan."
+        )
+        return text, tuple(tied)
+    why = "has skills for the hat it needs" if fit(best)[0] else "is the better fit"
+    text = f"Of {_names(names)}, {_said(best)} {why} ({a.hat}) as the backup for {short}; {say}."
+    return text, (best,)
 
 
 def unowned(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
