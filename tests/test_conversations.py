@@ -78,9 +78,9 @@ def test_wrong_turns_are_at_most_five_percent(reports) -> None:
 # -- the held-out batch ------------------------------------------------------------------------
 
 #: written apart and scored first (cbb11e8): good 73, partial 16, declined 17, wrong 23 of 129
-#: (17.8% wrong). After the precision work and the variant reader, 8 wrong (6.2%): above the
-#: issue's 5%, so the floor below only keeps it from getting worse; the union of the two
-#: earlier batches holds 5%.
+#: (17.8% wrong). After the precision work and the variant reader, 8 wrong (6.2%); with no
+#: bare yes/no to a claim beyond ownership, 7 (5.4%): above the issue's 5%, so the floor
+#: below only keeps it from getting worse; the union of the two earlier batches holds 5%.
 HELD_OUT = DATA / "independent" / "conversations_2.toml"
 
 
@@ -94,7 +94,7 @@ def test_the_held_out_batch_is_labelled_and_no_worse(held_out, capsys) -> None:
         print("\n" + summary(held_out, HELD_OUT.name))
     assert not held_out.unlabelled, [f"{s.conversation}#{s.index}" for s in held_out.unlabelled]
     assert len(held_out.scored) == 129
-    assert held_out.share({"wrong"}) <= 8 / 129
+    assert held_out.share({"wrong"}) <= 7 / 129
     assert held_out.share({"good", "partial"}, held_out.in_scope) >= 0.70
 
 

@@ -178,3 +178,17 @@ def test_requests_for_secrets_are_recognised(text: str) -> None:
 )
 def test_lesson_questions_are_not_secret_requests(text: str) -> None:
     assert not asks_for_secret(text, knowledge())
+
+
+def test_a_claim_beyond_ownership_gets_no_bare_yes() -> None:
+    """ "Are data scientists done once the model is trained?" names a role and a stage the
+    role owns, but claims more than ownership: never "Yes", and the belief it states (if one
+    fits) is what answers it."""
+    done = KB.answer("so data scientists are done once the model is trained?")
+    assert done.verdict is None and done.entry == "mc-not-my-job"
+    assert not done.text.startswith("Yes")
+    built = KB.answer("is the data engineer done once the pipeline is built?")
+    assert built.verdict is None and not built.text.startswith("Yes")
+    # Confirming, insisting or a verb of doing the work keeps it an ownership claim.
+    assert KB.answer("the data engineer builds the pipeline, right?").verdict == "yes"
+    assert KB.answer("I'm sure the data scientist is the one who gets paged").verdict == "no"

@@ -101,6 +101,9 @@ class Answerer:
         self.index = Index(data.entry, lexicon)
         self._things = frozenset(w for p in data.product_qualifiers for w in lexicon.read(p).norms)
         self._role_words = frozenset(w for p in data.role_words for w in lexicon.read(p).norms)
+        self._claim_words = self._role_words | frozenset(
+            w for p in (*data.claim_tags, *data.work_verbs) for w in lexicon.read(p).norms
+        )
         self._slots = {e.slot: e for e in data.entry if e.slot and not e.slot.startswith("role:")}
         self._roles = {e.slot: e for e in data.entry if e.slot and e.slot.startswith("role:")}
         self._handoffs = {tuple(e.handoff.split(" -> ")): e for e in data.entry if e.handoff}
@@ -127,6 +130,7 @@ class Answerer:
         wrong_belief = self._misconception(reading, hits)
         if wrong_belief is not None:
             return self._entry_answer(wrong_belief)
+        belief = top if top and top.entry.misconception else None
         # A misconception's correction answers only a statement of that belief.
         hits = [h for h in hits if not h.entry.misconception]
         top = hits[0] if hits else None
@@ -140,6 +144,17 @@ class Answerer:
         if handoff is not None:
             return self._entry_answer(handoff)
         slot = self._slot(reading)
+        denies = any(m.negated for m in self._roles_named(reading))
+        # "so data scientists are done once the model is trained?" claims more than who owns
+        # training: the belief it also fits answers it, never a bare owner verdict.
+        if (
+            slot is not None
+            and belief
+            and not denies
+            and belief.coverage >= self.data.misconception_threshold
+            and self._beyond(reading, slot)
+        ):
+            return self._entry_answer(belief.entry)
         if slot is not None:
             return self._owner_answer(slot, reading)
         premise = self._premise(reading, hits)
@@ -440,7 +455,9 @@ class Answerer:
         said = {m.id for m in roles if m.asserted}
         denied = {m.id for m in roles if m.negated}
         verdict = None
-        if said or denied:
+        if (said or denied) and self._beyond(reading, entry):
+            pass  # the claim says more than who owns it: the fact, never a yes or no to it
+        elif said or denied:
             only = any(t.norm in _ONLY for t in reading.tokens)
             right = said <= owner_ids and not denied & owner_ids and (not only or said == owner_ids)
             verdict = "yes" if right else "no"
@@ -453,6 +470,20 @@ class Answerer:
                 fact = f"Not quite: {fact[0].lower()}{fact[1:]}"
         text = f"{fact} {entry.answer}\n\n{_cite(entry.source)}"
         return Answer(text, entry.id, owners=tuple(owners), verdict=verdict, subject=subject)
+
+    def _beyond(self, reading: Reading, entry: Entry) -> set[str]:
+        """The message's content words that neither name something (a role, a stage, a term),
+        nor say ownership ("own", "job") or ask to confirm ("right?"), nor occur in the owner
+        entry's wordings: what a claim says beyond "<role> owns <slot>" ("once" in "are data
+        scientists done once the model is trained?"). Empty when it is only about ownership."""
+        named = {i for m in reading.mentions for i in range(m.first, m.last)}
+        known = self.index.words(entry) | self._claim_words | self.lexicon.stopwords
+        known |= self.lexicon.openers | set(self.lexicon.cues.negators)  # polarity is judged
+        return {
+            t.norm
+            for i, t in enumerate(reading.tokens)
+            if i not in named and t.norm not in known and not t.norm.isdigit()
+        }
 
     def _fact(self, entry: Entry) -> tuple[list[str], str, str]:
         """(owners, the sentence stating them, the stage or responsibility they own)."""

@@ -85,6 +85,8 @@ class KnowledgeData(BaseModel):
     threshold: float = Field(gt=0, lt=1)
     action_threshold: float = Field(0.5, gt=0, lt=1)
     role_words: tuple[str, ...] = ()
+    claim_tags: tuple[str, ...] = ()
+    work_verbs: tuple[str, ...] = ()
     product_qualifiers: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = Field(min_length=3)
     decline_intro: str

@@ -109,6 +109,10 @@ class Index:
         i = self.entries.index(entry)
         return {t for t in self._docs[i] if ":" in t and not t.startswith("not:")}
 
+    def words(self, entry: Entry) -> set[str]:
+        """Every term an entry's wordings use (plain words and `kind:id` terms)."""
+        return set(self._docs[self.entries.index(entry)])
+
     def coverage(self, terms: list[str], doc: int) -> float:
         """IDF-weighted share of the question's terms that wording `doc` contains."""
         wanted = set(terms)
