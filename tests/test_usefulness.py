@@ -23,6 +23,12 @@ def cases() -> tuple[dict[str, str], list[dict[str, Any]]]:
     return data["notes"], data["cases"]
 
 
+def step_points(learner: str) -> list[list[str]]:
+    """The key points' phrasings when the message is a try-it prompt (as the engine passes)."""
+    step = next((s for s in load_pack().steps if s.prompt == learner.strip()), None)
+    return [p.any_of for p in step.key_points] if step else []
+
+
 def judged(case: dict[str, Any], notes: dict[str, str]) -> Any:
     return usefulness(
         lexicon(),
@@ -32,6 +38,7 @@ def judged(case: dict[str, Any], notes: dict[str, str]) -> Any:
         case["reply"],
         lesson=load_pack().lesson,
         asked_for_question=case.get("asked_for_question", False),
+        step_points=step_points(case["learner"]),
     )
 
 

@@ -7,7 +7,8 @@ responder, so the tutor reaches it over real HTTP and SSE.
 - `echo_note`: the app's context note handed back;
 - `invented_owner`: a confident wrong owner (the data scientist on call, the data engineer
   training);
-- `repeat_previous`: its first reply, then that same reply again every turn.
+- `repeat_previous`: its first reply, then that same reply again every turn;
+- `vague`: friendly, on the subject, and says nothing a try-it prompt must cover.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ INVENTED_OWNER = (
     "The data scientist gets paged at 3am and owns on-call, and the data engineer trains the model."
 )
 FIRST_REPLY = "Let me think about that for you."
+VAGUE = (
+    "Great question! Everyone on the team works together, and the data scientist is an "
+    "important part of that. Let me know if you would like more detail."
+)
 
 
 def stray_question(request: dict[str, Any]) -> Reply:
@@ -48,10 +53,15 @@ def repeat_previous(request: dict[str, Any]) -> Reply:
     return Reply(text=previous or FIRST_REPLY)
 
 
+def vague(request: dict[str, Any]) -> Reply:
+    return Reply(text=VAGUE)
+
+
 WEAK_MODELS: dict[str, Responder] = {
     "stray question": stray_question,
     "echo of the learner": echo_learner,
     "echo of the note": echo_note,
     "invented owner": invented_owner,
     "repeat of the previous reply": repeat_previous,
+    "vague": vague,
 }

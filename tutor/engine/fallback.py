@@ -41,6 +41,7 @@ def judge_reply(
     lesson: str,
     asked_for_question: bool = False,
     app_output: str = "",
+    step_points: Sequence[Sequence[str]] = (),
 ) -> Usefulness:
     """Why a model's reply fails the checks (useless with a reason), or useful. A wrong fact
     is named first: it says plainly what was wrong, where "echoes the learner" would not."""
@@ -55,7 +56,16 @@ def judge_reply(
         lesson=lesson,
         asked_for_question=asked_for_question,
         app_output=app_output,
+        step_points=step_points,
     )
+
+
+def step_points(context: TurnContext) -> list[list[str]]:
+    """A try-it prompt's key points (each as its phrasings) for the usefulness checks; none
+    for any other message."""
+    if context.step is None or not context.is_step_prompt:
+        return []
+    return [point.any_of for point in context.step.key_points]
 
 
 def lesson_answer(

@@ -33,6 +33,7 @@ from tutor.engine.fallback import (
     FROM_LESSON_ABOVE,
     judge_reply,
     lesson_answer,
+    step_points,
     unseen,
 )
 from tutor.engine.history import (
@@ -348,6 +349,7 @@ class TurnRunner:
             lesson=self.lesson,
             asked_for_question=any(c.name == ASK for c in plan.calls),
             app_output="\n".join(str(t["content"]) for t in turn.tools),
+            step_points=step_points(context),
         )
         if not verdict.useless:
             return []

@@ -16,6 +16,7 @@ Thresholds were calibrated on tests/data/usefulness.toml (at most 5% of good rep
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -28,6 +29,9 @@ ECHO_SHARE = 0.6  # share of the reply's words in copied runs that makes it an e
 REPEAT_RATIO = 90  # rapidfuzz ratio to the previous reply that makes a repeat
 QUESTION_WORDS = 40  # a reply of questions only, at most this long, is a stray question
 LOOP_TIMES = 3  # one line this many times, as half the reply or more, is a loop
+# A reply to a try-it prompt states at least this many of the step's key points in its own
+# words (calibrated on tests/data/usefulness.toml with the other thresholds).
+STEP_POINTS_MIN = 2
 
 _SENTENCE = re.compile(r"[^.!?:;\n]+[.!?:;]*")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z\u00e0-\u00ff]+")
@@ -55,12 +59,15 @@ def usefulness(
     lesson: str = "",
     asked_for_question: bool = False,
     app_output: str = "",
+    step_points: Sequence[Sequence[str]] = (),
 ) -> Usefulness:
     """The first useless shape `reply` has, given what the learner wrote, the note the model
     saw, and the model's previous reply. `asked_for_question`: the learner asked to be asked
     (a quiz), so a question alone is an answer. `app_output`: the tool results the model was
     handed this turn (the learner already sees them), so a reply that hands back the learner's
-    turn with them is an echo too."""
+    turn with them is an echo too. `step_points`: the message is a try-it prompt, and these
+    are its key points (each as phrasings, any one counts): the reply must state enough of
+    them, or the step's content never reached the learner."""
     words = normalize(reply)
     if not words:
         return Usefulness(True, "is empty")
@@ -75,8 +82,18 @@ def usefulness(
         (_loops(reply), "repeats one line over and over"),
         (not asked_for_question and _only_questions(reply), "is only a question, with no answer"),
         (_off_question(lexicon, learner, reply), "says nothing about what the learner asked"),
+        (_misses_step(reply, step_points), "leaves out what this try-it prompt must cover"),
     )
     return next((Usefulness(True, reason) for found, reason in checks if found), USEFUL)
+
+
+def _misses_step(reply: str, points: Sequence[Sequence[str]]) -> bool:
+    """A try-it prompt's reply that states fewer than STEP_POINTS_MIN of its key points."""
+    if not points:
+        return False
+    text = reply.lower()
+    stated = sum(1 for phrasings in points if any(p in text for p in phrasings))
+    return stated < min(STEP_POINTS_MIN, len(points))
 
 
 def _runs(words: tuple[str, ...], n: int) -> set[tuple[str, ...]]:
