@@ -17,6 +17,7 @@ from tutor.evaluation.context import Context
 from tutor.evaluation.record import TurnRecord
 from tutor.evaluation.rules import check_names_owner
 from tutor.evaluation.runner import BackendSpec, score_backends
+from tutor.evaluation.scorecard import Report
 from tutor.evaluation.scripts import NamesOwner, default_suite
 
 
@@ -53,6 +54,11 @@ async def test_the_baseline_is_the_lesson_in_a_plain_chat_scored_beside_the_tuto
     assert plain.block("app") == [] and plain.block("model")  # no app, so no app guarantees
     assert len(plain.seconds) == len(tutor.seconds) == 3 * len(suite.conversations)
     assert plain.summary()["seconds_per_conversation"] >= 0
+    # The printed scorecard tells the two columns apart, however long the model's URL.
+    text = Report(cards=cards).render_text()
+    header = text.splitlines()[2]
+    assert header.count("baseline openai:gpt-4o-mini@") == 1, header
+    assert plain.failed() and "baseline: the lesson in a plain chat:" in text
 
 
 async def test_next_in_a_plain_chat_is_the_try_it_prompt_a_learner_would_paste() -> None:

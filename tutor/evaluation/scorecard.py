@@ -125,7 +125,8 @@ class Report(BaseModel):
         for card in self.cards:
             failed = card.failed()
             if failed:
-                lines += ["", f"Failed checks — {card.backend}:"]
+                way = " — baseline: the lesson in a plain chat" if card.baseline else ""
+                lines += ["", f"Failed checks — {card.backend}{way}:"]
                 seen: set[tuple[str, str]] = set()
                 for r in failed:
                     if (r.id, r.evidence) in seen:
@@ -178,7 +179,11 @@ def _table(cards: Sequence[Scorecard], block: Block) -> list[str]:
 
 
 def _label(card: Scorecard) -> str:
-    return short(card.spec or card.backend, 40)
+    """A column's name; a baseline's says so first (a long model URL is cut at its end)."""
+    name = card.spec or card.backend
+    if card.baseline:
+        name = "baseline " + name.removesuffix(" baseline")
+    return short(name, 40)
 
 
 def _scores(cards: Sequence[Scorecard]) -> list[str]:
