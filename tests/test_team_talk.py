@@ -143,3 +143,16 @@ def test_a_choice_of_backup_is_answered_as_one_not_as_who_owns_it() -> None:
     assert tied.text.startswith("Ana and Chloé fit equally (neither has SRE/Platform skills)")
     owner = respond_about_plan("who owns on-call, Ana or Kwame?", team)
     assert owner is not None and owner.text.startswith("Of Ana and Kwame: Kwame.")
+
+
+def test_a_backup_asked_for_without_what_for_means_the_last_topic() -> None:
+    paged = respond_about_plan("who gets paged at 3am?", TEAM)
+    assert paged is not None and paged.topics == (("on-call",),)
+    # Alone, "Priya or Tomás as the backup?" says not what for: no answer to give.
+    assert respond_about_plan("Priya or Tomás as the backup?", TEAM) is None
+    after = respond_about_plan("Priya or Tomás as the backup?", TEAM, paged.topics)
+    assert after is not None and after.text.startswith("Of Priya and Tomás: Tomás, already")
+    assert after.topics == paged.topics
+    # A follow-up that says its own topic keeps it.
+    gate = respond_about_plan("who owns the eval gate?", TEAM, paged.topics)
+    assert gate is not None and gate.topics != paged.topics

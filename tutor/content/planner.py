@@ -7,7 +7,7 @@ place that supplies the shared content, so no domain function hides a global def
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tutor.content.pack import planning_content, team_reader, team_talk
@@ -60,9 +60,12 @@ def hats_for(roles: Iterable[str]) -> set[Hat]:
     return set(skill_levels(roles))
 
 
-def respond_about_plan(text: str, plan: TeamPlan | Team) -> PlanReply | None:
-    """A follow-up about a planned team, answered from its plan (see `tutor.planning.talk`)."""
-    return talk.respond_about_plan(text, plan, team_talk())
+def respond_about_plan(
+    text: str, plan: TeamPlan | Team, topics: Sequence[Sequence[str]] = ()
+) -> PlanReply | None:
+    """A follow-up about a planned team, answered from its plan (see `tutor.planning.talk`);
+    `topics`: what the previous follow-up was about."""
+    return talk.respond_about_plan(text, plan, team_talk(), topics)
 
 
 def forget_request(text: str) -> PlanReply | None:

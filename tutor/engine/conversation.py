@@ -36,6 +36,8 @@ class DialogueState(BaseModel):
     open_check: OpenQuestion | None = None
     #: the learner's team and its plan as last planned (pins: the learner's own choices)
     plan: TeamPlan | None = None
+    #: what the last follow-up about the plan was about (responsibility ids per topic)
+    plan_topics: list[list[str]] = []
     last_topic: str | None = None
     subject: str | None = None
     offered: list[str] = []
@@ -51,6 +53,7 @@ class DialogueState(BaseModel):
         return DialogueState(
             open_check=acts.asked or (self.open_check if keep_open else None),
             plan=plan or self.plan,
+            plan_topics=self.plan_topics,
             last_topic=acts.topic or self.last_topic,
             subject=acts.subject,
             offered=list(acts.offered),
@@ -104,9 +107,13 @@ class Conversation:
         if talk is not None and talk.plan is not None and not talk.what_if:
             plan = talk.plan
         self.dialogue = self.dialogue.after(acts or TurnActs(), plan, keep_open)
+        # What this follow-up was about, for the next one; a new team has had none yet.
+        topics = [list(t) for t in talk.topics] if talk is not None else []
+        if topics or team is not None:
+            self.dialogue = self.dialogue.model_copy(update={"plan_topics": topics})
         forget = talk is not None and talk.forget
         if forget or told_privacy:
-            update = {"plan": None} if forget else {}
+            update: dict[str, Any] = {"plan": None, "plan_topics": []} if forget else {}
             self.dialogue = self.dialogue.model_copy(
                 update=update | ({"privacy_told": True} if told_privacy else {})
             )

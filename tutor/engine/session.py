@@ -381,7 +381,9 @@ class TutorSession:
         quiz = meaning.call is not None and meaning.call.name in (ASK, GRADE)
         if quiz or meaning.reading.step is not None:
             return None
-        return forget_request(text) if plan is None else respond_about_plan(text, plan)
+        if plan is None:
+            return forget_request(text)
+        return respond_about_plan(text, plan, self.conversation.dialogue.plan_topics)
 
     async def _read_team_with_model(self, text: str, meaning: Meaning) -> Meaning:
         """A team the rules read unsure of: with a model that answers strict JSON, one

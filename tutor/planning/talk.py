@@ -10,7 +10,8 @@ on the plan as it now stands, the question the follow-up asks. Pure: content pas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from tutor.errors import TeamError
 from tutor.planning.changes import describe
@@ -36,7 +37,9 @@ class PlanReply:
     - `forget`: the learner asked to forget the team (drop it from the session and store);
     - `named`: the people the answer names as owners, backups or members;
     - `removed`: people who left (the text may say their name once, as leaving);
-    - `facts`: the looked-up facts, one per line, for a model to explain.
+    - `facts`: the looked-up facts, one per line, for a model to explain;
+    - `topics`: what the follow-up was about (responsibility ids per topic), so the next one
+      can leave it unsaid ("who gets paged?" then "can Farid be the backup?").
     """
 
     text: str
@@ -47,14 +50,29 @@ class PlanReply:
     named: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
+    topics: tuple[tuple[str, ...], ...] = ()
 
 
-def respond_about_plan(text: str, plan: TeamPlan | Team, talk: TeamTalk) -> PlanReply | None:
-    """The reply to a follow-up about this plan, or None (not about it, or not sure enough)."""
+def respond_about_plan(
+    text: str,
+    plan: TeamPlan | Team,
+    talk: TeamTalk,
+    topics: Sequence[Sequence[str]] = (),
+) -> PlanReply | None:
+    """The reply to a follow-up about this plan, or None (not about it, or not sure enough).
+    `topics`: what the previous follow-up was about; a backup asked for without saying what
+    for ("can Farid be the backup?") means that."""
     plan = plan if isinstance(plan, TeamPlan) else TeamPlan(team=plan)
     follow = read_follow_up(text, plan.team, talk.words, talk.count_nouns)
     if follow.confidence < talk.data.min_confidence:
         return None
+    if not follow.topics and topics and follow.has("backup"):
+        follow = replace(follow, topics=tuple(tuple(t) for t in topics))
+    reply = _reply(follow, plan, talk)
+    return replace(reply, topics=follow.topics) if reply is not None else None
+
+
+def _reply(follow: FollowUp, plan: TeamPlan, talk: TeamTalk) -> PlanReply | None:
     if follow.has("forget"):
         return forgotten(plan, talk)
     edit = _first_edit(follow, plan, talk)
