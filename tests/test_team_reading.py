@@ -255,3 +255,33 @@ def test_the_chat_keeps_who_is_part_time_so_they_are_never_alone_on_call() -> No
 
     reply = asyncio.run(paged())
     assert not reply.startswith("Bo owns on-call") and "Bo is part-time" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        (
+            "Olga (data eng), Santiago (ML eng) and Ayesha, a part-time SRE contractor (Tue-Thu).",
+            [
+                ("Olga", ["data eng"]),
+                ("Santiago", ["ML eng"]),
+                ("Ayesha", ["part-time SRE contractor"]),
+            ],
+        ),
+        (
+            "Chiara (data scientist, Fridays only) and Jakub (data eng)",
+            [("Chiara", ["data scientist"]), ("Jakub", ["data eng"])],
+        ),
+        # A day alone may still be a name.
+        (
+            "Sunday is our data scientist and Bo is the SRE",
+            [("Sunday", ["data scientist"]), ("Bo", ["SRE"])],
+        ),
+    ],
+)
+def test_days_someone_works_are_a_schedule_not_a_person(
+    text: str, people: list[tuple[str, list[str]]]
+) -> None:
+    reading = read_team(text)
+    assert [(p.name, p.roles) for p in reading.team.people] == people
+    assert not reading.unsure

@@ -6,6 +6,7 @@ vocabulary these methods read. Pure.
 
 from __future__ import annotations
 
+import calendar
 import re
 
 from tutor.planning import evidence
@@ -106,6 +107,8 @@ class NameFinder:
         )
         if not word[:1].isalpha() or k in taken or norm.isdecimal():
             return False
+        if _in_schedule(piece, k):
+            return False  # "(Tue-Thu)", "Mon/Wed": days someone works, not a name
         if evidence.looks_technical(word, shouting=piece.text.isupper()):
             return False
         capital = word[:1].isupper()
@@ -152,6 +155,39 @@ class NameFinder:
         if not any(k > 0 for k in taken):
             return []
         return [(0, 1, piece.surface(0), False)]
+
+
+_DAY_LINKS = frozenset({"to", "and", "only", "through", "thru"})
+
+
+def _weekday(word: str) -> bool:
+    """'Tue', 'Thurs', 'Friday' (any unambiguous start of a day's name, three letters on)."""
+    lower = word.lower()
+    return len(lower) >= 3 and any(d.lower().startswith(lower) for d in calendar.day_name)
+
+
+def is_schedule(text: str) -> bool:
+    """Only days ("Tue-Thu", "Mon/Wed/Fri", "Fridays"): when someone works, not a job."""
+    words = re.findall(r"[A-Za-z]+", text)
+    days = [_weekday(w.removesuffix("s")) or w.lower() in _DAY_LINKS for w in words]
+    return bool(words) and all(days)
+
+
+def _in_schedule(piece: Piece, k: int) -> bool:
+    """A day next to another day across a range or list mark ("Tue-Thu", "Mon/Wed",
+    "Mon to Fri"): a schedule. A day alone may be a name ("Sun, Moon and Star")."""
+    word = piece.surface(k)
+    if word.lower().endswith("days") and _weekday(word[:-1]):
+        return True  # "Fridays": when, never who
+    if not _weekday(word):
+        return False
+    for j in (k - 1, k + 1):
+        if 0 <= j < len(piece.tokens) and _weekday(piece.surface(j)):
+            a, b = sorted((j, k))
+            gap = piece.text[piece.tokens[a].end : piece.tokens[b].start].strip().lower()
+            if gap in ("-", "\u2013", "\u2014", "/", "to", "&", "and", ","):
+                return True
+    return False
 
 
 def _alone_in_parens(piece: Piece, k: int) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tutor.planning import evidence
 from tutor.planning.drafts import Draft, add, continues, fill_placeholders, share_roles, touch
 from tutor.planning.model import MAX_PEOPLE
+from tutor.planning.names import is_schedule
 from tutor.planning.segments import Piece, pieces
 from tutor.planning.skills import Skills
 from tutor.planning.words import Words
@@ -135,7 +136,8 @@ class PeopleFinder:
         outside = self.words.strip_links(outside)
         if self.words.is_clause(outside):
             outside = ""  # "I'm sure the data scientist gets paged" names no job of mine
-        roles = [outside, *(self.words.strip_links(r) for r in inside)]
+        # "(Tue-Thu)" says when they work, not what they do
+        roles = [outside, *(self.words.strip_links(r) for r in inside if not is_schedule(r))]
         roles = [r for r in roles if _words(r) and not self.words.only_fillers(r)]
         skilled = [r for r in roles if self.skills.names_a_skill(r)]
         # "handles everything else" takes the hats nobody has; "keeps everything running"

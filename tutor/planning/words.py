@@ -251,13 +251,17 @@ class Words(NameFinder):
         return bool(norms) and all(t.norm in self.grammar or t.norm.isdecimal() for t in tokens)
 
     def is_role_only(self, item: str) -> bool:
-        """'data engineer', 'a contractor who …': a list item that is a job, and no name."""
+        """'data engineer', 'a contractor who …', 'a part-time SRE': a list item that is a job,
+        and no name."""
         tokens = self.lexicon.read(item).tokens
-        start = self.skip_fillers([t.norm for t in tokens])
+        norms = [t.norm for t in tokens]
+        start = self.skip_fillers(norms)
         if start < len(tokens) and (
             tokens[start].norm in _ARTICLES | {"the", "our"} or tokens[start].norm.isdecimal()
         ):
             start += 1  # "a data engineer", "one MLE" (read as the number 1)
+        # "a part-time SRE", "a freelance data engineer": how much of their time, then the job
+        start += self.run_at(norms, start, self.part_time + self.contract) or 0
         if start >= len(tokens):
             return False
         word = tokens[start].surface(item)
