@@ -8,9 +8,17 @@ from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
 from support.function_backend import FunctionBackend, Scripted, script
 
 from tutor.backends.base import CONTEXT_OPEN, learner_text
+from tutor.content.pack import load_pack
 from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import Limits, TutorSession, history_window
-from tutor.engine.events import Notice, TextDelta, ToolFinished, ToolStarted, TurnDone
+from tutor.engine.events import (
+    LessonFallback,
+    Notice,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    TurnDone,
+)
 from tutor.errors import ProviderError
 from tutor.store import Store
 
@@ -118,11 +126,28 @@ async def test_provider_failure_midway_keeps_the_partial_answer_marked_cut_off()
 
 
 async def test_length_and_content_filter_finishes_are_explained() -> None:
+    # A question beyond the lesson: the offline tutor would decline, so nothing goes on top.
+    asked = "what is the capital of France?"
     for reason, words in (("length", "length limit"), ("content_filter", "content filter")):
         backend = FunctionBackend(script(Scripted("Partial", finish_reason=reason)))
-        events = await run(TutorSession(backend), "hi")
+        events = await run(TutorSession(backend), asked)
         notice = next(e for e in events if isinstance(e, Notice))
         assert words in notice.message and events[-1].status == "cut_off"
+
+
+async def test_a_reply_cut_at_the_length_limit_gets_the_lessons_answer_on_top() -> None:
+    """A small model rambling past its budget on a try-it prompt: the step's content still
+    reaches the learner (the lesson's answer, complete, on top) and the step counts."""
+    step = load_pack().steps[0].prompt
+    backend = FunctionBackend(script(Scripted("The roles are many and", finish_reason="length")))
+    session = TutorSession(backend)
+    events = await run(session, step)
+    done = events[-1]
+    assert done.status == "complete" and session.guided_step == 1
+    assert not any(isinstance(e, Notice) for e in events)
+    fallback = next(e for e in events if isinstance(e, LessonFallback))
+    assert "ran past the answer length limit" in fallback.reason
+    assert "Data engineers" in done.text and "The roles are many and" in done.text
 
 
 async def test_empty_and_huge_messages_never_reach_the_model() -> None:

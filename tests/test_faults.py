@@ -108,7 +108,6 @@ FAULTS = [
         "overloaded",
         True,
     ),
-    (Reply(text=LONG, finish_reason="length"), "length", "length limit", True),
     (Reply(text=LONG, finish_reason="content_filter"), "content_filter", "content filter", True),
     (Reply(text=""), "empty_reply", "empty answer", False),
 ]
@@ -143,6 +142,21 @@ async def test_provider_fault_ends_the_turn_clearly_and_the_session_recovers(
     ]
     meta = store.transcript(session.id)[-1].meta
     assert meta["notice"]["kind"] == kind
+    await assert_recovers(session, fake)
+
+
+async def test_a_reply_cut_at_the_length_limit_is_answered_from_the_lesson(
+    fake: FakeOpenAI, store: Store
+) -> None:
+    """The length limit ends a rambling reply: the lesson's answer goes on top, the model's
+    words are kept below it, and the turn is complete (stored so) — never worse than offline."""
+    session = model_session(fake, store)
+    fake.script.append(Reply(text=LONG, finish_reason="length"))
+    events = await run(session, "who owns what?")
+    turn = done(events)
+    assert not notices(events) and turn.status == "complete"
+    assert "ran past the answer length limit" in turn.text and LONG[:40] in turn.text
+    assert stored(store, session)[-1][:2] == ("assistant", "complete")
     await assert_recovers(session, fake)
 
 

@@ -68,6 +68,8 @@ class TurnState:
     acts: TurnActs | None = None
     #: the message is not an answer to the open question: no one may grade it this turn
     grading_blocked: bool = False
+    #: the lesson's answer was put on top of the model's reply this turn (once)
+    fell_back: bool = False
 
     def show(self, text: str, source: TextSource) -> TextDelta:
         self.text += text

@@ -49,6 +49,7 @@ from tutor.engine.request import context_note
 from tutor.engine.toolcalls import ToolCallFilter
 from tutor.errors import ProviderError
 from tutor.facts import FactIssue
+from tutor.facts.usefulness import Usefulness
 from tutor.tools.presentation import artifact_for, display_for
 from tutor.tools.registry import ASK, GRADE, ToolOutcome, run_tool
 
@@ -207,7 +208,8 @@ class TurnRunner:
                     for event in self._model_text(turn, written.feed(chunk.text)):
                         yield event
                     if chunk.text and repeats.feed(chunk.text):
-                        for event in self._cut(turn, "repetition", REPEATING):
+                        rescue = self._rescue(turn, plan, "repetition", LOOP_REASON, REPEATING)
+                        for event in rescue:
                             yield event
                         return
             for event in self._model_text(turn, written.finish()):
@@ -220,11 +222,17 @@ class TurnRunner:
             for event in self._ended(turn, ended):
                 yield event
             return
-        for event in self._round_end(turn, merged or AIMessageChunk(content=""), written, round_no):
+        merged = merged or AIMessageChunk(content="")
+        for event in self._round_end(turn, plan, merged, written, round_no):
             yield event
 
     def _round_end(
-        self, turn: TurnState, merged: AIMessageChunk, written: ToolCallFilter, round_no: int
+        self,
+        turn: TurnState,
+        plan: TurnPlan,
+        merged: AIMessageChunk,
+        written: ToolCallFilter,
+        round_no: int,
     ) -> list[Event | AIMessageChunk | list[ToolCallIn]]:
         """After a round streamed in full: usage, a finish that cut it, or its tool calls."""
         out: list[Event | AIMessageChunk | list[ToolCallIn]] = list(self._told_once())
@@ -233,7 +241,9 @@ class TurnRunner:
         if acts:  # the last round that reported what it did wins
             turn.acts = TurnActs.model_validate(acts)
         finish = merged.response_metadata.get("finish_reason")
-        if finish in ("length", "content_filter"):
+        if finish == "length":
+            return out + self._rescue(turn, plan, "length", LENGTH_REASON, cut_reason(finish))
+        if finish == "content_filter":
             return out + self._cut(turn, finish, cut_reason(finish))
         return [*out, merged, text_calls(written.calls, f"text_{round_no}")]
 
@@ -317,10 +327,23 @@ class TurnRunner:
             turn.shown.append(shown)
             yield turn.show(f"{turn.paragraph()}{shown}", "app")
 
+    def _rescue(
+        self, turn: TurnState, plan: TurnPlan, kind: str, reason: str, message: str
+    ) -> list[Event]:
+        """A reply the engine had to end (it reached the length limit, or looped): a small
+        model rambling past its budget. The lesson's answer goes on top of what it wrote —
+        complete, so never worse than offline, and the turn counts (a try-it prompt's step
+        advances); with no lesson answer for it, the reply is cut off."""
+        if not self.backend.profile.offline and turn.model_tail.strip():
+            events = self._fallback(turn, plan, [], forced=reason)
+            if events:
+                return events
+        return self._cut(turn, kind, message)
+
     def _checks(self, turn: TurnState, plan: TurnPlan) -> list[Event]:
         """The fact checker's notes and, when the reply fails the checks, the lesson's answer
         on top of it (never for the offline tutor: its words are authored from the lesson)."""
-        if turn.status != "complete" or self.backend.profile.offline:
+        if turn.status != "complete" or self.backend.profile.offline or turn.fell_back:
             return []
         if not turn.model_text.strip() and not turn.results:
             return []  # nothing ran and nothing was said: the empty-reply notice covers it
@@ -336,11 +359,39 @@ class TurnRunner:
             events.append(turn.show(turn.paragraph() + "\n".join(notes), "app"))
         return events
 
-    def _fallback(self, turn: TurnState, plan: TurnPlan, issues: list[FactIssue]) -> list[Event]:
+    def _fallback(
+        self,
+        turn: TurnState,
+        plan: TurnPlan,
+        issues: list[FactIssue],
+        forced: str | None = None,
+    ) -> list[Event]:
+        """The lesson's answer on top when the reply fails the checks (or, `forced`, for that
+        reason whatever it says)."""
         if self.fallback is None or self._last_request is None:
             return []
         messages, context = self._last_request
-        verdict = judge_reply(
+        verdict = Usefulness(True, forced) if forced else self._verdict(turn, plan, issues)
+        if not verdict.useless:
+            return []
+        reply = lesson_answer(self.fallback, messages, {t.name for t in self.tools}, context)
+        if reply is None or (forced and reply.acts.act == "declined"):
+            return []  # an offline decline is no answer to put over a model's long one
+        # What the lesson's answer offered counts now; a quick check it ends with is not opened
+        # (the model's conversation did not ask it, and a model is not told to grade it).
+        turn.acts = reply.acts.model_copy(update={"asked": None})
+        turn.fell_back = True
+        tail = turn.model_tail
+        lesson = unseen(reply.text, turn.text[: len(turn.text) - len(tail)])
+        head = (FROM_LESSON if lesson else FROM_LESSON_ABOVE).format(reason=verdict.reason)
+        text = turn.fold_tail(tail, head, lesson)
+        return [LessonFallback(tail, text, f"{head}\n\n{lesson}".strip(), verdict.reason)]
+
+    def _verdict(self, turn: TurnState, plan: TurnPlan, issues: list[FactIssue]) -> Usefulness:
+        """Whether the model's reply fails the checks, and why."""
+        assert self._last_request is not None
+        context = self._last_request[1]
+        return judge_reply(
             turn.model_text,
             issues,
             learner=plan.prompt or "",
@@ -351,19 +402,6 @@ class TurnRunner:
             app_output="\n".join(str(t["content"]) for t in turn.tools),
             step_points=step_points(context),
         )
-        if not verdict.useless:
-            return []
-        reply = lesson_answer(self.fallback, messages, {t.name for t in self.tools}, context)
-        if reply is None:
-            return []
-        # What the lesson's answer offered counts now; a quick check it ends with is not opened
-        # (the model's conversation did not ask it, and a model is not told to grade it).
-        turn.acts = reply.acts.model_copy(update={"asked": None})
-        tail = turn.model_tail
-        lesson = unseen(reply.text, turn.text[: len(turn.text) - len(tail)])
-        head = (FROM_LESSON if lesson else FROM_LESSON_ABOVE).format(reason=verdict.reason)
-        text = turn.fold_tail(tail, head, lesson)
-        return [LessonFallback(tail, text, f"{head}\n\n{lesson}".strip(), verdict.reason)]
 
     # -- ending early ----------------------------------------------------------------------------
 
@@ -407,6 +445,9 @@ NOT_AN_ANSWER = (
     "stays open and nothing is graded. Reply to what they asked instead."
 )
 REPEATING = "The model started repeating itself, so I stopped this answer. Ask again or rephrase."
+# After "the model's reply": why the lesson's answer went on top of a reply the engine ended.
+LENGTH_REASON = "ran past the answer length limit"
+LOOP_REASON = "started repeating itself"
 
 
 def cut_reason(finish: str) -> str:
