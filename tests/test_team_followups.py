@@ -71,12 +71,13 @@ async def test_offline_session_on_the_held_out_follow_ups() -> None:
     Ji-woo and Callum"): 61 / 10 / 4, nobody outside the team; with "A or B as my backup?"
     answered as a choice of backup: 62 / 10 / 3; with a backup asked for without saying what
     for meaning the last follow-up's topic: 64 / 8 / 3; with days read as a schedule, never
-    a person ("Ayesha, a part-time SRE contractor (Tue-Thu)"): 67 / 7 / 1. Floors, not the
-    issue's 90% (not met here)."""
+    a person ("Ayesha, a part-time SRE contractor (Tue-Thu)"): 67 / 7 / 1; with question
+    tags read as questions ("Luca is a single point of failure isn't he"): 68 / 6 / 1, 90.7%
+    right — the issue's 90%."""
     card = await session_scorecard(load_cases(DATA / "independent" / "team_followups_2.toml"))
     print("\n" + card.table() + "\n" + "\n".join(card.failures))
     assert card.total == 75
-    assert card.outcomes["right"] >= 67 and card.outcomes["wrong"] <= 1
+    assert card.outcomes["right"] >= 68 and card.outcomes["wrong"] <= 1
     assert card.outsider_replies == 0 and card.unowned_plans == 0
 
 

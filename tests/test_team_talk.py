@@ -156,3 +156,16 @@ def test_a_backup_asked_for_without_what_for_means_the_last_topic() -> None:
     # A follow-up that says its own topic keeps it.
     gate = respond_about_plan("who owns the eval gate?", TEAM, paged.topics)
     assert gate is not None and gate.topics != paged.topics
+
+
+def test_a_statement_with_a_question_tag_asks_and_the_tag_denies_nothing() -> None:
+    """ "Kwame is a single point of failure isn't he": the tag makes it a question, and its
+    "not" is the tag's, not a denial of the statement."""
+    tagged = respond_about_plan("Kwame is a single point of failure isn't he", TEAM)
+    asked = respond_about_plan("is Kwame a single point of failure?", TEAM)
+    assert tagged is not None and asked is not None and tagged.text == asked.text
+    assert tagged.text.startswith("Yes: Kwame")
+    # A one-word tag asks only after a comma; a real denial still denies.
+    lexicon = _content().lexicon
+    assert lexicon.is_question("the SRE holds the pager, right")
+    assert not lexicon.is_question("turn right") and lexicon.tag_start("turn right") is None

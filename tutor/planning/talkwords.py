@@ -118,13 +118,17 @@ class TalkWords:
                 polarity=base.polarity,
                 question_words=base.question_words,
                 openers=base.openers,
+                tag_auxiliaries=base.tag_auxiliaries,
+                tag_pronouns=base.tag_pronouns,
+                tag_words=base.tag_words,
             )
         )
 
     def cues(self, text: str) -> list[Said]:
-        return [
-            Said(m.id, m.first, m.last, m.negated) for m in self.lexicon.read(text).of_kind("term")
-        ]
+        # "Luca is a single point of failure, isn't he": the tag asks, it denies nothing
+        tag = self.lexicon.tag_start(text)
+        said = self.lexicon.read(text[:tag] if tag is not None else text).of_kind("term")
+        return [Said(m.id, m.first, m.last, m.negated) for m in said]
 
     def topics(self, text: str) -> list[tuple[str, ...]]:
         """The responsibility ids of each topic named (asserted), in text order."""

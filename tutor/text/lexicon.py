@@ -67,6 +67,12 @@ class Vocabulary(BaseModel):
     question_words: tuple[str, ...] = ()
     # Words that may open any sentence without changing its form ("so who is on call").
     openers: tuple[str, ...] = ()
+    # Endings that turn a statement into a question ("Luca is the only one, isn't he"):
+    # auxiliaries and pronouns of a tag (an auxiliary, "not", a pronoun), and one-word tags
+    # that ask only after a comma ("…, right").
+    tag_auxiliaries: tuple[str, ...] = ()
+    tag_pronouns: tuple[str, ...] = ()
+    tag_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,9 @@ class Lexicon:
         self.stopwords = frozenset(w for s in vocabulary.stopwords for w in normalize(s))
         self.question_words = frozenset(w for s in vocabulary.question_words for w in normalize(s))
         self.openers = frozenset(w for s in vocabulary.openers for w in normalize(s))
+        self._tag_aux = frozenset(w for s in vocabulary.tag_auxiliaries for w in normalize(s))
+        self._tag_pronouns = frozenset(w for s in vocabulary.tag_pronouns for w in normalize(s))
+        self._tag_words = frozenset(w for s in vocabulary.tag_words for w in normalize(s))
         self._entries: dict[str, tuple[Kind, Entry]] = {}
         self._phrases: dict[Kind, list[tuple[tuple[str, ...], Entry]]] = {}
         for kind in KINDS:
@@ -244,13 +253,27 @@ class Lexicon:
         return words + [f"{m.kind}:{m.id}" for m in reading.mentions]
 
     def is_question(self, text: str) -> bool:
-        """Asks something: ends with '?' or opens with a question word ("who owns …"),
-        after any opener ("so who is on call")."""
+        """Asks something: ends with '?', opens with a question word ("who owns …") after
+        any opener ("so who is on call"), or ends with a tag ("…, isn't he", "…, right")."""
         if text.rstrip().endswith("?"):
             return True
         norms = [t.norm for t in self.read(text).tokens]
         head = next((w for w in norms if w not in self.openers), None)
-        return head in self.question_words
+        return head in self.question_words or self.tag_start(text) is not None
+
+    def tag_start(self, text: str) -> int | None:
+        """Where a closing question tag starts: an auxiliary, "not" and a pronoun ("isn't
+        he", "don't they"), or a one-word tag after a comma ("…, right"); None without one.
+        The tag asks; it does not deny the statement before it."""
+        tokens = self.read(text.rstrip(" ?!.")).tokens
+        norms = [t.norm for t in tokens]
+        if len(norms) >= 4 and norms[-2] in self.cues.negators:
+            aux = norms[-3] in self._tag_aux and norms[-1] in self._tag_pronouns
+            return tokens[-3].start if aux else None
+        if len(norms) >= 3 and norms[-1] in self._tag_words:
+            comma = text[: tokens[-1].start].rstrip().endswith(",")
+            return tokens[-1].start if comma else None
+        return None
 
 
 _WRITTEN = "="  # marks a word compared as written (no normal form starts with "=")
