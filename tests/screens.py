@@ -96,6 +96,16 @@ def lesson(page: Page, name: str) -> None:
     page.get_by_role("tab", name="Chat").click()
 
 
+def planner_from_chat(page: Page, name: str) -> None:
+    """The Team planner tab opened after the chat planned a team: the same team, editable."""
+    page.get_by_role("tab", name="Team planner").click()
+    page.wait_for_selector('#team-table [data-testid="cell-2-0"]')
+    page.wait_for_selector("#team-svg svg")
+    time.sleep(0.5)
+    snap(page, name, full=True)
+    page.get_by_role("tab", name="Chat").click()
+
+
 def desktop(browser, url: str, slow_url: str) -> None:
     page = open_page(browser, url, DESKTOP)
     snap(page, "desktop-start")
@@ -105,6 +115,7 @@ def desktop(browser, url: str, slow_url: str) -> None:
     shutil.copy(OUT / "desktop-demo-step.png", DOCS / "screenshot.png")
     step(page, 3)
     snap(page, "desktop-allocation")
+    planner_from_chat(page, "desktop-planner-from-chat")
     for _ in range(4):  # until a multiple-choice question, answered with its own controls
         page.click("#quiz-btn")
         page.wait_for_selector("#stop-btn", state="hidden")
@@ -146,6 +157,7 @@ def dark(browser, url: str) -> None:
     snap(page, "dark-demo-step")
     step(page, 3)
     snap(page, "dark-all-done")
+    planner_from_chat(page, "dark-planner-from-chat")
     ask(page, OFF_TOPIC)
     page.wait_for_selector("#tutor-chat .options button.option")
     snap(page, "dark-declined")
@@ -159,6 +171,7 @@ def phone(browser, url: str) -> None:
     for n in (1, 2, 3):
         step(page, n)
     snap(page, "phone-allocation")
+    planner_from_chat(page, "phone-planner-from-chat")
     page.get_by_role("tab", name="Lesson").click()
     page.click("#run-demo-btn")
     page.wait_for_selector("#demo-svg .tall svg", state="visible")
