@@ -100,7 +100,7 @@ def planner_from_chat(page: Page, name: str) -> None:
     """The Team planner tab opened after the chat planned a team: the same team, editable."""
     page.get_by_role("tab", name="Team planner").click()
     page.wait_for_selector('#team-table [data-testid="cell-2-0"]')
-    page.wait_for_selector("#team-svg svg")
+    page.wait_for_selector("#team-svg svg >> visible=true")
     time.sleep(0.5)
     snap(page, name, full=True)
     page.get_by_role("tab", name="Chat").click()
