@@ -769,10 +769,16 @@ def test_forget_my_team_clears_the_tab_the_chat_and_the_store(page: Page, served
     chat = page.inner_text("#tutor-chat")
     assert not any(name in chat for name in PEOPLE), chat
     assert not any(name in last_reply_to(page, "who gets paged?") for name in PEOPLE)
-    # The chat's own button takes the same path.
+    # The chat's own button takes the same path, and the tab (filled from the chat) follows.
     assert "Kwame" in last_reply_to(page, TEAM)
+    page.get_by_role("tab", name="Team planner").click()
+    expect_text(page.locator(CELL.format(row=2, col=0)), "Kwame")
+    page.get_by_role("tab", name="Chat").click()
     page.click("#forget-btn")
     expect_text(page.locator(BOT).last, "forgotten your team (3 people)")
     wait_idle(page)
+    page.get_by_role("tab", name="Team planner").click()
+    playwright_api.expect(page.locator("#team-table")).not_to_contain_text("Kwame", timeout=WAIT_MS)
+    page.get_by_role("tab", name="Chat").click()
     stored = " ".join(c for _, _, c in learner_rows(served, "forgotten your team"))
     assert not any(name in stored for name in PEOPLE)

@@ -77,10 +77,15 @@ async def test_a_team_planned_in_the_chat_fills_the_tab_when_it_is_opened(
     app = fresh_app(tmp_path / "tutor.db")
     sid = await start(app)
     await ask(app, DESCRIPTION, sid)
-    rows, result, svg = await app.team_tab_ui(sid, [["", "", "", ""]])
+    _, rows, result, svg, _ = await app.team_tab_ui(sid, [["", "", "", ""]], "")
     assert [row[0] for row in rows] == ["Priya", "Tomás", "Kwame"]
     assert "from your chat" in result and "On-call" in result
     assert "<svg" in svg
     # Opened again with the same team in the table: nothing the learner typed is overwritten.
-    again = await app.team_tab_ui(sid, rows)
+    again = await app.team_tab_ui(sid, rows, result)
     assert all(isinstance(part, type(gr.skip())) for part in again)
+    # Forgotten in the chat: the tab, opened again, keeps none of the team either.
+    await ask(app, "forget my team", sid)
+    text, blank, plan_shown, picture, read = await app.team_tab_ui(sid, rows, result)
+    assert not any(cell for row in blank for cell in row) and plan_shown == picture == ""
+    assert text == "" and read is None

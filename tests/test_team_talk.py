@@ -137,12 +137,17 @@ def test_a_choice_of_backup_is_answered_as_one_not_as_who_owns_it() -> None:
         ]
     )
     already = respond_about_plan("Ana or Ben as the on-call backup?", team)
-    assert already is not None and already.text.startswith("Of Ana and Ben: Ben, already")
+    assert already is not None and already.text.startswith("Of Ana and Ben, Ben is already")
     tied = respond_about_plan("Ana or Chloé as my on-call backup?", team)
     assert tied is not None and "Neither" not in tied.text
     assert tied.text.startswith("Ana and Chloé fit equally (neither has SRE/Platform skills)")
     owner = respond_about_plan("who owns on-call, Ana or Kwame?", team)
     assert owner is not None and owner.text.startswith("Of Ana and Kwame: Kwame.")
+    # Someone not in the team is said to be so, never weighed as if they were.
+    stranger = respond_about_plan("Jakub or Ana as my on-call backup?", team)
+    assert stranger is not None and stranger.text.startswith("Jakub isn't in your team")
+    assert "Jakub" not in stranger.named
+    assert "Ana could, without SRE/Platform skills" in stranger.text
 
 
 def test_a_backup_asked_for_without_what_for_means_the_last_topic() -> None:
@@ -151,7 +156,7 @@ def test_a_backup_asked_for_without_what_for_means_the_last_topic() -> None:
     # Alone, "Priya or Tomás as the backup?" says not what for: no answer to give.
     assert respond_about_plan("Priya or Tomás as the backup?", TEAM) is None
     after = respond_about_plan("Priya or Tomás as the backup?", TEAM, paged.topics)
-    assert after is not None and after.text.startswith("Of Priya and Tomás: Tomás, already")
+    assert after is not None and after.text.startswith("Of Priya and Tomás, Tomás is already")
     assert after.topics == paged.topics
     # A follow-up that says its own topic keeps it.
     gate = respond_about_plan("who owns the eval gate?", TEAM, paged.topics)

@@ -353,8 +353,9 @@ def _notes(
     gaps = sum(1 for a in assignments if not a.skill_match)
     if gaps and any(levels):
         notes.append(
-            f"{gaps} of {len(assignments)} responsibilities need a hat nobody on the team has "
-            "yet (⚠): each is still owned; see Missing skills for who takes it on and what helps."
+            f"{gaps} of {len(assignments)} responsibilities are owned by someone without that "
+            "hat's skills (⚠): each is still owned; Missing skills says who takes on a hat "
+            "nobody has and what helps."
         )
     idle = [p.name for p in people if p.owned == 0]
     if idle:

@@ -81,8 +81,10 @@ def who_owns(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk
     members = {p.name for p in plan.team.people}
     names = [n for n in f.names if n in members]
     asked = [n for n in names if n not in {x for a in found for x in (a.owner, a.backup)}]
+    # "Jakub or Olga?" with no Jakub in the plan: say so, never answer as if he were there
+    strangers = list(f.newcomers) if found and names and len(names) + len(f.newcomers) >= 2 else []
     chosen: tuple[str, ...] = ()
-    if len(names) >= 2 and found and f.has("backup"):
+    if (len(names) >= 2 or strangers) and found and f.has("backup"):
         choice, chosen = _better_backup(names, found[0], plan, talk)
         lines.insert(0, choice)
     elif len(names) >= 2 and found:
@@ -92,9 +94,20 @@ def who_owns(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk
             f"{_said(asked[0], True)} {agrees([asked[0]], 'is', 'are')} not on "
             f"{talk.short(found[0].id)} in this plan."
         )
+    if strangers:
+        lines.insert(0, _not_in_team(strangers))
     named = [*chosen, *(x for a in found for x in (a.owner, a.backup) if x)]
     return Answer(
         " ".join(lines), tuple(dict.fromkeys(named)), tuple(assignment_fact(a, plan) for a in found)
+    )
+
+
+def _not_in_team(strangers: Sequence[str]) -> str:
+    """ "Jakub isn't in your team as I have it" — and how to add them."""
+    be = agrees(strangers, "isn't", "aren't")
+    return (
+        f"{_names(strangers)} {be} in your team as I have it (if they joined, tell me: "
+        f'"we hired {strangers[0]}, a <role>").'
     )
 
 
@@ -115,10 +128,9 @@ def _better_backup(
     it up, else the one with the owner's hat's skills (then full-time) — never the owner, who
     cannot back up themself."""
     short = talk.short(a.id)
+    of = f"Of {_names(names)}, " if len(names) > 1 else ""
     if a.backup in names:
-        return f"Of {_names(names)}: {_said(a.backup)}, already the backup for {short}.", (
-            a.backup,
-        )
+        return f"{of}{_said(a.backup, not of)} is already the backup for {short}.", (a.backup,)
     candidates = [n for n in names if n != a.owner]
     if not candidates:
         return f"{_said(a.owner, True)} owns {short}, so cannot also be its backup.", ()
@@ -138,8 +150,12 @@ def _better_backup(
             f"runbook with them, and {say} (or another name) to re-plan."
         )
         return text, tuple(tied)
+    if not of:  # one teammate named (the other is not in the team)
+        can = f"has the {a.hat} skills to" if fit(best)[0] else f"could, without {a.hat} skills,"
+        text = f"{_said(best, True)} {can} back up {short}; {say}."
+        return text, (best,)
     why = "has skills for the hat it needs" if fit(best)[0] else "is the better fit"
-    text = f"Of {_names(names)}, {_said(best)} {why} ({a.hat}) as the backup for {short}; {say}."
+    text = f"{of}{_said(best)} {why} ({a.hat}) as the backup for {short}; {say}."
     return text, (best,)
 
 

@@ -13,8 +13,8 @@ from tutor.text import agrees, join_names, spoken
 
 TABLE_HEADER = "| Stage | Responsibility | Owner (hat worn) | Backup | Skills |"
 LEGEND = (
-    "★ critical · ⚠ nobody on the team has this hat's skills yet: the owner takes it on "
-    "(see Missing skills)"
+    "★ critical · ⚠ the owner does not have this hat's skills yet and takes it on (see "
+    "Missing skills; where a part-timer or contractor has them, they are the backup)"
 )
 
 

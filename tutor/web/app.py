@@ -32,7 +32,13 @@ from tutor.engine.events import Event, Notice, TextDelta
 from tutor.errors import LearnerBusyError, TutorError
 from tutor.quiz import QuestionView
 from tutor.runtime import Runtime
-from tutor.web.panels import same_team, tab_for_team, table_team
+from tutor.web.panels import (
+    forgotten_tab,
+    same_team,
+    tab_for_team,
+    table_people_or_none,
+    table_team,
+)
 from tutor.web.queue import Lane, Queued, SessionRegistry
 from tutor.web.quizform import MAX_PICKS, SKIP, answer_form, compose_answer
 from tutor.web.sidebar import next_label, progress_html, stepper_html
@@ -183,13 +189,18 @@ class TutorApp:
             return
         self.registry.lane(sid).session.adopt_team(team)
 
-    async def team_tab_ui(self, sid: str | None, rows: Any) -> tuple[Any, ...]:
-        """The tab opened: show the chat's team there unless the table already holds it
-        (so a team planned in the chat can be corrected row by row)."""
+    async def team_tab_ui(self, sid: str | None, rows: Any, result: str) -> tuple[Any, ...]:
+        """The tab opened: (description, table, plan, picture, description read). It shows
+        the chat's team unless the table already holds it (so a team planned in the chat can
+        be corrected row by row); with no team kept (forgotten in the chat), a planned team
+        still on the tab is blanked too."""
         plan = self.registry.lane(sid).session.conversation.dialogue.plan
-        if plan is None or same_team(plan.team, rows):
-            return (gr.skip(),) * 3
-        return tab_for_team(plan.team)
+        if plan is None:
+            shown = bool(table_people_or_none(rows)) and bool(result) and "⚠" not in result[:2]
+            return forgotten_tab() if shown else (gr.skip(),) * 5
+        if same_team(plan.team, rows):
+            return (gr.skip(),) * 5
+        return (gr.skip(), *tab_for_team(plan.team), gr.skip())
 
     def _put(self, lane: Lane, text: str) -> tuple[Any, ...]:
         view = self.view(lane)

@@ -190,12 +190,17 @@ def tab_for_team(team: Team) -> tuple[list[list[str]], str, str]:
     return team_rows(team), f"{CHAT_TEAM_NOTE}\n\n{result}", svg
 
 
+def table_people_or_none(rows: Any) -> list[dict[str, Any]]:
+    """The table's people, or none when a row cannot be read (the tab says why)."""
+    try:
+        return table_people(rows)
+    except TeamError:
+        return []
+
+
 def same_team(team: Team, rows: Any) -> bool:
     """Whether the table already shows `team` (names, roles and availability)."""
-    try:
-        shown = table_people(rows)
-    except TeamError:
-        return False
+    shown = table_people_or_none(rows)
     return [(p.name, list(p.roles), p.availability) for p in team.people] == [
         (p["name"], p["roles"], p["availability"]) for p in shown
     ]

@@ -321,8 +321,8 @@ def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
     ).then(app.adopt_tab_team_ui, tab_team, None, **QUIET)
     c["team_tab"].select(
         app.team_tab_ui,
-        [c["sid"], c["team_table"]],
-        [c["team_table"], c["team_result"], c["team_svg"]],
+        [c["sid"], c["team_table"], c["team_result"]],
+        [c[k] for k in ("team_text", "team_table", "team_result", "team_svg", "team_read")],
         **QUIET,
     )
     # "Forget my team" on the tab blanks the tab, then goes the chat's way (the chat says
