@@ -601,6 +601,13 @@ def type_in_cell(page: Page, row: int, col: int, text: str) -> None:
     before going on (a learner looks; a script that runs ahead races the table's own focus)."""
     cell = page.locator(CELL.format(row=row, col=col))
     cell.click()
+    # As a learner does: the cell must have the focus (a re-render may have taken it).
+    focused = "el => el.contains(document.activeElement)"
+    for _ in range(20):
+        if cell.evaluate(focused):
+            break
+        cell.click()
+        time.sleep(0.1)
     page.keyboard.type(text)
     page.keyboard.press("Enter")
     expect_text(cell, text)
@@ -759,7 +766,8 @@ def test_forget_my_team_clears_the_tab_the_chat_and_the_store(page: Page, served
         )
     page.get_by_role("tab", name="Team planner").click()
     assert page.input_value("#team-text textarea") == ""
-    assert not any(table_names(page)) and page.inner_text("#team-result").strip() == ""
+    playwright_api.expect(page.locator("#team-result")).to_have_text("", timeout=WAIT_MS)
+    assert not any(table_names(page))
     page.get_by_role("tab", name="Chat").click()
     paged = last_reply_to(page, "who gets paged?")
     assert not any(name in paged for name in PEOPLE), paged

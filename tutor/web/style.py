@@ -147,8 +147,14 @@ TABLE_TYPING_JS = """
     pending = null;
     if (enter) box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
   };
+  // The selected cell, when a re-render left the focus nowhere (on the page's body).
+  const selected = () => {
+    const cell = document.querySelector('#team-table [role="gridcell"][aria-selected="true"]');
+    return cell && cell.offsetParent !== null ? cell : null;
+  };
   document.addEventListener('keydown', (event) => {
-    const cell = event.target.closest && event.target.closest('#team-table [role="gridcell"]');
+    const cell = (event.target.closest && event.target.closest('#team-table [role="gridcell"]'))
+      || (event.target === document.body ? selected() : null);
     if (!cell || editor(cell) && !pending) return;
     const place = {row: cell.dataset.row, col: cell.dataset.col};
     const same = pending && pending.row === place.row && pending.col === place.col;

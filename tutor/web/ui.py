@@ -323,6 +323,7 @@ def _wire_panels(app: TutorApp, c: dict[str, Any]) -> None:
         app.team_tab_ui,
         [c["sid"], c["team_table"], c["team_result"]],
         [c[k] for k in ("team_text", "team_table", "team_result", "team_svg", "team_read")],
+        queue=False,  # a lookup: no queue, no progress timer over the plan
         **QUIET,
     )
     # "Forget my team" on the tab blanks the tab, then goes the chat's way (the chat says
