@@ -192,3 +192,41 @@ def test_a_claim_beyond_ownership_gets_no_bare_yes() -> None:
     # Confirming, insisting or a verb of doing the work keeps it an ownership claim.
     assert KB.answer("the data engineer builds the pipeline, right?").verdict == "yes"
     assert KB.answer("I'm sure the data scientist is the one who gets paged").verdict == "no"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write me a poem about data pipelines then",
+        "can u explain what a feature store is",
+        "what's the best laptop for ML?",
+        "tell me about kubernetes operators for the SRE",
+    ],
+)
+def test_a_request_for_something_the_lesson_lacks_is_declined(text: str) -> None:
+    """The phrase a request points at ("a poem", "a feature store") decides what is asked,
+    not the lesson words that follow it: declined, never the pipeline or skew paragraph."""
+    assert route(KB.answer(text)) == "decline"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("fine. what's the eval gate tho", "eval-gate-what"),
+        ("ok back to the lesson, what does productionize mean", "productionize-what"),
+        ("ML engineer vs data engineer, whats the diff", "diff-de-mle"),
+        ("explain roles", "roles-overview"),
+    ],
+)
+def test_a_request_for_a_lesson_thing_is_answered(text: str, entry: str) -> None:
+    """Fillers ("tho", "fine"), a word for the kind of answer ("the diff") and a plain "explain
+    X" keep their answers; "explain roles" asks what the roles are, not why they matter."""
+    assert route(KB.answer(text)) == entry
+
+
+def test_no_role_before_a_question_is_a_team_without_it() -> None:
+    """ "no MLE. who serves?" says the team lacks the role: the answer for a team without it,
+    not a correction that the ML engineer serves."""
+    found = KB.answer("no MLE. who serves?")
+    assert found.entry == "no-ml-engineer" and found.verdict is None
+    assert KB.answer("no, the SRE gets paged").verdict == "yes"

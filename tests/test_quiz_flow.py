@@ -289,3 +289,25 @@ async def test_with_a_model_a_quiz_in_words_is_asked_by_the_engine_without_the_m
     assert [t.name for t in tools] == [ASK] and backend.requests == []
     assert DEMO not in [t.name for t in tools] and ALLOCATE not in [t.name for t in tools]
     assert "Here is my reply" not in text
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text", "kind"),
+    [
+        ("roles-four", "5", "answer"),
+        ("small-team-hats", "the ml engineer", "answer"),
+        ("paged-3am", "the sre", "answer"),
+        ("paged-3am", "say more about the platform part", "request"),
+        ("roles-four", "can u make that shorter", "request"),
+        ("roles-four", "ok", "remark"),
+        ("small-team-hats", "what does the ml engineer do?", "question"),
+    ],
+)
+def test_a_bare_fragment_is_an_answer_and_a_follow_up_is_not(
+    question_id: str, text: str, kind: str
+) -> None:
+    """ "5" or "the ml engineer" with a question open is an attempt at it (graded, wrong when
+    wrong), not a lesson question answered beside it; "say more about X" asks for more and
+    is never graded; a question of the learner's own stays a question."""
+    question = quiz_bank().get(question_id)
+    assert intake_reader().read(question, text).kind == kind

@@ -285,3 +285,11 @@ def test_days_someone_works_are_a_schedule_not_a_person(
     reading = read_team(text)
     assert [(p.name, p.roles) for p in reading.team.people] == people
     assert not reading.unsure
+
+
+def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
+    """ "team of 5: 2 DS, 1 DE, 1 MLE, no SRE": the fifth person's job is assumed from the
+    hats still missing, never the SRE's the learner said they don't have."""
+    reading = read_team("team of 5: 2 DS, 1 DE, 1 MLE, no SRE. we're on a managed cloud platform")
+    assert len(reading.team.people) == 5
+    assert reading.assumed and not any("SRE" in a for a in reading.assumed)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from tutor.demo.variants import Variant, asks_for_change, read_variant
 from tutor.knowledge.base import Entry, KnowledgeData
 from tutor.knowledge.dialogue import read_act
+from tutor.knowledge.focus import asks_about_unknown
 from tutor.knowledge.retrieval import Hit, Index
 from tutor.text import Lexicon, Mention, Reading, join_names
 
@@ -137,6 +138,9 @@ class Answerer:
         held = self._holds(reading, topic)
         if held is not None:
             return held
+        if self._asks_about_unknown(reading):
+            authored = next((h for h in hits if h.entry.decline), None)
+            return self._decline(authored, hits)
         owner = self._owner_of_topic(reading, topic)
         if owner is not None:
             return self._entry_answer(owner)
@@ -174,7 +178,7 @@ class Answerer:
         role = self._role(reading, top)
         if role is not None:
             return self._entry_answer(role)
-        top = self._asks_why(reading, hits) or top
+        top = self._asks_why(reading, hits) or self._asks_what(reading, hits) or top
         if top and top.coverage >= self.data.threshold and not top.entry.decline:
             return self._entry_answer(top.entry)
         return self._decline(top if top and top.entry.decline else None, hits)
@@ -278,7 +282,9 @@ class Answerer:
         data engineer") or a one-person team ("I'm a solo founder")."""
         norms = {t.norm for t in reading.tokens}
         roles = self._roles_named(reading) if roles is None else roles
-        missing = any(m.negated for m in roles) and bool(norms & _PREMISE)
+        # "no MLE. who serves?": "no" right before the role says the team lacks it.
+        lacks = any(m.first > 0 and reading.tokens[m.first - 1].norm == "no" for m in roles)
+        missing = lacks or (any(m.negated for m in roles) and bool(norms & _PREMISE))
         # "what if our SRE quits?": a role leaving the team is a role it lacks.
         missing = missing or (bool(roles) and bool(norms & self.data.dialogue.words("leave")))
         # The words as written: the lexicon reads "solo" and "the one who" alike ("1").
@@ -319,6 +325,31 @@ class Answerer:
                 and h.coverage >= self.data.threshold
             ),
             None,
+        )
+
+    def _asks_what(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
+        """'explain roles' asks what, not why: when a "why" entry leads only on the order of
+        equal coverage, the best entry that does not ask "why" answers."""
+        norms = [t.norm for t in reading.tokens]
+        if not hits or not norms or norms[0] in _WHY or not self._opens_why(hits[0].entry):
+            return None
+        best = hits[0].coverage
+        return next(
+            (
+                h
+                for h in hits
+                if not self._opens_why(h.entry)
+                and not h.entry.decline
+                and h.coverage >= best
+                and h.coverage >= self.data.threshold
+            ),
+            None,
+        )
+
+    def _asks_about_unknown(self, reading: Reading) -> bool:
+        """ "write me a poem about pipelines": the thing asked for is unknown to the lesson."""
+        return asks_about_unknown(
+            reading, self.data.focus, self.lexicon.stopwords, self.index.knows
         )
 
     def _opens_why(self, entry: Entry) -> bool:

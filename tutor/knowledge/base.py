@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tutor.demo.variants import VariantCues
 from tutor.knowledge.dialogue import DialogueCues
+from tutor.knowledge.focus import FocusCues
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -95,6 +96,8 @@ class KnowledgeData(BaseModel):
     #: the words that name a change to the demo (tutor/demo/variants.py)
     variants: VariantCues
     dialogue: DialogueCues
+    #: the words that open a request for one thing (tutor/knowledge/focus.py)
+    focus: FocusCues
     followup: tuple[FollowUp, ...] = ()
     #: a misconception entry answers when it covers at least this share of the message
     misconception_threshold: float = Field(0.5, gt=0, lt=1)

@@ -23,7 +23,7 @@ import bm25s
 import numpy as np
 
 from tutor.knowledge.base import Entry
-from tutor.text import Lexicon, is_dictionary_word
+from tutor.text import KINDS, Lexicon, is_dictionary_word, normalize
 
 PENALTY = 0.15  # per concept of the entry's question the learner's question doesn't name
 
@@ -54,6 +54,12 @@ class Index:
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = sorted(self._idf)
+        # The words of the vocabulary's phrases ("engineer" of "ML engineer"): known even
+        # where a typo kept the phrase from being read whole ("machine lerning engineer").
+        self._phrase_words = frozenset(
+            w for kind in KINDS for e in lexicon.entries(kind) for p in e.phrases
+            for w in normalize(p)
+        )  # fmt: skip
         self._bm25 = bm25s.BM25(b=0.5)  # many wordings per entry: damp length
         self._bm25.index(docs, show_progress=False)
 
@@ -84,6 +90,14 @@ class Index:
             near = next((w for w in self._vocab if self.lexicon.same_word(term, w)), None)
             out.append(near or term)
         return out
+
+    def knows(self, word: str) -> bool:
+        """An entry's wordings use `word` (or a word it is a typo of)."""
+        if word in self._idf or word in self._phrase_words:
+            return True
+        return not is_dictionary_word(word) and any(
+            self.lexicon.same_word(word, w) for w in self._vocab
+        )
 
     def rank(self, text: str, k: int = 5) -> list[Hit]:
         """The best `k` entries for `text`, best first."""

@@ -89,7 +89,7 @@ class TeamReader(PeopleFinder):
         doubts += self._doubts(text, drafts)
         resolve_everything(drafts, self.skills)
         name_people(drafts)
-        assumed = self._assume(drafts, self.content.data) if assume else []
+        assumed = self._assume(drafts, self.content.data, text) if assume else []
         team = Team.build([self._person(d) for d in drafts], kind)
         unsure = [d.says for d in doubts] + (["the roles I assumed"] if assumed else [])
         sure = confidence(tuple(doubts))
@@ -169,8 +169,9 @@ class TeamReader(PeopleFinder):
 
     # -- filling in ----------------------------------------------------------------------------
 
-    def _assume(self, drafts: list[Draft], data: PlanningData) -> list[str]:
-        """Roles for people nobody gave roles to: the default split, or the missing hats."""
+    def _assume(self, drafts: list[Draft], data: PlanningData, text: str) -> list[str]:
+        """Roles for people nobody gave roles to: the default split, or the missing hats —
+        never a hat the text says the team lacks ("no SRE")."""
         # A job with no MLOps hat ("designer", "sales") is a role: only people the text gives
         # no job at all get the split.
         empty = [d for d in drafts if not any(self.skills.names_a_role(r) for r in d.roles)]
@@ -181,11 +182,18 @@ class TeamReader(PeopleFinder):
             picks = {id(d): [split[i]] for i, d in enumerate(drafts)}
         else:
             held = {h for d in drafts for h in self.skills.hats(d.roles)}
+            held |= self._denied_hats(text)
             missing = [h for h in HATS if h not in held]
             picks = spread(empty, missing, data.split_for(len(drafts)), drafts)
         for d in empty:
             d.roles = d.roles + picks[id(d)]
         return [f"{d.name} — {', '.join(picks[id(d)])}" for d in empty]
+
+    def _denied_hats(self, text: str) -> set[str]:
+        """The hats of roles the text denies ("no SRE", "we don't have a data engineer")."""
+        reading = self.lexicon.read(text)
+        denied = [reading.quote(m) for m in reading.of_kind("role") if m.negated]
+        return set(self.skills.hats(denied)) if denied else set()
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -139,7 +139,19 @@ class IntakeReader:
             return Intake("question", 1 - confidence)
         if any(s.asks_mark for s in parts):
             return Intake("question", 0.7)
+        if self._fragment(reading):
+            # "5", "the ml engineer": no verb, no question, only a thing named — a bare answer
+            # (its grader says it is not one of the options or not right).
+            return Intake("answer", 0.8)
         return Intake("remark", 0.7)
+
+    def _fragment(self, reading: Reading) -> bool:
+        """Names a role, stage, concept or number and nothing else (stopwords aside)."""
+        named = {i for m in reading.mentions for i in range(m.first, m.last)}
+        rest = [t.norm for i, t in enumerate(reading.tokens) if i not in named]
+        counted = [n for n in rest if n.isdigit()]
+        words = [n for n in rest if not n.isdigit()]
+        return bool(named or counted) and all(w in self.lex.stopwords for w in words)
 
     def thinks_aloud(self, text: str) -> bool:
         """The learner is only thinking ("hmm", "let me think", "one sec"): every word is
