@@ -301,6 +301,8 @@ async def test_with_a_model_a_quiz_in_words_is_asked_by_the_engine_without_the_m
         ("roles-four", "can u make that shorter", "request"),
         ("roles-four", "ok", "remark"),
         ("small-team-hats", "what does the ml engineer do?", "question"),
+        ("paged-3am", "so product owns the metrics?", "question"),
+        ("handoff-points", "maybe training, deploying and monitoring?", "answer"),
     ],
 )
 def test_a_bare_fragment_is_an_answer_and_a_follow_up_is_not(

@@ -237,6 +237,9 @@ class OfflineBackend(Backend):
             return call(ASK, {"about": text}, self.answers.quiz_intro)
         if intake.kind == "pushback":
             return Reply(self.answers.quiz_pushback)
+        cues = knowledge().data.dialogue
+        if read_act(text, lexicon(), cues) == "why" and not named_topic(text, lexicon()):
+            return Reply(self.answers.quiz_why)  # "why is that wrong?": about the question
         if intake.kind == "remark" and reader.thinks_aloud(text):
             return Reply(self.answers.quiz_remark)
         # "ok", "thanks", "it says IndentationError": answered (or declined) as any message

@@ -98,6 +98,7 @@ class OfflineAnswers(BaseModel):
     quiz_remark: str
     quiz_stopped: str
     quiz_pushback: str
+    quiz_why: str
     why_breaks: dict[str, str]
     checks: list[QuickCheck] = []
 

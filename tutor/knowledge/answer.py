@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from tutor.demo.variants import Variant, asks_for_change, read_variant
 from tutor.knowledge.base import Entry, KnowledgeData
 from tutor.knowledge.dialogue import read_act
-from tutor.knowledge.focus import asks_about_unknown
+from tutor.knowledge.focus import asks_about_unknown, focus
 from tutor.knowledge.retrieval import Hit, Index
 from tutor.text import Lexicon, Mention, Reading, join_names
 
@@ -99,7 +99,7 @@ class Answerer:
 
     def __init__(self, data: KnowledgeData, lexicon: Lexicon, facts: Facts) -> None:
         self.data, self.lexicon, self.facts = data, lexicon, facts
-        self.index = Index(data.entry, lexicon)
+        self.index = Index(data.entry, lexicon, data.fillers)
         self._things = frozenset(w for p in data.product_qualifiers for w in lexicon.read(p).norms)
         self._role_words = frozenset(w for p in data.role_words for w in lexicon.read(p).norms)
         self._claim_words = self._role_words | frozenset(
@@ -328,10 +328,12 @@ class Answerer:
         )
 
     def _asks_what(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
-        """'explain roles' asks what, not why: when a "why" entry leads only on the order of
-        equal coverage, the best entry that does not ask "why" answers."""
-        norms = [t.norm for t in reading.tokens]
-        if not hits or not norms or norms[0] in _WHY or not self._opens_why(hits[0].entry):
+        """'explain roles' (a request pointing at a thing) asks what, not why: when a "why"
+        entry leads only on the order of equal coverage, the best entry that does not ask
+        "why" answers."""
+        if not hits or not focus(reading, self.data.focus, self.index.stopwords):
+            return None  # "what actually breaks?" asks what a "why breaks" entry answers
+        if not self._opens_why(hits[0].entry):
             return None
         best = hits[0].coverage
         return next(
@@ -348,9 +350,7 @@ class Answerer:
 
     def _asks_about_unknown(self, reading: Reading) -> bool:
         """ "write me a poem about pipelines": the thing asked for is unknown to the lesson."""
-        return asks_about_unknown(
-            reading, self.data.focus, self.lexicon.stopwords, self.index.knows
-        )
+        return asks_about_unknown(reading, self.data.focus, self.index.stopwords, self.index.knows)
 
     def _opens_why(self, entry: Entry) -> bool:
         norms = [t.norm for t in self.lexicon.read(entry.question).tokens]
@@ -508,7 +508,7 @@ class Answerer:
         entry's wordings: what a claim says beyond "<role> owns <slot>" ("once" in "are data
         scientists done once the model is trained?"). Empty when it is only about ownership."""
         named = {i for m in reading.mentions for i in range(m.first, m.last)}
-        known = self.index.words(entry) | self._claim_words | self.lexicon.stopwords
+        known = self.index.words(entry) | self._claim_words | self.index.stopwords
         known |= self.lexicon.openers | set(self.lexicon.cues.negators)  # polarity is judged
         return {
             t.norm

@@ -89,6 +89,8 @@ class KnowledgeData(BaseModel):
     claim_tags: tuple[str, ...] = ()
     work_verbs: tuple[str, ...] = ()
     product_qualifiers: tuple[str, ...] = ()
+    #: discourse fillers retrieval leaves out, like stopwords ("but", "tho", "tbh")
+    fillers: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = Field(min_length=3)
     decline_intro: str
     decline_offer: str

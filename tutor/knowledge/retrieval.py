@@ -40,8 +40,13 @@ class Hit:
 class Index:
     """BM25 over every wording of the entries. Immutable; build once and share."""
 
-    def __init__(self, entries: tuple[Entry, ...], lexicon: Lexicon) -> None:
+    def __init__(
+        self, entries: tuple[Entry, ...], lexicon: Lexicon, fillers: tuple[str, ...] = ()
+    ) -> None:
         self.lexicon, self.entries = lexicon, entries
+        # Stopwords, and discourse fillers that say nothing of a topic ("but", "tho", "tbh")
+        # though the quiz's reading keeps them ("anything but the data engineer").
+        self.stopwords = lexicon.stopwords | {w for f in fillers for w in normalize(f)}
         # One document per entry: all its wordings together, so every way of asking adds
         # evidence (a question sharing the concepts of three paraphrases beats one sharing a
         # filler word with a single paraphrase).
@@ -72,7 +77,7 @@ class Index:
         words = [
             t.norm
             for i, t in enumerate(reading.tokens)
-            if i not in inside and t.norm not in self.lexicon.stopwords
+            if i not in inside and t.norm not in self.stopwords
         ]
         concepts = [f"{m.kind}:{m.id}" for m in reading.mentions]
         denied = [f"not:{m.kind}:{m.id}" for m in reading.mentions if m.negated]
@@ -104,7 +109,7 @@ class Index:
         terms = self.query_terms(text)
         if not terms:
             return []
-        weak = all(t in self.lexicon.stopwords for t in terms)
+        weak = all(t in self.stopwords for t in terms)
         scores = np.asarray(self._bm25.get_scores(terms))
         # An entry about something the question doesn't name ("ML engineer" for a question
         # about data scientists and data engineers) ranks lower.

@@ -133,6 +133,8 @@ class IntakeReader:
         offered = [c for c in pieces if not self._about_self(reading, c)]
         if any(self.has_content(question, c.text) for c in offered):
             hedged = any(s.asks_mark for s in parts)
+            if hedged and self._names_other_subject(question, reading):
+                return Intake("question", 0.75)  # "so product owns the metrics?"
             confidence = 0.75 if hedged else 0.9
             if confidence >= self.words.answer_threshold:
                 return Intake("answer", confidence)
@@ -243,6 +245,24 @@ class IntakeReader:
         """The question words the open question itself opens with."""
         norms = self.lex.read(question.prompt).norms
         return {w for w in norms[:1] if w in self._single["ask_words"]}
+
+    def _names_other_subject(self, question: Question, reading: Reading) -> bool:
+        """Who owns a stage or concept the open question, its key and its options never
+        name: a question on another subject ("so product owns the metrics?" while on-call is
+        asked). A hedged list of stages without a role ("maybe training and deploying?") is
+        still an answer, right or wrong."""
+        keyed = " ; ".join(
+            (
+                question.prompt,
+                *question.options,
+                *question.items,
+                *(i for p in question.key_points for i in p.any_of),
+            )
+        )
+        known = {(m.kind, m.id) for m in self.lex.read(keyed).mentions}
+        subjects = [m for m in reading.mentions if m.kind != "role"]
+        claims = any(m.kind == "role" for m in reading.mentions)
+        return claims and any((m.kind, m.id) not in known for m in subjects)
 
     # -- answer content ----------------------------------------------------------------------
 
