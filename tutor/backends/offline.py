@@ -161,7 +161,9 @@ class OfflineBackend(Backend):
         if shown is not None:
             return shown
         if act in ("simpler", "example", "more", "why") and not kb.misconception(text):
-            named = named_topic(text, lexicon())
+            # "why not the ML engineer?": a role asked about is the alternative to the last
+            # topic's owner, not a new topic.
+            named = named_topic(text, lexicon(), roles=act != "why")
             topic = kb.topic_of(named) if named else ctx.last_topic
             followed = kb.follow_up(act, topic)
             if followed is not None:
@@ -225,7 +227,7 @@ class OfflineBackend(Backend):
         if question is None or ctx.reading.step is not None:
             return None
         reader = intake_reader()
-        intake = reader.read(question, text)
+        intake = reader.read(question, text, ctx.open_question.kind != "check")
         # The engine's reading wins (it read a team described, say, as no answer).
         said = ctx.reading.while_open
         attempt = intake.is_attempt if said is None else said in ("answer", "dont_know")

@@ -29,7 +29,9 @@ _QUOTED = re.compile(rf"(?<![\w]){_OPEN}([^'\"\u2018\u2019\u201c\u201d]{{1,80}}?
 _TUPLE = re.compile(rf"\(\s*{_OPEN}([^'\"]+){_CLOSE}\s*,\s*{_OPEN}([^'\"]+){_CLOSE}\s*\)")
 _SENTENCE_END = re.compile(r"[.?!\n]")
 _SEGMENT_END = re.compile(r"[.?!\n,;:\u2013\u2014]|\s-\s")
-_ARROW = re.compile(r"->|→|=>")
+# An arrow, or an assignment as the lesson's own code writes it ("deploy & monitor = ML
+# Engineer"); not a comparison ("==", "!=").
+_ARROW = re.compile(r"->|→|=>|(?<![=!<>])=(?![=>])")
 _PLUS = re.compile(r"^\s*(\+|&)\s*$")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from tutor.backends.context import MessageReading, OpenQuestion
 from tutor.content.pack import LessonPack, knowledge, lexicon, quiz_bank
 from tutor.content.planner import looks_like_team, read_team
+from tutor.demo.variant_words import norms_of
 from tutor.errors import TeamError
 from tutor.knowledge.dialogue import read_act
 from tutor.planning import Team
@@ -87,7 +88,8 @@ class IntentReader:
         if team is not None:
             return self._team_while_open(reading, team, open_question)
         if question is not None:
-            intake = self.intake.read(question, text)
+            asked_for = open_question is not None and open_question.kind != "check"
+            intake = self.intake.read(question, text, asked_for)
             reading = reading.model_copy(update={"while_open": intake.kind})
             if intake.is_attempt:
                 args = {"question_id": question.id, "answer": text}
@@ -184,12 +186,15 @@ class IntentReader:
         """Names the demo and a way of seeing or running it ("show me the demo output") —
         not a change to it ("if every owner is 'Me', what does the demo print?"): the
         backend runs that variant."""
+        kb = knowledge()
+        norms = self.lex.read(text).norms
+        if norms and norms[0] in norms_of(kb.data.variants.explains):
+            return False  # "why does the demo print X?" asks about the output, not to see it
         demo = [s for p in self.requests.demo for s in self.lex.find(text, p)]
         show = [s for p in self.requests.show for s in self.lex.find(text, p)] if demo else []
         # The two close together: "what does range(len(lifecycle)-1) do in the demo" asks
         # about a line of its code, not to see it run.
         near = any(max(a[0], b[0]) - min(a[1], b[1]) <= DEMO_WINDOW for a in demo for b in show)
-        kb = knowledge()
         # A change it cannot read is not a request for the lesson's own output either.
         return near and kb.variant(text) is None and not kb.asks_for_change(text)
 

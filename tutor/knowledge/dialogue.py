@@ -82,15 +82,17 @@ def read_act(text: str, lexicon: Lexicon, cues: DialogueCues) -> Act | None:
     return "pushback" if set(norms) & cues.words("pushback") else None
 
 
-def named_topic(text: str, lexicon: Lexicon) -> str | None:
+def named_topic(text: str, lexicon: Lexicon, roles: bool = True) -> str | None:
     """The roles, stages or concepts a message names of its own ("explain 'handoff'
-    simpler" -> "handoff"), as words to look the topic up with; None when it names none."""
+    simpler" -> "handoff"), as words to look the topic up with; None when it names none.
+    `roles=False`: roles name no topic ("why not the ML engineer?" asks about the last one)."""
     reading = lexicon.read(text)
     # A count ("one going wrong", "the 3 of them") names no topic.
     named = [
         m
         for m in reading.mentions
         if not all(t.norm.isdigit() for t in reading.tokens[m.first : m.last])
+        and (roles or m.kind != "role")
     ]
     return " ".join(reading.quote(m) for m in named) or None
 

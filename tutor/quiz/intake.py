@@ -108,8 +108,10 @@ class IntakeReader:
             for name in ("ask_words", "auxiliaries", "answer_subjects", "self_words")
         }
 
-    def read(self, question: Question, text: str) -> Intake:
-        """What `text` is, sent while `question` is open."""
+    def read(self, question: Question, text: str, asked_for: bool = True) -> Intake:
+        """What `text` is, sent while `question` is open. `asked_for`: the learner asked for
+        the question (a quiz); a quick check the tutor offered unasked takes only a sure
+        answer — a learner who goes on talking is not answering it."""
         reading = self.lex.read(text)
         if not reading.tokens:
             return Intake("remark", 0.9)
@@ -118,16 +120,22 @@ class IntakeReader:
             return Intake("dont_know", 0.95)
         if skip == "hint":
             return Intake("request", 0.9, "hint")
-        return self._by_form(question, reading)
+        return self._by_form(question, reading, asked_for)
 
-    def _by_form(self, question: Question, reading: Reading) -> Intake:
+    def _by_form(self, question: Question, reading: Reading, asked_for: bool = True) -> Intake:
         parts = sentences(reading)
         request = [s for s in parts if self._requests(reading, s)]
         if request:
             return Intake("request", 0.85, self._wants(reading))
-        if any(self._pushes_back(reading, s) for s in parts):
+        pushing = [s for s in parts if self._pushes_back(reading, s)]
+        asking = [s for s in parts if self._asks(question, reading, s)]
+        # "what's an eval gate? the lesson never explains it": a question of its own beside
+        # a complaint is answered as a question.
+        if any(s not in pushing for s in asking):
+            return Intake("question", 0.9)
+        if pushing:
             return Intake("pushback", 0.8)
-        if any(self._asks(question, reading, s) for s in parts):
+        if asking:
             return Intake("question", 0.9)
         pieces = [c for s in parts for c in clauses(reading, s)]
         offered = [c for c in pieces if not self._about_self(reading, c)]
