@@ -107,12 +107,12 @@ class IntentReader:
     def _team_while_open(
         reading: MessageReading, team: EngineCall, open_question: OpenQuestion | None
     ) -> Meaning:
-        """A team read surely while a question is open is never graded as an answer. A quick
-        check the learner never asked for gives way (the team is planned, the check closes);
-        a quiz question they asked for stays open and the backend answers."""
+        """A team described while a question is open is never graded as an answer: it is
+        planned. A quick check the learner never asked for gives way (it closes); a quiz
+        question they asked for stays open."""
         if open_question is not None and open_question.kind == "check":
             return Meaning(reading, team)
-        return Meaning(reading.model_copy(update={"while_open": "remark"}))
+        return Meaning(reading.model_copy(update={"while_open": "remark"}), team)
 
     def _bank_question(self, open_question: OpenQuestion | None) -> Question | None:
         if open_question is None or open_question.kind == "team":

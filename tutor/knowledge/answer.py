@@ -17,6 +17,7 @@ Pure: the knowledge data, the lexicon, the lifecycle and the catalogue's owners 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -67,6 +68,7 @@ _SOLO = frozenset({"solo", "alone", "myself", "solopreneur"})
 # unless it opens or asks a question of its own.
 _FOLLOW_UP_ACTS = frozenset({"simpler", "example", "more", "why"})
 _HOLD = "I hear you, but I'll stay with the lesson here. "
+_SENTENCE_CUT = re.compile(r"(?<=[.?!;])\s+")
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ class Answerer:
             return Answer(top.entry.answer, top.entry.id, action=action)
         hits = [h for h in hits if not h.entry.action]
         top = hits[0] if hits else None
-        wrong_belief = self._misconception(reading, hits)
+        wrong_belief = self._misconception(reading, hits) or self._belief_in_a_sentence(text)
         if wrong_belief is not None:
             return self._entry_answer(wrong_belief)
         belief = top if top and top.entry.misconception else None
@@ -201,7 +203,21 @@ class Answerer:
         """The misconception entry `text` states ("why not just rotate the pager?"), if any."""
         hits = [h for h in self.index.rank(text, k=8) if not h.entry.action]
         found = self._misconception(self.lexicon.read(text), hits)
+        found = found or self._belief_in_a_sentence(text)
         return found.id if found else None
+
+    def _belief_in_a_sentence(self, text: str) -> Entry | None:
+        """A wrong belief stated in one sentence of several ("so the goal is no handoffs,
+        right? one person per project = zero risk"): the other sentences dilute it."""
+        parts = [p for p in _SENTENCE_CUT.split(text.strip()) if p]
+        if len(parts) < 2:
+            return None
+        for part in parts:
+            hits = [h for h in self.index.rank(part, k=8) if not h.entry.action]
+            found = self._misconception(self.lexicon.read(part), hits)
+            if found is not None:
+                return found
+        return None
 
     def follow_up(self, act: str, topic: str | None) -> Answer | None:
         """ "Simpler", "an example", "why", "say more" about the entry answered last, or
