@@ -77,16 +77,20 @@ def test_wrong_turns_are_at_most_five_percent(reports) -> None:
 
 # -- the held-out batch ------------------------------------------------------------------------
 
-#: written apart and scored first (cbb11e8): good 73, partial 16, declined 17, wrong 23 of 129
-#: (17.8% wrong). After the precision work and the variant reader, 8 wrong (6.2%); with no
-#: bare yes/no to a claim beyond ownership, 7 (5.4%); with requests for unknown things
-#: declined and "no X" read as a team without X, 4 (3.1%).
-HELD_OUT = DATA / "independent" / "conversations_2.toml"
-#: written apart and scored first at ec1b681 (session 5): good 78, partial 13, declined 18,
-#: wrong 25 of 134 (18.7% wrong) — the honest estimate for conversations the project has not
-#: seen. The floor below only keeps it from getting worse than it now is.
-HELD_OUT_3 = DATA / "independent" / "conversations_3.toml"
-FLOORS = {HELD_OUT: (129, 4), HELD_OUT_3: (134, 25)}
+#: Batches written and labelled apart, each scored first before any change made for it (the
+#: honest estimate for conversations the project has not seen), then kept as floors: the
+#: numbers below are where each batch stands now, so a change can only make them better.
+#: conversations_2: first contact (cbb11e8) 23 wrong of 129 (17.8%); now 3.
+#: conversations_3: first contact (ec1b681) 25 wrong of 134 (18.7%); now 16 (11.9%).
+#: conversations_4: first contact (c2f0d12, after the batch-3 work) 28 wrong of 140 (20.0%);
+#: now 22 (15.7%).
+HELD_OUT = DATA / "independent"
+#: file: (turns, wrong at most, in-scope good-or-partial at least)
+FLOORS = {
+    HELD_OUT / "conversations_2.toml": (129, 3, 0.85),
+    HELD_OUT / "conversations_3.toml": (134, 16, 0.73),
+    HELD_OUT / "conversations_4.toml": (140, 22, 0.63),
+}
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +104,10 @@ def test_the_held_out_batches_are_labelled_and_no_worse(held_out, path, capsys) 
     with capsys.disabled():
         print("\n" + summary(report, path.name))
     assert not report.unlabelled, [f"{s.conversation}#{s.index}" for s in report.unlabelled]
-    turns, wrong = FLOORS[path]
+    turns, wrong, useful = FLOORS[path]
     assert len(report.scored) == turns
     assert report.share({"wrong"}) <= wrong / turns
-    assert report.share({"good", "partial"}, report.in_scope) >= 0.65
+    assert report.share({"good", "partial"}, report.in_scope) >= useful
 
 
 # -- the readers -------------------------------------------------------------------------------
