@@ -64,7 +64,7 @@ def respond_about_plan(
     for ("can Farid be the backup?") means that."""
     plan = plan if isinstance(plan, TeamPlan) else TeamPlan(team=plan)
     follow = read_follow_up(text, plan.team, talk.words, talk.count_nouns)
-    if follow.confidence < talk.data.min_confidence:
+    if follow.confidence < talk.data.min_confidence or follow.has("lesson"):
         return None
     if not follow.topics and topics and follow.has("backup"):
         follow = replace(follow, topics=tuple(tuple(t) for t in topics))

@@ -34,6 +34,7 @@ CUE_IDS = (
     "single-point",
     "load",
     "move-off",
+    "lesson",
 )
 
 

@@ -167,7 +167,7 @@ def _denied_before(
     while j >= 0 and ids[j] == clause and budget > 0:
         word = norms[j]
         if word in negators:
-            return True
+            return not _asks_expecting_yes(norms, ids, j, clause)
         if any(tuple(norms[j - len(p) + 1 : j + 1]) == p for p in pairs):
             return phrases_between == 0
         in_phrase = any(lo <= j < hi for lo, hi in spans)
@@ -181,6 +181,23 @@ def _denied_before(
             budget -= 1
         j -= 1
     return False
+
+
+# A form of "be" opening a clause before "not" always asks ("isn't that a lot on Tom?"); a
+# "do" or modal form asks only with its subject next ("doesn't the SRE get paged?"), else it
+# is an imperative that denies ("don't put the data scientist on call").
+_BE = frozenset({"is", "are", "was", "were", "be"})
+_SUBJECT_STARTS = frozenset(
+    {"that", "this", "it", "he", "she", "they", "we", "you", "there", "the", "a", "an", "our"}
+)
+
+
+def _asks_expecting_yes(norms: list[str], ids: list[int], j: int, clause: int) -> bool:
+    """The "not" at j follows an auxiliary that opens its clause: a negative question."""
+    if j < 1 or (j >= 2 and ids[j - 2] == clause):
+        return False
+    aux, after = norms[j - 1], norms[j + 1] if j + 1 < len(norms) else ""
+    return aux in _BE or (aux in {"do", "does", "did"} and after in _SUBJECT_STARTS)
 
 
 def _joined_by_or(norms: list[str], j: int, start: int) -> bool:
