@@ -230,3 +230,27 @@ def test_no_role_before_a_question_is_a_team_without_it() -> None:
     found = KB.answer("no MLE. who serves?")
     assert found.entry == "no-ml-engineer" and found.verdict is None
     assert KB.answer("no, the SRE gets paged").verdict == "yes"
+
+
+def test_a_belief_in_one_sentence_of_several_is_corrected() -> None:
+    """Other sentences dilute a belief's coverage of the whole message; stated in one of
+    them, it is still the belief that answers."""
+    text = "ok I get the roles and the demo and all that. fewer handoffs is always safer"
+    assert KB.index.rank(text, k=1)[0].coverage < KB.data.misconception_threshold
+    assert KB.answer(text).entry == "mc-no-handoffs-no-risk"
+    assert KB.misconception(text) == "mc-no-handoffs-no-risk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how big should the on-call rotation be",
+        "how often should we retrain",
+        "how many people do I need",
+    ],
+)
+def test_a_question_for_a_quantity_the_lesson_never_gives_is_declined(text: str) -> None:
+    """ "how often…?" is not answered by the retraining stage's owner: only an entry that
+    itself gives a quantity ("how many handoffs does the demo find?") answers one."""
+    assert route(KB.answer(text)) == "decline"
+    assert route(KB.answer("how many handoffs does the demo print")) == "demo-count"

@@ -118,6 +118,17 @@ def test_questions_about_load_gaps_and_hiring_name_only_the_team() -> None:
         assert set(reply.named) <= names  # type: ignore[union-attr]
 
 
+def test_a_negative_question_of_load_is_answered_and_the_lesson_left_to_the_lesson() -> None:
+    """ "isn't that a lot on Kwame" asks (expecting yes) about his load; "does the lesson say
+    how big a rotation should be" asks the lesson, not the plan."""
+    load = respond_about_plan("isn't that a lot on Kwame", TEAM)
+    assert load is not None and load.text.startswith("Kwame owns")
+    assert (
+        respond_about_plan("does the lesson say how big an on-call rotation should be", TEAM)
+        is None
+    )
+
+
 def test_it_abstains_instead_of_guessing_and_forgets_on_request() -> None:
     assert respond_about_plan("what does an SRE do?", TEAM) is None
     assert respond_about_plan("is Zed overloaded?", TEAM) is None  # nobody called Zed

@@ -95,6 +95,10 @@ def test_short_words_must_be_spelt_exactly() -> None:
             ["data_scientist"],
         ),
         ("neither the DS nor the MLE", [], ["data_scientist", "ml_engineer"]),
+        # A negative question expects yes and denies nothing; an imperative still denies.
+        ("isn't the SRE the one who gets paged?", ["sre_platform"], []),
+        ("doesn't the data engineer own the contract?", ["data_engineer"], []),
+        ("don't put the data scientist on call", [], ["data_scientist"]),
     ],
 )
 def test_denied_and_dropped_beliefs_are_not_asserted(

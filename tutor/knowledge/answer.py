@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from tutor.demo.variants import Variant, asks_for_change, read_variant
 from tutor.knowledge.base import Entry, KnowledgeData
 from tutor.knowledge.dialogue import read_act
-from tutor.knowledge.focus import asks_about_unknown, focus
+from tutor.knowledge.focus import asks_about_unknown, asks_quantity, focus
 from tutor.knowledge.retrieval import Hit, Index
 from tutor.text import Lexicon, Mention, Reading, join_names
 
@@ -140,7 +140,7 @@ class Answerer:
         held = self._holds(reading, topic)
         if held is not None:
             return held
-        if self._asks_about_unknown(reading):
+        if self._asks_about_unknown(reading) or self._quantity_unanswered(reading, hits):
             authored = next((h for h in hits if h.entry.decline), None)
             return self._decline(authored, hits)
         owner = self._owner_of_topic(reading, topic)
@@ -363,6 +363,14 @@ class Answerer:
             ),
             None,
         )
+
+    def _quantity_unanswered(self, reading: Reading, hits: Sequence[Hit]) -> bool:
+        """A question for a quantity ("how often should we retrain?") that the best entry
+        does not answer with one (its own question asks for none)."""
+        if not hits or not asks_quantity(reading, self.data.focus):
+            return False
+        own = self.lexicon.read(hits[0].entry.question)
+        return not hits[0].entry.decline and not asks_quantity(own, self.data.focus)
 
     def _asks_about_unknown(self, reading: Reading) -> bool:
         """ "write me a poem about pipelines": the thing asked for is unknown to the lesson."""

@@ -14,6 +14,7 @@ Pure: the cues, the reading and what the index knows are passed in.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
@@ -34,6 +35,9 @@ class FocusCues(BaseModel):
     ends: tuple[str, ...]
     #: nouns that name the kind of answer wanted, not its topic ("the reason", "the diff")
     kinds: tuple[str, ...]
+    #: "how big", "how many", "how often": a question for a quantity, answered only by an
+    #: entry that gives one
+    quantities: tuple[str, ...]
 
 
 def focus(reading: Reading, cues: FocusCues, stopwords: frozenset[str]) -> list[int]:
@@ -78,3 +82,9 @@ def asks_about_unknown(
 
 def _words(phrases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for phrase in phrases for w in normalize(phrase))
+
+
+def asks_quantity(reading: Reading, cues: FocusCues) -> bool:
+    """ "how big should the rotation be?", "how many handoffs does it print?" """
+    norms, amounts = reading.norms, _words(cues.quantities)
+    return any(a == "how" and b in amounts for a, b in itertools.pairwise(norms))
