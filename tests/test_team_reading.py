@@ -293,11 +293,3 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
     reading = read_team("team of 5: 2 DS, 1 DE, 1 MLE, no SRE. we're on a managed cloud platform")
     assert len(reading.team.people) == 5
     assert reading.assumed and not any("SRE" in a for a in reading.assumed)
-
-
-def test_a_number_before_a_role_counts_that_roles_people_not_the_team() -> None:
-    """ "we are 2 data scientists and one SRE" is three people; "we're 3: …" and "we are 2,
-    Ana and Ben" still state the head count."""
-    assert len(read_team("we are 2 data scientists and one SRE").team.people) == 3
-    assert len(read_team("we're 3: 2 data scientists and one SRE").team.people) == 3
-    assert len(read_team("we are 2, Ana and Ben").team.people) == 2

@@ -189,8 +189,7 @@ class Words(NameFinder):
                 continue  # "2.5 people" states no head count
             if self._of_organisation(norms, i):
                 continue  # "a 40-person logistics company" is not the team
-            counted = self._count_before(norms, i) and not self._role_after(norms, i)
-            if self.at(norms, i + 1, self.count_nouns) or counted:
+            if self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i):
                 plus = re.search(rf"\b{word}\s*\+", text) is not None  # "50+ people": over 50
                 return int(word) + plus
         return 1 if self.is_solo(text) else None
@@ -233,18 +232,9 @@ class Words(NameFinder):
     def is_count_piece(self, norms: Sequence[str], text: str = "") -> bool:
         return any(
             w.isdecimal()
-            and (
-                self.at(norms, i + 1, self.count_nouns)
-                or (self._count_before(norms, i) and not self._role_after(norms, i))
-            )
+            and (self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i))
             for i, w in enumerate(norms)
         ) or (bool(text) and self.is_solo(text))
-
-    def _role_after(self, norms: Sequence[str], i: int) -> bool:
-        """ "we're 2 data scientists and one SRE": a number right before a role counts that
-        role's people, not the team."""
-        after = self.lexicon.read(" ".join(norms[i + 1 : i + 4]))
-        return any(m.kind == "role" and m.first == 0 for m in after.mentions)
 
     def is_header(self, text: str) -> bool:
         """'team', 'our team', 'there are 4 of us': words before a colon that name nobody."""
