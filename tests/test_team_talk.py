@@ -127,6 +127,8 @@ def test_a_negative_question_of_load_is_answered_and_the_lesson_left_to_the_less
         respond_about_plan("does the lesson say how big an on-call rotation should be", TEAM)
         is None
     )
+    # Whether two ideas are one is a question for the lesson, not who owns deploys.
+    assert respond_about_plan("is a handoff the same thing as a deployment?", TEAM) is None
 
 
 def test_it_abstains_instead_of_guessing_and_forgets_on_request() -> None:

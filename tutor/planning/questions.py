@@ -74,8 +74,8 @@ def _paging_ids(talk: TeamTalk) -> set[str]:
 def who_owns(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
     """Who owns what the follow-up names; with "A or B?", says which of the two (or neither)."""
     ids = topic_ids(f, allocation)
-    if not ids or not f.question:
-        return None
+    if not ids or not f.question or f.has("compare"):
+        return None  # "is a handoff the same thing as a deployment?" compares two ideas
     found = [a for a in allocation.assignments if a.id in ids[:2]]
     lines = [owner_line(a, plan, talk) for a in found]
     members = {p.name for p in plan.team.people}

@@ -35,6 +35,7 @@ CUE_IDS = (
     "load",
     "move-off",
     "lesson",
+    "compare",
 )
 
 
