@@ -209,6 +209,13 @@ def test_a_request_for_something_the_lesson_lacks_is_declined(text: str) -> None
     assert route(KB.answer(text)) == "decline"
 
 
+def test_an_unrelated_request_gets_the_plain_decline_not_another_topics() -> None:
+    """ "What's the best pizza topping?" shares only "best" with the tools question: the plain
+    decline, never "choosing tools is beyond this lesson"."""
+    reply = KB.answer("What's the best pizza topping?")
+    assert reply.declined and reply.text.startswith(KB.data.decline_intro)
+
+
 @pytest.mark.parametrize(
     ("text", "entry"),
     [

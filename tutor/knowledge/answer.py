@@ -141,7 +141,10 @@ class Answerer:
         if held is not None:
             return held
         if self._asks_about_unknown(reading) or self._quantity_unanswered(reading, hits):
-            authored = next((h for h in hits if h.entry.decline), None)
+            # An authored decline speaks for the request only when it covers it well ("best
+            # laptop" is no question about tools for the pipeline, "pizza" none at all).
+            floor = self.data.action_threshold
+            authored = next((h for h in hits if h.entry.decline and h.coverage >= floor), None)
             return self._decline(authored, hits)
         owner = self._owner_of_topic(reading, topic)
         if owner is not None:
