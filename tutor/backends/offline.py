@@ -227,7 +227,7 @@ class OfflineBackend(Backend):
         if question is None or ctx.reading.step is not None:
             return None
         reader = intake_reader()
-        intake = reader.read(question, text, ctx.open_question.kind != "check")
+        intake = reader.read(question, text)
         # The engine's reading wins (it read a team described, say, as no answer).
         said = ctx.reading.while_open
         attempt = intake.is_attempt if said is None else said in ("answer", "dont_know")

@@ -88,8 +88,7 @@ class IntentReader:
         if team is not None:
             return self._team_while_open(reading, team, open_question)
         if question is not None:
-            asked_for = open_question is not None and open_question.kind != "check"
-            intake = self.intake.read(question, text, asked_for)
+            intake = self.intake.read(question, text)
             reading = reading.model_copy(update={"while_open": intake.kind})
             if intake.is_attempt:
                 args = {"question_id": question.id, "answer": text}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from functools import cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -80,6 +81,7 @@ def asks_about_unknown(
     return any(not known(reading.tokens[i].norm) for i in phrase)
 
 
+@cache  # the cues are fixed content: normalised once, not on every message
 def _words(phrases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for phrase in phrases for w in normalize(phrase))
 

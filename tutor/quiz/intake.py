@@ -108,10 +108,8 @@ class IntakeReader:
             for name in ("ask_words", "auxiliaries", "answer_subjects", "self_words")
         }
 
-    def read(self, question: Question, text: str, asked_for: bool = True) -> Intake:
-        """What `text` is, sent while `question` is open. `asked_for`: the learner asked for
-        the question (a quiz); a quick check the tutor offered unasked takes only a sure
-        answer — a learner who goes on talking is not answering it."""
+    def read(self, question: Question, text: str) -> Intake:
+        """What `text` is, sent while `question` is open."""
         reading = self.lex.read(text)
         if not reading.tokens:
             return Intake("remark", 0.9)
@@ -120,9 +118,9 @@ class IntakeReader:
             return Intake("dont_know", 0.95)
         if skip == "hint":
             return Intake("request", 0.9, "hint")
-        return self._by_form(question, reading, asked_for)
+        return self._by_form(question, reading)
 
-    def _by_form(self, question: Question, reading: Reading, asked_for: bool = True) -> Intake:
+    def _by_form(self, question: Question, reading: Reading) -> Intake:
         parts = sentences(reading)
         request = [s for s in parts if self._requests(reading, s)]
         if request:
@@ -159,9 +157,8 @@ class IntakeReader:
         """Names a role, stage, concept or number and nothing else (stopwords aside)."""
         named = {i for m in reading.mentions for i in range(m.first, m.last)}
         rest = [t.norm for i, t in enumerate(reading.tokens) if i not in named]
-        counted = [n for n in rest if n.isdigit()]
-        words = [n for n in rest if not n.isdigit()]
-        return bool(named or counted) and all(w in self.lex.stopwords for w in words)
+        plain = all(n.isdigit() or n in self.lex.stopwords for n in rest)
+        return plain and (bool(named) or any(n.isdigit() for n in rest))
 
     def thinks_aloud(self, text: str) -> bool:
         """The learner is only thinking ("hmm", "let me think", "one sec"): every word is
