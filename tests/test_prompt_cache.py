@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from support.fake_openai import FakeOpenAI, offline_model_responder
 
+from tutor.backends.context import OpenQuestion, TurnContext
+from tutor.engine.request import context_note
 from tutor.runtime import build_runtime
 
 TALK = (
@@ -106,3 +108,68 @@ async def test_a_resumed_session_sends_the_same_bytes(
     again = await talk(fake, ("What is a data contract and who owns it?",), session_id)
     old = sent(first[-1])
     assert sent(again[0])[: len(old)] == old
+
+
+def notes(request: dict[str, Any]) -> list[str]:
+    """Each learner turn's note in the request, oldest first."""
+    users = [m["content"] for m in request["messages"] if m["role"] == "user"]
+    return [u.split("<tutor-context>", 1)[1] for u in users if "<tutor-context>" in u]
+
+
+QUIZ_LINE = "- Quiz so far:"
+STEP_LINE = "try-it prompt"
+
+
+async def test_a_note_restates_only_what_changed_and_the_window_holds_every_fact(
+    fake: FakeOpenAI,
+) -> None:
+    requests = await talk(fake, TALK)
+    last = notes(requests[-1])
+    # The quiz score and the step were said by an earlier note, and have not changed since:
+    # the newest note leaves them out, and says so.
+    assert QUIZ_LINE not in last[-1] and "last worked on" not in last[-1]
+    assert "Anything not restated here is as the earlier notes say." in last[-1]
+    assert any(QUIZ_LINE in n for n in last[:-1])
+    assert any("last worked on try-it prompt 2 of 3" in n for n in last)
+    # Its own lines are about this message, and the instruction to answer it.
+    assert "Answer the learner's message above" in last[-1]
+
+
+def test_a_question_that_closed_is_said_to_be_closed() -> None:
+    """Leaving a line out means "unchanged": a question no longer waiting is said so."""
+    waiting = TurnContext(open_question=OpenQuestion(kind="quiz", id="q1"))
+    opened = context_note(waiting)
+    assert "is waiting for an answer (id q1)" in opened.text
+    closed = context_note(TurnContext(), shown=opened.state)
+    assert "No question is waiting for an answer now." in closed.text
+    # Never said when no note named a question: there is nothing to take back.
+    assert "No question" not in context_note(TurnContext()).text
+    # The same question still waiting is not said again.
+    assert "id q1" not in context_note(waiting, shown=opened.state).text
+
+
+async def test_after_a_compaction_the_new_note_restates_what_left_the_window(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUTOR_HISTORY_TURNS", "4")  # compaction every 3 turns, keeps 1
+    questions = tuple(f"What does role number {i} own in the lesson?" for i in range(5))
+    requests = await talk(fake, questions)
+    before, after = notes(requests[3]), notes(requests[4])  # turn 5 is a compaction
+    assert len(after) == 2  # the kept turn and the new one
+    assert QUIZ_LINE not in before[-1]  # said at turn 1, which has left the window
+    assert QUIZ_LINE in after[-1] and "earlier turns are not shown" in after[-1]
+    assert "not started the three try-it prompts" in after[-1]
+
+
+async def test_a_resumed_session_keeps_writing_short_notes(
+    fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUTOR_DB", str(tmp_path / "shared.db"))
+    runtime = build_runtime()
+    session_id = runtime.session().id
+    await runtime.aclose()
+    await talk(fake, TALK[2:4], session_id)
+    again = await talk(fake, ("What does an eval gate protect against?",), session_id)
+    # What the stored notes stated came back with them: the new note does not repeat it.
+    assert QUIZ_LINE not in notes(again[0])[-1]
+    assert any(QUIZ_LINE in n for n in notes(again[0])[:-1])

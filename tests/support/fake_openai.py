@@ -390,6 +390,12 @@ _STATED = re.compile(r"(?:lesson's demo|planner's catalogue), \*\*(.+?)\*\* is o
 _LAST_STEP = re.compile(r"(?:last worked on|This message is) try-it prompt (\d+) of (\d+)")
 
 
+def _latest(pattern: re.Pattern[str], notes: list[str]) -> re.Match[str] | None:
+    """The newest match of `pattern` across the request's notes, oldest first."""
+    found = [m for note in notes for m in pattern.finditer(note)]
+    return found[-1] if found else None
+
+
 def context_from_request(messages: list[Any], pack: Any) -> Any:
     """The turn context a model could infer from a request: the note, and the quick check
     its own previous words asked (the fake model's memory)."""
@@ -400,8 +406,10 @@ def context_from_request(messages: list[Any], pack: Any) -> Any:
 
     human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     words, note = split_context_note(human.text) if human else ("", "")
-    waiting = _WAITING.search(note)
-    step = _LAST_STEP.search(note)
+    # A note restates only what changed: a state line holds until a later note replaces it.
+    notes = [split_context_note(m.text)[1] for m in messages if isinstance(m, HumanMessage)]
+    waiting = _latest(_WAITING, notes)
+    step = _latest(_LAST_STEP, notes)
     done = int(step.group(1)) if step and "last worked on" in step.group(0) else 0
     open_question = OpenQuestion(kind="quiz", id=waiting.group(1)) if waiting else None
     last_ai = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage)), None)

@@ -19,7 +19,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from tutor.engine.request import NOTE_KEY
+from tutor.engine.request import NOTE_KEY, NOTE_STATE_KEY
 from tutor.engine.toolcalls import TextCall
 from tutor.tools.registry import GRADE, ToolOutcome
 
@@ -184,8 +184,10 @@ def history_from_transcript(records: list[Any]) -> list[BaseMessage]:
         reply = records[index + 1] if index + 1 < len(records) else None
         if record.role == "user" and not (reply is not None and is_command(reply)):
             meta = reply.meta if reply is not None and isinstance(reply.meta, dict) else {}
-            note = meta.get(NOTE_KEY)
-            pinned = {NOTE_KEY: note} if isinstance(note, str) and note else {}
+            note, state = meta.get(NOTE_KEY), meta.get(NOTE_STATE_KEY)
+            pinned: dict[str, Any] = {NOTE_KEY: note} if isinstance(note, str) and note else {}
+            if pinned and isinstance(state, dict):
+                pinned[NOTE_STATE_KEY] = state
             messages.append(HumanMessage(record.content, additional_kwargs=pinned))
         elif record.role == "assistant" and record.content and not is_command(record):
             messages += stored_reply(record)

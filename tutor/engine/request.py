@@ -9,10 +9,15 @@ once, when its first request is built, pinned to that message (`pin_note`) and s
 again on every later request, byte for byte. The learner's words never change (the note is
 kept beside them, in the message's `additional_kwargs`, and stored with the reply so a reload
 or another process sends the same bytes); only the window's start moves, at a compaction
-(`tutor.engine.history.history_window`).
+(`tutor.engine.history.history_window`). Because earlier notes stay in what the model reads, a
+note leaves out the state lines the window's earlier notes already state as they are
+(`context_note`'s `shown`): the part of each request a cache cannot reuse stays small.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
@@ -25,15 +30,43 @@ NOTE_HEADER = "Note from the tutor app (not written by the learner):"
 
 #: where a learner message keeps the note it was first sent with
 NOTE_KEY = "tutor_note"
+#: and the state lines that note stated, by key (what later notes need not restate)
+NOTE_STATE_KEY = "tutor_note_state"
+
+#: the state line for "no question is waiting", said only to replace an earlier one
+_NO_QUESTION = "- No question is waiting for an answer now."
 
 
-def pin_note(history: list[BaseMessage], note: str) -> str:
+@dataclass(frozen=True)
+class Note:
+    """A context note and the state lines it states (key -> line), kept with it."""
+
+    text: str
+    state: dict[str, str] = field(default_factory=dict)
+
+
+def pin_note(history: list[BaseMessage], note: Note) -> str:
     """The note of the newest learner turn: `note`, pinned to it if it has none yet, else the
     one it was first sent with (later rounds of a turn send the same bytes)."""
     last = next((m for m in reversed(history) if isinstance(m, HumanMessage)), None)
     if last is None:
-        return note
-    return str(last.additional_kwargs.setdefault(NOTE_KEY, note))
+        return note.text
+    if NOTE_KEY not in last.additional_kwargs:
+        last.additional_kwargs[NOTE_KEY] = note.text
+        last.additional_kwargs[NOTE_STATE_KEY] = dict(note.state)
+    return str(last.additional_kwargs[NOTE_KEY])
+
+
+def shown_state(window: list[BaseMessage]) -> dict[str, str]:
+    """What the notes of the window's earlier learner turns state, newest line per key:
+    what the model can already read, so the newest note need not say it again."""
+    learner = [m for m in window if isinstance(m, HumanMessage)][:-1]
+    shown: dict[str, str] = {}
+    for message in learner:
+        state = message.additional_kwargs.get(NOTE_STATE_KEY)
+        if isinstance(state, dict):
+            shown.update({str(k): str(v) for k, v in state.items()})
+    return shown
 
 
 def build_request(system: SystemMessage, window: list[BaseMessage]) -> list[BaseMessage]:
@@ -48,34 +81,74 @@ def build_request(system: SystemMessage, window: list[BaseMessage]) -> list[Base
     return messages
 
 
-def context_note(ctx: TurnContext, *, brief: bool = False) -> str:
+def context_note(
+    ctx: TurnContext, *, brief: bool = False, shown: Mapping[str, str] | None = None
+) -> Note:
     """The note: plain lines, written for the model, from the app (never the learner).
-    `brief` (a small model, ModelProfile.brief): only the task, the facts and the open
-    question — small models do better with one concrete ask than with the whole picture."""
+
+    Its state lines (the step, the team, the quiz score, the open question, the window) are
+    left out when an earlier note in the window already states them as they are (`shown`):
+    notes stay in the history the model reads, and a short newest note keeps each request's
+    new part small, which is what a prompt cache cannot reuse. Lines about this message are
+    always there. `brief` (a small model, ModelProfile.brief): only the task, the facts and
+    the open question — small models do better with one concrete ask than with the whole
+    picture."""
     if brief:
-        return _brief_note(ctx)
-    lines = [NOTE_HEADER]
-    lines.append(_step_line(ctx))
+        return Note(_brief_note(ctx))
+    state = {key: line for key, line in _state_lines(ctx).items() if line}
+    shown = shown or {}
+    said = {k: v for k, v in state.items() if _news(k, v, shown)}
+    lines = [NOTE_HEADER, *said.values(), *_message_lines(ctx)]
+    if len(said) < len(state):
+        lines.append("- Anything not restated here is as the earlier notes say.")
+    lines.append("- Answer the learner's message above; do not repeat this note.")
+    return Note("\n".join(lines), said)
+
+
+def _news(key: str, line: str, shown: Mapping[str, str]) -> bool:
+    """Whether a state line tells the model something: not already the newest one shown
+    for its key (and "no question" only to replace a question an earlier note named)."""
+    if line == _NO_QUESTION:
+        return key in shown and shown[key] != line
+    return shown.get(key) != line
+
+
+def _state_lines(ctx: TurnContext) -> dict[str, str]:
+    """What holds across turns, one line per key ('' when there is nothing to say)."""
+    team = ""
+    if ctx.plan is not None:
+        people = ", ".join(p.name for p in ctx.plan.team.people)
+        team = f"- The learner's team, as planned earlier: {people}."
+    quiz = (
+        f"- Quiz so far: {ctx.quiz_correct} right on the first try of {ctx.quiz_answered} answered."
+    )
+    dropped = (
+        f"- {ctx.dropped_turns} earlier turns are not shown, to keep this short."
+        if ctx.dropped_turns
+        else ""
+    )
+    return {
+        "step": "" if ctx.is_step_prompt and ctx.step is not None else _step_line(ctx),
+        "team": team,
+        "quiz": quiz,
+        "question": _waiting_line(ctx) or _NO_QUESTION,
+        "window": dropped,
+    }
+
+
+def _message_lines(ctx: TurnContext) -> list[str]:
+    """What is about this message alone."""
+    lines = [_step_line(ctx)] if ctx.is_step_prompt and ctx.step is not None else []
     for name in ctx.engine_ran:
         lines.append(
             f"- The app already ran `{name}` for this message and showed the learner its "
             "output. Explain that output in your own words; do not retype it."
         )
     lines += [f"- What the app read from the message: {a}" for a in ctx.assumed]
-    if ctx.plan is not None:
-        people = ", ".join(p.name for p in ctx.plan.team.people)
-        lines.append(f"- The learner's team, as planned earlier: {people}.")
     if ctx.plan_facts:
         lines.append("- Facts from that team's plan (answer from these, by name):")
         lines += [f"  - {fact}" for fact in ctx.plan_facts]
-    lines.append(
-        f"- Quiz so far: {ctx.quiz_correct} right on the first try of {ctx.quiz_answered} answered."
-    )
-    lines += _open_question_lines(ctx)
-    if ctx.dropped_turns:
-        lines.append(f"- {ctx.dropped_turns} earlier turns are not shown, to keep this short.")
-    lines.append("- Answer the learner's message above; do not repeat this note.")
-    return "\n".join(lines)
+    return lines + _reading_lines(ctx)
 
 
 def _brief_note(ctx: TurnContext) -> str:
@@ -112,21 +185,30 @@ def _step_line(ctx: TurnContext) -> str:
 
 
 def _open_question_lines(ctx: TurnContext) -> list[str]:
-    """What the model must know of the question the tutor is waiting on: the app reads every
+    """What a model must know of the question the tutor is waiting on: the app reads every
     message against it and grades answers itself, so the model never grades."""
+    waiting = _waiting_line(ctx)
+    return [waiting, *_reading_lines(ctx)] if waiting else []
+
+
+def _waiting_line(ctx: TurnContext) -> str:
     question = ctx.open_question
     if question is None or question.kind == "team" or not question.id:
-        return []
+        return ""
     what = "A quiz question" if question.kind == "quiz" else "The quick check you asked"
-    lines = [
+    return (
         f"- {what} is waiting for an answer (id {question.id}). The app grades answers to "
         "it itself: do not call grade_quiz_answer, and never state its answer."
-    ]
+    )
+
+
+def _reading_lines(ctx: TurnContext) -> list[str]:
+    """How the app read this message against the open question, when not as an answer."""
     kind = ctx.reading.while_open
-    if kind is not None and kind not in ("answer", "dont_know"):
-        lines.append(
-            f"- The app read this message as a {kind}, not an answer: reply to it as such "
-            "(no verdict, no attempt used), then end with one line saying the question is "
-            "still waiting."
-        )
-    return lines
+    if not _waiting_line(ctx) or kind is None or kind in ("answer", "dont_know"):
+        return []
+    return [
+        f"- The app read this message as a {kind}, not an answer: reply to it as such "
+        "(no verdict, no attempt used), then end with one line saying the question is "
+        "still waiting."
+    ]

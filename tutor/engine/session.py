@@ -47,7 +47,14 @@ from tutor.engine.progress import (
     progress_markdown,
     progress_report,
 )
-from tutor.engine.request import NOTE_KEY, build_request, context_note, pin_note
+from tutor.engine.request import (
+    NOTE_KEY,
+    NOTE_STATE_KEY,
+    build_request,
+    context_note,
+    pin_note,
+    shown_state,
+)
 from tutor.engine.team_reading import planned_team, read_team_with_model
 from tutor.engine.turn import TurnRunner
 from tutor.planning import Team
@@ -266,8 +273,8 @@ class TutorSession:
                 "model_text": self.redact(turn.model_text),
                 "parts": [{"source": src, "text": self.redact(t)} for src, t in turn.parts],
             }
-            if note := self._sent_note(plan):
-                meta[NOTE_KEY] = note  # the history is rebuilt with it: the same bytes again
+            if sent := self._sent_note(plan):
+                meta.update(sent)  # the history is rebuilt with it: the same bytes again
             if plan.is_command:
                 meta["command"] = True
             elif self.offered:
@@ -283,12 +290,14 @@ class TutorSession:
         else:
             self.save_progress()
 
-    def _sent_note(self, plan: TurnPlan) -> str | None:
-        """The note this turn's learner message was sent with, if a request was built."""
+    def _sent_note(self, plan: TurnPlan) -> dict[str, Any]:
+        """The note this turn's learner message was sent with and the state it stated, if a
+        request was built."""
         last = next((m for m in reversed(self.history) if isinstance(m, HumanMessage)), None)
         if last is None or plan.prompt is None or last.text != plan.prompt:
-            return None
-        return last.additional_kwargs.get(NOTE_KEY)
+            return {}
+        pinned = last.additional_kwargs
+        return {k: pinned[k] for k in (NOTE_KEY, NOTE_STATE_KEY) if k in pinned}
 
     # -- what a turn is ------------------------------------------------------------------------
 
@@ -402,7 +411,8 @@ class TutorSession:
         turn's context: as data for the backend, and as the note a model reads."""
         window, dropped = history_window(self.history, self.limits.history_turns)
         context = self._context(plan, dropped)
-        pin_note(self.history, context_note(context, brief=self.backend.profile.brief))
+        brief = self.backend.profile.brief
+        pin_note(self.history, context_note(context, brief=brief, shown=shown_state(window)))
         return build_request(self._system, window), context
 
     def warm_up_request(self) -> tuple[list[BaseMessage], list[BaseTool]]:

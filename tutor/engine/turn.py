@@ -395,7 +395,7 @@ class TurnRunner:
             turn.model_text,
             issues,
             learner=plan.prompt or "",
-            note=context_note(context, brief=self.backend.profile.brief),
+            note=context_note(context, brief=self.backend.profile.brief).text,
             previous=previous_reply(self.history),
             lesson=self.lesson,
             asked_for_question=any(c.name == ASK for c in plan.calls),

@@ -43,6 +43,41 @@ def render_allocation(
     return "\n\n".join(sections) + "\n"
 
 
+def render_for_model(
+    assignments: Sequence[Assignment],
+    people: Sequence[PersonLoad],
+    gaps: Sequence[Gap],
+    handoffs: HandoffAnalysis,
+    hat_switches: Sequence[HatSwitch],
+    notes: Sequence[str],
+) -> str:
+    """The same allocation as compact plain lines, for the model: every fact of the table
+    (owner, hat, backup, critical, skills) in a third of its tokens. The learner is shown
+    the table itself; what the model reads afresh is what a local model waits on and what
+    a prompt cache cannot reuse."""
+    lines = ["Verified allocation (★ critical; ⚠ the owner lacks that hat's skills):"]
+    stages: dict[str, list[str]] = {}
+    for a in assignments:
+        star, skill = " ★" if a.critical else "", "" if a.skill_match else " ⚠"
+        backup = f", backup {a.backup}" if a.backup else ", no backup"
+        stages.setdefault(a.stage, []).append(f"{a.name}{star}: {a.owner} ({a.hat}){skill}{backup}")
+    lines += [f"- {stage}: {'; '.join(rows)}" for stage, rows in stages.items()]
+    load = "; ".join(f"{p.name} ({', '.join(p.hats) or 'no hat'}) owns {p.owned}, backs up "
+                     f"{p.backups}" for p in people)  # fmt: skip
+    lines.append(f"Workload: {load}.")
+    missing = sorted({g.hat for g in gaps}, key=HATS.index)
+    if missing:
+        lines.append(f"Nobody has these hats' skills yet (the work is still owned): "
+                     f"{', '.join(missing)}.")  # fmt: skip
+    lines.append(
+        f"Handoffs: {handoffs.full_count} full, {handoffs.partial_count} partial: "
+        + "; ".join(f"{h.from_stage} -> {h.to_stage} {h.kind}" for h in handoffs.handoffs)
+    )
+    lines += [f"Hat switch: {_switch_line(s)}" for s in hat_switches]
+    lines += [f"Note: {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from tutor.demo.handoffs import HandoffAnalysis
 from tutor.planning.model import ProductKind
 from tutor.planning.parts import Assignment, Gap, HatSwitch, PersonLoad, Pin
-from tutor.planning.render import render_allocation
+from tutor.planning.render import render_allocation, render_for_model
 
 
 class Allocation(BaseModel):
@@ -49,6 +49,12 @@ class Allocation(BaseModel):
     def render_table(self) -> str:
         """Markdown: the ownership table, workload, missing skills, handoffs and notes."""
         return render_allocation(
+            self.assignments, self.people, self.gaps, self.handoffs, self.hat_switches, self.notes
+        )
+
+    def render_for_model(self) -> str:
+        """The same facts as compact lines: what a model reads of the allocation."""
+        return render_for_model(
             self.assignments, self.people, self.gaps, self.handoffs, self.hat_switches, self.notes
         )
 

@@ -140,7 +140,8 @@ def allocate_people(people: list[PersonIn], product: str = "llm") -> tuple[str, 
         product=product,
     )
     allocation = allocate(team)
-    return allocation.render_table(), allocation
+    # The learner is shown the table (the artifact); the model reads the same facts, compact.
+    return allocation.render_for_model(), allocation
 
 
 def build_tools(quiz: QuizTools) -> list[BaseTool]:
