@@ -227,6 +227,21 @@ class IntentReader:
         return allocate_call(reading.team, reading.summary)
 
 
+#: one reader per lesson pack, shared by every session (immutable; building one costs about
+#: 2 ms of a learner's first message); a few packs at most, the pack kept so its id stays its
+_READERS: dict[int, tuple[LessonPack, IntentReader]] = {}
+
+
+def intent_reader(pack: LessonPack) -> IntentReader:
+    """The shared reader of `pack`."""
+    kept = _READERS.get(id(pack))
+    if kept is None or kept[0] is not pack:
+        if len(_READERS) >= 8:
+            _READERS.clear()
+        kept = _READERS[id(pack)] = (pack, IntentReader(pack))
+    return kept[1]
+
+
 def allocate_call(team: Team, summary: str) -> EngineCall:
     """The planner run for a team, with how it was read (for the model and the learner)."""
     return EngineCall(ALLOCATE, allocate_args(team), note=summary, lead=summary)

@@ -39,7 +39,7 @@ from tutor.engine.history import (
     is_command,
     trim_history,
 )
-from tutor.engine.intent import EngineCall, IntentReader, Meaning, allocate_call
+from tutor.engine.intent import EngineCall, Meaning, allocate_call, intent_reader
 from tutor.engine.plan import TurnPlan, TurnState
 from tutor.engine.progress import (
     ProgressReport,
@@ -95,7 +95,7 @@ class TutorSession:
             QuizTools(self.conversation, self.quiz_bank, grader_model(backend.profile, backend))
         )
         self._system = SystemMessage(self.pack.system_prompt([t.name for t in self.tools]))
-        self.intent = IntentReader(self.pack)
+        self.intent = intent_reader(self.pack)
         # With a model, the offline tutor answers every turn too, for a reply that fails the
         # checks (tutor.engine.fallback): deterministic and about a millisecond.
         fallback = None if backend.profile.offline else OfflineBackend(self.pack)

@@ -120,14 +120,7 @@ def _echoes_note(lexicon: Lexicon, words: tuple[str, ...], note: str, lesson: st
     if not note.strip():
         return False
     covered = _covered(words, note, NOTE_RUN, exclude=lesson)
-    vocabulary = {
-        w
-        for kind in ("role", "stage", "term")
-        for e in lexicon.entries(kind)
-        for p in (e.name, *e.phrases)
-        for w in normalize(p)
-    }
-    own = set(normalize(note)) - set(normalize(lesson)) - lexicon.stopwords - vocabulary
+    own = set(normalize(note)) - set(normalize(lesson)) - lexicon.stopwords - lexicon.entry_words
     copied_own = {words[i] for i in covered} & own
     return len(covered) >= ECHO_SHARE * len(words) and len(copied_own) >= 2
 

@@ -153,6 +153,14 @@ class Lexicon:
             # Longest phrasing first: "data platform team" wins over "platform".
             self._phrases[kind] = sorted(rows, key=lambda row: -len(row[0]))
         self._read = lru_cache(maxsize=4096)(self._read_uncached)
+        #: every word of the role, stage and term names and phrasings
+        self.entry_words = frozenset(
+            w
+            for kind in ("role", "stage", "term")
+            for e in getattr(vocabulary, kind)
+            for p in (e.name, *e.phrases)
+            for w in normalize(p)
+        )
 
     # -- lookups ---------------------------------------------------------------------------
 

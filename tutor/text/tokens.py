@@ -91,8 +91,12 @@ def _split_clitic(word: str) -> tuple[str, list[str]]:
     return lowered.replace("'", ""), []
 
 
+@lru_cache(maxsize=256)  # a long reply is ~100 kB of tokens: keep the cache small
 def tokenize(text: str) -> tuple[Token, ...]:
-    """The words of `text` in order, normalised, each with its character span."""
+    """The words of `text` in order, normalised, each with its character span.
+
+    Cached: every reply is checked against the same lesson, note and learner text several
+    times (tutor.facts.usefulness), and the result is immutable."""
     tokens: list[Token] = []
     for match in _WORD.finditer(text):
         start, end = match.span()
@@ -117,6 +121,7 @@ def is_dictionary_word(word: str) -> bool:
     return simplemma.is_known(word, lang="en")
 
 
+@lru_cache(maxsize=1024)  # tuples of shared strings (normalize_word's cache)
 def normalize(text: str) -> tuple[str, ...]:
-    """Just the normal forms of the words of `text`."""
+    """Just the normal forms of the words of `text` (cached, as `tokenize`)."""
     return tuple(t.norm for t in tokenize(text))

@@ -226,8 +226,10 @@ class TutorApp:
                 async for _, _, phase in turns:
                     if phase == "streaming":
                         yield self.outputs(lane, view, panels=False, controls=False)
-                    else:  # step cards and score after every turn
+                    elif phase == "started" or view.queued:  # step cards and score per turn
                         yield self.outputs(lane, view, panels=phase == "done")
+                    # the last turn done: the update after the locks are released shows it
+                    # (a page update costs ~10 ms of CPU; this one would be sent twice)
         except LearnerBusyError as exc:
             view.apply(Notice("busy", str(exc)))
         yield self.outputs(lane, view)
