@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -73,9 +74,16 @@ class TurnCache:
     share_with_reply: float
 
 
+def is_read_ahead(request: dict[str, Any]) -> bool:
+    """The start-up warm-up or a read-ahead of the next try-it prompt: one token asked for."""
+    return request.get("max_tokens") == 1
+
+
 def is_side(request: dict[str, Any], main_system: Any) -> bool:
-    """A request outside the conversation (the team reader's strict-JSON prompt)."""
-    return request["messages"][0] != main_system
+    """A request outside the conversation: the team reader's strict-JSON prompt, or a
+    one-token read-ahead of the next try-it prompt (TUTOR_WARMUP, a server on this machine),
+    which a hosted provider never gets."""
+    return request["messages"][0] != main_system or is_read_ahead(request)
 
 
 def per_turn(requests: list[dict], firsts: list[int], replies: list[str]) -> list[TurnCache]:
@@ -162,6 +170,10 @@ def session_requests(turns: int, history_turns: int | None) -> tuple[list, list[
     with workdir() as tmp, FakeOpenAI(recording(replies)) as fake:
         with tutor_app(tmp, fake.base_url, **extra) as app:
             learner = client(app.url)
+            # A learner opens the page after the app's start-up warm-up has been sent.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not any(map(is_read_ahead, fake.requests)):
+                time.sleep(0.05)
             firsts = []
             for message in script(turns):
                 firsts.append(len(fake.requests))
@@ -185,7 +197,7 @@ def report(rows: list[TurnCache], requests: list[dict], turns: int) -> dict[str,
         f"{results['compaction_turns']}); without compaction turns mean "
         f"{results['steady_mean']:.1%}, min {results['steady_min']:.1%} (turn "
         f"{results['worst_steady_turn']}); {len(requests)} requests, {side} of them side "
-        f"requests (team reading)"
+        f"requests (team reading, read-ahead)"
     )
     print(f"with the previous reply cached too (llama.cpp, vLLM): mean "
           f"{results['with_reply_mean']:.1%}, min without compactions "
@@ -193,7 +205,12 @@ def report(rows: list[TurnCache], requests: list[dict], turns: int) -> dict[str,
           f"{results['uncached_mean']}, worst {results['uncached_worst']}")  # fmt: skip
     opening = rows[0].share if rows and rows[0].turn == 1 else 0.0
     print(f"turn 1 against the app's warm-up request (TUTOR_WARMUP): {opening:.1%} cached")
-    return {**results, "requests": len(requests), "side_requests": side, "turn_1": opening}
+    ahead = [r["messages"] for r in requests if is_read_ahead(r)]
+    hits = sum(1 for r in requests if not is_read_ahead(r) and r["messages"] in ahead)
+    print(f"requests a local server had read ahead whole (the warm-up, then each next try-it "
+          f"prompt): {hits} of {len(ahead)} read-aheads")  # fmt: skip
+    return {**results, "requests": len(requests), "side_requests": side, "turn_1": opening,
+            "read_ahead_hits": hits, "read_aheads": len(ahead)}  # fmt: skip
 
 
 def main() -> None:

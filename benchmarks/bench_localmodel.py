@@ -6,8 +6,11 @@ Per try-it prompt: time to first token of the model's own words (from the send; 
 artifacts — the demo's output, the planner's table — do not count) and total time, as mean
 and worst over the runs (never the best). Each arm starts with one warm-up request of its own
 prefix (the tutor's is the app's own `TUTOR_WARMUP` request), so with llama-server's single
-slot (`--parallel 1`) each arm finds what a freshly started, warmed-up server holds. Every
-model call the tutor makes (the team reader, the grader) is counted and inside its times.
+slot (`--parallel 1`) each arm finds what a freshly started, warmed-up server holds. Between
+prompts both arms wait `READING` seconds, as a learner reads the answer; the tutor's server
+reads the next try-it prompt ahead meanwhile (TUTOR_WARMUP). Every model call the tutor makes
+(the team reader, the grader, each read-ahead) is counted; those during a learner's wait are
+inside its times.
 
 Targets (issue 25): first token <= 1.5x the bare chat's at each prompt; the three steps
 <= 1.2x, means.
@@ -41,6 +44,9 @@ from tutor.runtime import build_runtime, warm_up
 COMMAND = "python3 benchmarks/bench_localmodel.py --url URL"
 DEFAULT_URL = "http://127.0.0.1:8081/v1"
 MAX_TOKENS = 1024  # TUTOR_MAX_TOKENS' default, for both arms
+#: seconds a learner reads an answer before the next prompt (both arms wait the same; the
+#: tutor's server reads the next try-it prompt ahead meanwhile, TUTOR_WARMUP); --reading
+READING = 15.0
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,9 @@ def served_model(url: str) -> tuple[str | None, str]:
 # ------------------------------------------------------------------ the bare chat
 
 
-async def bare_chat(url: str, model: str, lesson: str, prompts: list[str]) -> list[Step]:
+async def bare_chat(
+    url: str, model: str, lesson: str, prompts: list[str], reading: float
+) -> list[Step]:
     """The lesson as the system message, the prompts as user turns, after one warm-up."""
     messages: list[dict[str, str]] = [{"role": "system", "content": lesson}]
     async with httpx.AsyncClient(base_url=url, timeout=3600) as client:
@@ -73,7 +81,9 @@ async def bare_chat(url: str, model: str, lesson: str, prompts: list[str]) -> li
                 "messages": [*messages, {"role": "user", "content": WARM_UP_WORDS}]}  # fmt: skip
         (await client.post("/chat/completions", json=warm)).raise_for_status()
         steps = []
-        for prompt in prompts:
+        for index, prompt in enumerate(prompts):
+            if index:
+                await asyncio.sleep(reading)
             messages.append({"role": "user", "content": prompt})
             step, text = await streamed(client, model, messages)
             messages.append({"role": "assistant", "content": text})
@@ -102,7 +112,7 @@ async def streamed(
 # ------------------------------------------------------------------ the tutor
 
 
-async def tutor(url: str, model: str, prompts: int) -> tuple[list[Step], int]:
+async def tutor(url: str, model: str, prompts: int, reading: float) -> tuple[list[Step], int]:
     """The three try-it prompts (/next) through a tutor session, after the app's warm-up;
     returns the steps and how many model calls the tutor made."""
     settings = load_settings(
@@ -114,7 +124,9 @@ async def tutor(url: str, model: str, prompts: int) -> tuple[list[Step], int]:
     calls = count_calls(runtime.backend)
     session = runtime.session()
     steps = []
-    for _ in range(prompts):
+    for index in range(prompts):
+        if index:
+            await asyncio.sleep(reading)
         started, first = time.perf_counter(), float("nan")
         async for event in session.send("/next"):
             own = isinstance(event, TextDelta) and event.source == "model" and event.text.strip()
@@ -138,7 +150,13 @@ def count_calls(backend: Any) -> list[int]:
         count[0] += 1
         return await complete_json(*args, **kwargs)
 
+    async def counted_warm_up(*args: Any, **kwargs: Any) -> Any:
+        count[0] += 1  # a read-ahead of the next try-it prompt is a model call too
+        return await warm(*args, **kwargs)
+
+    warm = backend.warm_up
     backend.stream, backend.complete_json = counted_stream, counted_json
+    backend.warm_up = counted_warm_up
     return count
 
 
@@ -173,18 +191,21 @@ def report(tutor_runs: list[list[Step]], bare_runs: list[list[Step]]) -> tuple[d
     return results, targets
 
 
-async def measure(url: str, model: str, runs: int) -> None:
+async def measure(url: str, model: str, runs: int, reading: float) -> None:
     pack = load_pack()
     prompts = [s.prompt for s in pack.steps]
     tutor_runs, bare_runs, calls = [], [], []
     for run in range(runs):
-        bare_runs.append(await bare_chat(url, model, pack.lesson, prompts))
-        steps, made = await tutor(url, model, len(prompts))
+        bare_runs.append(await bare_chat(url, model, pack.lesson, prompts, reading))
+        steps, made = await tutor(url, model, len(prompts), reading)
         tutor_runs.append(steps)
         calls.append(made)
         print(f"run {run + 1}/{runs} done", flush=True)
     results, targets = report(tutor_runs, bare_runs)
-    print(f"\nmodel {model} at {url}; tutor model calls per run: {calls} (the bare chat: 3)")
+    print(
+        f"\nmodel {model} at {url}; {reading:g} s between prompts; tutor model calls per run "
+        f"(read-aheads included): {calls} (the bare chat: 3)"
+    )
     emit("localmodel", COMMAND, {**results, "model": model, "tutor_calls": calls}, targets)
 
 
@@ -192,6 +213,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=DEFAULT_URL, help=f"default {DEFAULT_URL}")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reading", type=float, default=READING,
+                        help=f"seconds between prompts, as a learner reads (default {READING}; "
+                             "0: Next pressed at once, the read-ahead still running)")  # fmt: skip
     parser.add_argument("--model", help="default: the first model the server lists")
     args = parser.parse_args()
     model, why = (args.model, "") if args.model else served_model(args.url)
@@ -201,7 +225,7 @@ def main() -> int:
         print(json.dumps({"benchmark": "localmodel", "command": COMMAND, "skipped": why,
                           "results": {}, "targets": []}), flush=True)  # fmt: skip
         return 0
-    asyncio.run(measure(args.url, model, args.runs))
+    asyncio.run(measure(args.url, model, args.runs, args.reading))
     return 0
 
 

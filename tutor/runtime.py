@@ -12,6 +12,7 @@ from typing import Any
 from tutor.backends import Backend, make_backend
 from tutor.config import Settings, load_settings
 from tutor.engine import Limits, TutorSession
+from tutor.engine.commands import NEXT_COMMAND
 from tutor.store import Store, default_db_path
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def limits_from(settings: Settings) -> Limits:
         history_turns=settings.tutor_history_turns,
         answer_timeout=settings.tutor_answer_timeout,
         secrets=secrets,
+        prefill_next_step=settings.warm_up,
     )
 
 
@@ -82,13 +84,17 @@ def build_runtime(
 
 
 async def warm_up(settings: Settings, http_client: Any = None) -> bool:
-    """Send the stable prefix once, asking for one token, so the model server's prompt cache
-    holds it before the first learner message (TUTOR_WARMUP). Its own client: it runs beside
+    """Send the first try-it prompt's request once, asking for one token, so the model
+    server's prompt cache holds it (and the stable prefix it starts with) before the first
+    learner message (TUTOR_WARMUP). Its own client: it runs beside
     the app, on its own event loop. False when it failed (logged, redacted, ignored)."""
     backend = make_backend(settings, http_client)
     try:
         session = TutorSession(backend, limits=limits_from(settings))
-        return await backend.warm_up(*session.warm_up_request())
+        # The first try-it prompt's whole request, as "Next prompt" will send it; every
+        # other first message still finds the stable prefix (system prompt, tools) cached.
+        request = await session.rehearse(NEXT_COMMAND) or session.warm_up_request()
+        return await backend.warm_up(*request)
     except Exception:  # building the request must not stop the app either
         log.exception("warm-up skipped")
         return False

@@ -157,3 +157,6 @@ class Limits:
     answer_timeout: float = 300.0
     #: strings that must never reach a learner (API keys); redacted from notices
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    #: after a try-it prompt's answer, have the model server read the next prompt's request
+    #: ahead (TUTOR_WARMUP: a server on this machine or a private network)
+    prefill_next_step: bool = False

@@ -68,13 +68,17 @@ class CommandReply:
     record: bool = True
 
 
+#: the Next-prompt button's message
+NEXT_COMMAND = "/next"
+
+
 def run_command(ctx: CommandContext, text: str) -> CommandReply | None:
     """What the command in `text` does, or None when `text` is not a command."""
     stripped = text.strip()
     if not stripped.startswith("/"):
         return None
     word = stripped.split(maxsplit=1)[0].lower()
-    if word == "/next":
+    if word == NEXT_COMMAND:
         return CommandReply(send=ctx.next_prompt) if ctx.next_prompt else CommandReply(ALL_DONE)
     if word == "/quiz":
         return quiz_command(ctx)

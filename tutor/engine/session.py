@@ -11,10 +11,13 @@ file. Stored per turn: the learner's words, then the reply with meta {"tools", "
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -26,7 +29,7 @@ from tutor.backends.offline import OfflineBackend
 from tutor.content.pack import LessonPack, lexicon, load_pack, quiz_bank, team_talk
 from tutor.content.planner import forget_request, privacy_notice, respond_about_plan
 from tutor.engine.bounds import Limits
-from tutor.engine.commands import CommandContext, run_command
+from tutor.engine.commands import NEXT_COMMAND, CommandContext, run_command
 from tutor.engine.conversation import Conversation, DialogueState
 from tutor.engine.events import Event, Notice, TurnDone
 from tutor.engine.forget import forget_people
@@ -47,6 +50,7 @@ from tutor.engine.progress import (
     progress_markdown,
     progress_report,
 )
+from tutor.engine.rehearsal import Request, StandIn
 from tutor.engine.request import (
     NOTE_KEY,
     NOTE_STATE_KEY,
@@ -83,6 +87,7 @@ class TutorSession:
         store: Store | None = None,
         session_id: str | None = None,
         limits: Limits | None = None,
+        conversation: Conversation | None = None,
     ) -> None:
         self.backend = backend
         self.pack = pack or load_pack()
@@ -90,7 +95,10 @@ class TutorSession:
         self.store = store
         self.limits = limits or Limits()
         self.id = session_id or uuid.uuid4().hex
-        self.conversation = Conversation()
+        self.conversation = conversation or Conversation()
+        #: the server reading the next try-it prompt's request ahead (`_prefill_next`)
+        self._prefill: asyncio.Task[None] | None = None
+        self._prefill_sent = False  # its request is with the server
         self.tools = build_tools(
             QuizTools(self.conversation, self.quiz_bank, grader_model(backend.profile, backend))
         )
@@ -171,14 +179,17 @@ class TutorSession:
         if refusal is not None:
             yield refusal
             return
+        self._stop_reading_ahead(text)
         # Another tutor process may have answered this learner since we loaded them.
         self.refresh_from_store()
         try:
-            async with aclosing(self._turn(await self._plan(text, queued_id))) as events:
+            plan = await self._plan(text, queued_id)
+            async with aclosing(self._turn(plan)) as events:
                 async for event in events:
                     yield event
         finally:
             self._note_revision()
+        self._prefill_next(plan)
 
     def retry(self) -> AsyncIterator[Event]:
         """Ask again the last learner message whose answer did not complete (as `/retry`)."""
@@ -186,7 +197,55 @@ class TutorSession:
 
     def next_prompt(self) -> AsyncIterator[Event]:
         """Send the next guided try-it prompt verbatim (or say they are all done)."""
-        return self.send("/next")
+        return self.send(NEXT_COMMAND)
+
+    async def rehearse(self, text: str, conversation: Conversation | None = None) -> Request | None:
+        """The request this session would send its model for `text` (from `conversation`, a
+        copy of this one as it is now by default), worked out with a stand-in for the model:
+        nothing here changes, nothing is stored, no model is called. None when the turn would
+        not ask the model."""
+        stand_in = StandIn(self.backend)
+        twin = TutorSession(
+            stand_in,
+            pack=self.pack,
+            bank=self.quiz_bank,
+            session_id=self.id,
+            limits=replace(self.limits, prefill_next_step=False),
+            conversation=conversation or copy.deepcopy(self.conversation),
+        )
+        async with aclosing(twin.send(text)) as events:
+            async for _event in events:
+                if stand_in.request is not None:
+                    break
+        return stand_in.request
+
+    def _prefill_next(self, plan: TurnPlan) -> None:
+        """After a try-it prompt's answer, have the model server read the next prompt's
+        request ahead while the learner reads (`Limits.prefill_next_step`, TUTOR_WARMUP): on a
+        local server, "Next prompt" then finds its whole request in the prompt cache."""
+        if not self.limits.prefill_next_step or plan.step is None or not self.next_guided_prompt:
+            return
+        # The conversation as this answer left it: the learner may send before the task runs.
+        now = copy.deepcopy(self.conversation)
+        self._prefill = asyncio.create_task(self._read_ahead(NEXT_COMMAND, now))
+
+    def _stop_reading_ahead(self, text: str) -> None:
+        """A message came: a read-ahead not yet sent is too late to help, and one for "Next
+        prompt" is of no use to any other message (it would only keep the server busy)."""
+        task = self._prefill
+        useful = text == NEXT_COMMAND and self._prefill_sent
+        if task is not None and not task.done() and not useful:
+            task.cancel()
+
+    async def _read_ahead(self, text: str, conversation: Conversation) -> None:
+        self._prefill_sent = False
+        try:
+            request = await self.rehearse(text, conversation)
+            if request is not None:
+                self._prefill_sent = True
+                await self.backend.warm_up(*request)
+        except Exception:  # reading ahead must never disturb the learner's session
+            log.exception("reading the next try-it prompt ahead failed (ignored)")
 
     def stop(self) -> None:
         """End the running answer as "stopped": its partial text is kept."""

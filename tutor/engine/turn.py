@@ -128,12 +128,13 @@ class TurnRunner:
             self.history.append(HumanMessage(plan.prompt))
         if plan.reply:
             yield turn.show(plan.reply, "app")
+        # Ids from the turn's place in the history, not the clock: the same turn gets the same
+        # bytes, so a request read ahead (TutorSession.rehearse) is the one later sent.
+        learner_turns = sum(1 for m in self.history if isinstance(m, HumanMessage))
         for index, call in enumerate(plan.calls):
             if call.lead:
                 yield turn.show(f"{turn.paragraph()}{call.lead}", "app")
-            engine_call = ToolCallIn(
-                f"engine_{int(time.time() * 1000)}_{index}", call.name, call.args
-            )
+            engine_call = ToolCallIn(f"engine_{learner_turns}_{index}", call.name, call.args)
             self.history.append(AIMessage("", tool_calls=[engine_call.as_tool_call()]))
             async for event in self._run_call(engine_call, turn):
                 yield event
