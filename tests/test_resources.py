@@ -77,6 +77,23 @@ async def test_stored_transcript_is_pruned_to_whole_turns(fake: FakeOpenAI, stor
     assert all(r.status == "complete" for r in rows)
 
 
+async def test_a_resumed_session_counts_what_is_stored_and_prunes_at_once(
+    fake: FakeOpenAI, store: Store
+) -> None:
+    """The count is read only when the session's own count passes the cap: a resumed one
+    starts from what it loaded, so a transcript already past a lower cap is pruned next turn."""
+    session = model_session(fake, store)
+    for i in range(6):
+        await run(session, f"message {i}")
+    assert len(store.transcript(session.id)) == 12
+    backend = OpenAICompatBackend(model="m", api_key="k", base_url=fake.base_url)
+    limits = Limits(max_stored_messages=7)
+    resumed = TutorSession(backend, store=store, session_id=session.id, limits=limits)
+    await run(resumed, "message 6")
+    rows = store.transcript(session.id)
+    assert len(rows) <= 7 and rows[0].role == "user" and rows[-2].content == "message 6"
+
+
 async def test_a_resumed_session_loads_only_the_capped_history(
     fake: FakeOpenAI, store: Store
 ) -> None:

@@ -20,8 +20,8 @@ from tutor.store import Store
 from tutor.web.app import TutorApp
 
 #: statements (BEGIN aside) and committed transactions, per learner message
-WEB_BUDGET = (16, 5)  # through the page's lane: queue, lock, answer, release
-SESSION_BUDGET = (10, 2)  # TutorSession.send alone: begin the turn, finish it with progress
+WEB_BUDGET = (15, 5)  # through the page's lane: queue, lock, answer, release
+SESSION_BUDGET = (9, 2)  # TutorSession.send alone: begin the turn, finish it with progress
 
 
 @dataclass

@@ -118,6 +118,7 @@ class TutorSession:
             lesson=self.pack.lesson,
         )
         self._revision: int | None = None  # the store's revision this copy reflects
+        self._stored = 0  # its transcript messages in the store, as far as this copy knows
         if store is not None:
             self._load_or_create()
 
@@ -515,21 +516,28 @@ class TutorSession:
         self.conversation.trimmed_turns += dropped
 
     def prune_store(self) -> None:
-        """Bound the stored transcript: past the cap, delete the oldest whole turns."""
+        """Bound the stored transcript: past the cap, delete the oldest whole turns. The
+        store is asked for the count only once this copy's own count (from its last load, plus
+        the two messages of each turn since) passes the cap: a read less per message."""
         assert self.store is not None
         cap = self.limits.max_stored_messages
-        if self.store.message_count(self.id) <= cap:
+        self._stored += 2  # the learner's message and the reply
+        if self._stored <= cap:
+            return
+        self._stored = self.store.message_count(self.id)
+        if self._stored <= cap:
             return
         # Keep from the first learner message inside the newest `cap` rows: whole turns only.
         kept = self.store.transcript(self.id, last=cap)
         first_user = next((i for i, r in enumerate(kept) if r.role == "user"), len(kept))
-        self.store.prune_transcript(self.id, len(kept) - first_user)
+        self._stored -= self.store.prune_transcript(self.id, len(kept) - first_user)
 
     # -- persistence ------------------------------------------------------------------------
 
     def _load_or_create(self) -> None:
         assert self.store is not None
         progress = self.store.load_progress(self.id)
+        self._stored = 0  # transcript messages in the store, as far as this copy knows
         if progress is None:
             self.store.create_session(self.id, backend=self.backend.label)
             self._note_revision()
@@ -541,6 +549,7 @@ class TutorSession:
         if progress.dialogue_json:
             conversation.dialogue = DialogueState.model_validate_json(progress.dialogue_json)
         records = self.store.transcript(self.id)
+        self._stored = len(records)
         conversation.history[:] = history_from_transcript(records)
         conversation.retry_text = unfinished_message(records)
         self.compact()
