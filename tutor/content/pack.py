@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -119,9 +119,15 @@ class LessonPack(BaseModel):
         return self.guided.steps
 
     def system_prompt(self, tool_names: list[str]) -> str:
-        """The stable system prompt: persona, rules, tools and the lesson."""
-        values = {"lesson": self.lesson.strip(), "tools": ", ".join(tool_names) or "none"}
-        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.system_template).strip()
+        """The stable system prompt: persona, rules, tools and the lesson (one string shared
+        by every session: about 10 KB each otherwise)."""
+        return _system_prompt(self.system_template, self.lesson, tuple(tool_names))
+
+
+@lru_cache(maxsize=16)
+def _system_prompt(template: str, lesson: str, tool_names: tuple[str, ...]) -> str:
+    values = {"lesson": lesson.strip(), "tools": ", ".join(tool_names) or "none"}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template).strip()
 
 
 def check_template(name: str, template: str) -> str:
