@@ -3,7 +3,7 @@ name, availability in the allocator, and abstaining rather than guessing."""
 
 from __future__ import annotations
 
-from tutor.content.planner import allocate, respond_about_plan
+from tutor.content.planner import allocate, read_team, respond_about_plan
 from tutor.planning import Person, Team
 from tutor.planning.results import Pin
 from tutor.planning.teamplan import TeamPlan
@@ -187,3 +187,26 @@ def test_a_statement_with_a_question_tag_asks_and_the_tag_denies_nothing() -> No
     lexicon = _content().lexicon
     assert lexicon.is_question("the SRE holds the pager, right")
     assert not lexicon.is_question("turn right") and lexicon.tag_start("turn right") is None
+
+
+def test_a_team_only_counted_answers_who_owns_only_when_pointed_at() -> None:
+    """Try-it prompt 3's "a 3-person team" (Person 1-3 holding the default split): "who
+    watches for model drift?" is the lesson's question; "who on our team…", a member named or
+    "this plan" is the plan's (from a new-user trial: a concept question got "Person 3 owns
+    data contract")."""
+    plan = TeamPlan(team=read_team("Given a 3-person team shipping an LLM product").team)
+    assert [p.name for p in plan.team.people] == ["Person 1", "Person 2", "Person 3"]
+    for lesson in (
+        "Who watches for model drift?",
+        "What exactly is a data contract, and why is the data engineer the one who owns it?",
+        "who gets paged at 3am?",
+    ):
+        assert respond_about_plan(lesson, plan) is None, lesson
+    for ours in ("who on our team is on call?", "who owns the eval gate in this plan?",
+                 "does Person 2 own the eval gate?"):  # fmt: skip
+        reply = respond_about_plan(ours, plan)
+        assert reply is not None and "Person" in reply.text, ours
+    # Unnamed people whose roles the learner gave are their team: answered from the plan.
+    described = TeamPlan(team=read_team("we are 2 data scientists and an ML engineer").team)
+    reply = respond_about_plan("who gets paged at 3am?", described)
+    assert reply is not None and "Person" in reply.text

@@ -7,6 +7,7 @@ Only people in the plan are ever named. Pure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -71,11 +72,22 @@ def _paging_ids(talk: TeamTalk) -> set[str]:
     return {r.id for r in talk.planning.catalogue.responsibilities if r.pages}
 
 
+def _only_counted(plan: TeamPlan, talk: TeamTalk) -> bool:
+    """The learner only counted the team ("a 3-person team"): every member is an unnamed
+    "Person k" (drafts.py) holding the default split's roles, which nobody gave."""
+    people = plan.team.people
+    unnamed = all(re.fullmatch(r"Person \d+", p.name) for p in people)
+    split = talk.planning.data.split_for(len(people))
+    return unnamed and [p.roles for p in people] == [[role] for role in split]
+
+
 def who_owns(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
     """Who owns what the follow-up names; with "A or B?", says which of the two (or neither)."""
     ids = topic_ids(f, allocation)
     if not ids or not f.question or f.has("compare"):
         return None  # "is a handoff the same thing as a deployment?" compares two ideas
+    if _only_counted(plan, talk) and not f.names and not f.has("team"):
+        return None  # a team only counted and not pointed at: a question about the lesson
     found = [a for a in allocation.assignments if a.id in ids[:2]]
     lines = [owner_line(a, plan, talk) for a in found]
     members = {p.name for p in plan.team.people}

@@ -36,6 +36,7 @@ CUE_IDS = (
     "move-off",
     "lesson",
     "compare",
+    "team",
 )
 
 
