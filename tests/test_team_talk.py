@@ -210,3 +210,19 @@ def test_a_team_only_counted_answers_who_owns_only_when_pointed_at() -> None:
     described = TeamPlan(team=read_team("we are 2 data scientists and an ML engineer").team)
     reply = respond_about_plan("who gets paged at 3am?", described)
     assert reply is not None and "Person" in reply.text
+
+
+def test_an_edit_holds_only_when_its_answer_was_given_in_full() -> None:
+    """A stopped "Maya is leaving" leaves Maya on the team, so Retry answers the same
+    message the same way (a new-user trial: Stop, then Retry, got "I can't answer that")."""
+    from tutor.engine.conversation import Conversation
+
+    team = read_team("Maya is a data scientist, Jonas is an ML engineer, Priya runs infra").team
+    conversation = Conversation()
+    conversation.dialogue = conversation.dialogue.model_copy(update={"plan": TeamPlan(team=team)})
+    talk = respond_about_plan("Maya is leaving the company", TeamPlan(team=team))
+    assert talk is not None and talk.plan is not None
+    conversation.after_turn(step=None, complete=False, acts=None, tools=[], talk=talk)
+    assert "Maya" in [p.name for p in conversation.dialogue.plan.team.people]
+    conversation.after_turn(step=None, complete=True, acts=None, tools=[], talk=talk)
+    assert "Maya" not in [p.name for p in conversation.dialogue.plan.team.people]

@@ -98,13 +98,16 @@ class Conversation:
     ) -> None:
         """Apply a learner turn's outcome: a try-it prompt counts only when answered in full;
         the dialogue state follows the reply's acts, the team it planned and what a follow-up
-        about the plan changed (an edit keeps the new plan; a what-if keeps the old one;
-        "forget my team" drops it); `told_privacy`: the reply said the privacy notice."""
+        about the plan changed (an edit answered in full keeps the new plan; a what-if keeps
+        the old one; "forget my team" drops it, even when stopped: a privacy request);
+        `told_privacy`: the reply said the privacy notice."""
         if complete and step is not None and step == self.guided_step:
             self.guided_step += 1
         team = planned_team(tools)
         plan = TeamPlan(team=team) if team is not None else None
-        if talk is not None and talk.plan is not None and not talk.what_if:
+        # An edit holds only when its answer was given in full: a stopped "Maya is leaving"
+        # leaves Maya on the team, so Retry answers the same message the same way.
+        if talk is not None and talk.plan is not None and not talk.what_if and complete:
             plan = talk.plan
         self.dialogue = self.dialogue.after(acts or TurnActs(), plan, keep_open)
         # What this follow-up was about, for the next one; a new team has had none yet.
