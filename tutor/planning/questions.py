@@ -53,7 +53,7 @@ def assignment_fact(a: Assignment, plan: TeamPlan) -> str:
 def owner_line(a: Assignment, plan: TeamPlan, talk: TeamTalk) -> str:
     """ "Kwame owns on-call; Tomás is the backup." plus why, when availability shaped it."""
     own = agrees([a.owner], "owns", "own")
-    line = f"{_said(a.owner, True)} {own} {talk.short(a.id)}"
+    line = f"{_said(a.owner, True)} {own} {talk.owned(a.id)}"
     line += (
         f"; {_said(a.backup)} {agrees([a.backup], 'is', 'are')} the backup." if a.backup else "."
     )

@@ -70,6 +70,8 @@ class TalkData(BaseModel):
     cue: tuple[Cue, ...]
     topic: tuple[Topic, ...]
     short: Mapping[str, str]
+    #: the short names said with "the" after "owns" ("Ben owns the eval gate")
+    with_the: frozenset[str] = frozenset()
 
     def problems(self, responsibility_ids: set[str]) -> list[str]:
         """What does not fit the catalogue or the readers (unknown ids, missing cues)."""
@@ -77,6 +79,7 @@ class TalkData(BaseModel):
         out = [f"unknown cue id {c!r}" for c in found if c not in CUE_IDS]
         out += [f"missing cue {c!r}" for c in CUE_IDS if c not in found]
         named = {r for t in self.topic for r in t.responsibilities} | set(self.short)
+        named |= set(self.with_the)
         out += [f"unknown responsibility {r!r}" for r in sorted(named - responsibility_ids)]
         out += [f"no short name for {r!r}" for r in sorted(responsibility_ids - set(self.short))]
         out += [
@@ -158,3 +161,8 @@ class TeamTalk:
 
     def short(self, responsibility_id: str) -> str:
         return self.data.short.get(responsibility_id, responsibility_id)
+
+    def owned(self, responsibility_id: str) -> str:
+        """The short name as the object of "owns": "the eval gate", "on-call"."""
+        short = self.short(responsibility_id)
+        return f"the {short}" if responsibility_id in self.data.with_the else short
