@@ -226,3 +226,12 @@ def test_an_edit_holds_only_when_its_answer_was_given_in_full() -> None:
     assert "Maya" in [p.name for p in conversation.dialogue.plan.team.people]
     conversation.after_turn(step=None, complete=True, acts=None, tools=[], talk=talk)
     assert "Maya" not in [p.name for p in conversation.dialogue.plan.team.people]
+
+
+def test_an_owner_line_reads_as_english() -> None:
+    """'Jonas owns the eval gate', 'Priya owns on-call' (with_the in team_talk.toml)."""
+    team = read_team("Maya is a data scientist, Jonas is an ML engineer, Priya runs infra").team
+    gate = respond_about_plan("who owns the eval gate?", TeamPlan(team=team))
+    paged = respond_about_plan("who is on call?", TeamPlan(team=team))
+    assert gate is not None and "owns the eval gate;" in gate.text
+    assert paged is not None and "owns on-call;" in paged.text
