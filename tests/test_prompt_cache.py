@@ -97,13 +97,19 @@ async def test_compaction_comes_every_n_turns_and_keeps_the_prefix(
             assert [m["role"] for m in after["messages"]].count("user") == 2
 
 
-async def test_a_resumed_session_sends_the_same_bytes(
-    fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def stored_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A learner's session kept in a database another runtime (a process) can resume."""
     monkeypatch.setenv("TUTOR_DB", str(tmp_path / "shared.db"))
     runtime = build_runtime()
     session_id = runtime.session().id
     await runtime.aclose()
+    return session_id
+
+
+async def test_a_resumed_session_sends_the_same_bytes(
+    fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = await stored_session(tmp_path, monkeypatch)
     first = await talk(fake, TALK[:3], session_id)
     # Another process (or a restart) picks the learner up: notes come back from the store.
     again = await talk(fake, ("What is a data contract and who owns it?",), session_id)
@@ -165,10 +171,7 @@ async def test_after_a_compaction_the_new_note_restates_what_left_the_window(
 async def test_a_resumed_session_keeps_writing_short_notes(
     fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TUTOR_DB", str(tmp_path / "shared.db"))
-    runtime = build_runtime()
-    session_id = runtime.session().id
-    await runtime.aclose()
+    session_id = await stored_session(tmp_path, monkeypatch)
     await talk(fake, TALK[2:4], session_id)
     again = await talk(fake, ("What does an eval gate protect against?",), session_id)
     # What the stored notes stated came back with them: the new note does not repeat it.

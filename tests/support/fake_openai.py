@@ -385,7 +385,10 @@ def offline_model_responder(pack: Any = None) -> Any:
     return respond
 
 
-_WAITING = re.compile(r"A quiz question is waiting for an answer: id (\S+)")
+# The note's quiz line, or its word that no question waits any more (the newest one holds).
+_WAITING = re.compile(
+    r"A quiz question is waiting for an answer \(id ([^)\s]+)\)|No question is waiting"
+)
 _STATED = re.compile(r"(?:lesson's demo|planner's catalogue), \*\*(.+?)\*\* is owned by", re.I)
 _LAST_STEP = re.compile(r"(?:last worked on|This message is) try-it prompt (\d+) of (\d+)")
 
@@ -411,7 +414,8 @@ def context_from_request(messages: list[Any], pack: Any) -> Any:
     waiting = _latest(_WAITING, notes)
     step = _latest(_LAST_STEP, notes)
     done = int(step.group(1)) if step and "last worked on" in step.group(0) else 0
-    open_question = OpenQuestion(kind="quiz", id=waiting.group(1)) if waiting else None
+    quiz_id = waiting.group(1) if waiting else None
+    open_question = OpenQuestion(kind="quiz", id=quiz_id) if quiz_id else None
     last_ai = next((m for m in reversed(messages[:-1]) if isinstance(m, AIMessage)), None)
     if open_question is None and last_ai is not None and messages[-1] is human:
         for check in pack.offline.checks:

@@ -52,9 +52,9 @@ def render_for_model(
     notes: Sequence[str],
 ) -> str:
     """The same allocation as compact plain lines, for the model: every fact of the table
-    (owner, hat, backup, critical, skills) in a third of its tokens. The learner is shown
-    the table itself; what the model reads afresh is what a local model waits on and what
-    a prompt cache cannot reuse."""
+    (owner, hat, backup, critical, skills) in about half its characters. The learner is
+    shown the table itself; what the model reads afresh is what a local model waits on and
+    what a prompt cache cannot reuse."""
     lines = ["Verified allocation (★ critical; ⚠ the owner lacks that hat's skills):"]
     stages: dict[str, list[str]] = {}
     for a in assignments:

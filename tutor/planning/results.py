@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from tutor.demo.handoffs import HandoffAnalysis
@@ -48,15 +50,16 @@ class Allocation(BaseModel):
 
     def render_table(self) -> str:
         """Markdown: the ownership table, workload, missing skills, handoffs and notes."""
-        return render_allocation(
-            self.assignments, self.people, self.gaps, self.handoffs, self.hat_switches, self.notes
-        )
+        return render_allocation(*self._parts())
 
     def render_for_model(self) -> str:
         """The same facts as compact lines: what a model reads of the allocation."""
-        return render_for_model(
-            self.assignments, self.people, self.gaps, self.handoffs, self.hat_switches, self.notes
-        )
+        return render_for_model(*self._parts())
+
+    def _parts(self) -> tuple[Any, ...]:
+        """What both renderings read, in their parameters' order."""
+        return (self.assignments, self.people, self.gaps, self.handoffs, self.hat_switches,
+                self.notes)  # fmt: skip
 
 
 __all__ = ["Allocation", "Assignment", "Gap", "HatSwitch", "PersonLoad", "Pin"]
