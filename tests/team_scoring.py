@@ -6,13 +6,15 @@ Label format (tests/data/independent/teams.toml and tests/data/teams.toml):
   people   "Name: role words" in order; "Me" is the speaker, "Person N" an unnamed teammate
   hats     "Name: codes" (P DS DE ML SRE), "-" for no MLOps hat, "?" when the text doesn't say
 
-A team is read exactly when the reader finds the same people in the same order (names compare
-ignoring case, accents kept) and each person's hats, read from the role words the text gives
-them (no default split), are the labelled ones wherever the label is not "?".
+A team is read exactly when the reader finds the same people, in any order (names compare
+ignoring case, accents kept; unnamed teammates as a pool) and each person's hats, read from
+the role words the text gives them (no default split), are the labelled ones wherever the
+label is not "?".
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable
@@ -137,19 +139,46 @@ def _score_team(s: Score, case: dict, reader: Reader) -> None:
     s.asked += asks(reading)
     confident = not asks(reading)
     s.confident += confident
-    names_w = Counter(n for n, _ in want)
-    names_g = Counter(n for n, _ in have)
+    names_w = Counter(_who(n) for n, _ in want)
+    names_g = Counter(_who(n) for n, _ in have)
     s.dropped += sum((names_w - names_g).values())
     s.invented += sum((names_g - names_w).values())
-    if [n for n, _ in have] != [n for n, _ in want]:
+    if names_w != names_g:
         s.names_wrong += len(have) == len(want)
         s.misses.append(f"people {[n for n, _ in have]} != {[n for n, _ in want]}")
         return
-    pairs = zip(want, have, strict=True)
-    wrong = [(n, sorted(g), sorted(w)) for (n, w), (_, g) in pairs if w is not None and w != g]
+    wrong = _hats_wrong(want, have)
     if wrong:
         s.hats_wrong += 1
         s.misses.append(f"hats {wrong} in {case['text'][:60]!r}")
         return
     s.exact += 1
     s.confident_exact += confident
+
+
+_UNNAMED = re.compile(r"person \d+")
+
+
+def _who(name: str) -> str:
+    """People compare by name; unnamed teammates ("Person 3") as one kind, since their
+    number is only their place in a list, and order is not part of reading a team."""
+    return "(unnamed)" if _UNNAMED.fullmatch(name) else name
+
+
+def _hats_wrong(want: list, have: list) -> list[tuple[str, list, list]]:
+    """(name, got, wanted) for each person whose hats differ; unnamed teammates match as a
+    pool (any one with the wanted hats), "?" matches anything."""
+    got_by = {n: h for n, h in have if _who(n) != "(unnamed)"}
+    pool = [h for n, h in have if _who(n) == "(unnamed)"]
+    wrong = []
+    for name, hats in want:
+        if hats is None:
+            continue
+        if _who(name) != "(unnamed)":
+            if got_by[name] != hats:
+                wrong.append((name, sorted(got_by[name]), sorted(hats)))
+        elif hats in pool:
+            pool.remove(hats)
+        else:
+            wrong.append((name, sorted(map(sorted, pool)), sorted(hats)))
+    return wrong

@@ -72,12 +72,17 @@ class Catalogue(BaseModel):
 
 class SkillRow(BaseModel):
     """Phrases that give some hats strongly and others lightly; a row with no hat lists job
-    titles that carry no MLOps hat (a designer, sales): the reader knows them as jobs."""
+    titles that carry no MLOps hat (a designer, sales): the reader knows them as jobs.
+
+    A `field` row names a field of work, not a job ("ML", "AI", "data", "engineer"): its hats
+    count only when the person's other words name no job with a hat ("ML stuff (training,
+    evals)" is data science; "the ML guy" is ML engineering)."""
 
     model_config = _FROZEN
 
     hats: tuple[Hat, ...] = ()
     light: tuple[Hat, ...] = ()
+    field: bool = False
     phrases: tuple[str, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -24,8 +24,10 @@ class Skills:
     def __init__(self, data: PlanningData, lexicon: Lexicon) -> None:
         self.shared = lexicon
         self.stopwords = lexicon.stopwords
-        entries, self._gives = [], {}
+        entries, self._gives, self._fields = [], {}, set()
         for i, row in enumerate(data.skills):
+            if row.field:
+                self._fields.add(f"skill{i}")
             phrases = tuple(p for p in (self.content_text(p) for p in row.phrases) if p)
             entries.append(Entry(id=f"skill{i}", name=row.phrases[0], phrases=phrases))
             gives = {h: LIGHT for h in row.light} | {h: STRONG for h in row.hats}
@@ -53,13 +55,13 @@ class Skills:
 
         A word that gives only light hats is ambiguous ("data": engineering or science); when
         the person's other words give one of its hats strongly ("the data side (pipelines)"),
-        that is the one it meant, and its other hats go."""
-        gives = [
-            self._gives[m.id]
-            for role in roles
-            for m in self.lexicon.read(self.content_text(role)).of_kind("role")
-            if m.asserted
-        ]
+        that is the one it meant, and its other hats go. A word naming a field ("ML", "data")
+        goes when another word names a job within it ("ML stuff (training, evals)" is data
+        science), and stays beside a job outside it ("ML and on-call")."""
+        found = [i for role in roles for i in self._matched(role)]
+        jobs = {h for i in found if i not in self._fields for h in self._gives[i]}
+        fields = self._fields
+        gives = [self._gives[i] for i in found if i not in fields or not jobs & set(self._gives[i])]
         strong = {h for g in gives for h, level in g.items() if level == STRONG}
         levels: dict[Hat, int] = {}
         for g in gives:
@@ -68,6 +70,22 @@ class Skills:
                 if not meant or hat in meant:
                     levels[hat] = max(level, levels.get(hat, 0))
         return levels
+
+    def _matched(self, role: str) -> list[str]:
+        """The skill rows one role phrase names. A field word right after a job word is that
+        job's head noun, not a second job ("cloud engineer", "research engineer")."""
+        found = [m for m in self.lexicon.read(self.content_text(role)).of_kind("role")]
+        kept = [
+            m
+            for k, m in enumerate(found)
+            if not (
+                m.id in self._fields
+                and k > 0
+                and found[k - 1].id not in self._fields
+                and found[k - 1].last == m.first
+            )
+        ]
+        return [m.id for m in kept if m.asserted]
 
     def hats(self, roles: Iterable[str]) -> tuple[Hat, ...]:
         have = self.levels(roles)
