@@ -98,3 +98,61 @@ def test_a_count_that_cannot_be_met_asks_one_line() -> None:
 )
 def test_what_is_not_a_team_is_not_planned(text: str) -> None:
     assert not looks_like_team(text)
+
+
+DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a name listed beside a person's name is a person too, and shares their job
+        (
+            "Tane and Aroha are both data scientists, and Rangi is our designer",
+            [("Tane", (DS,)), ("Aroha", (DS,)), ("Rangi", ())],
+        ),
+        (
+            "Data science: Arjun + Meera\nMLE: me",
+            [("Arjun", (DS,)), ("Meera", (DS,)), ("Me", (ML,))],
+        ),
+        ("Product: Tomasz. Data science: Oyelaran.", [("Tomasz", (P,)), ("Oyelaran", (DS,))]),
+        # not beside a thing ("on Vercel and Modal"), nor across a clause about one person
+        (
+            "Chase owns prompts and evals, Grace (the CTO) does the backend + deploys on Vercel "
+            "and Modal, and Hope is head of support",
+            ["Chase", "Grace", "Hope"],
+        ),
+        # a copula binds a job, not any predicate; a dash before another name opens a list
+        (
+            "Tama handles the pipelines, Wiremu is the PM. Jira is a mess though.",
+            ["Tama", "Wiremu"],
+        ),
+        ("Sure — Bongani (PM), Ayşe (ML eng), me (DE)", ["Bongani", "Ayşe", "Me"]),
+        ("Us: Ekow (MLE) and me (data eng).", ["Ekow", "Me"]),
+        # apposition takes a comma: "Oh and a contractor" is a list
+        (
+            "Team is Adaeze (founder) and Kemi, a data analyst. Oh and a DevOps contractor.",
+            ["Adaeze", "Kemi", "Person 3"],
+        ),
+    ],
+)
+def test_structure_binds_names(text: str, expected: list) -> None:
+    got = people(text)
+    if isinstance(expected[0], str):
+        assert [name for name, _ in got] == expected
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("roles", "hats"),
+    [
+        (["ML stuff (training, evals)"], (DS,)),  # a field word narrowed by a job within it
+        (["ML", "on-call"], (DS, ML, SRE)),  # beside a job outside it, the field word counts
+        (["cloud engineer"], (SRE,)),  # "engineer" after a job word is its head noun
+        (["research engineer"], (DS,)),
+        (["the ML guy"], (DS, ML)),  # alone, a field word gives its hats
+    ],
+)
+def test_field_words_give_hats_only_where_no_job_does(roles: list[str], hats: tuple) -> None:
+    assert HATS(roles) == hats

@@ -48,9 +48,10 @@ def test_score_each_file_and_the_union(capsys) -> None:
         print(union.report("union").split("\n  miss")[0])
     assert independent.teams == 70 and independent.not_teams == 20
     assert independent.planned == 0  # nothing that is not a team is planned
-    assert independent.exact >= 39
-    assert independent.dropped <= 8 and independent.invented <= 5
-    assert independent.confident_exact >= 37  # a wrong team shown as a table is the worst
+    # session 7 (field words, coordination, copulas bind a job): 45/70, 7 dropped, 5 invented
+    assert independent.exact >= 45
+    assert independent.dropped <= 7 and independent.invented <= 5
+    assert independent.confident_exact >= 43  # a wrong team shown as a table is the worst
     assert union.asked <= 0.10 * union.cases  # asking is not a way to avoid reading
     assert own.exact == own.teams and own.dropped == own.invented == 0
 
@@ -63,7 +64,9 @@ def test_score_the_batch_no_one_tuned_on(capsys) -> None:
     # After the reader's second pass (which never saw this batch): 15/50; after issue 20's
     # mechanisms (branch i20, still never tuned on): 16/50, 12 dropped, 27 invented; with
     # days read as a schedule, never a name ("(Tue-Thu)", "Fridays"): 17/50, 11, 23.
-    assert second.exact >= 17 and second.dropped <= 11 and second.invented <= 23
+    # Session 7 (field words, coordination, copulas bind a job; order no longer scored):
+    # 23/50, 8 dropped, 18 invented.
+    assert second.exact >= 23 and second.dropped <= 8 and second.invented <= 18
     assert second.planned <= 1
 
 
@@ -77,7 +80,7 @@ def test_score_the_cases_for_issue_20s_mechanisms(capsys) -> None:
     with capsys.disabled():
         print("\n" + more.report("teams_more.toml"))
     assert more.teams == 25 and more.not_teams == 4 and more.planned == 0
-    assert more.exact >= 17 and more.dropped <= 5 and more.invented <= 6
+    assert more.exact >= 19 and more.dropped <= 4 and more.invented <= 5
     assert more.asked <= 0.10 * more.cases
 
 
@@ -90,8 +93,22 @@ def test_score_the_third_batch_no_one_tuned_on(capsys) -> None:
     with capsys.disabled():
         print("\n" + third.report("independent teams_3.toml (held out)"))
     assert third.teams == 45 and third.not_teams == 10
-    assert third.exact >= 12 and third.dropped <= 12 and third.invented <= 13
+    assert third.exact >= 13 and third.dropped <= 12 and third.invented <= 12
     assert third.planned <= 1
+
+
+def test_score_the_fourth_batch(capsys) -> None:
+    """tests/data/independent/teams_4.toml (60 teams, 15 non-teams), written in session 7 by a
+    helper that saw only the lesson. First contact at 66a7ff6, before any change made for it:
+    21/60 exact, 20 dropped, 12 invented, asked 4/75, 1/15 non-team planned; with people
+    compared in any order (the scorer since): 22/60, 18 dropped, 10 invented. Floors only;
+    the issue's targets are the xfail below."""
+    fourth = score(load(DATA / "independent" / "teams_4.toml"))
+    with capsys.disabled():
+        print("\n" + fourth.report("independent teams_4.toml"))
+    assert fourth.teams == 60 and fourth.not_teams == 15
+    assert fourth.exact >= 23 and fourth.dropped <= 14 and fourth.invented <= 9
+    assert fourth.planned <= 1 and fourth.asked <= 0.10 * fourth.cases
 
 
 @pytest.mark.xfail(strict=True, reason="issue 20's targets are not met on the independent batch")

@@ -30,6 +30,9 @@ class Draft:
     #: the role came before the name ("the data engineer is Ana", "our SRE is Jonas"): a
     #: definite mention that may name a placeholder said earlier ("we have a data engineer")
     role_first: bool = False
+    #: a name alone, listed beside a person's name ("Arjun + Meera", "Tane and Aroha are"):
+    #: with no roles of its own it shares theirs
+    coordinated: bool = False
 
 
 def touch(drafts: list[Draft], draft: Draft) -> None:
@@ -132,11 +135,17 @@ def _take(drafts: list[Draft], spot: Draft, named: Draft, skills) -> None:
 
 
 def share_roles(drafts: list[Draft], words: Words) -> None:
-    """'Raj and Meera are data scientists': the roles go to the names listed just before."""
+    """'Raj and Meera are data scientists': the roles go to the names listed just before;
+    'Data science: Arjun + Meera': a role said before a name goes to the names listed after."""
     if len(drafts) < 2:
         return
     last = drafts[-1]
-    if not last.roles or last.link not in words.plural_links:
+    before = drafts[-2]
+    if last.coordinated and not last.roles and before.role_first:
+        if before.sentence == last.sentence:
+            last.roles, last.role_first = list(before.roles), True
+        return
+    if not last.roles or (last.link not in words.plural_links and not before.coordinated):
         return
     for d in reversed(drafts[:-1]):
         if d.sentence != last.sentence or d.roles or d.kind == "unnamed":

@@ -35,6 +35,7 @@ _INNER_CAPITAL = re.compile(r"^[A-Z]{2}|[a-z]{3}[A-Z]")
 # Adverbs of focus and frequency, which stand between a subject and its verb.
 _FOCUS_ADVERBS = frozenset({"also", "just", "only", "mostly", "mainly", "usually", "really"})
 _DETERMINERS = frozenset({"a", "an", "the", "our", "my"})
+_COPULAS = frozenset({"is", "was", "are", "were"})
 
 
 class Strength(IntEnum):
@@ -60,7 +61,7 @@ def strength(piece: Piece, first: int, end: int, words: Words) -> Strength:
     """How the text binds the name in tokens [first, end) to the team."""
     if _bound_after(piece, end, words) or _bound_before(piece, first, words):
         return Strength.BOUND
-    if not _alone(piece, first, end, words):
+    if not alone(piece, first, end, words):
         return Strength.NONE
     return Strength.BOUND if piece.apposed or piece.after_role else Strength.LISTED
 
@@ -93,6 +94,12 @@ def is_person(piece: Piece, first: int, end: int, words: Words) -> bool:
     found = strength(piece, first, end, words)
     if found is Strength.BOUND:
         return True
+    if piece.coordinated and alone(piece, first, end, words):
+        # beside a person's name a capitalised word is a name too ("Tane and Aroha"), unless
+        # it is a thing by its place or spelling ("with Postgres and Redis")
+        said = [piece.surface(k) for k in range(first, end)]
+        named = all(w[:1].isupper() and not looks_technical(w) for w in said)
+        return named and not after_thing_word(piece, first, words)
     if piece.lenient:
         return not against(piece, first, end, words)
     return found is Strength.LISTED and piece.roster and not against(piece, first, end, words)
@@ -111,11 +118,15 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
     if _BINDS_AFTER.match(rest):
         # "Ana - data scientist", "Chen Jie – on-call/SRE", not "Snowflake — which of these"
         nxt = piece.norms[end] if end < len(piece.tokens) else ""
-        soon = piece.span(end, min(end + 3, len(piece.tokens)))
+        dash = rest.lstrip()[:1] in "-\u2013\u2014"
+        if dash and end < len(piece.tokens) and _opens_name(piece, end, words):
+            return False  # "Sure — Bongani (PM)": the dash opens a list of people
+        # a duty verb carries the job to the end of the item ("Leila - does all the ML")
+        reach = len(piece.tokens) if nxt in words.binding_verbs else min(end + 3, len(piece.tokens))
         return (
             rest.lstrip()[:1] == "("
             or nxt not in words.grammar
-            or (words.skills.names_a_role(soon))
+            or words.skills.names_a_role(piece.span(end, reach))
         )
     if end >= len(piece.tokens) or piece.text[last.end : piece.tokens[end].start].strip():
         return False  # "Dmitri (we call him Dima) runs infra": the verb is Dmitri's
@@ -134,10 +145,24 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
     verb = word in words.binding_verbs or piece.norms[verb_at] in words.binding_verbs
     if not (verb or _third_person(piece.surface(verb_at))) or after_thing_word(piece, first, words):
         return False
-    if only_words(piece, first, end):
-        # "Hope does our models", "will handles deployment", not "Latency is a problem"
+    if word in _COPULAS and "by" in piece.norms[verb_at + 1 : verb_at + 4]:
+        return False  # "Kubeflow is run by one SRE": what is done, not who does it
+    # "Ben is building …": the copula is an auxiliary and the verb after it a deed
+    after = piece.surface(verb_at + 1) if verb_at + 1 < len(piece.tokens) else ""
+    copula = word in _COPULAS and not after.endswith("ing")
+    if only_words(piece, first, end) or copula:
+        # "Hope does our models", "will handles deployment", "Ana is our PM"; not "Latency
+        # is a problem", "Jira is a mess", "Stack is Airflow": a copula binds only a job
         return words.skills.names_a_role(piece.span(end + 1, min(end + 5, len(piece.tokens))))
     return True
+
+
+def _opens_name(piece: Piece, k: int, words: Words) -> bool:
+    """Token k is a capitalised word that is neither a job nor an ordinary word: a name."""
+    word = piece.surface(k)
+    if not word[:1].isupper() or is_ordinary_word(word) or looks_technical(word):
+        return False
+    return not words.skills.names_a_role(word)
 
 
 def _third_person(word: str) -> bool:
@@ -166,7 +191,8 @@ def _bound_before(piece: Piece, first: int, words: Words) -> bool:
     lo = max(0, last - 3)
     before = piece.text[piece.tokens[lo].start : piece.tokens[last].end]
     if gap:
-        return words.ends_with_role(before)
+        heading = gap != "(" and lo == words.skip_fillers(piece.norms)  # "Product: Tomasz"
+        return words.ends_with_role(before, heading=heading)
     # "our PM Priya", "data scientist Ahmed", not "our own fine-tuned Mistral"
     return words.ends_with_role(before, determined=True)
 
@@ -178,7 +204,7 @@ def in_parens_after_role(piece: Piece, first: int, words: Words) -> bool:
     return opened > head.rfind(")") and words.ends_with_role(head[:opened])
 
 
-def _alone(piece: Piece, first: int, end: int, words: Words) -> bool:
+def alone(piece: Piece, first: int, end: int, words: Words) -> bool:
     """The name is the whole list item, but for fillers and a role in parentheses."""
     start = words.skip_fillers(piece.norms)
     if first != start and not (first > start and words.is_header(piece.span(start, first))):

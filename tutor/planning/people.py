@@ -7,6 +7,8 @@ the words (`self.words`) and the skills table (`self.skills`). Pure.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tutor.planning import evidence
 from tutor.planning.drafts import Draft, add, continues, fill_placeholders, share_roles, touch
 from tutor.planning.model import MAX_PEOPLE
@@ -37,16 +39,41 @@ class PeopleFinder:
 
     def _people(self, text: str, lenient: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
-        for piece in pieces(text, self.words, lenient):
+        for piece in self._coordinated(pieces(text, self.words, lenient)):
             found = self._piece(piece, drafts)
             for draft in found:
                 add(drafts, draft)
             share_roles(drafts, self.words)
         return drafts
 
+    def _coordinated(self, found: list[Piece]) -> list[Piece]:
+        """Mark each item that is a name alone, joined by a list mark to an item whose facing
+        name is a person's ("Tane and Aroha are both …"), along chains of such items."""
+        runs = [self.words.candidates(p, self.skills) for p in found]
+        person = [[c[4] for c in run] for run in runs]
+        changed = True
+        while changed:
+            changed = False
+            for k, piece in enumerate(found):
+                run = runs[k]
+                if len(run) != 1 or person[k][0]:
+                    continue
+                if not evidence.alone(piece, run[0][0], run[0][1], self.words):
+                    continue
+                before = k > 0 and _joined(found[k - 1], piece) and person[k - 1][-1:] == [True]
+                after = k + 1 < len(found) and _joined(piece, found[k + 1])
+                after = after and _opens_with_person(found[k + 1], runs[k + 1], self.words)
+                if before or after:
+                    found[k] = replace(piece, coordinated=True)
+                    person[k] = [True]
+                    changed = True
+        return found
+
     def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
         """The people one list item names; roles for an earlier person are added in place."""
         found = self._people_in(piece, drafts)
+        for draft in found:
+            draft.coordinated = piece.coordinated
         # "Ana, a data scientist, Bo, an SRE": a name between two jobs is the next one's
         if piece.after_role and not piece.apposed and len(found) == 1 and found[0].kind == "named":
             # The name belongs to the job before it; with no such person read, it is not
@@ -70,7 +97,8 @@ class PeopleFinder:
             return None
         roles, _ = self._roles(piece, j + 1, len(norms))
         alone = gap == "(" and piece.text[piece.tokens[j].end :].lstrip().startswith(")")
-        if (norms[j - 1] in w.naming or alone) and not w.names(piece, self.skills):
+        named = norms[j - 1] in w.naming or alone or gap in (":", "=")
+        if named and not w.names(piece, self.skills):
             # "the PM is me", "one MLE (me)": the role before is the speaker's
             lo = w.skip_fillers(norms)
             lo += norms[lo] in w.articles or norms[lo].isdecimal()
@@ -359,3 +387,23 @@ def _split_list(group: str) -> list[str]:
 
 def _singular(role: str) -> str:
     return role[:-1] if role.endswith("s") and not role.endswith("ss") else role
+
+
+def _joined(first: Piece, second: Piece) -> bool:
+    """Two items of one list in one sentence ("Ana, Ben", "Ana and Ben", "Ana & Ben")."""
+    return first.sentence == second.sentence and second.sep in (",", "and", "&", "+", "plus")
+
+
+def _opens_with_person(piece: Piece, run: list, words: Words) -> bool:
+    """The item starts with a person's name that shares what follows with the names before
+    it ("Aroha are both data scientists", "Sunita — all three MLEs"), not a new clause about
+    one person ("…, and Hope is head of support")."""
+    if not run or not run[0][4] or run[0][0] != words.skip_fillers(piece.norms):
+        return False
+    end = run[0][1]
+    verb = piece.norms[end] if end < len(piece.norms) else ""
+    said = piece.surface(end).lower() if end < len(piece.norms) else ""
+    singular = verb in words.links - words.plural_links or (
+        said.endswith("s") and said in words.binding_verbs
+    )
+    return not singular

@@ -44,6 +44,9 @@ class Piece:
     #: the item before is a job with no name ("a research engineer, Thandiwe, who …"): a
     #: name standing alone here is that person's
     after_role: bool = False
+    #: the item is a name joined by a list mark to a person's name ("Tane and Aroha are …",
+    #: "Anjali, Vikram, Sunita — all MLEs"): a name alone in it is a person too
+    coordinated: bool = False
 
     @property
     def norms(self) -> list[str]:
@@ -68,13 +71,18 @@ def pieces(text: str, words: Words, lenient: bool = False) -> list[Piece]:
         for part in _sentences(line, words):
             for chunk, after_header in _headers(part, words):
                 sentence += 1
-                items = [(s, i, words.lexicon.read(i).tokens) for s, i in _items(chunk)]
+                items = [(s, i, c, words.lexicon.read(i).tokens) for s, i, c in _items(chunk)]
                 roster = lenient or after_header or words.is_roster(chunk)
-                for k, (sep, item, tokens) in enumerate(items):
+                for k, (sep, item, _, tokens) in enumerate(items):
                     if tokens:
                         sep = ":" if after_header and k == 0 else sep
                         # "Wang Fang, data engineer, and …": a role after the comma
-                        apposed = k + 1 < len(items) and words.is_role_only(items[k + 1][1])
+                        # (apposition takes a comma: "Oh and a DevOps contractor" is a list)
+                        apposed = (
+                            k + 1 < len(items)
+                            and items[k + 1][2]
+                            and words.is_role_only(items[k + 1][1])
+                        )
                         before = items[k - 1][1] if k else ""
                         # "me, Lucas and Aiko": a name after the speaker is one more person
                         after_role = (
@@ -141,7 +149,11 @@ def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
         if not rest:
             break
         people = _items(head)
-        if words.is_header(head) and len(people) > 1 and all(words.is_person(p) for _, p in people):
+        if (
+            words.is_header(head)
+            and len(people) > 1
+            and all(words.is_person(p) for _, p, _ in people)
+        ):
             # "me and my cofounder: I do ML, she does backend" lists people, not a header.
             return [(head, False), *_after(_headers(rest, words))]
         if words.is_header(head):
@@ -158,13 +170,17 @@ def _after(chunks: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     return [(chunks[0][0], True), *chunks[1:]] if chunks else chunks
 
 
-def _items(sentence: str) -> list[tuple[str, str]]:
-    """(separator before, item) at commas, 'and', '&', 'plus', outside parentheses."""
-    depth, items, sep, start = _depths(sentence), [], "", 0
+def _items(sentence: str) -> list[tuple[str, str, bool]]:
+    """(separator before, item, whether a comma is among the marks before it) at commas,
+    'and', '&', 'plus', outside parentheses."""
+    depth, items, sep, start, comma = _depths(sentence), [], "", 0, False
     for m in LIST_SEP.finditer(sentence):
         if depth[m.start()]:
             continue
-        items.append((sep, sentence[start : m.start()]))
-        sep, start = m.group().strip().lower() or "and", m.end()
-    items.append((sep, sentence[start:]))
-    return [(s, i.strip(" .:;")) for s, i in items if i.strip(" .:;")]
+        items.append((sep, sentence[start : m.start()], comma))
+        mark = m.group().strip().lower() or "and"
+        # ", and": the empty item between the marks goes, its comma stays on record
+        comma = mark == "," or (comma and not sentence[start : m.start()].strip(" .:;"))
+        sep, start = mark, m.end()
+    items.append((sep, sentence[start:], comma))
+    return [(s, i.strip(" .:;"), c) for s, i, c in items if i.strip(" .:;")]

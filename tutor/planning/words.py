@@ -38,8 +38,10 @@ class Words(NameFinder):
             | one(words.indefinites)
             | self.first_person
             | self.pronouns
+            | self._plural_pronouns(words)
         )
         self.never = self.first_person | self.pronouns | one(words.indefinites)
+        self.never |= self._plural_pronouns(words)
         # "No, I'm sure …", "But …", "Why is …": negation, contrast and question words
         self.never |= one(lexicon.cues.negators) | one(lexicon.cues.contrast)
         self.never |= lexicon.question_words - {"can", "will", "may"}
@@ -69,6 +71,10 @@ class Words(NameFinder):
 
     def phrase(self, text: str) -> Phrase:
         return tuple(t.norm for t in self.lexicon.read(text).tokens)
+
+    def _plural_pronouns(self, words: ReaderWords) -> frozenset[str]:
+        """'we', 'us' ("Us: Ekow (MLE) and me"): the one-word entries of first_person_plural."""
+        return frozenset(p[0] for p in map(self.phrase, words.first_person_plural) if len(p) == 1)
 
     def _words(self, items: Iterable[str]) -> frozenset[str]:
         return frozenset(w for item in items for w in self.phrase(item))
@@ -116,10 +122,11 @@ class Words(NameFinder):
             return False
         return all(self.filler(t, text) for t in self.lexicon.read(text).tokens)
 
-    def ends_with_role(self, text: str, determined: bool = False) -> bool:
+    def ends_with_role(self, text: str, determined: bool = False, heading: bool = False) -> bool:
         """'our PM', 'data scientist', 'my friend': the text ends with a job title or a
         relation (not a thing: 'the ML platform', 'the product'). `determined`: the title
-        opens the text or follows a determiner ('our PM', not 'our own fine-tuned')."""
+        opens the text or follows a determiner ('our PM', not 'our own fine-tuned').
+        `heading`: the text heads a 'Role: Name' line, where 'Product:' is the job."""
         norms = self.phrase(text)
         if not norms:
             return False
@@ -128,7 +135,8 @@ class Words(NameFinder):
         tokens = self.lexicon.read(text).tokens
         for m in self.skills.lexicon.read(text).mentions:
             first = next(k for k, t in enumerate(tokens) if t.end > m.start)
-            if tokens[-1].end > m.end or set(self.phrase(text[m.start : m.end])) & self.generic:
+            generic = set(self.phrase(text[m.start : m.end])) & self.generic
+            if tokens[-1].end > m.end or (generic and not heading):
                 continue
             if not determined or first == 0 or norms[first - 1] in self.grammar:
                 return True
@@ -267,6 +275,9 @@ class Words(NameFinder):
         word = tokens[start].surface(item)
         if len(tokens) == 1 and word[:1].isupper() and not word.isupper():
             return False  # "Airflow", "MLflow": a tool is not a job after a name
+        for k in range(start, len(tokens) - 1):
+            if norms[k] in self.naming and tokens[k + 1].surface(item)[:1].isupper():
+                return False  # "our SRE is Jonas" names the person
         head = item[tokens[start].start :]
         first = head.split()[0]
         # The job opens the item: "data engineer", "a contractor who …", not "the demo says PM"
