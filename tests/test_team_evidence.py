@@ -148,10 +148,12 @@ def test_structure_binds_names(text: str, expected: list) -> None:
     ("roles", "hats"),
     [
         (["ML stuff (training, evals)"], (DS,)),  # a field word narrowed by a job within it
-        (["ML", "on-call"], (DS, ML, SRE)),  # beside a job outside it, the field word counts
+        (["ML", "on-call"], (ML, SRE)),  # beside a job outside it, the field word counts
         (["cloud engineer"], (SRE,)),  # "engineer" after a job word is its head noun
         (["research engineer"], (DS,)),
-        (["the ML guy"], (DS, ML)),  # alone, a field word gives its hats
+        (["the ML guy"], (ML,)),  # alone, a field word gives its hats
+        (["handles deployment"], (ML,)),  # a light hat beside a strong one is a backup's
+        (["data"], (DS, "Data Engineer")),  # with no strong hat, the light ones are worn
     ],
 )
 def test_field_words_give_hats_only_where_no_job_does(roles: list[str], hats: tuple) -> None:

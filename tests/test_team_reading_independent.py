@@ -66,7 +66,8 @@ def test_score_the_batch_no_one_tuned_on(capsys) -> None:
     # days read as a schedule, never a name ("(Tue-Thu)", "Fridays"): 17/50, 11, 23.
     # Session 7 (field words, coordination, copulas bind a job; order no longer scored):
     # 23/50, 8 dropped, 18 invented.
-    assert second.exact >= 23 and second.dropped <= 8 and second.invented <= 18
+    # With a light hat beside a strong one read as a backup's, not worn: 24/50.
+    assert second.exact >= 24 and second.dropped <= 8 and second.invented <= 18
     assert second.planned <= 1
 
 
@@ -93,7 +94,8 @@ def test_score_the_third_batch_no_one_tuned_on(capsys) -> None:
     with capsys.disabled():
         print("\n" + third.report("independent teams_3.toml (held out)"))
     assert third.teams == 45 and third.not_teams == 10
-    assert third.exact >= 13 and third.dropped <= 12 and third.invented <= 12
+    # session 7, still never tuned on: 17/45 (the light-hat reading alone moved it from 13)
+    assert third.exact >= 17 and third.dropped <= 12 and third.invented <= 12
     assert third.planned <= 1
 
 
@@ -107,7 +109,7 @@ def test_score_the_fourth_batch(capsys) -> None:
     with capsys.disabled():
         print("\n" + fourth.report("independent teams_4.toml"))
     assert fourth.teams == 60 and fourth.not_teams == 15
-    assert fourth.exact >= 23 and fourth.dropped <= 14 and fourth.invented <= 9
+    assert fourth.exact >= 31 and fourth.dropped <= 14 and fourth.invented <= 9
     assert fourth.planned <= 1 and fourth.asked <= 0.10 * fourth.cases
 
 

@@ -88,8 +88,12 @@ class Skills:
         return [m.id for m in kept if m.asserted]
 
     def hats(self, roles: Iterable[str]) -> tuple[Hat, ...]:
+        """The hats a person wears: those the words give strongly, or, with none, lightly. A
+        light hat beside a strong one ("deploys": ML engineering, and some SRE) makes them a
+        backup for it (`levels`), not its wearer."""
         have = self.levels(roles)
-        return tuple(h for h in HATS if h in have)
+        strong = {h for h, level in have.items() if level == STRONG}
+        return tuple(h for h in HATS if h in (strong or have))
 
     def names_a_skill(self, text: str) -> bool:
         """Whether the words give some hat ("backend", "runs the pipelines")."""
