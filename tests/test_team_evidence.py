@@ -129,6 +129,8 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
         ),
         ("Sure — Bongani (PM), Ayşe (ML eng), me (DE)", ["Bongani", "Ayşe", "Me"]),
         ("Us: Ekow (MLE) and me (data eng).", ["Ekow", "Me"]),
+        # a lowercase word listed is a name only with a job; "I'm …" is not an apposition
+        ("hello, I'm May from Auckland, just starting this lesson", ["Me"]),
         # apposition takes a comma: "Oh and a contractor" is a list
         (
             "Team is Adaeze (founder) and Kemi, a data analyst. Oh and a DevOps contractor.",

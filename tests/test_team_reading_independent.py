@@ -95,7 +95,7 @@ def test_score_the_third_batch_no_one_tuned_on(capsys) -> None:
         print("\n" + third.report("independent teams_3.toml (held out)"))
     assert third.teams == 45 and third.not_teams == 10
     # session 7, still never tuned on: 17/45 (the light-hat reading alone moved it from 13)
-    assert third.exact >= 17 and third.dropped <= 12 and third.invented <= 12
+    assert third.exact >= 18 and third.dropped <= 12 and third.invented <= 11
     assert third.planned <= 1
 
 
@@ -110,7 +110,7 @@ def test_score_the_fourth_batch(capsys) -> None:
         print("\n" + fourth.report("independent teams_4.toml"))
     assert fourth.teams == 60 and fourth.not_teams == 15
     assert fourth.exact >= 31 and fourth.dropped <= 14 and fourth.invented <= 9
-    assert fourth.planned <= 1 and fourth.asked <= 0.10 * fourth.cases
+    assert fourth.planned == 0 and fourth.asked <= 0.10 * fourth.cases
 
 
 @pytest.mark.xfail(strict=True, reason="issue 20's targets are not met on the independent batch")

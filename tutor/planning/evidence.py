@@ -102,7 +102,14 @@ def is_person(piece: Piece, first: int, end: int, words: Words) -> bool:
         return named and not after_thing_word(piece, first, words)
     if piece.lenient:
         return not against(piece, first, end, words)
+    if found is Strength.LISTED and _lowercase_word(piece, first, end):
+        return False  # "hello, I'm May": listed, a lowercase word needs a job to be a name
     return found is Strength.LISTED and piece.roster and not against(piece, first, end, words)
+
+
+def _lowercase_word(piece: Piece, first: int, end: int) -> bool:
+    said = [piece.surface(k) for k in range(first, end)]
+    return all(w.islower() and is_ordinary_word(w) for w in said)
 
 
 def punctuated(piece: Piece, end: int) -> bool:

@@ -78,10 +78,12 @@ def pieces(text: str, words: Words, lenient: bool = False) -> list[Piece]:
                         sep = ":" if after_header and k == 0 else sep
                         # "Wang Fang, data engineer, and …": a role after the comma
                         # (apposition takes a comma: "Oh and a DevOps contractor" is a list)
+                        # (and names a job or a relation, not the speaker: "hello, I'm May")
                         apposed = (
                             k + 1 < len(items)
                             and items[k + 1][2]
                             and words.is_role_only(items[k + 1][1])
+                            and not words.opens_with_speaker(items[k + 1][1])
                         )
                         before = items[k - 1][1] if k else ""
                         # "me, Lucas and Aiko": a name after the speaker is one more person

@@ -299,6 +299,11 @@ class Words(NameFinder):
         """'me', 'myself': the item is the speaker."""
         return all(n in self.first_person for n in self.phrase(text))
 
+    def opens_with_speaker(self, text: str) -> bool:
+        """'I'm May …', 'me (DS)': the item starts with the speaker."""
+        norms = self.phrase(text)
+        return bool(norms) and norms[self.skip_fillers(list(norms))] in self.first_person
+
     def is_person(self, text: str) -> bool:
         """'me', 'I', 'my cofounder': words that name someone even with no name in them."""
         norms = self.phrase(text)
