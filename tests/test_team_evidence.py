@@ -129,6 +129,26 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
         ),
         ("Sure — Bongani (PM), Ayşe (ML eng), me (DE)", ["Bongani", "Ayşe", "Me"]),
         ("Us: Ekow (MLE) and me (data eng).", ["Ekow", "Me"]),
+        # people the team deals with, a group a name owns, a second name: not teammates
+        (
+            "Us: Ekow (MLE) and me (data eng). Our investor Sarah keeps asking about LLMs and "
+            "our customer Walmart wants on-prem.",
+            ["Ekow", "Me"],
+        ),
+        ("The platform team (Ravi's team) gives us tables. Our team is Pooja (DS).", ["Pooja"]),
+        ("Hamid aka Hami handles deployments, Parisa trains the models", ["Hamid", "Parisa"]),
+        # joining the team binds a job said later in the item; a day after "last" is a date
+        (
+            "Kenji is our MLE. Priyanka joined last Friday as the cloud engineer. We hired "
+            "Zainab last month to own the data warehouse.",
+            [("Kenji", (ML,)), ("Priyanka", (SRE,)), ("Zainab", ("Data Engineer",))],
+        ),
+        # "on" a job binds in a list of people, not "Docker on AWS"
+        (
+            "we have Hana (data analyst), Kenji (backend), and Yuki on platform/on-call",
+            ["Hana", "Kenji", "Yuki"],
+        ),
+        ("Using FastAPI + Docker on AWS ECS. Arjun trains the models.", ["Arjun"]),
         # a lowercase word listed is a name only with a job; "I'm …" is not an apposition
         ("hello, I'm May from Auckland, just starting this lesson", ["Me"]),
         # apposition takes a comma: "Oh and a contractor" is a list

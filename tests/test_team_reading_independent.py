@@ -49,9 +49,9 @@ def test_score_each_file_and_the_union(capsys) -> None:
     assert independent.teams == 70 and independent.not_teams == 20
     assert independent.planned == 0  # nothing that is not a team is planned
     # session 7 (field words, coordination, copulas bind a job): 45/70, 7 dropped, 5 invented
-    assert independent.exact >= 45
-    assert independent.dropped <= 7 and independent.invented <= 5
-    assert independent.confident_exact >= 43  # a wrong team shown as a table is the worst
+    assert independent.exact >= 46
+    assert independent.dropped <= 6 and independent.invented <= 5
+    assert independent.confident_exact >= 44  # a wrong team shown as a table is the worst
     assert union.asked <= 0.10 * union.cases  # asking is not a way to avoid reading
     assert own.exact == own.teams and own.dropped == own.invented == 0
 
@@ -67,7 +67,7 @@ def test_score_the_batch_no_one_tuned_on(capsys) -> None:
     # Session 7 (field words, coordination, copulas bind a job; order no longer scored):
     # 23/50, 8 dropped, 18 invented.
     # With a light hat beside a strong one read as a backup's, not worn: 24/50.
-    assert second.exact >= 24 and second.dropped <= 8 and second.invented <= 18
+    assert second.exact >= 27 and second.dropped <= 5 and second.invented <= 15
     assert second.planned <= 1
 
 
@@ -81,7 +81,7 @@ def test_score_the_cases_for_issue_20s_mechanisms(capsys) -> None:
     with capsys.disabled():
         print("\n" + more.report("teams_more.toml"))
     assert more.teams == 25 and more.not_teams == 4 and more.planned == 0
-    assert more.exact >= 19 and more.dropped <= 4 and more.invented <= 5
+    assert more.exact >= 20 and more.dropped <= 3 and more.invented <= 5
     assert more.asked <= 0.10 * more.cases
 
 
@@ -95,7 +95,7 @@ def test_score_the_third_batch_no_one_tuned_on(capsys) -> None:
         print("\n" + third.report("independent teams_3.toml (held out)"))
     assert third.teams == 45 and third.not_teams == 10
     # session 7, still never tuned on: 17/45 (the light-hat reading alone moved it from 13)
-    assert third.exact >= 18 and third.dropped <= 12 and third.invented <= 11
+    assert third.exact >= 19 and third.dropped <= 9 and third.invented <= 10
     assert third.planned <= 1
 
 
@@ -109,7 +109,7 @@ def test_score_the_fourth_batch(capsys) -> None:
     with capsys.disabled():
         print("\n" + fourth.report("independent teams_4.toml"))
     assert fourth.teams == 60 and fourth.not_teams == 15
-    assert fourth.exact >= 31 and fourth.dropped <= 14 and fourth.invented <= 9
+    assert fourth.exact >= 32 and fourth.dropped <= 12 and fourth.invented <= 7
     assert fourth.planned == 0 and fourth.asked <= 0.10 * fourth.cases
 
 

@@ -108,6 +108,10 @@ class ReaderWords(BaseModel):
     particles: tuple[str, ...]
     titles: tuple[str, ...]
     relations: tuple[str, ...]
+    outsiders: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    joining: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
     first_person: tuple[str, ...]
     pronouns: tuple[str, ...]
     copy_roles: tuple[str, ...]

@@ -7,8 +7,11 @@ A word that could be a name is a person only when the text binds it to the team:
   or it is listed in parentheses after a role ("a PM (Hope)", "sales (Tom, Jess)");
 - LISTED: it stands alone as an item of a list ("The team is Marco, Priya and me").
 Against it: an acronym or a tech-styled word ("AWS", "A100s", "FastAPI"), a word right after a
-preposition, article or possessive ("in Lagos", "a Shopify app", "our Manila office"), or an
-ordinary English word (`tutor.text.is_ordinary_word`: "Honestly", "Small", "Right"). A bound
+preposition, article or possessive ("in Lagos", "a Shopify app", "our Manila office"), or a
+common English word (`common_word`: "Honestly", "Small", "Right"). Common means both word lists
+agree: Webster's web2 (`tutor.text.is_ordinary_word`), which alone also holds rare words that
+are given names ("arjun", "tane", "kai"), and simplemma's English dictionary of word forms in
+use, which alone holds names that are words; a name must be rare in one of them. A bound
 word is a person whatever it is ("Will (backend)", "Hope does our models"); a listed one unless
 something is against it; anything else is not a person. Pure.
 """
@@ -61,6 +64,8 @@ def strength(piece: Piece, first: int, end: int, words: Words) -> Strength:
     """How the text binds the name in tokens [first, end) to the team."""
     if _bound_after(piece, end, words) or _bound_before(piece, first, words):
         return Strength.BOUND
+    if joined_team(piece, first, end, words):
+        return Strength.BOUND
     if not alone(piece, first, end, words):
         return Strength.NONE
     return Strength.BOUND if piece.apposed or piece.after_role else Strength.LISTED
@@ -71,13 +76,13 @@ def against(piece: Piece, first: int, end: int, words: Words) -> bool:
     if after_thing_word(piece, first, words):
         return True
     said = [piece.surface(k) for k in range(first, end)]
-    return all(is_ordinary_word(w) or looks_technical(w) for w in said)
+    return all(common_word(w) or looks_technical(w) for w in said)
 
 
 def only_words(piece: Piece, first: int, end: int) -> bool:
     """Every word of the run is an ordinary word or a tech spelling."""
     said = [piece.surface(k) for k in range(first, end)]
-    return all(is_ordinary_word(w) or looks_technical(w) for w in said)
+    return all(common_word(w) or looks_technical(w) for w in said)
 
 
 def common_word(word: str) -> bool:
@@ -91,6 +96,8 @@ def after_thing_word(piece: Piece, first: int, words: Words) -> bool:
 
 
 def is_person(piece: Piece, first: int, end: int, words: Words) -> bool:
+    if outside_team(piece, first, end, words):
+        return False
     found = strength(piece, first, end, words)
     if found is Strength.BOUND:
         return True
@@ -112,6 +119,25 @@ def _lowercase_word(piece: Piece, first: int, end: int) -> bool:
     return all(w.islower() and is_ordinary_word(w) for w in said)
 
 
+def outside_team(piece: Piece, first: int, end: int, words: Words) -> bool:
+    """'our investor Sarah', 'our customer Walmart', "(Ravi's team)", 'Hamid aka Hami': someone
+    the team deals with, a group a name owns, or a second name for someone said already."""
+    before = piece.norms[first - 1] if first > 0 else ""
+    if before in words.outsiders or before in words.aliases:
+        return True
+    owner = piece.surface(end - 1).lower().endswith(("'s", "\u2019s"))
+    return owner and end < len(piece.norms) and piece.norms[end] in words.groups
+
+
+def joined_team(piece: Piece, first: int, end: int, words: Words) -> bool:
+    """'we hired Zainab … to own the data warehouse', 'Priyanka joined … as the cloud engineer':
+    a verb of joining beside the name, and a job anywhere in the item after it."""
+    near = piece.norms[max(0, first - 2) : first] + piece.norms[end : end + 1]
+    if not any(n in words.joining for n in near):
+        return False
+    return words.skills.names_a_role(piece.span(end, len(piece.tokens)))
+
+
 def punctuated(piece: Piece, end: int) -> bool:
     """The name is followed by punctuation that binds it: 'Li Wei: …', 'Ana (DS)'."""
     return _BINDS_AFTER.match(piece.text[piece.tokens[end - 1].end :]) is not None
@@ -120,6 +146,8 @@ def punctuated(piece: Piece, end: int) -> bool:
 def _bound_after(piece: Piece, end: int, words: Words) -> bool:
     """A role or duty after the name: punctuation, then a job ('Ana (DS)', 'Ana - DS'), or a
     copula or duty verb ('Ana is', "Ana's our", 'Ana does'), or 'from' a team ('from legal')."""
+    if end + 1 < len(piece.tokens) and piece.norms[end] in words.aliases:
+        return _bound_after(piece, end + 2, words)  # "Hamid aka Hami handles …"
     last = piece.tokens[end - 1]
     rest = piece.text[last.end :]
     if _BINDS_AFTER.match(rest):
@@ -146,7 +174,8 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         return not is_ordinary_word(piece.surface(end - 1)[:-2])  # "Ana's our", not "Here's"
     if word in _DETERMINERS:  # "Ali the data engineer"
         return words.skills.names_a_role(piece.span(end + 1, min(end + 4, len(piece.tokens))))
-    if word == "from":
+    # "Hassan from sales"; in a list of people, "Yuki on platform/on-call" (not "Docker on AWS")
+    if word == "from" or (word == "on" and piece.roster):
         return words.skills.names_a_role(piece.span(end + 1, min(end + 3, len(piece.tokens))))
     first = next(k for k in range(end) if piece.tokens[k].end >= last.start)
     verb = word in words.binding_verbs or piece.norms[verb_at] in words.binding_verbs

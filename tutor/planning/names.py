@@ -35,7 +35,10 @@ class NameFinder:
         return [
             c[2]
             for c in self.candidates(piece, skills)
-            if not c[4] and not c[3] and not evidence.against(piece, c[0], c[1], self)
+            if not c[4]
+            and not c[3]
+            and not evidence.against(piece, c[0], c[1], self)
+            and not evidence.outside_team(piece, c[0], c[1], self)
         ]
 
     def candidates(self, piece: Piece, skills) -> list[tuple[int, int, str, bool, bool]]:
@@ -158,6 +161,7 @@ class NameFinder:
 
 
 _DAY_LINKS = frozenset({"to", "and", "only", "through", "thru"})
+_DATE_WORDS = frozenset({"last", "next", "this", "every", "on", "since", "until", "by", "from"})
 
 
 def _weekday(word: str) -> bool:
@@ -179,6 +183,8 @@ def _in_schedule(piece: Piece, k: int) -> bool:
     word = piece.surface(k)
     if word.lower().endswith("days") and _weekday(word[:-1]):
         return True  # "Fridays": when, never who
+    if _weekday(word) and k > 0 and piece.norms[k - 1] in _DATE_WORDS:
+        return True  # "joined last Friday", "since Monday"
     if not _weekday(word):
         return False
     for j in (k - 1, k + 1):

@@ -55,6 +55,8 @@ class Words(NameFinder):
         self.naming = one(words.naming)
         self.name_words = one(words.name_words)
         self.organisations = one(words.organisations)
+        self.outsiders, self.groups = one(words.outsiders), one(words.groups)
+        self.joining, self.aliases = one(words.joining), one(words.aliases)
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
