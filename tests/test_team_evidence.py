@@ -149,6 +149,13 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
             ["Hana", "Kenji", "Yuki"],
         ),
         ("Using FastAPI + Docker on AWS ECS. Arjun trains the models.", ["Arjun"]),
+        # a relation's possession is not a teammate; a duty goes on past a dash
+        ("My friend's startup is 3 people: Kofi (ML), Efua (DE) and Yaw", ["Kofi", "Efua", "Yaw"]),
+        (
+            "Team of 3. Me (analyst), Bich Ngoc (data eng), and Quang who does MLOps — "
+            "deploying, monitoring, the whole CI/CD thing",
+            ["Me", "Bich Ngoc", "Quang"],
+        ),
         # a lowercase word listed is a name only with a job; "I'm …" is not an apposition
         ("hello, I'm May from Auckland, just starting this lesson", ["Me"]),
         # apposition takes a comma: "Oh and a contractor" is a list

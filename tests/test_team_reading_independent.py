@@ -67,7 +67,7 @@ def test_score_the_batch_no_one_tuned_on(capsys) -> None:
     # Session 7 (field words, coordination, copulas bind a job; order no longer scored):
     # 23/50, 8 dropped, 18 invented.
     # With a light hat beside a strong one read as a backup's, not worn: 24/50.
-    assert second.exact >= 27 and second.dropped <= 5 and second.invented <= 15
+    assert second.exact >= 28 and second.dropped <= 3 and second.invented <= 11
     assert second.planned <= 1
 
 
@@ -109,7 +109,7 @@ def test_score_the_fourth_batch(capsys) -> None:
     with capsys.disabled():
         print("\n" + fourth.report("independent teams_4.toml"))
     assert fourth.teams == 60 and fourth.not_teams == 15
-    assert fourth.exact >= 32 and fourth.dropped <= 12 and fourth.invented <= 7
+    assert fourth.exact >= 32 and fourth.dropped <= 12 and fourth.invented <= 3
     assert fourth.planned == 0 and fourth.asked <= 0.10 * fourth.cases
 
 

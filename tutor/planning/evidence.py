@@ -189,7 +189,9 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
     if only_words(piece, first, end) or copula:
         # "Hope does our models", "will handles deployment", "Ana is our PM"; not "Latency
         # is a problem", "Jira is a mess", "Stack is Airflow": a copula binds only a job
-        return words.skills.names_a_role(piece.span(end + 1, min(end + 5, len(piece.tokens))))
+        said = piece.span(end + 1, min(end + 5, len(piece.tokens)))
+        # a job, or who they are to the team ("Ana Paula is a contractor from São Paulo")
+        return words.skills.names_a_role(said) or words.any_run(words.phrase(said), words.relations)
     return True
 
 

@@ -192,6 +192,8 @@ class PeopleFinder:
             i += relation is not None
         if relation is None:
             return self._our_role_name(piece, i)
+        if piece.surface(i + relation - 1).lower().endswith(("'s", "\u2019s")):
+            return []  # "my friend's startup has 3 people": the friend owns it, not a teammate
         names = [n for n in w.names(piece, self.skills) if n[0] >= i + relation]
         if names:
             _, last, name, guessed = names[0]

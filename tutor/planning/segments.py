@@ -162,7 +162,10 @@ def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
             counted = words.is_count_piece(list(words.phrase(head)), head)
             return [*([(head, False)] if counted else []), *_after(_headers(rest, words))]
         # "Lucía y Mateo: Lucía does data science and Mateo does data engineering"
-        if (len(_items(head)) > 1 or " y " in f" {head} ") and len(_items(rest)) > 1:
+        # (not a duty going on past a dash: "Quang who does MLOps — deploying, monitoring")
+        last = _items(head)[-1][1].lower().split() if _items(head) else []
+        bare = m.group().strip() == ":" or not any(w in words.binding_verbs for w in last)
+        if (len(_items(head)) > 1 or " y " in f" {head} ") and len(_items(rest)) > 1 and bare:
             return [(head, False), *_after(_headers(rest, words))]
         break
     return [(sentence, False)]
