@@ -156,6 +156,15 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
             "deploying, monitoring, the whole CI/CD thing",
             ["Me", "Bich Ngoc", "Quang"],
         ),
+        # names said again share the job said of them together; "I do" is not plural
+        (
+            "we are 4: Amir, Sara, Reza and me. Amir + Sara are data scientists, Reza does infra",
+            [("Amir", (DS,)), ("Sara", (DS,)), ("Reza", (SRE,)), ("Me", ())],
+        ),
+        (
+            "its just me and jake, i do the models and he does everything else",
+            [("Me", (DS,)), ("jake", ("Data Engineer", ML, SRE))],
+        ),
         # a lowercase word listed is a name only with a job; "I'm …" is not an apposition
         ("hello, I'm May from Auckland, just starting this lesson", ["Me"]),
         # apposition takes a comma: "Oh and a contractor" is a list
@@ -180,6 +189,7 @@ def test_structure_binds_names(text: str, expected: list) -> None:
         (["ML", "on-call"], (ML, SRE)),  # beside a job outside it, the field word counts
         (["cloud engineer"], (SRE,)),  # "engineer" after a job word is its head noun
         (["research engineer"], (DS,)),
+        (["data analyst", "SQL dashboards"], (DS,)),  # SQL is a tool, not a job
         (["the ML guy"], (ML,)),  # alone, a field word gives its hats
         (["handles deployment"], (ML,)),  # a light hat beside a strong one is a backup's
         (["data"], (DS, "Data Engineer")),  # with no strong hat, the light ones are worn

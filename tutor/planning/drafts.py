@@ -136,21 +136,34 @@ def _take(drafts: list[Draft], spot: Draft, named: Draft, skills) -> None:
 
 def share_roles(drafts: list[Draft], words: Words) -> None:
     """'Raj and Meera are data scientists': the roles go to the names listed just before;
-    'Data science: Arjun + Meera': a role said before a name goes to the names listed after."""
+    'Data science: Arjun + Meera': a role said before a name goes to the names listed after.
+    "Before" is in the order the text spoke of them: "Amir, Sara … and me. Amir + Sara are
+    DSs" speaks of Amir and Sara again, after the speaker."""
     if len(drafts) < 2:
         return
-    last = drafts[-1]
-    before = drafts[-2]
+    last, before = drafts[-1], drafts[-2]
     if last.coordinated and not last.roles and before.role_first:
         if before.sentence == last.sentence:
             last.roles, last.role_first = list(before.roles), True
         return
-    if not last.roles or (last.link not in words.plural_links and not before.coordinated):
+    spoken = sorted(drafts, key=lambda d: d.turn)
+    if not _shares(last, before, words) and spoken[-1] is not last:
+        last, before = spoken[-1], spoken[-2]
+        if last.kind == "me" or not _shares(last, before, words):
+            return  # "me and jake, i do the models": "do" is the speaker's own
+    elif not _shares(last, before, words):
         return
-    for d in reversed(drafts[:-1]):
+    for d in reversed(spoken[: spoken.index(last)]):
         if d.sentence != last.sentence or d.roles or d.kind == "unnamed":
             break
         d.roles = list(last.roles)
+
+
+def _shares(last: Draft, before: Draft, words: Words) -> bool:
+    """The last person's roles are said of a list: a plural verb, or names listed before a
+    name bound to a job ("Anjali, Vikram, Sunita — all three MLEs")."""
+    listed = before.coordinated and last.kind == "named"
+    return bool(last.roles) and (last.link in words.plural_links or listed)
 
 
 def resolve_everything(drafts: list[Draft], skills) -> None:
