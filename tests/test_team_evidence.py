@@ -165,6 +165,12 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
             "its just me and jake, i do the models and he does everything else",
             [("Me", (DS,)), ("jake", ("Data Engineer", ML, SRE))],
         ),
+        # a copula binds a job, not a tool's name; a tool used is a duty
+        (
+            "Stack is Airflow → Postgres → XGBoost. Team: Oksana (data engineer), Dmitri (DS).",
+            ["Oksana", "Dmitri"],
+        ),
+        ("Ruby writes our Python services, Precious runs our Airflow DAGs", ["Ruby", "Precious"]),
         # a lowercase word listed is a name only with a job; "I'm …" is not an apposition
         ("hello, I'm May from Auckland, just starting this lesson", ["Me"]),
         # apposition takes a comma: "Oh and a contractor" is a list

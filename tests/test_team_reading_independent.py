@@ -67,7 +67,7 @@ def test_score_the_batch_no_one_tuned_on(capsys) -> None:
     # Session 7 (field words, coordination, copulas bind a job; order no longer scored):
     # 23/50, 8 dropped, 18 invented.
     # With a light hat beside a strong one read as a backup's, not worn: 24/50.
-    assert second.exact >= 28 and second.dropped <= 3 and second.invented <= 11
+    assert second.exact >= 29 and second.dropped <= 3 and second.invented <= 9
     assert second.planned <= 1
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import simplemma
 
-from tutor.text import is_ordinary_word
+from tutor.text import is_ordinary_word, tool_name
 
 if TYPE_CHECKING:
     from tutor.planning.segments import Piece
@@ -150,6 +150,8 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         return _bound_after(piece, end + 2, words)  # "Hamid aka Hami handles …"
     last = piece.tokens[end - 1]
     rest = piece.text[last.end :]
+    if _BINDS_AFTER.match(rest) and _in_arrow_chain(piece, end):
+        return False  # "Airflow → Postgres → XGBoost": a flow of things
     if _BINDS_AFTER.match(rest):
         # "Ana - data scientist", "Chen Jie – on-call/SRE", not "Snowflake — which of these"
         nxt = piece.norms[end] if end < len(piece.tokens) else ""
@@ -190,9 +192,37 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         # "Hope does our models", "will handles deployment", "Ana is our PM"; not "Latency
         # is a problem", "Jira is a mess", "Stack is Airflow": a copula binds only a job
         said = piece.span(end + 1, min(end + 5, len(piece.tokens)))
-        # a job, or who they are to the team ("Ana Paula is a contractor from São Paulo")
-        return words.skills.names_a_role(said) or words.any_run(words.phrase(said), words.relations)
+        # a job, or who they are to the team ("Ana Paula is a contractor from São Paulo"), not
+        # a tool ("Stack is Airflow")
+        if words.any_run(words.phrase(said), words.relations):
+            return True
+        if not copula:  # "Ruby writes our Python services": a tool, used, is a duty
+            return words.skills.names_a_role(said)
+        return _names_a_job(piece, end + 1, min(end + 5, len(piece.tokens)), words)
     return True
+
+
+def _in_arrow_chain(piece: Piece, end: int) -> bool:
+    """The name stands between arrows ("A → B → C"), not after a job ("Modelling → Kwame")."""
+    k = end - 1
+    while k > 0 and piece.text[piece.tokens[k - 1].end : piece.tokens[k].start] == " ":
+        k -= 1  # back to the name's first word
+    before = piece.text[: piece.tokens[k].start].rstrip()
+    after = piece.text[piece.tokens[end - 1].end :].lstrip()
+    arrows = ("->", "\u2192")
+    return before.endswith(arrows) and after.startswith(arrows)
+
+
+def _names_a_job(piece: Piece, lo: int, hi: int, words: Words) -> bool:
+    """Tokens [lo, hi) name a job, and not only by a tool's name: a skill word written as a
+    proper noun inside a sentence ("Stack is Airflow → Postgres") is the tool, not who uses
+    it; a line's opening word ("Product: Tomasz") and an acronym ("PM") are jobs."""
+    text = piece.span(lo, hi)
+    for m in words.skills.lexicon.read(text).mentions:
+        tool = tool_name(text[m.start : m.end])
+        if m.asserted and not (tool and (lo > 0 or m.start > 0)):
+            return True
+    return False
 
 
 def _opens_name(piece: Piece, k: int, words: Words) -> bool:

@@ -163,8 +163,9 @@ def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
             return [*([(head, False)] if counted else []), *_after(_headers(rest, words))]
         # "Lucía y Mateo: Lucía does data science and Mateo does data engineering"
         # (not a duty going on past a dash: "Quang who does MLOps — deploying, monitoring")
-        last = _items(head)[-1][1].lower().split() if _items(head) else []
-        bare = m.group().strip() == ":" or not any(w in words.binding_verbs for w in last)
+        item = _items(head)[-1][1] if _items(head) else ""
+        going_on = any(w in words.binding_verbs for w in item.lower().split())
+        bare = m.group().strip() == ":" or not going_on
         if (len(_items(head)) > 1 or " y " in f" {head} ") and len(_items(rest)) > 1 and bare:
             return [(head, False), *_after(_headers(rest, words))]
         break

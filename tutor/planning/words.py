@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from tutor.planning.catalogue import ReaderWords
 from tutor.planning.names import NameFinder, mentions
 from tutor.planning.segments import LIST_SEP
-from tutor.text import Lexicon, Token, is_ordinary_word
+from tutor.text import Lexicon, Token, is_ordinary_word, tool_name
 
 Phrase = tuple[str, ...]
 _ARTICLES = frozenset({"a", "an", "another", "one"})
@@ -140,6 +140,8 @@ class Words(NameFinder):
             generic = set(self.phrase(text[m.start : m.end])) & self.generic
             if tokens[-1].end > m.end or (generic and not heading):
                 continue
+            if first > 0 and tool_name(text[m.start : m.end]):
+                continue  # "Stack is Airflow → Postgres": a tool's name, not a job
             if not determined or first == 0 or norms[first - 1] in self.grammar:
                 return True
         return False

@@ -11,7 +11,7 @@ No other module may keep its own normaliser, stemmer or role vocabulary.
 """
 
 from tutor.text.clauses import Clause, Cues
-from tutor.text.english import is_ordinary_word
+from tutor.text.english import is_ordinary_word, tool_name
 from tutor.text.lexicon import (
     KINDS,
     Entry,
@@ -49,4 +49,5 @@ __all__ = [
     "same_word",
     "spoken",
     "tokenize",
+    "tool_name",
 ]

@@ -48,3 +48,9 @@ def is_proper_noun(word: str) -> bool:
 def can_be_proper_noun(word: str) -> bool:
     """Whether the list has `word` capitalised ("Grace", "Will", "Berlin"), whatever else."""
     return word.lower().capitalize() in _web2()
+
+
+def tool_name(said: str) -> bool:
+    """'Airflow', 'Snowflake': one word spelled as a proper noun (inside a sentence, a tool's or
+    product's name); 'PM', 'DSs' (acronyms), 'DevOps' and 'data engineer' are not."""
+    return " " not in said and said[:1].isupper() and said[1:].isalpha() and said[1:].islower()
