@@ -171,6 +171,8 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
             ["Oksana", "Dmitri"],
         ),
         ("Ruby writes our Python services, Precious runs our Airflow DAGs", ["Ruby", "Precious"]),
+        # a header's copula opens the list ("my team is 2 …")
+        ("the team is a PM, a data scientist and me", ["Person 1", "Person 2", "Me"]),
         # a lowercase word listed is a name only with a job; "I'm …" is not an apposition
         ("hello, I'm May from Auckland, just starting this lesson", ["Me"]),
         # apposition takes a comma: "Oh and a contractor" is a list
@@ -196,6 +198,8 @@ def test_structure_binds_names(text: str, expected: list) -> None:
         (["cloud engineer"], (SRE,)),  # "engineer" after a job word is its head noun
         (["research engineer"], (DS,)),
         (["data analyst", "SQL dashboards"], (DS,)),  # SQL is a tool, not a job
+        (["frontend dev"], ()),  # "dev" after a job with no hat is its head noun
+        (["backend dev"], (ML,)),
         (["the ML guy"], (ML,)),  # alone, a field word gives its hats
         (["handles deployment"], (ML,)),  # a light hat beside a strong one is a backup's
         (["data"], (DS, "Data Engineer")),  # with no strong hat, the light ones are worn

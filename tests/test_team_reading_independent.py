@@ -109,7 +109,7 @@ def test_score_the_fourth_batch(capsys) -> None:
     with capsys.disabled():
         print("\n" + fourth.report("independent teams_4.toml"))
     assert fourth.teams == 60 and fourth.not_teams == 15
-    assert fourth.exact >= 34 and fourth.dropped <= 12 and fourth.invented <= 3
+    assert fourth.exact >= 36 and fourth.dropped <= 10 and fourth.invented <= 3
     assert fourth.planned == 0 and fourth.asked <= 0.10 * fourth.cases
 
 

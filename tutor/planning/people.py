@@ -112,10 +112,13 @@ class PeopleFinder:
         start = w.skip_fillers(norms)
         opener = w.run_at(norms, start, w.headers)
         if opener and start + opener < len(norms):
-            after = norms[start + opener]
+            # "my team is 2 frontend devs and me": the header's copula is part of the opener
+            copula = norms[start + opener] in ("is", "are", "be", "was", "were")
+            linked = copula and start + opener + 1 < len(norms)
+            after = norms[start + opener + linked]
             # "We have a data scientist, …", "we have two contractors who …": the list
             # starts after "we have"
-            start += opener if after in w.articles or after.isdecimal() else 0
+            start += opener + linked if after in w.articles or after.isdecimal() else 0
         if w.at(norms, 0, w.copy_roles) or w.at(norms, start, w.copy_roles):
             return self._copied(piece, drafts)
         if start >= len(toks):
