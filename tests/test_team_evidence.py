@@ -171,6 +171,8 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
             ["Oksana", "Dmitri"],
         ),
         ("Ruby writes our Python services, Precious runs our Airflow DAGs", ["Ruby", "Precious"]),
+        # "=" binds a lowercase name as ":" does
+        ("3 of us. me = ML eng. ana = data sci. bo = does data + infra", ["Me", "ana", "bo"]),
         # a header's copula opens the list ("my team is 2 …")
         ("the team is a PM, a data scientist and me", ["Person 1", "Person 2", "Me"]),
         # a lowercase word listed is a name only with a job; "I'm …" is not an apposition
@@ -199,6 +201,8 @@ def test_structure_binds_names(text: str, expected: list) -> None:
         (["research engineer"], (DS,)),
         (["data analyst", "SQL dashboards"], (DS,)),  # SQL is a tool, not a job
         (["frontend dev"], ()),  # "dev" after a job with no hat is its head noun
+        (["some data work", "SQL"], (DS, "Data Engineer")),
+        (["product + some data work"], (P,)),  # data, lightly: a backup (levels, below)
         (["backend dev"], (ML,)),
         (["the ML guy"], (ML,)),  # alone, a field word gives its hats
         (["handles deployment"], (ML,)),  # a light hat beside a strong one is a backup's
@@ -207,3 +211,10 @@ def test_structure_binds_names(text: str, expected: list) -> None:
 )
 def test_field_words_give_hats_only_where_no_job_does(roles: list[str], hats: tuple) -> None:
     assert HATS(roles) == hats
+
+
+def test_a_field_word_across_a_list_mark_is_a_job_of_its_own() -> None:
+    """'product + some data work': "data" is not product's head noun, so the speaker can back up
+    data work (and gets the data contract when nobody else has the hat)."""
+    levels = planning_content().skills.levels(["product + some data work"])
+    assert levels == {P: 2, "Data Engineer": 1, DS: 1}

@@ -130,5 +130,5 @@ def test_score_the_fifth_batch_no_one_tuned_on(capsys) -> None:
     with capsys.disabled():
         print("\n" + fifth.report("independent teams_5.toml (held out)"))
     assert fifth.teams == 50 and fifth.not_teams == 12
-    assert fifth.exact >= 23 and fifth.dropped <= 14 and fifth.invented <= 16
+    assert fifth.exact >= 24 and fifth.dropped <= 14 and fifth.invented <= 16
     assert fifth.planned <= 2 and fifth.asked <= 0.10 * fifth.cases

@@ -136,7 +136,7 @@ class NameFinder:
         rest = piece.text[piece.tokens[k].end :].lstrip()
         links = self.links if is_ordinary_word(word) else self.binding_verbs
         linked = k + 1 < len(piece.tokens) and piece.surface(k + 1).lower() in links
-        return (not rest or rest[0] in "(:-\u2013\u2014" or linked) and len(norm) > 1
+        return (not rest or rest[0] in "(:=-\u2013\u2014" or linked) and len(norm) > 1
 
     def _subject_of_verb(self, piece: Piece, k: int, word: str) -> bool:
         """A lowercase word that is also a given name ("will", "bill"), opening the item and

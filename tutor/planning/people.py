@@ -164,7 +164,7 @@ class PeopleFinder:
         hi = self.words.activity_cut(piece.norms, lo, hi)
         text = piece.span(lo, hi)
         inside, outside = _split_parens(text)
-        outside = self.words.strip_links(outside)
+        outside = self.words.strip_links(outside.lstrip("=: "))  # "me = ML eng"
         if self.words.is_clause(outside):
             outside = ""  # "I'm sure the data scientist gets paged" names no job of mine
         # "(Tue-Thu)" says when they work, not what they do

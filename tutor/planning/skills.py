@@ -9,6 +9,7 @@ matches "build model". Pure: built from `PlanningData` and the shared `Lexicon`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from tutor.planning.catalogue import PlanningData
@@ -16,6 +17,7 @@ from tutor.planning.model import HATS, Hat
 from tutor.text import Entry, Lexicon, Vocabulary
 
 STRONG, LIGHT = 2, 1
+_LIST_MARKS = re.compile(r"[+,/&;]|\band\b")
 
 
 class Skills:
@@ -73,8 +75,12 @@ class Skills:
 
     def _matched(self, role: str) -> list[str]:
         """The skill rows one role phrase names. A field word right after a job word is that
-        job's head noun, not a second job ("cloud engineer", "research engineer")."""
-        found = [m for m in self.lexicon.read(self.content_text(role)).of_kind("role")]
+        job's head noun, not a second job ("cloud engineer", "research engineer"); across a
+        list mark it is a job of its own ("product + some data work")."""
+        return [i for part in _LIST_MARKS.split(role) for i in self._matched_in(part)]
+
+    def _matched_in(self, part: str) -> list[str]:
+        found = [m for m in self.lexicon.read(self.content_text(part)).of_kind("role")]
         kept = [
             m
             for k, m in enumerate(found)
