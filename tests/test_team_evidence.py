@@ -173,6 +173,15 @@ DS, ML, SRE, P = "Data Scientist", "ML Engineer", "SRE/Platform", "Product"
         ("Ruby writes our Python services, Precious runs our Airflow DAGs", ["Ruby", "Precious"]),
         # "=" binds a lowercase name as ":" does
         ("3 of us. me = ML eng. ana = data sci. bo = does data + infra", ["Me", "ana", "bo"]),
+        # from a new-user trial: a hyphenated verb binds; someone who left is not on the team;
+        # a job word in parentheses is not a lowercase name
+        (
+            "Rosa writes the dbt models, Yusuf fine-tunes the LLM and runs evals, and Lena is "
+            "on call",
+            ["Rosa", "Yusuf", "Lena"],
+        ),
+        ("Team: Noor (PM), Carmen (MLE). Ex-colleague Tom built the model.", ["Noor", "Carmen"]),
+        ("Ana is a data scientist, Kwame is our SRE (contractor).", ["Ana", "Kwame"]),
         # a header's copula opens the list ("my team is 2 …")
         ("the team is a PM, a data scientist and me", ["Person 1", "Person 2", "Me"]),
         # a lowercase word listed is a name only with a job; "I'm …" is not an apposition

@@ -112,6 +112,7 @@ class ReaderWords(BaseModel):
     groups: tuple[str, ...] = ()
     joining: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    former: tuple[str, ...] = ()
     first_person: tuple[str, ...]
     pronouns: tuple[str, ...]
     copy_roles: tuple[str, ...]

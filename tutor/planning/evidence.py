@@ -125,6 +125,9 @@ def outside_team(piece: Piece, first: int, end: int, words: Words) -> bool:
     before = piece.norms[first - 1] if first > 0 else ""
     if before in words.outsiders or before in words.aliases:
         return True
+    # "Ex-colleague Tom", "our former DE Hamid" (not "Ex-Uber folks: Abhinav")
+    if any(n in words.former for n in piece.norms[max(0, first - 3) : first - 1]):
+        return before in words.relation_words or words.skills.names_a_role(before)
     owner = piece.surface(end - 1).lower().endswith(("'s", "\u2019s"))
     return owner and end < len(piece.norms) and piece.norms[end] in words.groups
 
@@ -171,6 +174,11 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
     verb_at = end
     while verb_at < len(piece.tokens) - 1 and piece.norms[verb_at] in _FOCUS_ADVERBS:
         verb_at += 1
+    if (
+        verb_at + 1 < len(piece.tokens)
+        and piece.text[piece.tokens[verb_at].end : piece.tokens[verb_at + 1].start] == "-"
+    ):
+        verb_at += 1  # "Yusuf fine-tunes the LLM": the verb is the hyphen's last part
     word = piece.surface(verb_at).lower()
     if last.surface(piece.text).lower().endswith(("'s", "\u2019s")):
         return not is_ordinary_word(piece.surface(end - 1)[:-2])  # "Ana's our", not "Here's"

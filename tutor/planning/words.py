@@ -57,6 +57,8 @@ class Words(NameFinder):
         self.organisations = one(words.organisations)
         self.outsiders, self.groups = one(words.outsiders), one(words.groups)
         self.joining, self.aliases = one(words.joining), one(words.aliases)
+        self.former = one(words.former)
+        self.relation_words, self.contract_words = one(words.relations), one(words.contract)
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
