@@ -38,7 +38,7 @@ _INNER_CAPITAL = re.compile(r"^[A-Z]{2}|[a-z]{3}[A-Z]")
 # Adverbs of focus and frequency, which stand between a subject and its verb.
 _FOCUS_ADVERBS = frozenset({"also", "just", "only", "mostly", "mainly", "usually", "really"})
 _DETERMINERS = frozenset({"a", "an", "the", "our", "my"})
-_COPULAS = frozenset({"is", "was", "are", "were"})
+COPULAS = frozenset({"is", "was", "are", "were", "be"})  # "be": how tokens lemmatise "are"
 
 
 class Strength(IntEnum):
@@ -126,8 +126,9 @@ def outside_team(piece: Piece, first: int, end: int, words: Words) -> bool:
     if before in words.outsiders or before in words.aliases:
         return True
     # "Ex-colleague Tom", "our former DE Hamid" (not "Ex-Uber folks: Abhinav")
-    if any(n in words.former for n in piece.norms[max(0, first - 3) : first - 1]):
-        return before in words.relation_words or words.skills.names_a_role(before)
+    former = any(n in words.former for n in piece.norms[max(0, first - 3) : first - 1])
+    if former and (before in words.relation_words or words.skills.names_a_role(before)):
+        return True
     owner = piece.surface(end - 1).lower().endswith(("'s", "\u2019s"))
     return owner and end < len(piece.norms) and piece.norms[end] in words.groups
 
@@ -191,23 +192,27 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
     verb = word in words.binding_verbs or piece.norms[verb_at] in words.binding_verbs
     if not (verb or _third_person(piece.surface(verb_at))) or after_thing_word(piece, first, words):
         return False
-    if word in _COPULAS and "by" in piece.norms[verb_at + 1 : verb_at + 4]:
+    if word in COPULAS and "by" in piece.norms[verb_at + 1 : verb_at + 4]:
         return False  # "Kubeflow is run by one SRE": what is done, not who does it
     # "Ben is building …": the copula is an auxiliary and the verb after it a deed
     after = piece.surface(verb_at + 1) if verb_at + 1 < len(piece.tokens) else ""
-    copula = word in _COPULAS and not after.endswith("ing")
+    copula = word in COPULAS and not after.endswith("ing")
     if only_words(piece, first, end) or copula:
         # "Hope does our models", "will handles deployment", "Ana is our PM"; not "Latency
         # is a problem", "Jira is a mess", "Stack is Airflow": a copula binds only a job
-        said = piece.span(end + 1, min(end + 5, len(piece.tokens)))
-        # a job, or who they are to the team ("Ana Paula is a contractor from São Paulo"), not
-        # a tool ("Stack is Airflow")
-        if words.any_run(words.phrase(said), words.relations):
-            return True
-        if not copula:  # "Ruby writes our Python services": a tool, used, is a duty
-            return words.skills.names_a_role(said)
-        return _names_a_job(piece, end + 1, min(end + 5, len(piece.tokens)), words)
+        return _job_follows(piece, end + 1, copula, words)
     return True
+
+
+def _job_follows(piece: Piece, lo: int, copula: bool, words: Words) -> bool:
+    """A job in the few words from token lo, or who they are to the team ("Ana Paula is a
+    contractor"). After a copula a tool's name is no job ("Stack is Airflow"); after a verb a
+    tool used is a duty ("Ruby writes our Python services")."""
+    hi = min(lo + 4, len(piece.tokens))
+    said = piece.span(lo, hi)
+    if words.any_run(words.phrase(said), words.relations):
+        return True
+    return _names_a_job(piece, lo, hi, words) if copula else words.skills.names_a_role(said)
 
 
 def _in_arrow_chain(piece: Piece, end: int) -> bool:

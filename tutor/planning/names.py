@@ -129,7 +129,7 @@ class NameFinder:
             return True  # "Ji-woo", but not "part-time" or "e-commerce"
         # A lowercase word is a name only where a name stands: alone in a list item, or just
         # before "(", ":" or a dash ("maria (ml)", "ana, ben and chen"), or a duty verb.
-        job = skills_word(self, norm) or norm in self.contract_words
+        job = _job_word(self, norm) or norm in self.contract_words
         if evidence.in_parens_after_role(piece, k, self) and _alone_in_parens(piece, k):
             return not job  # "our cto (wei)", not "DE (part-time)", "our SRE (contractor)"
         if not head or gap_after == "-":
@@ -197,7 +197,7 @@ def _in_schedule(piece: Piece, k: int) -> bool:
     return False
 
 
-def skills_word(words: NameFinder, norm: str) -> bool:
+def _job_word(words: NameFinder, norm: str) -> bool:
     """A word the skills table or the relations name ("contractor", "intern", "designer")."""
     return norm in words.relation_words or words.skills.names_a_role(norm)
 

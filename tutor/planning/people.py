@@ -113,7 +113,7 @@ class PeopleFinder:
         opener = w.run_at(norms, start, w.headers)
         if opener and start + opener < len(norms):
             # "my team is 2 frontend devs and me": the header's copula is part of the opener
-            copula = norms[start + opener] in ("is", "are", "be", "was", "were")
+            copula = norms[start + opener] in evidence.COPULAS
             linked = copula and start + opener + 1 < len(norms)
             after = norms[start + opener + linked]
             # "We have a data scientist, …", "we have two contractors who …": the list

@@ -163,10 +163,10 @@ def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
             return [*([(head, False)] if counted else []), *_after(_headers(rest, words))]
         # "Lucía y Mateo: Lucía does data science and Mateo does data engineering"
         # (not a duty going on past a dash: "Quang who does MLOps — deploying, monitoring")
-        item = _items(head)[-1][1] if _items(head) else ""
+        item = people[-1][1] if people else ""
         going_on = any(w in words.binding_verbs for w in item.lower().split())
         bare = m.group().strip() == ":" or not going_on
-        if (len(_items(head)) > 1 or " y " in f" {head} ") and len(_items(rest)) > 1 and bare:
+        if (len(people) > 1 or " y " in f" {head} ") and len(_items(rest)) > 1 and bare:
             return [(head, False), *_after(_headers(rest, words))]
         break
     return [(sentence, False)]

@@ -80,7 +80,7 @@ class Skills:
         return [i for part in _LIST_MARKS.split(role) for i in self._matched_in(part)]
 
     def _matched_in(self, part: str) -> list[str]:
-        found = [m for m in self.lexicon.read(self.content_text(part)).of_kind("role")]
+        found = list(self.lexicon.read(self.content_text(part)).of_kind("role"))
         kept = [
             m
             for k, m in enumerate(found)
