@@ -30,8 +30,9 @@ from tutor.content.pack import (
     lexicon,
     load_pack,
     quiz_bank,
+    team_talk,
 )
-from tutor.content.planner import allocate, read_team
+from tutor.content.planner import allocate, read_team, teammates_named
 from tutor.demo.handoffs import LESSON_LIFECYCLE, Handoff, analyze_handoffs
 from tutor.demo.variants import compare
 from tutor.errors import TeamError
@@ -40,7 +41,7 @@ from tutor.knowledge.dialogue import is_thanks, named_topic, read_act
 from tutor.planning import Allocation, Team
 from tutor.quiz import Question, is_insistence, states_the_answer
 from tutor.quiz.topics import asks_to_stop_quiz
-from tutor.text import normalize, spoken
+from tutor.text import join_names, normalize, spoken
 from tutor.tools.presentation import parse_json
 from tutor.tools.registry import ALLOCATE, ASK, DEMO, GRADE, allocate_args
 
@@ -145,9 +146,10 @@ class OfflineBackend(Backend):
         reply = None if fresh else self.answer_pending(text, ctx)
         if reply is not None:
             return reply
-        if action == "quiz" and ASK in tools and self.open_bank_question(ctx) is None:
+        if action == "quiz" and ASK in tools:
             # Asked in words while one is open: another question (the open one comes back).
-            return call(ASK, {}, a.quiz_intro)
+            args = {"about": text} if self.open_bank_question(ctx) else {}
+            return call(ASK, args, a.quiz_intro)
         return self.converse(text, ctx, action, ran)
 
     def converse(self, text: str, ctx: TurnContext, action: str | None, ran: Pairs | None) -> Reply:
@@ -172,7 +174,12 @@ class OfflineBackend(Backend):
             return call(DEMO, {}, a.step2_intro)
         if ctx.reading.looks_like_team and ctx.open_question is None:
             # With a question open, names in a message are a team only when the engine read
-            # one surely (and planned it); otherwise they are a remark, never a plan.
+            # one surely (and planned it); otherwise they are a remark, never a plan. Nor is a
+            # remark about people already planned ("no way Priya is doing on-call").
+            known = teammates_named(text, ctx.plan.team) if ctx.plan is not None else []
+            if known:
+                words = {"names": join_names(known), "first": known[0]}
+                return Reply(team_talk().data.unread.format(**words), acts=TurnActs(act="declined"))
             return self.allocate(text)
         if action == "greeting":
             return Reply(a.greeting)

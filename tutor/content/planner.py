@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tutor.content.pack import planning_content, team_reader, team_talk
+from tutor.errors import TeamError
 from tutor.planning import (
     Allocation,
     Catalogue,
@@ -46,6 +47,26 @@ def parse_team(text: str, product: str | None = None) -> Team:
 def looks_like_team(text: str) -> bool:
     """Whether a chat message describes a team (a head count, or people with roles)."""
     return team_reader().looks_like_team(text)
+
+
+def names_people_with_jobs(text: str) -> bool:
+    """Two or more people on the team with jobs, one of them named."""
+    return team_reader().names_people_with_jobs(text)
+
+
+def teammates_named(text: str, team: Team) -> list[str]:
+    """The people of `team` a message names, when it names nobody else and no head count:
+    a remark about the planned team, not a new one (empty otherwise)."""
+    try:
+        reading = read_team(text, assume=False)
+    except TeamError:
+        return []
+    if reading.stated is not None:
+        return []  # "we are 3: Priya, Jin, Tom" describes the team again
+    read = reading.team.people
+    known = {p.name.casefold(): p.name for p in team.people}
+    names = [known.get(p.name.casefold()) for p in read]
+    return [n for n in names if n] if names and all(names) else []
 
 
 def detect_product(text: str) -> ProductKind:

@@ -57,6 +57,8 @@ def read_variant(
         words = read_words(text, lexicon, cues, list(base), subject)
     if not (about_demo or words.quoted_stage or words.has(cues.demo + cues.stage_words)):
         return None
+    if _asks_about_it(words, lexicon, cues):
+        return None
     pairs, own = [(s, o) for s, o in base], [(s, o) for s, o in lesson]
     for operation in (_reverse, _replace, _remove, _add, _give):
         found = operation(words, cues, pairs)
@@ -64,6 +66,17 @@ def read_variant(
             # The lesson's own list is the lesson's demo, not a variant of it.
             return found if found.lifecycle != own and len(found.lifecycle) > 1 else None
     return None
+
+
+def _asks_about_it(words: Words, lexicon: Lexicon, cues: VariantCues) -> bool:
+    """A question about the lesson, not a change to its demo: a question word at its head
+    (after "wait", "so") and no word that supposes, changes or asks what prints ("wait what
+    does 'frame problem & metrics' mean and why is product in it")."""
+    head = next((n for n in words.norms if n not in lexicon.openers), None)
+    if head not in norms_of((*cues.explains, "what", "whats")):
+        return False
+    verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
+    return not words.has(verbs + cues.suppose + cues.output)
 
 
 def asks_for_change(
@@ -87,7 +100,10 @@ def asks_for_change(
     # just a demo app, we can skip the pager".
     demo_words = bool(words.quotes) or words.quoted_stage or words.has(cues.stage_words)
     if words.has(cues.output) or (words.has(cues.demo) and demo_words):
-        return words.has(verbs + cues.suppose) and bool(words.refs or named)
+        # "what would the demo print if we changed it that way?": a change supposed, of
+        # something said before, asks for a variant as surely as one that names a stage.
+        supposed = words.has(cues.suppose) and words.has(verbs)
+        return words.has(verbs + cues.suppose) and bool(words.refs or named or supposed)
     return about_demo and words.has(verbs) and bool(words.refs) and bool(named)
 
 

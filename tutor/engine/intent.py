@@ -15,7 +15,7 @@ from typing import Any
 
 from tutor.backends.context import MessageReading, OpenQuestion
 from tutor.content.pack import LessonPack, knowledge, lexicon, quiz_bank
-from tutor.content.planner import looks_like_team, read_team
+from tutor.content.planner import looks_like_team, names_people_with_jobs, read_team
 from tutor.demo.variant_words import norms_of
 from tutor.errors import TeamError
 from tutor.knowledge.dialogue import read_act
@@ -132,6 +132,10 @@ class IntentReader:
         trivia") is answered, never planned as a team."""
         if not looks_like_team(text):
             return False
+        if names_people_with_jobs(text):
+            # A team spelled out is planned even beside a belief ("Neither of us likes
+            # on-call. Can you split this up?"): the plan gives the pager an owner.
+            return True
         kb = knowledge()
         argues = kb.misconception(text) is not None
         return not argues and read_act(text, self.lex, kb.data.dialogue) != "pushback"
@@ -177,9 +181,15 @@ class IntentReader:
         if not any(self.lex.find(text, phrase) for phrase in self.requests.team):
             return False
         kb = knowledge()
-        if kb.variant(text) is not None or kb.asks_for_change(text):
+        if kb.asks_for_change(text) or (kb.variant(text) is not None and self._asks_output(text)):
             return False  # people put in the demo ("..., what does the demo print?")
+        # Without a word asking what it prints, who does what is a team, even beside a
+        # "demo" of their own ("Lukas set up the server and the demo website").
         return self.team_like(text)
+
+    def _asks_output(self, text: str) -> bool:
+        cues = knowledge().data.variants
+        return any(self.lex.find(text, p) for p in (*cues.output, *cues.suppose))
 
     def asks_for_demo(self, text: str) -> bool:
         """Names the demo and a way of seeing or running it ("show me the demo output") —

@@ -355,17 +355,29 @@ def _show(scored: Scored) -> str:
     )
 
 
+def _shown(report: Report, show: str) -> list[Scored]:
+    if show in ("all", "none"):
+        return report.scored if show == "all" else []
+    return (
+        report.unlabelled if show == "unlabelled" else [s for s in report.scored if s.grade == show]
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--labels", type=Path, default=Path("tests/data/conversation_labels.toml"))
-    parser.add_argument("--show", choices=["unlabelled", "all", "none"], default="none")
+    parser.add_argument(
+        "--show",
+        choices=["unlabelled", *GRADES, "all", "none"],
+        default="none",
+        help="print the turns with this grade (or all of them) with the reply and the label",
+    )
     args = parser.parse_args(argv)
     for path, report in run(args.paths, args.labels).items():
         print(summary(report, str(path)))
         print(confusion(report))
-        shown = report.scored if args.show == "all" else report.unlabelled
-        for scored in shown if args.show != "none" else []:
+        for scored in _shown(report, args.show):
             print(_show(scored))
     return 0
 

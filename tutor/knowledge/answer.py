@@ -32,6 +32,7 @@ _ASK_WHO = frozenset({"who", "whom", "whose"})
 _WHICH_WHO = frozenset({"role", "person", "team", "hat", "one", "people"})
 _ONLY = frozenset({"only", "just", "alone", "sole", "solely", "exclusively"})
 _WHY = frozenset({"why"})
+_SUPPOSE = frozenset({"if", "suppose", "imagine", "assume", "say"})
 # A "why" entry answers a "why" question when it scores at least this share of the best hit.
 _WHY_FLOOR = 0.8
 _DESCRIBE = frozenset({"what", "whats", "describe", "explain", "tell", "define"})
@@ -59,9 +60,10 @@ _OPENERS = frozenset(
     {"what", "whats", "how", "why", "when", "where", "which", "explain", "describe", "define",
      "difference", "diff", "compare", "tell", "walk", "show"}
 )  # fmt: skip
-# Words that make a denied role a premise about the learner's team ("we have no SRE"), not a
-# claim about the lesson ("the SRE doesn't get paged").
-_PREMISE = frozenset({"we", "our", "us", "team", "have", "there", "my", "nobody", "without"})
+# Words that make a denied role a premise about the learner's team — the team lacks it ("we
+# don't have an SRE", "there's no SRE") — not a claim about the lesson ("the SRE doesn't get
+# paged", "our SREs don't understand the model", "the data scientist should, not SRE").
+_PREMISE = frozenset({"have", "has", "had", "there", "got", "nobody", "without", "hire", "hired"})
 # Words that make the question about a one-person team ("if I'm a solo founder, who…").
 _SOLO = frozenset({"solo", "alone", "myself", "solopreneur"})
 # A bare claim is an insistence on the previous turn's subject ("no, I'm sure it's the DS"),
@@ -130,7 +132,7 @@ class Answerer:
             return Answer(top.entry.answer, top.entry.id, action=action)
         hits = [h for h in hits if not h.entry.action]
         top = hits[0] if hits else None
-        wrong_belief = self._misconception(reading, hits) or self._belief_in_a_sentence(text)
+        wrong_belief = self._misconception(reading, hits, topic) or self._belief_in_a_sentence(text)
         if wrong_belief is not None:
             return self._entry_answer(wrong_belief)
         belief = top if top and top.entry.misconception else None
@@ -196,6 +198,8 @@ class Answerer:
             return None
         if read_act(text, self.lexicon, self.data.dialogue) in _FOLLOW_UP_ACTS:
             return None  # "give me an example" asks about the last topic, not for secrets
+        if any(self.lexicon.find(text, p) for p in self.data.dialogue.example):
+            return None  # "can you give me a example of handoff that break?" asks content
         # A question about the lesson's facts ("the right answer to who owns deploy?") is a
         # lesson question, whatever else it says.
         if self._slot(self.lexicon.read(text)) or self._handoff(self.lexicon.read(text), text):
@@ -275,7 +279,7 @@ class Answerer:
 
     def _slot(self, reading: Reading) -> Entry | None:
         """The one ownership slot a question asks or states something about, if any."""
-        norms = [t.norm for t in reading.tokens]
+        norms = self._spoken(reading)
         if not norms or norms[0] in _WHY:
             return None
         named = _outermost([m for m in reading.mentions if f"{m.kind}:{m.id}" in self._slots])
@@ -293,7 +297,8 @@ class Answerer:
         # A claim is a statement or a yes/no question ("the SRE holds the pager, right?",
         # "is monitoring only the SRE's job?"); "what does the data engineer hand to the data
         # scientist?" names roles but claims nothing.
-        claims = bool(roles) and norms[0] not in _OPENERS
+        # "(what) if the ML engineer did on-call?" supposes: it claims nothing.
+        claims = bool(roles) and norms[0] not in _OPENERS | _SUPPOSE
         return next(iter(entries.values())) if claims or asks_who else None
 
     def _has_premise(self, reading: Reading, roles: Sequence[Mention] | None = None) -> bool:
@@ -330,7 +335,7 @@ class Answerer:
     def _asks_why(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
         """'Why do handoffs break so often?' asks for a reason: an entry whose own question asks
         "why" beats one that shares the words but asks "which" — unless it ranks far lower."""
-        norms = [t.norm for t in reading.tokens]
+        norms = self._spoken(reading)
         if not hits or not norms or norms[0] not in _WHY or self._opens_why(hits[0].entry):
             return None
         floor = _WHY_FLOOR * hits[0].score
@@ -379,23 +384,44 @@ class Answerer:
         """ "write me a poem about pipelines": the thing asked for is unknown to the lesson."""
         return asks_about_unknown(reading, self.data.focus, self.index.stopwords, self.index.knows)
 
+    def _spoken(self, reading: Reading) -> list[str]:
+        """The message's words from its head on: openers that leave a sentence's form alone
+        ("so", "and", "ok") are skipped, so "so what does the ML engineer do" asks, and
+        "and if the ML engineer did on-call?" supposes."""
+        norms = [t.norm for t in reading.tokens]
+        start = next((i for i, n in enumerate(norms) if n not in self.lexicon.openers), len(norms))
+        return norms[start:]
+
     def _opens_why(self, entry: Entry) -> bool:
         norms = [t.norm for t in self.lexicon.read(entry.question).tokens]
         return bool(norms) and norms[0] in _WHY
 
-    def _misconception(self, reading: Reading, hits: Sequence[Hit]) -> Entry | None:
+    def _misconception(
+        self, reading: Reading, hits: Sequence[Hit], topic: str | None = None
+    ) -> Entry | None:
         """A common wrong belief the message states (or asks to confirm: "why not…?",
         "so zero handoffs = zero risk?"), when its entry is the best hit and covers enough of
         the message. A question that opens "how", "what", "who"… asks something else."""
-        norms = [t.norm for t in reading.tokens]
+        norms = self._spoken(reading)
         # "What if we skip on-call?" supposes; "what is…" asks.
         opener = " ".join(norms[:2]) if norms[:2] == ["what", "if"] else norms[0] if norms else ""
         if not norms or ((opener in _OPENERS or opener in _ASK_WHO) and opener not in _WHY):
             return None
         top = hits[0] if hits else None
-        denies = any(m.negated for m in self._roles_named(reading))
-        if not top or not top.entry.misconception or denies:
-            return None  # "on-call isn't the data scientist's job, is it?" denies the belief
+        if not top or not top.entry.misconception:
+            return None
+        # "on-call isn't the data scientist's job, is it?" denies the belief; "the data
+        # scientists should be on call, not SRE" states it, against another role.
+        roles = self._roles_named(reading)
+        if any(m.negated for m in roles) and not any(m.asserted for m in roles):
+            return None
+        # A message that names nothing the belief is about speaks of the last topic: "and if
+        # it's skipped?" after the eval gate does not state the belief about the pager.
+        core = self.index.core(top.entry)
+        last = next((e for e in self.data.entry if e.id == topic), None)
+        unnamed = not any(f"{m.kind}:{m.id}" in core for m in reading.mentions)
+        if unnamed and last is not None and not core & self.index.core(last):
+            return None
         # The belief must stand out: a question that also fits a plain answer asks that.
         runner_up = next((h.score for h in hits if not h.entry.misconception), 0.0)
         margin = self.data.misconception_margin
@@ -431,7 +457,7 @@ class Answerer:
     def _insisted(self, reading: Reading, subject: str | None) -> Entry | None:
         """A bare ownership claim ("it's the data scientist", "no, the SRE does") after the
         tutor stated the owner of `subject`: the claim is about that subject."""
-        norms = [t.norm for t in reading.tokens]
+        norms = self._spoken(reading)
         if not subject or not norms or norms[0] in _OPENERS or norms[0] in _ASK_WHO:
             return None
         roles = self._roles_named(reading)
@@ -472,7 +498,7 @@ class Answerer:
     def _role(self, reading: Reading, top: Hit | None) -> Entry | None:
         """'What does a data scientist actually do?': one role named, nothing else asked
         (no stage, concept slot or comparison) — unless retrieval is confident elsewhere."""
-        norms = [t.norm for t in reading.tokens]
+        norms = self._spoken(reading)
         roles = {m.id for m in self._roles_named(reading)}
         if len(roles) != 1 or not norms or norms[0] not in _DESCRIBE or self._says(norms, _COMPARE):
             return None

@@ -105,6 +105,7 @@ class ReaderWords(BaseModel):
     name_words: tuple[str, ...] = ()
     first_person_plural: tuple[str, ...] = ()
     organisations: tuple[str, ...]
+    rates: tuple[str, ...] = ()
     particles: tuple[str, ...]
     titles: tuple[str, ...]
     relations: tuple[str, ...]

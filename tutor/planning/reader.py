@@ -160,6 +160,15 @@ class TeamReader(PeopleFinder):
         others = [d for d in with_roles if d.kind != "me"]
         return bool(others) or len(named) >= 2
 
+    def names_people_with_jobs(self, text: str) -> bool:
+        """At least two people bound to the team with MLOps jobs, one of them named ("I'm Dana,
+        I do product … Tom trains and deploys everything"): a team, whatever else is said."""
+        if not isinstance(text, str) or not text.strip():
+            return False
+        bound = self._people(text[:MAX_TEXT_CHARS])
+        with_roles = [d for d in bound if d.roles and self.skills.levels(d.roles)]
+        return len(with_roles) >= 2 and any(d.kind == "named" for d in with_roles)
+
     def product(self, text: str) -> ProductKind:
         """'ml' for classic-ML cues (fraud, churn, forecasting...), else 'llm' (the default)."""
         norms = [t.norm for t in self.lexicon.read(text).tokens]

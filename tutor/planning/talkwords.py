@@ -65,6 +65,7 @@ class TalkData(BaseModel):
     forgotten_name: str
     #: what it says when asked to forget and no team is kept
     nothing_to_forget: str
+    unread: str
     #: said once, with a hosted model, when a team is first described ({provider}: its host)
     privacy_notice: str
     cue: tuple[Cue, ...]

@@ -55,6 +55,7 @@ class Words(NameFinder):
         self.naming = one(words.naming)
         self.name_words = one(words.name_words)
         self.organisations = one(words.organisations)
+        self.rates = one(words.rates)
         self.outsiders, self.groups = one(words.outsiders), one(words.groups)
         self.joining, self.aliases = one(words.joining), one(words.aliases)
         self.former = one(words.former)
@@ -225,7 +226,10 @@ class Words(NameFinder):
         return True
 
     def _of_organisation(self, norms: Sequence[str], i: int) -> bool:
-        return any(n in self.organisations for n in norms[i + 1 : i + 5])
+        """The count at `i` is not the team's: an organisation's ("a 40-person company") or
+        a rate ("one person per project")."""
+        rate = i + 2 < len(norms) and norms[i + 2] in self.rates
+        return rate or any(n in self.organisations for n in norms[i + 1 : i + 5])
 
     def is_solo(self, text: str) -> bool:
         """'solo founder', 'just me', but not 'just me and jake' (a list goes on after it)."""

@@ -329,6 +329,7 @@ class IntakeWords(_Content):
     auxiliaries: tuple[str, ...] = ()
     answer_subjects: tuple[str, ...] = ()
     self_words: tuple[str, ...] = ()
+    own_world: tuple[str, ...] = ()
     offer_verbs: tuple[str, ...] = ()
     politeness: tuple[str, ...] = ()
     request_verbs: tuple[str, ...] = ()

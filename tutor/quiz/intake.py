@@ -19,6 +19,7 @@ from tutor.quiz.bank import Guard, IntakeWords, Question
 from tutor.quiz.guard import gives_an_answer, skip_request
 from tutor.quiz.reading import locate_all
 from tutor.text import Lexicon, Reading, normalize
+from tutor.text.english import is_ordinary_word, tool_name
 
 IntakeKind = Literal["answer", "dont_know", "question", "request", "remark", "pushback"]
 INTAKE_KINDS: tuple[IntakeKind, ...] = (
@@ -105,7 +106,7 @@ class IntakeReader:
         }
         self._single = {
             name: frozenset(w for p in getattr(words, name) for w in normalize(p))
-            for name in ("ask_words", "auxiliaries", "answer_subjects", "self_words")
+            for name in ("ask_words", "auxiliaries", "answer_subjects", "self_words", "own_world")
         }
 
     def read(self, question: Question, text: str) -> Intake:
@@ -135,7 +136,9 @@ class IntakeReader:
             return Intake("pushback", 0.8)
         if asking:
             return Intake("question", 0.9)
-        pieces = [c for s in parts for c in clauses(reading, s)]
+        # A sentence about the learner's own team offers no answer, nor does a clause about
+        # the learner ("I always mix up X and Y").
+        pieces = [c for s in parts if not self._own_world(reading, s) for c in clauses(reading, s)]
         offered = [c for c in pieces if not self._about_self(reading, c)]
         if any(self.has_content(question, c.text) for c in offered):
             hedged = any(s.asks_mark for s in parts)
@@ -245,6 +248,21 @@ class IntakeReader:
             return False
         window = range(head + 1, min(head + 3, s.hi))
         return not any(self._match(reading, i, "offer_verbs", s.hi) for i in window)
+
+    def _own_world(self, reading: Reading, s: Sentence) -> bool:
+        """The sentence is about the learner's own team or work: a word of `own_world`, or a
+        name the lesson's vocabulary does not have ("Sam", "Airflow") — unless it offers an
+        answer ("we'd say the SRE")."""
+        tokens, text = reading.tokens, reading.text
+        named = {i for m in reading.mentions for i in range(m.first, m.last)}
+        for k in range(s.lo, s.hi):
+            said = tokens[k].surface(text)
+            if tokens[k].norm in self._single["own_world"] or (
+                k not in named and tool_name(said) and not is_ordinary_word(said)
+            ):
+                window = range(k + 1, min(k + 4, s.hi))
+                return not any(self._match(reading, i, "offer_verbs", s.hi) for i in window)
+        return False
 
     def _asked_by(self, question: Question) -> set[str]:
         """The question words the open question itself opens with."""
