@@ -49,6 +49,7 @@ IntakeWords.discourse
 IntakeWords.ask_words
 IntakeWords.answer_subjects
 IntakeWords.self_words
+IntakeWords.own_world
 IntakeWords.offer_verbs
 IntakeWords.politeness
 IntakeWords.request_verbs
