@@ -162,7 +162,7 @@ class OfflineBackend(Backend):
         shown = self.demo_variant(text, ctx, ran)
         if shown is not None:
             return shown
-        if act in ("simpler", "example", "more", "why") and not kb.misconception(text):
+        if act in ("simpler", "example", "more", "why", "worst") and not kb.misconception(text):
             # "why not the ML engineer?": a role asked about is the alternative to the last
             # topic's owner, not a new topic.
             named = named_topic(text, lexicon(), roles=act != "why")

@@ -68,7 +68,7 @@ _PREMISE = frozenset({"have", "has", "had", "there", "got", "nobody", "without",
 _SOLO = frozenset({"solo", "alone", "myself", "solopreneur"})
 # A bare claim is an insistence on the previous turn's subject ("no, I'm sure it's the DS"),
 # unless it opens or asks a question of its own.
-_FOLLOW_UP_ACTS = frozenset({"simpler", "example", "more", "why"})
+_FOLLOW_UP_ACTS = frozenset({"simpler", "example", "more", "why", "worst"})
 _HOLD = "I hear you, but I'll stay with the lesson here. "
 _SENTENCE_CUT = re.compile(r"(?<=[.?!;])\s+")
 
@@ -171,6 +171,10 @@ class Answerer:
         premise = self._premise(reading, hits)
         if premise is not None:
             return self._entry_answer(premise.entry)
+        if self._role_leaves(reading):
+            # "what if our data scientist quits?" with no answer for that role: a definition
+            # of the role would answer something else.
+            return self._decline(None, hits)
         held = self._insisted(reading, subject)
         if held is not None:
             found = self._owner_answer(held, reading)
@@ -229,11 +233,23 @@ class Answerer:
     def follow_up(self, act: str, topic: str | None) -> Answer | None:
         """ "Simpler", "an example", "why", "say more" about the entry answered last, or
         None when that entry has no such wording."""
+        if act == "worst":
+            return self._worst(topic)
         wording = self.data.followup_for(topic)
         text = wording.wording(act) if wording else None
         if text is None:
             return None
         return Answer(text, topic)
+
+    def _worst(self, topic: str | None) -> Answer | None:
+        """ "Which of those is the worst?" right after an answer about handoffs: the one the
+        lesson flags. After anything else it is unclear what "those" are."""
+        last = next((e for e in self.data.entry if e.id == topic), None)
+        worst = self.data.dialogue.worst_entry
+        terms = {f"term:{t}" for t in _HANDOFF_TERMS}
+        if last is None or worst is None or not self.index.core(last) & terms:
+            return None
+        return self._entry_answer(self.data.get(worst))
 
     def variant(
         self,
@@ -325,12 +341,20 @@ class Answerer:
             return None  # "how do I run the demo myself" asks nobody's ownership
         threshold = self.data.threshold
         if leaves:
-            # "What if our SRE leaves the company?": the premise answer for that role.
+            # "What if our SRE leaves the company?": the premise answer for that role, ranked
+            # or not ("what if our only ML engineer quits?" ranks a serving entry first).
             roles = {f"role:{m.id}" for m in self._roles_named(reading)}
-            return next(
-                (h for h in hits if h.entry.premise and roles <= self.index.core(h.entry)), None
-            )
+            ranked = [h for h in hits if h.entry.premise and roles <= self.index.core(h.entry)]
+            if ranked or not roles:
+                return ranked[0] if ranked else None
+            entries = [e for e in self.data.entry if e.premise and roles <= self.index.core(e)]
+            return Hit(entries[0], 0.0, 1.0) if len(entries) == 1 else None
         return next((h for h in hits if h.entry.premise and h.coverage >= threshold), None)
+
+    def _role_leaves(self, reading: Reading) -> bool:
+        """A role named leaving the team ("what if our SRE quits?")."""
+        norms = {t.norm for t in reading.tokens}
+        return bool(self._roles_named(reading)) and bool(norms & self.data.dialogue.words("leave"))
 
     def _asks_why(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
         """'Why do handoffs break so often?' asks for a reason: an entry whose own question asks

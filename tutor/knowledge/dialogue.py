@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.text import Lexicon, normalize
 
-Act = Literal["ack", "simpler", "example", "more", "why", "pushback"]
+Act = Literal["ack", "simpler", "example", "more", "why", "worst", "pushback"]
 # The follow-ups, most specific first: "an easier example" is an example.
-_FOLLOW_UPS: tuple[Act, ...] = ("example", "simpler", "more", "why")
+_FOLLOW_UPS: tuple[Act, ...] = ("worst", "example", "simpler", "more", "why")
 
 # Words that open a new question rather than answer one ("what…", "who…", "explain…"); a
 # tentative answer ("is it the SRE?", "the SRE?") is still an answer.
@@ -41,6 +41,9 @@ class DialogueCues(BaseModel):
     example: tuple[str, ...]
     more: tuple[str, ...]
     why: tuple[str, ...]
+    #: "which of those is the worst?" after handoffs were listed: the entry that ranks them
+    worst: tuple[str, ...] = ()
+    worst_entry: str | None = None
     pushback: tuple[str, ...]
     leave: tuple[str, ...]
     max_words: int = Field(9, ge=2)

@@ -21,6 +21,8 @@ class Change:
 
     text: str
     named: tuple[str, ...]
+    #: the responsibilities whose new owner the text states
+    said: frozenset[str] = frozenset()
 
 
 def _possessive(name: str) -> str:
@@ -64,6 +66,9 @@ def describe(
 ) -> Change:
     """One or two sentences: who takes what over, the new on-call backup, what joiners take."""
     moves = _moves(before.assignments, after.assignments, talk)
+    old = {a.id: a.owner for a in before.assignments}
+    shown = {(o, n) for o, n, _ in moves[:MAX_MOVES]}
+    said = frozenset(a.id for a in after.assignments if (old.get(a.id), a.owner) in shown)
     parts = [_move_text(o, n, rs, k == 0) for k, (o, n, rs) in enumerate(moves[:MAX_MOVES])]
     if len(moves) > MAX_MOVES:
         parts.append(f"{len(moves) - MAX_MOVES} more changes are in the table")
@@ -82,4 +87,4 @@ def describe(
     if not parts:
         return Change("Nothing moves: the plan stays as it was.", ())
     text = "; ".join(parts) + "."
-    return Change(text[:1].upper() + text[1:], tuple(dict.fromkeys(named)))
+    return Change(text[:1].upper() + text[1:], tuple(dict.fromkeys(named)), said)

@@ -51,8 +51,12 @@ def leave(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
     staying = [p for p in plan.team.people if p.name not in gone]
     if not gone or not staying:
         return None
+    # "What if Tomás leaves?" supposes: shown, not kept, like an absence.
+    supposed = f.has("suppose")
     lead = f"While {_names(gone)} {'is' if len(gone) == 1 else 'are'} away" if away else ""
-    return Edit(plan.with_people(staying), lead, hypothetical=away, removed=tuple(gone))
+    lead = lead or (f"If {_names(gone)} left" if supposed else "")
+    hypothetical = away or supposed
+    return Edit(plan.with_people(staying), lead, hypothetical=hypothetical, removed=tuple(gone))
 
 
 def join(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
@@ -128,7 +132,7 @@ def roles(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
 
 def size(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
     """ "What if we were two?", "only Arjun and Chen", "if we grew to 3 engineers"."""
-    if not (f.has("what-if") and (f.has("size") or f.count)):
+    if not ((f.has("what-if") or f.has("suppose")) and (f.has("size") or f.count)):
         return None
     people = plan.team.people
     if f.count is None and f.names:

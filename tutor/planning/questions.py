@@ -329,4 +329,31 @@ def _neediest_hat(
     return hat, holders
 
 
-QUESTIONS: Sequence[QuestionReader] = (hire_next, unowned, single_point, who_owns, load)
+#: at most this many words, a follow-up naming the handoffs refers to the plan just shown
+ELLIPTICAL_WORDS = 4
+
+
+def handoffs(f: FollowUp, plan: TeamPlan, allocation: Allocation, talk: TeamTalk) -> Answer | None:
+    """ "And the handoffs?", "where are our handoffs?": the plan's own, as the planner found
+    them (not "what is a handoff?", which asks the lesson)."""
+    if not f.has("handoffs") or f.has("define"):
+        return None
+    # "and the handoffs?" is elliptical; a longer question is about the team only when it
+    # points at it ("where are the handoffs in our plan?", "Ana's handoffs"), else the lesson.
+    if len(f.text.split()) > ELLIPTICAL_WORDS and not (f.has("team") or f.names):
+        return None
+    found = allocation.handoffs
+    named = [n for h in found.handoffs for n in (*h.leaves, *h.joins, *h.continues)]
+    facts = tuple(f"handoff: {h.from_stage} -> {h.to_stage} ({h.kind})" for h in found.handoffs)
+    text = f"Handoffs in your team:\n{found.render_text()}"
+    return Answer(text, tuple(dict.fromkeys(named)), facts)
+
+
+QUESTIONS: Sequence[QuestionReader] = (
+    hire_next,
+    unowned,
+    single_point,
+    handoffs,
+    who_owns,
+    load,
+)

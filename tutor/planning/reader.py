@@ -32,6 +32,7 @@ from tutor.planning.drafts import (
     spread,
     summary,
 )
+from tutor.planning.evidence import common_word
 from tutor.planning.model import HATS, MAX_PEOPLE, PRODUCTS, ProductKind, Team, too_many_people
 from tutor.planning.people import PeopleFinder
 from tutor.planning.segments import pieces
@@ -158,6 +159,10 @@ class TeamReader(PeopleFinder):
         named = [d for d in drafts if d.kind != "unnamed"]
         # "I'm a PM" alone describes the speaker, not (yet) a team.
         others = [d for d in with_roles if d.kind != "me"]
+        if len(drafts) == 1 and drafts[0].kind == "named" and common_word(drafts[0].name):
+            # "Once my model beats the baseline …, the ML engineer just has to copy the
+            # pickle": one capitalised common word is too little to plan a team on.
+            return False
         return bool(others) or len(named) >= 2
 
     def names_people_with_jobs(self, text: str) -> bool:

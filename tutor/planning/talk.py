@@ -117,17 +117,18 @@ def _answer(follow: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Answer | None:
 
 
 def _what_it_touches(
-    follow: FollowUp, edit: Edit, after: Allocation, talk: TeamTalk
+    follow: FollowUp, edit: Edit, after: Allocation, talk: TeamTalk, said: frozenset[str]
 ) -> Answer | None:
     """After an edit that asks nothing, who now owns what it was about (the backup's topic;
-    on-call after an availability change), so even "nothing moves" names the owner."""
+    on-call after an availability change), so even "nothing moves" names the owner — unless
+    the change already said who takes it over (`said`)."""
     assert edit.plan is not None
     ids = topic_ids(follow, after) or (
         [r.id for r in talk.planning.catalogue.responsibilities if r.pages]
         if any(s.id in AVAILABILITY_CUES for s in follow.said)
         else []
     )
-    found = [a for a in after.assignments if a.id in ids[:2]]
+    found = [a for a in after.assignments if a.id in ids[:2] and a.id not in said]
     if not found:
         return None
     lines = [owner_line(a, edit.plan, talk) for a in found]
@@ -150,11 +151,13 @@ def _edited(follow: FollowUp, plan: TeamPlan, edit: Edit, talk: TeamTalk) -> Pla
     named = [*edit.about, *change.named]
     facts = [assignment_fact(a, edit.plan) for a in after.assignments if a.critical]
     answer = _answer(follow, edit.plan, talk) if follow.question else None
-    answer = answer or _what_it_touches(follow, edit, after, talk)
+    answer = answer or _what_it_touches(follow, edit, after, talk, change.said)
     if answer is not None:
         words += " " + answer.text
         named += answer.named
         facts += answer.facts
+    if edit.hypothetical:
+        words += " " + talk.data.what_if_kept
     return PlanReply(
         words,
         table=after.render_table(),

@@ -27,6 +27,7 @@ CUE_IDS = (
     "backup",
     "also",
     "what-if",
+    "suppose",
     "size",
     "forget",
     "hire-next",
@@ -34,6 +35,8 @@ CUE_IDS = (
     "single-point",
     "load",
     "move-off",
+    "handoffs",
+    "define",
     "lesson",
     "compare",
     "team",
@@ -66,6 +69,7 @@ class TalkData(BaseModel):
     #: what it says when asked to forget and no team is kept
     nothing_to_forget: str
     unread: str
+    what_if_kept: str
     #: said once, with a hosted model, when a team is first described ({provider}: its host)
     privacy_notice: str
     cue: tuple[Cue, ...]
