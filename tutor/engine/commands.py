@@ -96,10 +96,11 @@ def run_command(ctx: CommandContext, text: str) -> CommandReply | None:
 
 
 def quiz_command(ctx: CommandContext) -> CommandReply:
-    """/quiz: a question; while one is open, say so (asking again would repeat it)."""
+    """/quiz: a question; while one is open, another one (the open one comes back later, as
+    when the learner says "another question")."""
     words, current = ctx.pack.offline, ctx.open_quiz
     if current and current in ctx.quiz_bank.ids():
-        return CommandReply(words.quiz_open.format(question=ctx.quiz_bank.get(current).prompt))
+        return CommandReply(words.quiz_open, tool=ASK, model_prompt="Another question, please.")
     return CommandReply(words.quiz_intro, tool=ASK, model_prompt="Quiz me.")
 
 

@@ -10,6 +10,7 @@ prompts/guided.toml and prompts/quiz.toml.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ class EngineCall:
     lead: str = ""
 
 
+#: at most this many words, an opening sentence of pushback ("Disagree.") makes the message one
+OPENING_WORDS = 3
 #: most words between a way of seeing ("show", "what does") and the demo it is about
 DEMO_WINDOW = 3
 
@@ -89,8 +92,11 @@ class IntentReader:
             return self._team_while_open(reading, team, open_question)
         if question is not None:
             intake = self.intake.read(question, text)
-            reading = reading.model_copy(update={"while_open": intake.kind})
-            if intake.is_attempt:
+            kind = intake.kind
+            if intake.is_attempt and knowledge().asks_for_change(text):
+                kind = "request"  # "say stage 4 is the Data Engineer's. Output?": the demo's
+            reading = reading.model_copy(update={"while_open": kind})
+            if kind in ("answer", "dont_know"):
                 args = {"question_id": question.id, "answer": text}
                 return Meaning(reading, EngineCall(GRADE, args))
             # Names in a remark ("this is my team, we are 3") are not a team to plan, and a
@@ -138,7 +144,18 @@ class IntentReader:
             return True
         kb = knowledge()
         argues = kb.misconception(text) is not None
-        return not argues and read_act(text, self.lex, kb.data.dialogue) != "pushback"
+        return not argues and not self._pushes_back(text)
+
+    def _pushes_back(self, text: str) -> bool:
+        """Pushback, as a whole or by its opening ("Disagree. SRE shouldn't share deploy &
+        monitor. We deploy, they monitor. Clean split." argues; it describes no team)."""
+        cues = knowledge().data.dialogue
+        opening = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+        short = len(self.lex.read(opening).tokens) <= OPENING_WORDS
+        return any(
+            read_act(t, self.lex, cues) == "pushback"
+            for t in ({text, opening} if short else {text})
+        )
 
     @staticmethod
     def unread() -> Meaning:

@@ -315,7 +315,10 @@ class Answerer:
         # scientist?" names roles but claims nothing.
         # "(what) if the ML engineer did on-call?" supposes: it claims nothing.
         claims = bool(roles) and norms[0] not in _OPENERS | _SUPPOSE
-        return next(iter(entries.values())) if claims or asks_who else None
+        # "what does the ML engineer do in that shared monitor row?": one role's part in the
+        # slot, which the slot's owner fact answers.
+        role_in_slot = len(roles) == 1 and norms[0] in _DESCRIBE
+        return next(iter(entries.values())) if claims or asks_who or role_in_slot else None
 
     def _has_premise(self, reading: Reading, roles: Sequence[Mention] | None = None) -> bool:
         """The question sets a premise about the learner's team: a role it lacks ("we have no

@@ -51,12 +51,11 @@ def leave(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
     staying = [p for p in plan.team.people if p.name not in gone]
     if not gone or not staying:
         return None
-    # "What if Tomás leaves?" supposes: shown, not kept, like an absence.
-    supposed = f.has("suppose")
+    # "What if Tomás leaves?" is kept like "Tomás is leaving": the learners of two labelled
+    # batches go on talking in that team ("can Lin take on-call instead?"); only an absence
+    # ("on holiday") is shown without being kept.
     lead = f"While {_names(gone)} {'is' if len(gone) == 1 else 'are'} away" if away else ""
-    lead = lead or (f"If {_names(gone)} left" if supposed else "")
-    hypothetical = away or supposed
-    return Edit(plan.with_people(staying), lead, hypothetical=hypothetical, removed=tuple(gone))
+    return Edit(plan.with_people(staying), lead, hypothetical=away, removed=tuple(gone))
 
 
 def join(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:

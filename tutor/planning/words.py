@@ -49,7 +49,11 @@ class Words(NameFinder):
         self.before_things = one(words.before_things)
         self.generic = one(lexicon.vocabulary.generic)
         # Compared with the word as written: "are" shares, "is" (also "be") does not.
-        self.plural_links = frozenset(w.lower() for w in words.plural_links)
+        # The plural of every "-s" verb that binds one person ("trains", "deploys"): "Mateo
+        # and I train models", "Ana and Bo deploy" say it of both.
+        singular = [w.lower() for w in (*words.links, *words.duties)]
+        plural = {w[:-1] for w in singular if w.endswith("s") and len(w) > 3 and w != "does"}
+        self.plural_links = frozenset(w.lower() for w in words.plural_links) | plural
         self.links = frozenset(w.lower() for w in words.links) | self.plural_links
         self.binding_verbs = self.links | frozenset(w.lower() for w in words.duties)
         self.naming = one(words.naming)
