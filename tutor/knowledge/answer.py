@@ -73,6 +73,15 @@ _HOLD = "I hear you, but I'll stay with the lesson here. "
 _SENTENCE_CUT = re.compile(r"(?<=[.?!;])\s+")
 
 
+def _alternatives(reading: Reading, roles: Sequence[Mention]) -> bool:
+    """Two different roles with "or" between them: a choice asked, not an owner claimed."""
+    spans = sorted((m.first, m.last, m.id) for m in roles)
+    return any(
+        a[2] != b[2] and any(t.norm == "or" for t in reading.tokens[a[1] : b[0]])
+        for a, b in itertools.pairwise(spans)
+    )
+
+
 @dataclass(frozen=True)
 class Answer:
     """The tutor's reply to a question, and what routing decided (for tests and the engine)."""
@@ -305,6 +314,8 @@ class Answerer:
         if len(entries) != 1:
             return None
         roles = [m for m in self._roles_named(reading) if not _inside(m, named)]
+        if _alternatives(reading, roles) and all(m.kind == "role" for m in named):
+            return None  # "should our next hire be a data engineer or an SRE?" names no slot
         if self._has_premise(reading, roles):
             return None  # "we don't have an SRE — who holds the pager?", "if I'm solo, who…"
         asks_who = any(n in _ASK_WHO for n in norms) or any(
