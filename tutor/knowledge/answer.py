@@ -577,8 +577,11 @@ class Answerer:
         said = {m.id for m in roles if m.asserted}
         denied = {m.id for m in roles if m.negated}
         verdict = None
-        if (said or denied) and self._beyond(reading, entry):
-            pass  # the claim says more than who owns it: the fact, never a yes or no to it
+        opener = next(iter(self._spoken(reading)), "")
+        if (said or denied) and (self._beyond(reading, entry) or opener in _OPENERS):
+            # The claim says more than who owns it, or there is no claim ("what does the ML
+            # engineer do when latency spikes?"): the fact, never a yes or no to it.
+            pass
         elif said or denied:
             only = any(t.norm in _ONLY for t in reading.tokens)
             right = said <= owner_ids and not denied & owner_ids and (not only or said == owner_ids)
