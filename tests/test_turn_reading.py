@@ -53,7 +53,11 @@ def test_a_sentence_about_the_learners_own_team_is_no_answer(text: str) -> None:
 
 def test_an_answer_is_still_an_answer() -> None:
     question = quiz_bank().get("paged-3am")
-    for text in ("SRE/platform, the on-call / incidents stage", "I think the SRE"):
+    for text in (
+        "SRE/platform, the on-call / incidents stage",
+        "I think the SRE",
+        "The SRE/Platform person gets paged, in on-call.",  # a capitalised first word
+    ):
         assert intake_reader().read(question, text).is_attempt
 
 

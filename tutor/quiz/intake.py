@@ -251,15 +251,15 @@ class IntakeReader:
 
     def _own_world(self, reading: Reading, s: Sentence) -> bool:
         """The sentence is about the learner's own team or work: a word of `own_world`, or a
-        name the lesson's vocabulary does not have ("Sam", "Airflow") — unless it offers an
-        answer ("we'd say the SRE")."""
+        name the lesson's vocabulary does not have ("Sam", "Airflow") after its first word —
+        unless it offers an answer ("we'd say the SRE")."""
         tokens, text = reading.tokens, reading.text
         named = {i for m in reading.mentions for i in range(m.first, m.last)}
         for k in range(s.lo, s.hi):
             said = tokens[k].surface(text)
-            if tokens[k].norm in self._single["own_world"] or (
-                k not in named and tool_name(said) and not is_ordinary_word(said)
-            ):
+            # The first word is capitalised anyway ("The SRE gets paged"): no name by spelling.
+            name = k > s.lo and k not in named and tool_name(said) and not is_ordinary_word(said)
+            if tokens[k].norm in self._single["own_world"] or name:
                 window = range(k + 1, min(k + 4, s.hi))
                 return not any(self._match(reading, i, "offer_verbs", s.hi) for i in window)
         return False
