@@ -185,3 +185,10 @@ def test_the_plans_handoffs_are_listed_and_a_leave_says_on_call_once() -> None:
     gone = respond_about_plan("What if Tomás gets moved fully to another team?", plan)
     assert gone is not None and "Tomás" in gone.removed
     assert "Chen owns on-call" not in gone.text  # the move said it once
+
+
+def test_advice_is_not_answered_with_a_definition() -> None:
+    kb = knowledge()
+    assert kb.answer("ok so what should I actually hand over?").entry == "protect-handoff"
+    assert kb.answer("what is a handoff?").entry == "handoff-what"
+    assert kb.answer("what does a data contract cover?").entry == "data-contract-what"

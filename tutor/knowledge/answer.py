@@ -36,6 +36,9 @@ _SUPPOSE = frozenset({"if", "suppose", "imagine", "assume", "say"})
 # A "why" entry answers a "why" question when it scores at least this share of the best hit.
 _WHY_FLOOR = 0.8
 _DESCRIBE = frozenset({"what", "whats", "describe", "explain", "tell", "define"})
+# Words that ask what something is, whatever opens the question ("handoff meaning?").
+_DEFINES = frozenset({"define", "definition", "mean", "meaning", "explain", "describe"})
+_ADVICE = frozenset({"should", "could", "would", "must", "shall"})
 _HANDOFF_TERMS = frozenset({"handoff", "full_handoff", "partial_handoff", "model_handoff"})
 _HANDOFF_WORDS = frozenset(
     {
@@ -199,6 +202,7 @@ class Answerer:
         if role is not None:
             return self._entry_answer(role)
         top = self._asks_why(reading, hits) or self._asks_what(reading, hits) or top
+        top = self._not_a_definition(reading, hits, top)
         if top and top.coverage >= self.data.threshold and not top.entry.decline:
             return self._entry_answer(top.entry)
         return self._decline(top if top and top.entry.decline else None, hits)
@@ -409,6 +413,29 @@ class Answerer:
             ),
             None,
         )
+
+    def _not_a_definition(
+        self, reading: Reading, hits: Sequence[Hit], top: Hit | None
+    ) -> Hit | None:
+        """ "What should I actually hand over?" asks for advice, not what a handoff is: a
+        definition ("What is X?") answers only a message that asks what something is; else an
+        entry that covers the message as well answers, if one does."""
+        if top is None or not self._defines(top.entry) or not self._asks_advice(reading):
+            return top
+        return next(
+            (h for h in hits if not self._defines(h.entry) and h.coverage >= top.coverage), top
+        )
+
+    def _defines(self, entry: Entry) -> bool:
+        norms = [t.norm for t in self.lexicon.read(entry.question).tokens]
+        return norms[:2] in (["what", "be"], ["what", "is"])
+
+    def _asks_advice(self, reading: Reading) -> bool:
+        """ "What should I hand over?": a what-question with a modal, and no word asking what
+        something is ("what does a data contract cover?" describes)."""
+        norms = self._spoken(reading)
+        modal = norms[:1] in (["what"], ["whats"]) and norms[1:2] and norms[1] in _ADVICE
+        return bool(modal) and not set(norms) & _DEFINES
 
     def _quantity_unanswered(self, reading: Reading, hits: Sequence[Hit]) -> bool:
         """A question for a quantity ("how often should we retrain?") that the best entry
