@@ -185,6 +185,9 @@ def test_the_plans_handoffs_are_listed_and_a_leave_says_on_call_once() -> None:
     gone = respond_about_plan("What if Tomás gets moved fully to another team?", plan)
     assert gone is not None and "Tomás" in gone.removed
     assert "Chen owns on-call" not in gone.text  # the move said it once
+    assert gone.plan is not None and not gone.what_if  # kept: the talk goes on without Tomás
+    away = respond_about_plan("Ana is on holiday next week", plan)
+    assert away is not None and away.what_if and "your plan stays as it was" in away.text
 
 
 def test_advice_is_not_answered_with_a_definition() -> None:

@@ -151,11 +151,8 @@ class IntentReader:
         monitor. We deploy, they monitor. Clean split." argues; it describes no team)."""
         cues = knowledge().data.dialogue
         opening = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
-        short = len(self.lex.read(opening).tokens) <= OPENING_WORDS
-        return any(
-            read_act(t, self.lex, cues) == "pushback"
-            for t in ({text, opening} if short else {text})
-        )
+        said = [text, opening] if len(self.lex.read(opening).tokens) <= OPENING_WORDS else [text]
+        return any(read_act(t, self.lex, cues) == "pushback" for t in said)
 
     @staticmethod
     def unread() -> Meaning:

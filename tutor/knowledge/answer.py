@@ -182,7 +182,7 @@ class Answerer:
             return self._owner_answer(slot, reading)
         premise = self._premise(reading, hits)
         if premise is not None:
-            return self._entry_answer(premise.entry)
+            return self._entry_answer(premise)
         if self._role_leaves(reading):
             # "what if our data scientist quits?" with no answer for that role: a definition
             # of the role would answer something else.
@@ -349,7 +349,7 @@ class Answerer:
         words = {t.surface(reading.text).lower() for t in reading.tokens}
         return missing or bool(words & _SOLO)
 
-    def _premise(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
+    def _premise(self, reading: Reading, hits: Sequence[Hit]) -> Entry | None:
         """An ownership question with a team premise: the best-ranked entry of the premise
         family ("no X / solo"), which answers taking the premise, before any stock owner fact."""
         norms = {t.norm for t in reading.tokens}
@@ -357,17 +357,17 @@ class Answerer:
         leaves = norms & self.data.dialogue.words("leave")
         if not (slots or norms & _ASK_WHO or leaves) or not self._has_premise(reading):
             return None  # "how do I run the demo myself" asks nobody's ownership
-        threshold = self.data.threshold
         if leaves:
             # "What if our SRE leaves the company?": the premise answer for that role, ranked
             # or not ("what if our only ML engineer quits?" ranks a serving entry first).
             roles = {f"role:{m.id}" for m in self._roles_named(reading)}
-            ranked = [h for h in hits if h.entry.premise and roles <= self.index.core(h.entry)]
-            if ranked or not roles:
-                return ranked[0] if ranked else None
-            entries = [e for e in self.data.entry if e.premise and roles <= self.index.core(e)]
-            return Hit(entries[0], 0.0, 1.0) if len(entries) == 1 else None
-        return next((h for h in hits if h.entry.premise and h.coverage >= threshold), None)
+            fits = [h.entry for h in hits if h.entry.premise and roles <= self.index.core(h.entry)]
+            if not fits and roles:  # unranked: only when one answer is that role's
+                fits = [e for e in self.data.entry if e.premise and roles <= self.index.core(e)]
+                fits = fits if len(fits) == 1 else []
+            return fits[0] if fits else None
+        threshold = self.data.threshold
+        return next((h.entry for h in hits if h.entry.premise and h.coverage >= threshold), None)
 
     def _role_leaves(self, reading: Reading) -> bool:
         """A role named leaving the team ("what if our SRE quits?")."""

@@ -131,7 +131,7 @@ def roles(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
 
 def size(f: FollowUp, plan: TeamPlan, talk: TeamTalk) -> Edit | None:
     """ "What if we were two?", "only Arjun and Chen", "if we grew to 3 engineers"."""
-    if not ((f.has("what-if") or f.has("suppose")) and (f.has("size") or f.count)):
+    if not (f.has("what-if") and (f.has("size") or f.count)):
         return None
     people = plan.team.people
     if f.count is None and f.names:

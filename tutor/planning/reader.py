@@ -147,8 +147,7 @@ class TeamReader(PeopleFinder):
         drafts, count, _ = self._drafts(text)
         # Roles count only for people the text binds to the team: "Grace Hopper would have
         # hated MLOps" names someone, but gives nobody a job on a team.
-        bound = self._people(text)
-        with_roles = [d for d in bound if d.roles and self.skills.levels(d.roles)]
+        with_roles = self._with_jobs(text)
         asks = self.lexicon.is_question(text) and not self.words.any_run(norms, self.words.requests)
         if asks:
             # A question is a team only with the team spelled out in it ("We're 3: Ana is a
@@ -170,9 +169,13 @@ class TeamReader(PeopleFinder):
         I do product … Tom trains and deploys everything"): a team, whatever else is said."""
         if not isinstance(text, str) or not text.strip():
             return False
-        bound = self._people(text[:MAX_TEXT_CHARS])
-        with_roles = [d for d in bound if d.roles and self.skills.levels(d.roles)]
+        with_roles = self._with_jobs(text[:MAX_TEXT_CHARS])
         return len(with_roles) >= 2 and any(d.kind == "named" for d in with_roles)
+
+    def _with_jobs(self, text: str) -> list[Draft]:
+        """The people the text binds to the team who have an MLOps job: "Grace Hopper would
+        have hated MLOps" names someone, but gives nobody a job on a team."""
+        return [d for d in self._people(text) if d.roles and self.skills.levels(d.roles)]
 
     def product(self, text: str) -> ProductKind:
         """'ml' for classic-ML cues (fraud, churn, forecasting...), else 'llm' (the default)."""

@@ -27,7 +27,6 @@ CUE_IDS = (
     "backup",
     "also",
     "what-if",
-    "suppose",
     "size",
     "forget",
     "hire-next",

@@ -49,10 +49,9 @@ CSS = """
 #tutor-chat table, #team-result table { font-size: 0.9em; display: table; width: 100%;
   max-width: 100%; table-layout: auto; }
 #tutor-chat th, #tutor-chat td, #team-result th, #team-result td {
-  white-space: normal; overflow-wrap: anywhere; word-break: normal; hyphens: auto;
-  padding: 6px 8px; }
+  white-space: normal; overflow-wrap: anywhere; word-break: normal; padding: 6px 8px; }
 /* A header breaks between words only ("Responsibility", not "Responsi-bility"); cells may
-   break inside a word (hyphenated where the browser can) so the table fits a phone. */
+   break inside a word so the table fits a phone. */
 #tutor-chat th, #team-result th { overflow-wrap: normal; }
 #tutor-chat pre { max-width: 100%; overflow-x: auto; }
 #tutor-chat .message-content, #tutor-chat .message { max-width: 100%; min-width: 0; }
