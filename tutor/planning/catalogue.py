@@ -113,6 +113,9 @@ class ReaderWords(BaseModel):
     groups: tuple[str, ...] = ()
     joining: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    second_names: tuple[str, ...] = ()
+    person_nouns: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
     former: tuple[str, ...] = ()
     first_person: tuple[str, ...]
     pronouns: tuple[str, ...]

@@ -36,7 +36,7 @@ _BINDS_AFTER = re.compile(r"^\s*(?:\(|:|=|->|→|[-\u2013\u2014]\s)")
 _BINDS_BEFORE = re.compile(r"(?::|=|->|→|\()\s*$")
 _INNER_CAPITAL = re.compile(r"^[A-Z]{2}|[a-z]{3}[A-Z]")
 # Adverbs of focus and frequency, which stand between a subject and its verb.
-_FOCUS_ADVERBS = frozenset({"also", "just", "only", "mostly", "mainly", "usually", "really"})
+FOCUS_ADVERBS = frozenset({"also", "just", "only", "mostly", "mainly", "usually", "really"})
 _DETERMINERS = frozenset({"a", "an", "the", "our", "my"})
 COPULAS = frozenset({"is", "was", "are", "were", "be"})  # "be": how tokens lemmatise "are"
 
@@ -173,7 +173,7 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         return False  # "Dmitri (we call him Dima) runs infra": the verb is Dmitri's
     # "Mohammed also writes …", "Ana mostly does …": an adverb between name and verb
     verb_at = end
-    while verb_at < len(piece.tokens) - 1 and piece.norms[verb_at] in _FOCUS_ADVERBS:
+    while verb_at < len(piece.tokens) - 1 and piece.norms[verb_at] in FOCUS_ADVERBS:
         verb_at += 1
     if (
         verb_at + 1 < len(piece.tokens)
@@ -190,7 +190,7 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         return words.skills.names_a_role(piece.span(end + 1, min(end + 3, len(piece.tokens))))
     first = next(k for k in range(end) if piece.tokens[k].end >= last.start)
     verb = word in words.binding_verbs or piece.norms[verb_at] in words.binding_verbs
-    if not (verb or _third_person(piece.surface(verb_at))) or after_thing_word(piece, first, words):
+    if not (verb or third_person(piece.surface(verb_at))) or after_thing_word(piece, first, words):
         return False
     if word in COPULAS and "by" in piece.norms[verb_at + 1 : verb_at + 4]:
         return False  # "Kubeflow is run by one SRE": what is done, not who does it
@@ -208,7 +208,9 @@ def _job_follows(piece: Piece, lo: int, copula: bool, words: Words) -> bool:
     """A job in the few words from token lo, or who they are to the team ("Ana Paula is a
     contractor"). After a copula a tool's name is no job ("Stack is Airflow"); after a verb a
     tool used is a duty ("Ruby writes our Python services")."""
-    hi = min(lo + 4, len(piece.tokens))
+    # A copula's job is its complement, a few words on; a verb's duty is its whole predicate
+    # ("Pita runs our Kubeflow cluster and is on-call").
+    hi = min(lo + 4, len(piece.tokens)) if copula else len(piece.tokens)
     said = piece.span(lo, hi)
     if words.any_run(words.phrase(said), words.relations):
         return True
@@ -246,7 +248,7 @@ def _opens_name(piece: Piece, k: int, words: Words) -> bool:
     return not words.skills.names_a_role(word)
 
 
-def _third_person(word: str) -> bool:
+def third_person(word: str) -> bool:
     """'advises', 'trains', 'keeps': a lowercase verb in the third person after a name."""
     if not word.islower() or not word.endswith("s") or word.endswith("ss") or len(word) < 4:
         return False

@@ -7,6 +7,7 @@ the words (`self.words`) and the skills table (`self.skills`). Pure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from tutor.planning import evidence
@@ -164,11 +165,12 @@ class PeopleFinder:
         hi = self.words.activity_cut(piece.norms, lo, hi)
         text = piece.span(lo, hi)
         inside, outside = _split_parens(text)
-        outside = self.words.strip_links(outside.lstrip("=: "))  # "me = ML eng"
-        if self.words.is_clause(outside):
-            outside = ""  # "I'm sure the data scientist gets paged" names no job of mine
+        # "a contractor who set up our cluster and is on call": each verb's words apart
+        said = [self.words.strip_links(p) for p in self._predicates(outside.lstrip("=: "))]
+        # "I'm sure the data scientist gets paged" names no job of mine
+        said = [p for p in said if not self.words.is_clause(p)]  # "me = ML eng" stays
         # "(Tue-Thu)" says when they work, not what they do
-        roles = [outside, *(self.words.strip_links(r) for r in inside if not is_schedule(r))]
+        roles = [*said, *(self.words.strip_links(r) for r in inside if not is_schedule(r))]
         roles = [r for r in roles if _words(r) and not self.words.only_fillers(r)]
         skilled = [r for r in roles if self.skills.names_a_skill(r)]
         # "handles everything else" takes the hats nobody has; "keeps everything running"
@@ -178,6 +180,16 @@ class PeopleFinder:
         if not skilled and self.words.any_run(said, self.words.everything):
             everything = "else" if self.words.any_run(said, self.words.everything_else) else "all"
         return (skilled if everything else roles), everything
+
+    def _predicates(self, text: str) -> list[str]:
+        """The text cut before each 'and' that goes on with a second verb ("… and is on
+        call"), so a clause before it does not hide the job after it."""
+        parts, start = [], 0
+        for m in re.finditer(r"\s+(?:and|&)\s+", text):
+            if self.words.goes_on(text[m.end() :]):
+                parts.append(text[start : m.start()])
+                start = m.end()
+        return [*parts, text[start:]]
 
     def _relation(self, piece: Piece, start: int) -> list[Draft] | None:
         """'my cofounder (ML)', 'my friend Sam does devops', 'two friends'."""
@@ -264,8 +276,9 @@ class PeopleFinder:
             roles, everything = self._roles(piece, start + 1, len(norms))
             if not roles or w.is_count_piece(norms, piece.text):
                 return self._solo(piece)
-            if not everything and not any(self._is_job(r) for r in roles):
-                return []  # "A RAG chatbot.": an article before a thing, not a job, is no one
+            said = piece.span(start + 1, len(norms))
+            if not everything and not self.words.names_someone(said):
+                return []  # "A RAG chatbot.", "an LLM for …": a thing, not a job, is no one
             last = drafts[-1] if drafts else None
             if (
                 count == 1
@@ -282,10 +295,6 @@ class PeopleFinder:
                 for _ in range(min(count, MAX_PEOPLE + 1))
             ]
         return self._continued(piece, drafts, start)
-
-    def _is_job(self, role: str) -> bool:
-        """Role words that name a job or a skill (the skills table's titles, hats or none)."""
-        return self.skills.names_a_role(role) or self.skills.names_a_skill(role)
 
     def _continued(
         self, piece: Piece, drafts: list[Draft], start: int, pronoun: bool = False
@@ -304,8 +313,8 @@ class PeopleFinder:
             listed = piece.sep == ":" or (
                 drafts and drafts[-1].kind == "unnamed" and drafts[-1].sentence == piece.sentence
             )
-            if not listed or not any(self.skills.names_a_role(r) for r in roles):
-                return []
+            if not listed or not self.words.names_someone(piece.span(start, len(piece.tokens))):
+                return []  # "… and the on-call rota": a duty of the person before
             return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
         # "me and my cofounder, both engineers": the roles of everyone listed just before.
         shared = piece.surface(0).lower() in self.words.plural_links

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.errors import TeamError
+from tutor.planning.aliases import one_name_each
 from tutor.planning.availability import read_availability
 from tutor.planning.catalogue import PlanningData
 from tutor.planning.content import Planning
@@ -76,7 +77,7 @@ class TeamReader(PeopleFinder):
     def read(self, text: str, product: str | None = None, assume: bool = True) -> TeamReading:
         """A validated team from a description, or TeamError saying what to write. People
         whose roles the text doesn't give get the default split (unless `assume` is False)."""
-        text = _check_text(text)
+        text = self.one_name_each(_check_text(text))
         kind = _check_product(product) if product is not None else self.product(text)
         drafts, count, _ = self._drafts(text)
         count = self._stated(text, count, drafts)
@@ -141,7 +142,7 @@ class TeamReader(PeopleFinder):
         """Whether a chat message describes a team (a head count, or people with roles)."""
         if not isinstance(text, str) or not text.strip():
             return False
-        text = text[:MAX_TEXT_CHARS]  # judged by its start: read() reports the limit
+        text = self.one_name_each(text[:MAX_TEXT_CHARS])  # judged by its start
         reading = self.lexicon.read(text)
         norms = [t.norm for t in reading.tokens]
         drafts, count, _ = self._drafts(text)
@@ -176,6 +177,11 @@ class TeamReader(PeopleFinder):
         """The people the text binds to the team who have an MLOps job: "Grace Hopper would
         have hated MLOps" names someone, but gives nobody a job on a team."""
         return [d for d in self._people(text) if d.roles and self.skills.levels(d.roles)]
+
+    def one_name_each(self, text: str) -> str:
+        """The text with self-corrections applied and second names folded into the first."""
+        said = self.content.data.reader
+        return one_name_each(text, said.corrections, said.second_names)
 
     def product(self, text: str) -> ProductKind:
         """'ml' for classic-ML cues (fraud, churn, forecasting...), else 'llm' (the default)."""

@@ -12,6 +12,7 @@ The reader's vocabulary is `tutor.planning.words.Words`; who a piece names is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,10 @@ def pieces(text: str, words: Words, lenient: bool = False) -> list[Piece]:
         for part in _sentences(line, words):
             for chunk, after_header in _headers(part, words):
                 sentence += 1
-                items = [(s, i, c, words.lexicon.read(i).tokens) for s, i, c in _items(chunk)]
+                items = [
+                    (s, i, c, words.lexicon.read(i).tokens)
+                    for s, i, c in _items(chunk, words.goes_on)
+                ]
                 roster = lenient or after_header or words.is_roster(chunk)
                 for k, (sep, item, _, tokens) in enumerate(items):
                     if tokens:
@@ -176,15 +180,20 @@ def _after(chunks: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     return [(chunks[0][0], True), *chunks[1:]] if chunks else chunks
 
 
-def _items(sentence: str) -> list[tuple[str, str, bool]]:
+def _items(
+    sentence: str, goes_on: Callable[[str], bool] | None = None
+) -> list[tuple[str, str, bool]]:
     """(separator before, item, whether a comma is among the marks before it) at commas,
-    'and', '&', 'plus', outside parentheses."""
+    'and', '&', 'plus', outside parentheses. `goes_on(rest)`: the words after an 'and' go on
+    with the subject before it ("Pita runs our cluster and is on-call"), so no item starts."""
     depth, items, sep, start, comma = _depths(sentence), [], "", 0, False
     for m in LIST_SEP.finditer(sentence):
         if depth[m.start()]:
             continue
-        items.append((sep, sentence[start : m.start()], comma))
         mark = m.group().strip().lower() or "and"
+        if goes_on and mark in ("and", "&") and goes_on(sentence[m.end() :]):
+            continue
+        items.append((sep, sentence[start : m.start()], comma))
         # ", and": the empty item between the marks goes, its comma stays on record
         comma = mark == "," or (comma and not sentence[start : m.start()].strip(" .:;"))
         sep, start = mark, m.end()

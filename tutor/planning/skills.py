@@ -105,6 +105,12 @@ class Skills:
         """Whether the words give some hat ("backend", "runs the pipelines")."""
         return bool(self.levels([text]))
 
+    def names_a_job(self, text: str) -> bool:
+        """Whether the words name a job by a row that is not a field: "scientist", "SRE",
+        "designer", but not "LLM" or "data" alone."""
+        found = self.lexicon.read(self.content_text(text)).of_kind("role")
+        return any(m.asserted and m.id not in self._fields for m in found)
+
     def names_a_role(self, text: str) -> bool:
         """Whether the words name a job, with a hat or without one ("designer", "sales")."""
         found = self.lexicon.read(self.content_text(text)).of_kind("role")

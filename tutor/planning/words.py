@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from tutor.planning import evidence
 from tutor.planning.catalogue import ReaderWords
 from tutor.planning.names import NameFinder, mentions
 from tutor.planning.segments import LIST_SEP
@@ -64,6 +65,7 @@ class Words(NameFinder):
         self.joining, self.aliases = one(words.joining), one(words.aliases)
         self.former = one(words.former)
         self.relation_words, self.contract_words = one(words.relations), one(words.contract)
+        self.person_nouns = one(words.person_nouns)
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
@@ -308,6 +310,42 @@ class Words(NameFinder):
         )
         speaker = any(n in self.first_person for n in norms)
         return speaker or self.at(norms, start, self.headers) or shared
+
+    def names_someone(self, role: str) -> bool:
+        """The words are headed by a job or a word for a person: 'devops contractor who …',
+        'data scientists from the Warsaw office', 'backend devs on the app', 'our infra guy';
+        not 'an LLM for summarising' (a field, not a job) or 'the on-call rota' (a duty's
+        thing). The head is the last word before the first word of grammar."""
+        said = [w.strip(".,;:!?") for w in re.sub(r"\([^)]*\)?", " ", role).split()]
+        if said and (said[0].lower() in self.binding_verbs or evidence.third_person(said[0])):
+            return True  # "one does the model": the number is the subject
+        phrase: list[str] = []
+        for word in said:
+            if not word or (self.phrase(word) and set(self.phrase(word)) <= self.grammar):
+                break
+            phrase.append(word)
+        if not phrase:
+            return False
+        head = phrase[-1]
+        norms = set(self.phrase(head))
+        if norms & (self.relation_words | self.person_nouns | self.contract_words):
+            return True
+        return self.skills.names_a_job(head)
+
+    def goes_on(self, rest: str) -> bool:
+        """The words after an 'and' are a second verb of the subject before it: a copula
+        ("and is on-call") or a verb in the third person before its object ("and evaluates
+        them", "and owns the data contracts"), not the next item ("and interns")."""
+        said = rest.split()[:3]
+        if said and said[0].lower() in evidence.FOCUS_ADVERBS:
+            said = said[1:]  # "and also deploys them"
+        if not said or not said[0].islower():
+            return False
+        verb = said[0]
+        if verb in evidence.COPULAS - {"be"} or verb in self.binding_verbs - self.plural_links:
+            return True
+        objects = self.articles | {"the", "our", "my", "their", "them", "it", "all", "his", "her"}
+        return evidence.third_person(verb) and len(said) > 1 and said[1].lower() in objects
 
     def is_me(self, text: str) -> bool:
         """'me', 'myself': the item is the speaker."""
