@@ -293,3 +293,74 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
     reading = read_team("team of 5: 2 DS, 1 DE, 1 MLE, no SRE. we're on a managed cloud platform")
     assert len(reading.team.people) == 5
     assert reading.assumed and not any("SRE" in a for a in reading.assumed)
+
+
+# Session 9 (issue 20): mechanisms read from sentence structure, each with a case that must
+# still read as before.
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        # a second verb stays with its subject; the duty can be anywhere in the predicate
+        (
+            "Pita runs our Kubeflow cluster and is on-call, Moana is the data scientist",
+            [("Pita", {"SRE/Platform"}), ("Moana", {"Data Scientist"})],
+        ),
+        # ... but a list goes on after "and" when no verb follows it
+        (
+            "Ana does the models and Ben the pipelines",
+            [("Ana", {"Data Scientist"}), ("Ben", {"Data Engineer"})],
+        ),
+        # a learner correcting a name: the corrected one is the person
+        (
+            "Tom — sorry, Tomasz — runs our cluster, Agnieszka does ETL",
+            [("Tomasz", {"SRE/Platform"}), ("Agnieszka", {"Data Engineer"})],
+        ),
+        # a second name is the same person, also where it comes back later
+        (
+            "Alejandro (Ale) is our ML engineer and Bartholomew — everyone calls him Bart — is"
+            " the SRE. Ale also covers on-call",
+            [("Alejandro", {"ML Engineer", "SRE/Platform"}), ("Bartholomew", {"SRE/Platform"})],
+        ),
+        # a job in parentheses is no second name
+        ("Ana (DS), Ben (Backend)", [("Ana", {"Data Scientist"}), ("Ben", {"ML Engineer"})]),
+        # a mention of someone is headed by a job or a word for a person
+        (
+            "team = me (ds), Mateusz (ml eng), plus a devops contractor who manages our AWS"
+            " infra and the on-call rota",
+            [
+                ("Me", {"Data Scientist"}),
+                ("Mateusz", {"ML Engineer"}),
+                ("Person 3", {"SRE/Platform"}),
+            ],
+        ),
+        # a name in apposition after a job said of nobody yet is that person's
+        (
+            "Our data engineer, Ibrahim, and our ML engineer, Chiamaka, are both full-time.",
+            [("Ibrahim", {"Data Engineer"}), ("Chiamaka", {"ML Engineer"})],
+        ),
+        (
+            "Camille is our DS. We use a freelance DevOps person, Marek, a few hours a month.",
+            [("Camille", {"Data Scientist"}), ("Marek", {"SRE/Platform"})],
+        ),
+        # ... not after a job someone named already has
+        (
+            "Emma is a PM, Noah and Liam are ML engineers",
+            [("Emma", {"Product"}), ("Noah", {"ML Engineer"}), ("Liam", {"ML Engineer"})],
+        ),
+        # someone who has left is not on the team
+        (
+            "Our DE, Hamid, left in March so now it's just Beatrix (DS) and Julian (SRE).",
+            [("Beatrix", {"Data Scientist"}), ("Julian", {"SRE/Platform"})],
+        ),
+        # a word of grammar opening a sentence is no name
+        (
+            "The only other person is Oded, he's a part-time data engineer.",
+            [("Oded", {"Data Engineer"})],
+        ),
+    ],
+)
+def test_people_read_from_sentence_structure(text: str, people: list) -> None:
+    from tutor.content.planner import hats_for
+
+    team = read_team(text, assume=False).team
+    assert [(p.name, hats_for(p.roles)) for p in team.people] == people

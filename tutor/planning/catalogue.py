@@ -117,6 +117,7 @@ class ReaderWords(BaseModel):
     person_nouns: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()
     former: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()
     first_person: tuple[str, ...]
     pronouns: tuple[str, ...]
     copy_roles: tuple[str, ...]

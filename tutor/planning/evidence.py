@@ -68,13 +68,16 @@ def strength(piece: Piece, first: int, end: int, words: Words) -> Strength:
         return Strength.BOUND
     if not alone(piece, first, end, words):
         return Strength.NONE
-    return Strength.BOUND if piece.apposed or piece.after_role else Strength.LISTED
+    bound = piece.apposed or piece.after_role or piece.role_before
+    return Strength.BOUND if bound else Strength.LISTED
 
 
 def against(piece: Piece, first: int, end: int, words: Words) -> bool:
     """Whether the words say the name is a place, product or thing, or an ordinary word."""
     if after_thing_word(piece, first, words):
         return True
+    if first == 0 and end == 1 and piece.norms[0] in words.grammar:
+        return True  # "The only other person is Oded", "For infra we borrow Pete"
     said = [piece.surface(k) for k in range(first, end)]
     return all(common_word(w) or looks_technical(w) for w in said)
 

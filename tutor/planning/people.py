@@ -40,8 +40,11 @@ class PeopleFinder:
 
     def _people(self, text: str, lenient: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
+        named = False
         for piece in self._coordinated(pieces(text, self.words, lenient)):
-            found = self._piece(piece, drafts)
+            said = [(d.name, len(d.roles)) for d in drafts]
+            found = self._piece(piece, drafts, named_before=named)
+            named = bool(found) or said != [(d.name, len(d.roles)) for d in drafts]
             for draft in found:
                 add(drafts, draft)
             share_roles(drafts, self.words)
@@ -70,21 +73,49 @@ class PeopleFinder:
                     changed = True
         return found
 
-    def _piece(self, piece: Piece, drafts: list[Draft]) -> list[Draft]:
-        """The people one list item names; roles for an earlier person are added in place."""
+    def _piece(self, piece: Piece, drafts: list[Draft], named_before: bool) -> list[Draft]:
+        """The people one list item names; roles for an earlier person are added in place.
+        `named_before`: the item before named someone or added to what someone does."""
         found = self._people_in(piece, drafts)
+        one_name = len(found) == 1 and found[0].kind == "named"
+        if piece.gone and one_name:
+            return []  # "Our DE, Hamid, left in March"
         for draft in found:
             draft.coordinated = piece.coordinated
-        # "Ana, a data scientist, Bo, an SRE": a name between two jobs is the next one's
-        if piece.after_role and not piece.apposed and len(found) == 1 and found[0].kind == "named":
-            # The name belongs to the job before it; with no such person read, it is not
-            # bound to this team ("Our DE, Hamid, left in March").
-            alone = not found[0].roles and not found[0].everything
-            return [] if _names_last(drafts, found[0], piece) or alone else found
+        if one_name:
+            named = self._named_by_job_before(piece, drafts, found[0], named_before)
+            if named is not None:
+                return named
         me = self._speaker_inside(piece)
         if me is not None and not any(d.kind == "me" for d in found):
             return [me] if me.link == "is" else [*found, me]
         return found
+
+    def _named_by_job_before(
+        self, piece: Piece, drafts: list[Draft], name: Draft, named_before: bool
+    ) -> list[Draft] | None:
+        """A name standing after a job said of nobody yet: that person's name. None when the
+        item is not such a name."""
+        between = piece.after_role and not piece.apposed
+        # "Ana, a data scientist, Bo, an SRE": a name between two jobs is the next one's;
+        # "a freelance DevOps person, Marek, …" names the person read from the job before
+        if between and _names_last(drafts, name, piece):
+            return []
+        # "our data engineer, Ibrahim, …", "we use a freelance DevOps person, Marek, …": the
+        # job before is the name's, when the item before named nobody ("Emma is a PM, Noah")
+        if (
+            piece.role_before
+            and not name.roles
+            and not name.everything
+            and not named_before
+            and (piece.after_role or not piece.apposed)
+        ):
+            name.roles = [self._role_at_end(piece.role_before)]
+            return [name]
+        if between:
+            # With no such person read, the name is not bound to this team.
+            return [] if not name.roles and not name.everything else [name]
+        return None
 
     def _speaker_inside(self, piece: Piece) -> Draft | None:
         """'its just me', 'the team is me (founder)', 'team = me', 'report to me (head of
@@ -180,6 +211,13 @@ class PeopleFinder:
         if not skilled and self.words.any_run(said, self.words.everything):
             everything = "else" if self.words.any_run(said, self.words.everything_else) else "all"
         return (skilled if everything else roles), everything
+
+    def _role_at_end(self, text: str) -> str:
+        """'a freelance DevOps person' of 'we use a freelance DevOps person': the words after
+        the last article or possessive."""
+        said = text.split()
+        cut = max((k for k, w in enumerate(said) if w.lower() in _DETERMINERS), default=-1)
+        return " ".join(said[cut + 1 :])
 
     def _predicates(self, text: str) -> list[str]:
         """The text cut before each 'and' that goes on with a second verb ("… and is on
@@ -299,6 +337,8 @@ class PeopleFinder:
     def _continued(
         self, piece: Piece, drafts: list[Draft], start: int, pronoun: bool = False
     ) -> list[Draft]:
+        if piece.named_next:
+            return []  # "…, and our ML engineer, Chiamaka": the job is Chiamaka's
         roles, everything = self._roles(piece, start, len(piece.tokens))
         if not roles and not everything:
             return []
@@ -355,6 +395,9 @@ class PeopleFinder:
         if not names or not drafts:
             return []
         return [Draft(n[2], list(drafts[-1].roles), "named", piece.sentence) for n in names]
+
+
+_DETERMINERS = frozenset({"a", "an", "the", "our", "my", "their", "his", "her"})
 
 
 def _names_last(drafts: list[Draft], found: Draft, piece: Piece) -> bool:

@@ -48,6 +48,14 @@ class Piece:
     #: the item is a name joined by a list mark to a person's name ("Tane and Aroha are …",
     #: "Anjali, Vikram, Sunita — all MLEs"): a name alone in it is a person too
     coordinated: bool = False
+    #: the item before ends with a job said of someone ("we use a freelance DevOps person"),
+    #: the job of a name standing alone here ("Marek")
+    role_before: str = ""
+    #: the item is a job the next item names ("our ML engineer" of "our ML engineer,
+    #: Chiamaka, …"): it continues nobody
+    named_next: bool = False
+    #: the next item says the name here has left ("Hamid" of "Our DE, Hamid, left …")
+    gone: bool = False
 
     @property
     def norms(self) -> list[str]:
@@ -94,10 +102,41 @@ def pieces(text: str, words: Words, lenient: bool = False) -> list[Piece]:
                         after_role = (
                             sep == "," and words.is_role_only(before) and not words.is_me(before)
                         )
-                        found.append(
-                            Piece(item, tokens, sep, sentence, roster, lenient, apposed, after_role)
+                        # "we use a freelance DevOps person, Marek, …": the item before ends
+                        # with someone's job, whom the name in this one names
+                        role_before = (
+                            before
+                            if sep == ","
+                            and _lone_name(item, words)
+                            and (after_role or words.ends_with_someone(before))
+                            and not words.is_me(before)
+                            else ""
                         )
+                        # "our ML engineer, Chiamaka, …": a job the next item names
+                        named_next = (
+                            k + 1 < len(items)
+                            and items[k + 1][0] == ","
+                            and words.is_role_only(item)
+                            and _lone_name(items[k + 1][1], words)
+                        )
+                        # "Our DE, Hamid, left in March": someone who has left
+                        gone = k + 1 < len(items) and words.says_gone(items[k + 1][1])
+                        found.append(
+                            Piece(
+                                item, tokens, sep, sentence, roster, lenient, apposed,
+                                after_role, role_before=role_before, named_next=named_next,
+                                gone=gone,
+                            )
+                        )  # fmt: skip
     return found
+
+
+def _lone_name(item: str, words: Words) -> bool:
+    """'Chiamaka', 'Zhang Wei': one to three capitalised words and nothing else."""
+    said = item.split()
+    return 0 < len(said) <= 3 and all(
+        w[:1].isupper() and not words.skills.names_a_role(w) for w in said
+    )
 
 
 def _lines(text: str, words: Words) -> list[str]:

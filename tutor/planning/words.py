@@ -17,6 +17,7 @@ from tutor.text import Lexicon, Token, is_ordinary_word, tool_name
 
 Phrase = tuple[str, ...]
 _ARTICLES = frozenset({"a", "an", "another", "one"})
+_POSSESSORS = frozenset({"a", "an", "our", "my", "their"})
 _FILLERS = frozenset(
     {"and", "plus", "also", "just", "only", "then", "it", "be", "there", "with", "as", "well",
      "but", "so", "mostly", "mainly", "both", "all", "who", "that"}
@@ -66,6 +67,7 @@ class Words(NameFinder):
         self.former = one(words.former)
         self.relation_words, self.contract_words = one(words.relations), one(words.contract)
         self.person_nouns = one(words.person_nouns)
+        self.gone = tuple(tuple(p.lower().split()) for p in words.gone)  # as written
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
@@ -331,6 +333,22 @@ class Words(NameFinder):
         if norms & (self.relation_words | self.person_nouns | self.contract_words):
             return True
         return self.skills.names_a_job(head)
+
+    def ends_with_someone(self, text: str) -> bool:
+        """'we use a freelance DevOps person', 'PM: our CEO': the text ends with a mention of
+        someone, after an article or possessive."""
+        said = text.split()
+        cut = max((k for k, w in enumerate(said) if w.lower() in _POSSESSORS), default=None)
+        if cut is None or cut == len(said) - 1:
+            return False
+        if any(n in self.first_person for n in self.phrase(text)):
+            return False  # "I'm a data scientist, Ana …": the job is the speaker's
+        return self.names_someone(" ".join(said[cut + 1 :]))
+
+    def says_gone(self, text: str) -> bool:
+        """'left in March', 'quit last year': the words open with a verb of leaving."""
+        said = tuple(text.lower().split())
+        return any(said[: len(p)] == p for p in self.gone)
 
     def goes_on(self, rest: str) -> bool:
         """The words after an 'and' are a second verb of the subject before it: a copula
