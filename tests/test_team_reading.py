@@ -352,6 +352,27 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
             "Our DE, Hamid, left in March so now it's just Beatrix (DS) and Julian (SRE).",
             [("Beatrix", {"Data Scientist"}), ("Julian", {"SRE/Platform"})],
         ),
+        # a sentence about people off the team names no teammate
+        (
+            "Hamza - ML eng, Zeynep - data scientist. Our biggest customer, Acme Logistics,"
+            " has a guy named Derek who keeps emailing about drift",
+            [("Hamza", {"ML Engineer"}), ("Zeynep", {"Data Scientist"})],
+        ),
+        (
+            "At my old job we had Rashid doing all of this alone. Here Hoang is DS and I do"
+            " deployment.",
+            [("Hoang", {"Data Scientist"}), ("Me", {"ML Engineer", "SRE/Platform"})],
+        ),
+        # ... but a job that starts with such a word is a job ("customer success")
+        (
+            "Grace – frontend\nNikolai – customer success\nme – ML engineer",
+            [("Grace", set()), ("Nikolai", set()), ("Me", {"ML Engineer"})],
+        ),
+        # a place after "from" is no person, even before a verb
+        (
+            "Ana Paula is a contractor from São Paulo doing our MLOps",
+            [("Ana Paula", {"ML Engineer", "SRE/Platform"})],
+        ),
         # a word of grammar opening a sentence is no name
         (
             "The only other person is Oded, he's a part-time data engineer.",

@@ -111,6 +111,7 @@ class ReaderWords(BaseModel):
     relations: tuple[str, ...]
     outsiders: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()
     joining: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     second_names: tuple[str, ...] = ()

@@ -62,7 +62,7 @@ def looks_technical(word: str, shouting: bool = False) -> bool:
 
 def strength(piece: Piece, first: int, end: int, words: Words) -> Strength:
     """How the text binds the name in tokens [first, end) to the team."""
-    if _bound_after(piece, end, words) or _bound_before(piece, first, words):
+    if _bound_after(piece, first, end, words) or _bound_before(piece, first, words):
         return Strength.BOUND
     if joined_team(piece, first, end, words):
         return Strength.BOUND
@@ -150,11 +150,11 @@ def punctuated(piece: Piece, end: int) -> bool:
     return _BINDS_AFTER.match(piece.text[piece.tokens[end - 1].end :]) is not None
 
 
-def _bound_after(piece: Piece, end: int, words: Words) -> bool:
+def _bound_after(piece: Piece, start: int, end: int, words: Words) -> bool:
     """A role or duty after the name: punctuation, then a job ('Ana (DS)', 'Ana - DS'), or a
     copula or duty verb ('Ana is', "Ana's our", 'Ana does'), or 'from' a team ('from legal')."""
     if end + 1 < len(piece.tokens) and piece.norms[end] in words.aliases:
-        return _bound_after(piece, end + 2, words)  # "Hamid aka Hami handles …"
+        return _bound_after(piece, start, end + 2, words)  # "Hamid aka Hami handles …"
     last = piece.tokens[end - 1]
     rest = piece.text[last.end :]
     if _BINDS_AFTER.match(rest) and _in_arrow_chain(piece, end):
@@ -193,8 +193,10 @@ def _bound_after(piece: Piece, end: int, words: Words) -> bool:
         return words.skills.names_a_role(piece.span(end + 1, min(end + 3, len(piece.tokens))))
     first = next(k for k in range(end) if piece.tokens[k].end >= last.start)
     verb = word in words.binding_verbs or piece.norms[verb_at] in words.binding_verbs
-    if not (verb or third_person(piece.surface(verb_at))) or after_thing_word(piece, first, words):
+    if not (verb or third_person(piece.surface(verb_at))):
         return False
+    if after_thing_word(piece, first, words) or after_thing_word(piece, start, words):
+        return False  # "a contractor from São Paulo doing our MLOps": a place
     if word in COPULAS and "by" in piece.norms[verb_at + 1 : verb_at + 4]:
         return False  # "Kubeflow is run by one SRE": what is done, not who does it
     # "Ben is building …": the copula is an auxiliary and the verb after it a deed

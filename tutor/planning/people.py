@@ -40,10 +40,15 @@ class PeopleFinder:
 
     def _people(self, text: str, lenient: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
-        named = False
+        named, others, sentence = False, set(), 0
         for piece in self._coordinated(pieces(text, self.words, lenient)):
+            if self.words.about_others(piece, opens=piece.sentence != sentence):
+                others.add(piece.sentence)
+            sentence = piece.sentence
             said = [(d.name, len(d.roles)) for d in drafts]
             found = self._piece(piece, drafts, named_before=named)
+            if piece.sentence in others:
+                found = [d for d in found if d.kind == "me"]  # "… a guy named Derek"
             named = bool(found) or said != [(d.name, len(d.roles)) for d in drafts]
             for draft in found:
                 add(drafts, draft)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from tutor.planning import evidence
 from tutor.planning.catalogue import ReaderWords
 from tutor.planning.names import NameFinder, mentions
-from tutor.planning.segments import LIST_SEP
+from tutor.planning.segments import LIST_SEP, Piece
 from tutor.text import Lexicon, Token, is_ordinary_word, tool_name
 
 Phrase = tuple[str, ...]
@@ -67,6 +67,7 @@ class Words(NameFinder):
         self.former = one(words.former)
         self.relation_words, self.contract_words = one(words.relations), one(words.contract)
         self.person_nouns = one(words.person_nouns)
+        self.elsewhere = self._phrases(words.elsewhere)
         self.gone = tuple(tuple(p.lower().split()) for p in words.gone)  # as written
         self.articles = _ARTICLES
         many = self._phrases
@@ -344,6 +345,22 @@ class Words(NameFinder):
         if any(n in self.first_person for n in self.phrase(text)):
             return False  # "I'm a data scientist, Ana …": the job is the speaker's
         return self.names_someone(" ".join(said[cut + 1 :]))
+
+    def about_others(self, piece: Piece, opens: bool) -> bool:
+        """The sentence is about people off the team: it opens with one as its subject ("Our
+        biggest customer, Acme, has a guy named Derek …", "Our investors keep asking"; not
+        "Nikolai – customer success") or speaks of another workplace ("At my old job we had
+        Rashid …")."""
+        norms = piece.norms
+        if self.any_run(norms, self.elsewhere):
+            return True
+        start = self.skip_fillers(norms)
+        for k in range(start, min(start + 4, len(norms))):
+            if norms[k] in self.outsiders:
+                return opens and not self.skills.names_a_role(piece.span(k, k + 2))
+            if piece.surface(k)[:1].isupper() and norms[k] not in self.grammar:
+                return False  # the subject is someone or something else
+        return False
 
     def says_gone(self, text: str) -> bool:
         """'left in March', 'quit last year': the words open with a verb of leaving."""
