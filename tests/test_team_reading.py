@@ -385,3 +385,30 @@ def test_people_read_from_sentence_structure(text: str, people: list) -> None:
 
     team = read_team(text, assume=False).team
     assert [(p.name, hats_for(p.roles)) for p in team.people] == people
+
+
+@pytest.mark.parametrize(
+    ("text", "stated", "size"),
+    [
+        # the count the named people add up to, of two
+        (
+            "we're a startup of about 10 people total, but the ML side is just three: myself,"
+            " Anahera (DS) and Wiremu (platform)",
+            3,
+            3,
+        ),
+        # a "+" after another number is no "over" ("GPT-4 + …")
+        (
+            "We build on GPT-4 + our own model. Four people: Ana (DS), Bo (DE), Cy (ML), Di (PM)",
+            4,
+            4,
+        ),
+        # the speaker named in an earlier sentence is counted ("… plus me. 5 people")
+        ("Svetlana (DS), Emre (DE), 2 MLEs, plus me doing SRE. 5 people", 5, 5),
+        # ... and a speaker who manages the team is one more than its count
+        ("I manage a team of three: Ana, Ben and Chen", 4, 4),
+    ],
+)
+def test_the_stated_count_is_the_teams(text: str, stated: int, size: int) -> None:
+    reading = read_team(text, assume=False)
+    assert (reading.stated, len(reading.team.people)) == (stated, size)

@@ -35,6 +35,9 @@ class PeopleFinder:
         if count is not None and any(d.kind == "me" for d in drafts):
             # "I manage a team of three: …": the speaker is one more than the count
             count += not self.words.counts_me(text)
+        # Two counts ("about 10 people total, but the ML side is just three: …"): the one
+        # the people named add up to is the team's.
+        count = next((c for c in self.words.counts(text) if c == len(drafts)), count)
         fill_placeholders(drafts, self.skills, count)
         return drafts, count, []
 

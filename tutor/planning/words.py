@@ -206,29 +206,45 @@ class Words(NameFinder):
 
     def count(self, text: str) -> int | None:
         """The head count a text states ('3-person team', 'team of four', 'just me'), if any."""
+        counts = self.counts(text)
+        return counts[0] if counts else 1 if self.is_solo(text) else None
+
+    def counts(self, text: str) -> list[int]:
+        """Every head count the text states, in order ("about 10 people total, but the ML
+        side is just three: …" states 10 and 3)."""
         tokens = self.lexicon.read(text).tokens
         norms = [t.norm for t in tokens]
+        found = []
         for i, word in enumerate(norms):
             if not word.isdecimal() or re.search(r"\d[.,]$", text[: tokens[i].start]):
                 continue  # "2.5 people" states no head count
             if self._of_organisation(norms, i):
                 continue  # "a 40-person logistics company" is not the team
-            if self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i):
-                plus = re.search(rf"\b{word}\s*\+", text) is not None  # "50+ people": over 50
-                return int(word) + plus
-        return 1 if self.is_solo(text) else None
+            # "the ML side is just three: …": a number said of the team before its list
+            listed = i > 0 and norms[i - 1] in ("be", "just", "only")
+            listed = listed and re.match(r"\s*:", text[tokens[i].end :]) is not None
+            if listed or self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i):
+                # "50+ people": over 50 (the "+" right after this number, not "GPT-4 + …")
+                plus = re.match(r"\s*\+", text[tokens[i].end :]) is not None
+                found.append(int(word) + plus)
+        return found
 
     def counts_me(self, text: str) -> bool:
         """Whether the stated head count counts the speaker: it does ('we're 3', 'team of
         six … I'm the PM', '5 ppl: …, and me') unless the speaker says it of others, as the
         subject before it ('I manage a team of three', 'I lead 4 people')."""
-        norms = [t.norm for t in self.lexicon.read(text).tokens]
+        tokens = self.lexicon.read(text).tokens
+        norms = [t.norm for t in tokens]
         for i, word in enumerate(norms):
             if word.isdecimal() and (
                 self.at(norms, i + 1, self.count_nouns) or self._count_before(norms, i)
             ):
-                before = norms[max(0, i - 5) : i]
-                speaker = any(n in self.first_person for n in before)
+                # "I manage a team of three": the speaker as the subject, in the same
+                # sentence ("… plus me doing SRE. 5 people" counts the speaker)
+                said = text[: tokens[i].start]
+                sentence = max(said.rfind(mark) for mark in (". ", "\n", "! ", "? "))
+                before = [t.norm for t in tokens[max(0, i - 5) : i] if t.start > sentence]
+                speaker = "i" in before
                 return not speaker or self.any_run(
                     norms[max(0, i - 5) : i + 5], self.first_person_plural
                 )
