@@ -373,6 +373,27 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
             "Ana Paula is a contractor from São Paulo doing our MLOps",
             [("Ana Paula", {"ML Engineer", "SRE/Platform"})],
         ),
+        # a spaced slash lists people; a word of grammar bound to a job is a name ("Can")
+        (
+            "Elif - DS / Burak - DE / Can - MLE / me - PM",
+            [
+                ("Elif", {"Data Scientist"}),
+                ("Burak", {"Data Engineer"}),
+                ("Can", {"ML Engineer"}),
+                ("Me", {"Product"}),
+            ],
+        ),
+        # an acronym heading a line is the job; a long lowercase noun ("fundraising") is a
+        # thing done, not a name
+        (
+            "DS: Giulia / Matteo\nPM: our CEO, Enzo\nMLOps: me. I handle product & fundraising",
+            [
+                ("Giulia", {"Data Scientist"}),
+                ("Matteo", {"Data Scientist"}),
+                ("Enzo", {"Product"}),
+                ("Me", {"ML Engineer", "Product", "SRE/Platform"}),
+            ],
+        ),
         # a word of grammar opening a sentence is no name
         (
             "The only other person is Oded, he's a part-time data engineer.",

@@ -119,7 +119,16 @@ def is_person(piece: Piece, first: int, end: int, words: Words) -> bool:
 
 def _lowercase_word(piece: Piece, first: int, end: int) -> bool:
     said = [piece.surface(k) for k in range(first, end)]
-    return all(w.islower() and is_ordinary_word(w) for w in said)
+    return all(w.islower() and (is_ordinary_word(w) or _derived_noun(w)) for w in said)
+
+
+# Endings of nouns made from verbs and adjectives ("fundraising", "onboarding", "compliance"):
+# a long lowercase word with one is a thing done, not a name ("Ming" and "Jing" are short).
+_DERIVED = ("ing", "tion", "sion", "ment", "ness", "ity", "ism", "ance", "ence", "ics")
+
+
+def _derived_noun(word: str) -> bool:
+    return len(word) >= 7 and word.endswith(_DERIVED)
 
 
 def outside_team(piece: Piece, first: int, end: int, words: Words) -> bool:

@@ -121,6 +121,18 @@ class NameFinder:
         a_name_too = capital and not is_ordinary_word(plain)
         if not capital and head and self._subject_of_verb(piece, k, plain):
             return True  # "will handles deployment": a modal never takes a verb in -s
+        if (
+            capital
+            and norm in self.grammar
+            and norm not in self.never
+            and k + 1 < len(piece.tokens)
+        ):
+            # "Can - MLE", "Will (backend)": a word of grammar bound to a job by punctuation
+            hi = min(k + 4, len(piece.tokens))
+            if evidence.punctuated(piece, k + 1) and self.skills.names_a_role(
+                piece.span(k + 1, hi)
+            ):
+                return True
         if norm in self.never or (norm in self.grammar and not a_name_too):
             return False  # "Will" may be a name; "will", "That" and "Everyone" are not
         if capital:
@@ -153,6 +165,8 @@ class NameFinder:
         toks = piece.tokens
         if not toks or not piece.surface(0)[:1].isupper() or piece.norms[0] in self.grammar:
             return []
+        if evidence.looks_technical(piece.surface(0)):
+            return []  # "PM: our CEO, Enzo": an acronym heading the line is the job
         rest = piece.text[toks[0].end :].lstrip()
         if not rest or rest[0] not in "(:-\u2013\u2014" or 0 not in taken:
             return []  # only a word the skills table took ("Dev"); others are names already

@@ -456,7 +456,7 @@ def _singular(role: str) -> str:
 
 def _joined(first: Piece, second: Piece) -> bool:
     """Two items of one list in one sentence ("Ana, Ben", "Ana and Ben", "Ana & Ben")."""
-    return first.sentence == second.sentence and second.sep in (",", "and", "&", "+", "plus")
+    return first.sentence == second.sentence and second.sep in (",", "and", "&", "+", "plus", "/")
 
 
 def _opens_with_person(piece: Piece, run: list, words: Words) -> bool:

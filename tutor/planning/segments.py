@@ -21,7 +21,8 @@ from tutor.text import Token
 if TYPE_CHECKING:
     from tutor.planning.words import Words
 
-LIST_SEP = re.compile(r",|\s+(?:and|&|plus|as well as|\+)\s+|\s*&\s*", re.IGNORECASE)
+# A slash with spaces around it lists ("Elif - DS / Burak - DE"); "DE/MLE" names one job.
+LIST_SEP = re.compile(r",|\s+(?:and|&|plus|as well as|\+|/)\s+|\s*&\s*", re.IGNORECASE)
 _HEADER_SEP = re.compile(r":|\s[-\u2013\u2014]\s|\s[\u2013\u2014]|[\u2013\u2014]\s")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|;")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7]|\d+[.)])\s+")
