@@ -121,18 +121,9 @@ class NameFinder:
         a_name_too = capital and not is_ordinary_word(plain)
         if not capital and head and self._subject_of_verb(piece, k, plain):
             return True  # "will handles deployment": a modal never takes a verb in -s
-        if (
-            capital
-            and norm in self.grammar
-            and norm not in self.never
-            and k + 1 < len(piece.tokens)
-        ):
-            # "Can - MLE", "Will (backend)": a word of grammar bound to a job by punctuation
-            hi = min(k + 4, len(piece.tokens))
-            if evidence.punctuated(piece, k + 1) and self.skills.names_a_role(
-                piece.span(k + 1, hi)
-            ):
-                return True
+        grammar = norm in self.grammar and norm not in self.never
+        if capital and grammar and self._job_after(piece, k):
+            return True  # "Can - MLE", "Will (backend)": bound to a job by punctuation
         if norm in self.never or (norm in self.grammar and not a_name_too):
             return False  # "Will" may be a name; "will", "That" and "Everyone" are not
         if capital:
@@ -150,6 +141,12 @@ class NameFinder:
         links = self.links if is_ordinary_word(word) else self.binding_verbs
         linked = k + 1 < len(piece.tokens) and piece.surface(k + 1).lower() in links
         return (not rest or rest[0] in "(:=-\u2013\u2014" or linked) and len(norm) > 1
+
+    def _job_after(self, piece: Piece, k: int) -> bool:
+        """Punctuation that binds, then a job, after token k ("Can - MLE")."""
+        if k + 1 >= len(piece.tokens) or not evidence.punctuated(piece, k + 1):
+            return False
+        return self.skills.names_a_role(piece.span(k + 1, min(k + 4, len(piece.tokens))))
 
     def _subject_of_verb(self, piece: Piece, k: int, word: str) -> bool:
         """A lowercase word that is also a given name ("will", "bill"), opening the item and
