@@ -394,6 +394,26 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
                 ("Me", {"ML Engineer", "Product", "SRE/Platform"}),
             ],
         ),
+        # an opener before "I" still places the speaker; a verb of thinking does not
+        (
+            "Will does the infra. May trains models. Honestly I just do product lol."
+            " I hope that's enough info?",
+            [("Will", {"SRE/Platform"}), ("May", {"Data Scientist"}), ("Me", {"Product"})],
+        ),
+        (
+            "Sunny does the infra, Ola trains models. I hope that's enough info",
+            [("Sunny", {"SRE/Platform"}), ("Ola", {"Data Scientist"})],
+        ),
+        # the speaker who says the team is others is left out, unless they take a hat
+        (
+            "Ciarán's the data engineer, Seán does DevOps. Just the two of them, I'm their"
+            " manager but not technical.",
+            [("Ciarán", {"Data Engineer"}), ("Seán", {"SRE/Platform"})],
+        ),
+        (
+            "Ana trains models, Bo runs infra. It's just the two of them, and I do product.",
+            [("Ana", {"Data Scientist"}), ("Bo", {"SRE/Platform"}), ("Me", {"Product"})],
+        ),
         # a word of grammar opening a sentence is no name
         (
             "The only other person is Oded, he's a part-time data engineer.",

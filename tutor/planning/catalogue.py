@@ -120,6 +120,8 @@ class ReaderWords(BaseModel):
     former: tuple[str, ...] = ()
     gone: tuple[str, ...] = ()
     first_person: tuple[str, ...]
+    mental: tuple[str, ...] = ()
+    not_me: tuple[str, ...] = ()
     pronouns: tuple[str, ...]
     copy_roles: tuple[str, ...]
     plural_links: tuple[str, ...]

@@ -112,7 +112,7 @@ class NameFinder:
             return False
         if _in_schedule(piece, k):
             return False  # "(Tue-Thu)", "Mon/Wed": days someone works, not a name
-        if evidence.looks_technical(word, shouting=piece.text.isupper()):
+        if evidence.looks_technical(word, shouting=piece.text.isupper() and len(piece.tokens) > 1):
             return False
         capital = word[:1].isupper()
         if capital and gap_after == "-" and piece.surface(k + 1)[:1].islower():
@@ -138,8 +138,11 @@ class NameFinder:
         if not head or gap_after == "-":
             return False
         rest = piece.text[piece.tokens[k].end :].lstrip()
-        links = self.links if is_ordinary_word(word) else self.binding_verbs
+        ordinary = is_ordinary_word(word)
+        links = self.links if ordinary else self.binding_verbs
         linked = k + 1 < len(piece.tokens) and piece.surface(k + 1).lower() in links
+        if rest[:1] in tuple("(:=-\u2013\u2014") and ordinary:
+            return self._job_after(piece, k)  # "context: healthcare startup" is no name
         return (not rest or rest[0] in "(:=-\u2013\u2014" or linked) and len(norm) > 1
 
     def _job_after(self, piece: Piece, k: int) -> bool:

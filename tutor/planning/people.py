@@ -31,6 +31,9 @@ class PeopleFinder:
             # Nothing binds a name to a role: names standing alone in a list are the people
             # ("Ana and Ben building a recommender"), if there are any.
             drafts = self._people(text, lenient=True) or drafts
+        if self.words.any_run(self.words.phrase(text), self.words.not_me):
+            # "Just the four of them, I'm their manager": the team is the others
+            drafts = [d for d in drafts if d.kind != "me" or self.skills.levels(d.roles)]
         count = self.words.count(text)
         if count is not None and any(d.kind == "me" for d in drafts):
             # "I manage a team of three: …": the speaker is one more than the count
@@ -166,7 +169,11 @@ class PeopleFinder:
         if norms[start] in w.pronouns:
             return self._continued(piece, drafts, start + 1, pronoun=True)
         if norms[start] in w.first_person:
-            return [self._speaker(piece, start + 1)]
+            me = self._speaker(piece, start + 1)
+            thinks = start + 1 < len(norms) and norms[start + 1] in w.mental
+            if thinks and not any(self.skills.names_a_role(r) for r in me.roles):
+                return []  # "I hope that's enough info", "I think his name is Oleh"
+            return [me]
         relation = self._relation(piece, start)
         if relation is not None:
             return relation

@@ -67,6 +67,8 @@ class Words(NameFinder):
         self.former = one(words.former)
         self.relation_words, self.contract_words = one(words.relations), one(words.contract)
         self.person_nouns = one(words.person_nouns)
+        self.mental = one(words.mental)
+        self.not_me = self._phrases(words.not_me)
         self.elsewhere = self._phrases(words.elsewhere)
         self.gone = tuple(tuple(p.lower().split()) for p in words.gone)  # as written
         self.articles = _ARTICLES
@@ -114,8 +116,10 @@ class Words(NameFinder):
         return any(self.at(norms, i, phrases) for i in range(len(norms)))
 
     def skip_fillers(self, norms: Sequence[str]) -> int:
+        """The first token after words that open an item without naming anyone ("and also",
+        "Honestly I just do product")."""
         i = 0
-        while i < len(norms) and norms[i] in _FILLERS:
+        while i < len(norms) and (norms[i] in _FILLERS or norms[i] in self.lexicon.openers):
             i += 1
         return i
 
