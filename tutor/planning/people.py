@@ -368,7 +368,9 @@ class PeopleFinder:
             listed = piece.sep == ":" or (
                 drafts and drafts[-1].kind == "unnamed" and drafts[-1].sentence == piece.sentence
             )
-            if not listed or not self.words.names_someone(piece.span(start, len(piece.tokens))):
+            said = piece.span(start, len(piece.tokens))
+            jobs = any(self.skills.names_a_role(r) for r in roles)
+            if not listed or not jobs or not self.words.names_someone(said):
                 return []  # "… and the on-call rota": a duty of the person before
             return [Draft(None, roles, "unnamed", piece.sentence, everything=everything)]
         # "me and my cofounder, both engineers": the roles of everyone listed just before.

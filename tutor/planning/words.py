@@ -158,8 +158,9 @@ class Words(NameFinder):
                 continue
             if first > 0 and tool_name(text[m.start : m.end]):
                 continue  # "Stack is Airflow → Postgres": a tool's name, not a job
-            if not determined or first == 0 or norms[first - 1] in self.grammar:
-                return True
+            before = norms[first - 1] if first > 0 else ""
+            if not determined or first == 0 or before in self.grammar or before.isdecimal():
+                return True  # "our PM Priya", "two data scientists Ada and Bruno"
         return False
 
     def strip_links(self, text: str) -> str:
