@@ -414,6 +414,11 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
             "Ana trains models, Bo runs infra. It's just the two of them, and I do product.",
             [("Ana", {"Data Scientist"}), ("Bo", {"SRE/Platform"}), ("Me", {"Product"})],
         ),
+        # a job opening the sentence names the one after the copula
+        (
+            "I'm the only data scientist. Product is Hannah. our infra person is Kateryna",
+            [("Me", {"Data Scientist"}), ("Hannah", {"Product"}), ("Kateryna", {"SRE/Platform"})],
+        ),
         # a word of grammar opening a sentence is no name
         (
             "The only other person is Oded, he's a part-time data engineer.",
@@ -453,3 +458,13 @@ def test_people_read_from_sentence_structure(text: str, people: list) -> None:
 def test_the_stated_count_is_the_teams(text: str, stated: int, size: int) -> None:
     reading = read_team(text, assume=False)
     assert (reading.stated, len(reading.team.people)) == (stated, size)
+
+
+def test_a_hat_the_words_deny_is_not_worn() -> None:
+    """'backend engineer, doesn't touch ML': the light ML hat of "backend" goes; a strong
+    hat stays whatever else is denied ("data scientist, no infra")."""
+    from tutor.content.planner import hats_for
+
+    assert hats_for(["backend engineer", "doesn't touch ML"]) == set()
+    assert hats_for(["backend engineer"]) == {"ML Engineer"}
+    assert hats_for(["data scientist", "no infra"]) == {"Data Scientist"}

@@ -280,18 +280,20 @@ def _bound_before(piece: Piece, first: int, words: Words) -> bool:
     gap = piece.text[piece.tokens[first - 1].end : piece.tokens[first].start].strip()
     if gap and not _BINDS_BEFORE.search(gap):
         return False
-    last = first - 1
+    last, named = first - 1, False
     if not gap and piece.norms[last] in words.naming and last > 0:
-        last -= 1  # "PI is Haruto Sato", "a contractor called Zhang Wei"
+        last, named = last - 1, True  # "PI is Haruto Sato", "a contractor called Zhang Wei"
         if piece.norms[last] in words.name_words:
             return True  # "her name is Ana", "the DE's name is Ana"
     lo = max(0, last - 3)
     before = piece.text[piece.tokens[lo].start : piece.tokens[last].end]
+    opens = lo == words.skip_fillers(piece.norms)
     if gap:
-        heading = gap != "(" and lo == words.skip_fillers(piece.norms)  # "Product: Tomasz"
+        heading = gap != "(" and opens  # "Product: Tomasz"
         return words.ends_with_role(before, heading=heading)
-    # "our PM Priya", "data scientist Ahmed", not "our own fine-tuned Mistral"
-    return words.ends_with_role(before, determined=True)
+    # "our PM Priya", "data scientist Ahmed", not "our own fine-tuned Mistral"; a job that
+    # opens the sentence names its holder ("Product is Hannah")
+    return words.ends_with_role(before, determined=True, heading=named and opens)
 
 
 def in_parens_after_role(piece: Piece, first: int, words: Words) -> bool:

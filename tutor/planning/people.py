@@ -283,7 +283,8 @@ class PeopleFinder:
         if not names:
             return None
         first, last, name, guessed = names[0]
-        before = [r for r in self._roles(piece, i, first)[0] if self.skills.names_a_role(r)]
+        upto = first - (first > i and piece.norms[first - 1] in self.words.naming)
+        before = [r for r in self._roles(piece, i, upto)[0] if self.skills.names_a_role(r)]
         listed = [n for n in names if evidence.in_parens_after_role(piece, n[0], self.words)]
         if len(listed) > 1:
             return self._listed_in_parens(piece, listed, before)
@@ -314,7 +315,10 @@ class PeopleFinder:
             draft.roles, draft.everything = roles, everything
             found.append(draft)
         lead = self.words.after_request(piece.norms, 0, names[0][0])
-        before, _ = self._roles(piece, lead, names[0][0])
+        upto = names[0][0]
+        if upto > lead and piece.norms[upto - 1] in self.words.naming:
+            upto -= 1  # "Product is Hannah": the job is "Product"
+        before, _ = self._roles(piece, lead, upto)
         if before and any(self.skills.names_a_role(r) for r in before):
             found[0].roles = before + found[0].roles
             found[0].role_first = True

@@ -60,7 +60,13 @@ class Skills:
         that is the one it meant, and its other hats go. A word naming a field ("ML", "data")
         goes when another word names a job within it ("ML stuff (training, evals)" is data
         science), and stays beside a job outside it ("ML and on-call")."""
+        roles = list(roles)
         found = [i for role in roles for i in self._matched(role)]
+        # "backend engineer, doesn't touch ML": a hat the words deny is not worn, even where
+        # another word gives it lightly
+        denied = {
+            h for role in roles for i in self._matched(role, denied=True) for h in self._gives[i]
+        }
         jobs = {h for i in found if i not in self._fields for h in self._gives[i]}
         fields = self._fields
         gives = [self._gives[i] for i in found if i not in fields or not jobs & set(self._gives[i])]
@@ -69,17 +75,18 @@ class Skills:
         for g in gives:
             meant = strong & set(g) if g and STRONG not in g.values() else set()
             for hat, level in g.items():
-                if not meant or hat in meant:
+                if (not meant or hat in meant) and not (hat in denied and level == LIGHT):
                     levels[hat] = max(level, levels.get(hat, 0))
         return levels
 
-    def _matched(self, role: str) -> list[str]:
-        """The skill rows one role phrase names. A field word right after a job word is that
-        job's head noun, not a second job ("cloud engineer", "research engineer"); across a
-        list mark it is a job of its own ("product + some data work")."""
-        return [i for part in _LIST_MARKS.split(role) for i in self._matched_in(part)]
+    def _matched(self, role: str, denied: bool = False) -> list[str]:
+        """The skill rows one role phrase names (or, `denied`, names only to deny). A field
+        word right after a job word is that job's head noun, not a second job ("cloud
+        engineer", "research engineer"); across a list mark it is a job of its own ("product
+        + some data work")."""
+        return [i for part in _LIST_MARKS.split(role) for i in self._matched_in(part, denied)]
 
-    def _matched_in(self, part: str) -> list[str]:
+    def _matched_in(self, part: str, denied: bool = False) -> list[str]:
         found = list(self.lexicon.read(self.content_text(part)).of_kind("role"))
         kept = [
             m
@@ -91,7 +98,7 @@ class Skills:
                 and found[k - 1].last == m.first
             )
         ]
-        return [m.id for m in kept if m.asserted]
+        return [m.id for m in kept if m.asserted != denied]
 
     def hats(self, roles: Iterable[str]) -> tuple[Hat, ...]:
         """The hats a person wears: those the words give strongly, or, with none, lightly. A

@@ -150,6 +150,9 @@ class Words(NameFinder):
             return False
         if any(norms[-len(p) :] == p for p in self.relations):
             return True
+        if len(norms) > 1 and norms[-1] in self.person_nouns:
+            # "our ML person", "data person", "the infra guy": a field's person
+            return self.skills.names_a_role(text.rsplit(None, 1)[0])
         tokens = self.lexicon.read(text).tokens
         for m in self.skills.lexicon.read(text).mentions:
             first = next(k for k, t in enumerate(tokens) if t.end > m.start)
