@@ -36,6 +36,15 @@ def load(path: Path) -> list[dict]:
     return tomllib.loads(path.read_text())["case"]
 
 
+# A title is part of how someone is addressed, not of who they are: "Dr. Adebayo Ogunleye"
+# and "Adebayo Ogunleye" are one person (the batches label titles either way).
+_TITLE = re.compile(r"^(?:dr|prof|professor|mr|mrs|ms|mx)\.?\s+")
+
+
+def _name(name: str) -> str:
+    return _TITLE.sub("", name.strip().casefold())
+
+
 def wanted(case: dict) -> list[tuple[str, frozenset[str] | None]]:
     """(casefolded name, hats or None for '?') for each labelled person."""
     people = []
@@ -43,12 +52,12 @@ def wanted(case: dict) -> list[tuple[str, frozenset[str] | None]]:
         name, codes = item.rsplit(":", 1)
         codes = codes.split()
         hats = None if codes == ["?"] else frozenset(CODES[c] for c in codes if c != "-")
-        people.append((name.strip().casefold(), hats))
+        people.append((_name(name), hats))
     return people
 
 
 def got(reading: TeamReading) -> list[tuple[str, frozenset[str]]]:
-    return [(p.name.casefold(), frozenset(SKILLS.hats(p.roles))) for p in reading.team.people]
+    return [(_name(p.name), frozenset(SKILLS.hats(p.roles))) for p in reading.team.people]
 
 
 def asks(reading: TeamReading) -> bool:
