@@ -419,6 +419,27 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
             "I'm the only data scientist. Product is Hannah. our infra person is Kateryna",
             [("Me", {"Data Scientist"}), ("Hannah", {"Product"}), ("Kateryna", {"SRE/Platform"})],
         ),
+        # what is said of a name in parentheses can put them off the team (a new-user
+        # trial: a customer, someone joining later); "just quit" is a departure, not a name
+        (
+            "We build claims triage for Acme Insurance (our first big customer). Priya is our"
+            " data scientist, Tom runs infra",
+            [("Priya", {"Data Scientist"}), ("Tom", {"SRE/Platform"})],
+        ),
+        (
+            "Frank (DevOps), Dmitri (SRE, joining in March, not here yet) and Ana (DS)",
+            [("Frank", {"SRE/Platform"}), ("Ana", {"Data Scientist"})],
+        ),
+        (
+            "Our ML engineer, Luke, just quit (models go straight from Ana to Ben now). Ana is"
+            " the data scientist, Ben runs infra.",
+            [("Ana", {"Data Scientist"}), ("Ben", {"SRE/Platform"})],
+        ),
+        # "im", as typed, is the speaker
+        (
+            "im the founder i do product, Dawn is a data engineer",
+            [("Me", {"Product"}), ("Dawn", {"Data Engineer"})],
+        ),
         # a word of grammar opening a sentence is no name
         (
             "The only other person is Oded, he's a part-time data engineer.",

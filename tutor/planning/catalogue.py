@@ -119,6 +119,7 @@ class ReaderWords(BaseModel):
     corrections: tuple[str, ...] = ()
     former: tuple[str, ...] = ()
     gone: tuple[str, ...] = ()
+    future: tuple[str, ...] = ()
     first_person: tuple[str, ...]
     mental: tuple[str, ...] = ()
     not_me: tuple[str, ...] = ()

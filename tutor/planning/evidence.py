@@ -109,7 +109,8 @@ def is_person(piece: Piece, first: int, end: int, words: Words) -> bool:
         # it is a thing by its place or spelling ("with Postgres and Redis")
         said = [piece.surface(k) for k in range(first, end)]
         named = all(w[:1].isupper() and not looks_technical(w) for w in said)
-        return named and not after_thing_word(piece, first, words)
+        if named and not after_thing_word(piece, first, words):
+            return True
     if piece.lenient:
         return not against(piece, first, end, words)
     if found is Strength.LISTED and _lowercase_word(piece, first, end):
@@ -142,7 +143,13 @@ def outside_team(piece: Piece, first: int, end: int, words: Words) -> bool:
     if former and (before in words.relation_words or words.skills.names_a_role(before)):
         return True
     owner = piece.surface(end - 1).lower().endswith(("'s", "\u2019s"))
-    return owner and end < len(piece.norms) and piece.norms[end] in words.groups
+    if owner and end < len(piece.norms) and piece.norms[end] in words.groups:
+        return True
+    # "Acme Insurance (our first big customer)", "Dmitri (SRE, joining in March)"
+    rest = piece.text[piece.tokens[end - 1].end :].lstrip()
+    if rest.startswith("("):
+        return words.says_not_here(rest[1:].split(")")[0])
+    return False
 
 
 def joined_team(piece: Piece, first: int, end: int, words: Words) -> bool:

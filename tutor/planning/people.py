@@ -71,7 +71,7 @@ class PeopleFinder:
             changed = False
             for k, piece in enumerate(found):
                 run = runs[k]
-                if len(run) != 1 or person[k][0]:
+                if len(run) != 1 or (person[k][0] and piece.coordinated):
                     continue
                 if not evidence.alone(piece, run[0][0], run[0][1], self.words):
                     continue
@@ -178,6 +178,12 @@ class PeopleFinder:
         if relation is not None:
             return relation
         names = w.names(piece, self.skills)
+        if w.says_gone(piece.span(start, len(toks))) and not any(not n[3] for n in names):
+            return []  # "…, just quit (models go straight from Ana to Ben)": no one new
+        if not names and any(
+            evidence.outside_team(piece, c[0], c[1], w) for c in w.candidates(piece, self.skills)
+        ):
+            return []  # "Dmitri (SRE, joining in March)": said of someone off the team
         if w.any_run(norms, w.requests):
             # "help me allocate … for Ana": the request names people but gives no roles.
             after = w.after_request(norms, 0, len(norms))

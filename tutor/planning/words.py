@@ -18,6 +18,7 @@ from tutor.text import Lexicon, Token, is_ordinary_word, tool_name
 Phrase = tuple[str, ...]
 _ARTICLES = frozenset({"a", "an", "another", "one"})
 _POSSESSORS = frozenset({"a", "an", "our", "my", "their"})
+_AUXILIARIES = frozenset({"has", "have", "had", "recently", "already", "sadly", "finally"})
 _FILLERS = frozenset(
     {"and", "plus", "also", "just", "only", "then", "it", "be", "there", "with", "as", "well",
      "but", "so", "mostly", "mainly", "both", "all", "who", "that"}
@@ -71,6 +72,7 @@ class Words(NameFinder):
         self.not_me = self._phrases(words.not_me)
         self.elsewhere = self._phrases(words.elsewhere)
         self.gone = tuple(tuple(p.lower().split()) for p in words.gone)  # as written
+        self.future = self._phrases(words.future)
         self.articles = _ARTICLES
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
@@ -387,9 +389,19 @@ class Words(NameFinder):
         return False
 
     def says_gone(self, text: str) -> bool:
-        """'left in March', 'quit last year': the words open with a verb of leaving."""
-        said = tuple(text.lower().split())
+        """'left in March', 'just quit', 'has left': the words open with a verb of leaving."""
+        said = tuple(w.strip(".,;:!?()") for w in text.lower().split())
+        while said and (said[0] in evidence.FOCUS_ADVERBS or said[0] in _AUXILIARIES):
+            said = said[1:]
         return any(said[: len(p)] == p for p in self.gone)
+
+    def says_not_here(self, text: str) -> bool:
+        """What is said of a name puts them off the team: an outsider ('our first big
+        customer'), not yet joined ('joining in March, not here yet'), or gone ('left')."""
+        norms = self.phrase(text)
+        if self.any_run(norms, self.future) or self.says_gone(text):
+            return True
+        return any(n in self.outsiders for n in norms) and not self.skills.names_a_role(text)
 
     def goes_on(self, rest: str) -> bool:
         """The words after an 'and' are a second verb of the subject before it: a copula
