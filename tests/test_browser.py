@@ -750,7 +750,11 @@ def last_reply_to(page: Page, text: str) -> str:
 
 def test_forget_my_team_clears_the_tab_the_chat_and_the_store(page: Page, served: Served) -> None:
     send(page, TEAM)
-    expect_text(page.locator("#tutor-chat"), "If I got anyone wrong")
+    # read exactly; "A RAG chatbot." names nobody, so the reading is sure and asks nothing
+    expect_text(
+        page.locator("#tutor-chat"),
+        "I read your team as: Priya (data scientist), Tomás (ML engineer) and Kwame (infra).",
+    )
     wait_idle(page)
     assert "Kwame" in last_reply_to(page, "who gets paged?")
     # The team planned in the chat is in the tab's table when the tab opens.
