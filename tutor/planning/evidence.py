@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import simplemma
 
+from tutor.planning.verbs import COPULAS, FOCUS_ADVERBS, third_person
 from tutor.text import is_ordinary_word, tool_name
 
 if TYPE_CHECKING:
@@ -35,10 +36,7 @@ _BINDS_AFTER = re.compile(r"^\s*(?:\(|:|=|->|→|[-\u2013\u2014]\s)")
 # Punctuation that binds a role before it to a name ("PM: Rose", "Modelling → Kwame").
 _BINDS_BEFORE = re.compile(r"(?::|=|->|→|\()\s*$")
 _INNER_CAPITAL = re.compile(r"^[A-Z]{2}|[a-z]{3}[A-Z]")
-# Adverbs of focus and frequency, which stand between a subject and its verb.
-FOCUS_ADVERBS = frozenset({"also", "just", "only", "mostly", "mainly", "usually", "really"})
 _DETERMINERS = frozenset({"a", "an", "the", "our", "my"})
-COPULAS = frozenset({"is", "was", "are", "were", "be"})  # "be": how tokens lemmatise "are"
 
 
 class Strength(IntEnum):
@@ -267,13 +265,6 @@ def _opens_name(piece: Piece, k: int, words: Words) -> bool:
     if not word[:1].isupper() or is_ordinary_word(word) or looks_technical(word):
         return False
     return not words.skills.names_a_role(word)
-
-
-def third_person(word: str) -> bool:
-    """'advises', 'trains', 'keeps': a lowercase verb in the third person after a name."""
-    if not word.islower() or not word.endswith("s") or word.endswith("ss") or len(word) < 4:
-        return False
-    return is_ordinary_word(word) and simplemma.lemmatize(word, lang="en") != word
 
 
 def _bound_before(piece: Piece, first: int, words: Words) -> bool:

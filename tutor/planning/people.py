@@ -16,6 +16,7 @@ from tutor.planning.model import MAX_PEOPLE
 from tutor.planning.names import is_schedule
 from tutor.planning.segments import Piece, pieces
 from tutor.planning.skills import Skills
+from tutor.planning.verbs import COPULAS
 from tutor.planning.words import Words
 
 
@@ -156,7 +157,7 @@ class PeopleFinder:
         opener = w.run_at(norms, start, w.headers)
         if opener and start + opener < len(norms):
             # "my team is 2 frontend devs and me": the header's copula is part of the opener
-            copula = norms[start + opener] in evidence.COPULAS
+            copula = norms[start + opener] in COPULAS
             linked = copula and start + opener + 1 < len(norms)
             after = norms[start + opener + linked]
             # "We have a data scientist, …", "we have two contractors who …": the list

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from tutor.planning import evidence
 from tutor.planning.catalogue import ReaderWords
 from tutor.planning.names import NameFinder, mentions
 from tutor.planning.segments import LIST_SEP, Piece
+from tutor.planning.verbs import COPULAS, FOCUS_ADVERBS, third_person
 from tutor.text import Lexicon, Token, is_ordinary_word, tool_name
 
 Phrase = tuple[str, ...]
@@ -346,7 +346,7 @@ class Words(NameFinder):
         not 'an LLM for summarising' (a field, not a job) or 'the on-call rota' (a duty's
         thing). The head is the last word before the first word of grammar."""
         said = [w.strip(".,;:!?") for w in re.sub(r"\([^)]*\)?", " ", role).split()]
-        if said and (said[0].lower() in self.binding_verbs or evidence.third_person(said[0])):
+        if said and (said[0].lower() in self.binding_verbs or third_person(said[0])):
             return True  # "one does the model": the number is the subject
         phrase: list[str] = []
         for word in said:
@@ -391,7 +391,7 @@ class Words(NameFinder):
     def says_gone(self, text: str) -> bool:
         """'left in March', 'just quit', 'has left': the words open with a verb of leaving."""
         said = tuple(w.strip(".,;:!?()") for w in text.lower().split())
-        while said and (said[0] in evidence.FOCUS_ADVERBS or said[0] in _AUXILIARIES):
+        while said and (said[0] in FOCUS_ADVERBS or said[0] in _AUXILIARIES):
             said = said[1:]
         return any(said[: len(p)] == p for p in self.gone)
 
@@ -408,15 +408,15 @@ class Words(NameFinder):
         ("and is on-call") or a verb in the third person before its object ("and evaluates
         them", "and owns the data contracts"), not the next item ("and interns")."""
         said = rest.split()[:3]
-        if said and said[0].lower() in evidence.FOCUS_ADVERBS:
+        if said and said[0].lower() in FOCUS_ADVERBS:
             said = said[1:]  # "and also deploys them"
         if not said or not said[0].islower():
             return False
         verb = said[0]
-        if verb in evidence.COPULAS - {"be"} or verb in self.binding_verbs - self.plural_links:
+        if verb in COPULAS - {"be"} or verb in self.binding_verbs - self.plural_links:
             return True
         objects = self.articles | {"the", "our", "my", "their", "them", "it", "all", "his", "her"}
-        return evidence.third_person(verb) and len(said) > 1 and said[1].lower() in objects
+        return third_person(verb) and len(said) > 1 and said[1].lower() in objects
 
     def is_me(self, text: str) -> bool:
         """'me', 'myself': the item is the speaker."""
