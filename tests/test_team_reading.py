@@ -435,6 +435,23 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
             " the data scientist, Ben runs infra.",
             [("Ana", {"Data Scientist"}), ("Ben", {"SRE/Platform"})],
         ),
+        # (the same trial) an organisation's name is no teammate; a lead-in before the speaker
+        # is no one; of two counts the one nearest the people named
+        (
+            "Some context: I'm the PM at a fintech (about 200 people overall) and our ML team is"
+            " 3 people. Our bank partner, First Harbor Bank, consumes the scores. Ana trains"
+            " models, Chen Wei handles Kubernetes.",
+            [("Me", {"Product"}), ("Ana", {"Data Scientist"}), ("Chen Wei", {"SRE/Platform"})],
+        ),
+        (
+            "theres 3 of us. me (sanjay) doing the models. rose is our backend dev, she"
+            " deploys. and we have a devops contractor, Bill, who set up k8s",
+            [
+                ("Me", {"Data Scientist"}),
+                ("rose", {"ML Engineer", "SRE/Platform"}),
+                ("Bill", {"SRE/Platform"}),
+            ],
+        ),
         # "im", as typed, is the speaker
         (
             "im the founder i do product, Dawn is a data engineer",

@@ -136,6 +136,8 @@ def outside_team(piece: Piece, first: int, end: int, words: Words) -> bool:
     before = piece.norms[first - 1] if first > 0 else ""
     if before in words.outsiders or before in words.aliases:
         return True
+    if end - first > 1 and piece.norms[end - 1] in words.organisations:
+        return True  # "First Harbor Bank", "Acme Corp": an organisation's name
     # "Ex-colleague Tom", "our former DE Hamid" (not "Ex-Uber folks: Abhinav")
     former = any(n in words.former for n in piece.norms[max(0, first - 3) : first - 1])
     if former and (before in words.relation_words or words.skills.names_a_role(before)):

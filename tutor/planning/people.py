@@ -39,9 +39,11 @@ class PeopleFinder:
         if count is not None and any(d.kind == "me" for d in drafts):
             # "I manage a team of three: …": the speaker is one more than the count
             count += not self.words.counts_me(text)
-        # Two counts ("about 10 people total, but the ML side is just three: …"): the one
-        # the people named add up to is the team's.
-        count = next((c for c in self.words.counts(text) if c == len(drafts)), count)
+        # Two counts ("about 10 people total, but the ML side is just three: …", "200 people
+        # overall and our ML team is 5"): the one nearest to the people named is the team's.
+        counts = self.words.counts(text)
+        if len(counts) > 1:
+            count = min(counts, key=lambda c: abs(c - len(drafts)))
         fill_placeholders(drafts, self.skills, count)
         return drafts, count, []
 
@@ -111,7 +113,8 @@ class PeopleFinder:
         between = piece.after_role and not piece.apposed
         # "Ana, a data scientist, Bo, an SRE": a name between two jobs is the next one's;
         # "a freelance DevOps person, Marek, …" names the person read from the job before
-        if between and _names_last(drafts, name, piece):
+        # ("… and we have a devops contractor, Bill, who …": the contractor read is Bill)
+        if (between or piece.role_before) and _names_last(drafts, name, piece):
             return []
         # "our data engineer, Ibrahim, …", "we use a freelance DevOps person, Marek, …": the
         # job before is the name's, when the item before named nobody ("Emma is a PM, Noah")
@@ -264,6 +267,8 @@ class PeopleFinder:
         relation = w.run_at(norms, i, w.relations)
         if relation is None and i + 1 < len(norms):  # "my best friend"
             relation = w.run_at(norms, i + 1, w.relations)
+            if relation is not None and norms[i] in w.organisations:
+                return []  # "our bank partner, First Harbor Bank": an organisation
             i += relation is not None
         if relation is None:
             return self._our_role_name(piece, i)

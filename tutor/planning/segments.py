@@ -195,6 +195,8 @@ def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
         if not rest:
             break
         people = _items(head)
+        if m.group().strip() == ":" and _lead_in(head, rest, words):
+            return [(head, False), (rest, False)]
         if (
             words.is_header(head)
             and len(people) > 1
@@ -214,6 +216,14 @@ def _headers(sentence: str, words: Words) -> list[tuple[str, bool]]:
             return [(head, False), *_after(_headers(rest, words))]
         break
     return [(sentence, False)]
+
+
+def _lead_in(head: str, rest: str, words: Words) -> bool:
+    """'Some context: I'm the PM at …': words before a colon that name nobody and no job,
+    and the speaker after it."""
+    if not words.opens_with_speaker(rest):
+        return False
+    return not words.is_person(head) and not words.skills.names_a_role(head)
 
 
 def _after(chunks: list[tuple[str, bool]]) -> list[tuple[str, bool]]:

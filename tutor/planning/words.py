@@ -228,7 +228,13 @@ class Words(NameFinder):
         for i, word in enumerate(norms):
             if not word.isdecimal() or re.search(r"\d[.,]$", text[: tokens[i].start]):
                 continue  # "2.5 people" states no head count
-            if self._of_organisation(norms, i):
+            # the sentence's own words ("… is 3 people. Our bank partner …" counts the team)
+            stop = re.search(r"[.!?](\s|$)", text[tokens[i].end :])
+            ends = len(norms)
+            if stop:
+                cut = tokens[i].end + stop.start()
+                ends = next((k for k, t in enumerate(tokens) if t.start > cut), len(norms))
+            if self._of_organisation(norms, i, ends):
                 continue  # "a 40-person logistics company" is not the team
             # "the ML side is just three: …": a number said of the team before its list
             listed = i > 0 and norms[i - 1] in ("be", "just", "only")
@@ -260,11 +266,12 @@ class Words(NameFinder):
                 )
         return True
 
-    def _of_organisation(self, norms: Sequence[str], i: int) -> bool:
+    def _of_organisation(self, norms: Sequence[str], i: int, ends: int | None = None) -> bool:
         """The count at `i` is not the team's: an organisation's ("a 40-person company") or
         a rate ("one person per project")."""
         rate = i + 2 < len(norms) and norms[i + 2] in self.rates
-        return rate or any(n in self.organisations for n in norms[i + 1 : i + 5])
+        hi = min(i + 5, len(norms) if ends is None else ends)
+        return rate or any(n in self.organisations for n in norms[i + 1 : hi])
 
     def is_solo(self, text: str) -> bool:
         """'solo founder', 'just me', but not 'just me and jake' (a list goes on after it)."""
