@@ -150,5 +150,5 @@ def test_score_the_sixth_batch(capsys) -> None:
     with capsys.disabled():
         print("\n" + sixth.report("independent teams_6.toml"))
     assert sixth.teams == 60 and sixth.not_teams == 15
-    assert sixth.exact >= 29 and sixth.dropped <= 12 and sixth.invented <= 11
+    assert sixth.exact >= 29 and sixth.dropped <= 12 and sixth.invented <= 10
     assert sixth.planned <= 2 and sixth.asked <= 0.10 * sixth.cases
