@@ -164,6 +164,18 @@ def test_a_spelled_out_team_is_planned_beside_a_belief() -> None:
     assert not READER.team_like(argues)
 
 
+def test_people_given_jobs_by_name_are_a_team_without_the_word() -> None:
+    """A new-user trial with the 0.5B model: "Fatima trains the models, …, Chen Wei handles
+    on-call" was left to the model, which planned nothing and said Fatima gets paged. Named
+    people with jobs are planned on every backend; put in the demo, they are not."""
+    team = (
+        "Fatima trains the models, Hiroshi maintains the dbt pipelines, Chen Wei handles on-call."
+    )
+    assert READER.describes_team(team)
+    demo = "Run the demo with our names: Ana frames, Bilal pipeline, Ana trains, Chen serves."
+    assert not READER.describes_team(demo)
+
+
 def test_a_plural_verb_is_said_of_every_name_listed() -> None:
     people = read_team("Jana does the pipeline, Mateo and I train models", assume=False).team
     roles = {p.name: p.roles for p in people.people}

@@ -192,9 +192,15 @@ class IntentReader:
         """A team the learner describes as theirs, for planning ("we are Ana, a data
         scientist, ..."; "my team of three, who owns what?"). Roles described in general
         ("data scientists build models") are not a team: those are left to the model."""
-        if not any(self.lex.find(text, phrase) for phrase in self.requests.team):
-            return False
         kb = knowledge()
+        said = any(self.lex.find(text, phrase) for phrase in self.requests.team)
+        # "Fatima trains the models, Chen Wei handles on-call": people given MLOps jobs by
+        # name are a team without the word "team" (the offline tutor plans them; so must a
+        # model's turn, which would otherwise get no allocation to be checked against) —
+        # unless they are put in the demo ("run the demo with our names: Ana frames, …")
+        spelled = names_people_with_jobs(text) and kb.variant(text) is None
+        if not said and not spelled:
+            return False
         if kb.asks_for_change(text) or (kb.variant(text) is not None and self._asks_output(text)):
             return False  # people put in the demo ("..., what does the demo print?")
         # Without a word asking what it prints, who does what is a team, even beside a
