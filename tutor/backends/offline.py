@@ -325,11 +325,7 @@ class OfflineBackend(Backend):
             return Reply(f"{exc}")
         if reading.question is not None:  # unsure who is on the team: ask, one line
             return Reply(reading.question, acts=TurnActs(asked=OpenQuestion(kind="team")))
-        lead = reading.summary
-        if reading.unsure and not reading.assumed:
-            # With roles assumed, the summary already asks for the real ones: ask once.
-            lead += " If I got anyone wrong, tell me the right names and roles and I'll redo it."
-        return call(ALLOCATE, allocate_args(reading.team), lead)
+        return call(ALLOCATE, allocate_args(reading.team), reading.lead)
 
     # -- explaining tool results ------------------------------------------------------------
 

@@ -254,7 +254,7 @@ class IntentReader:
             return None  # unsure: the backend asks (or a model reads it, `team_reading`)
         if described and len(reading.assumed) >= len(reading.team.people):
             return None
-        return allocate_call(reading.team, reading.summary)
+        return allocate_call(reading.team, reading.lead)
 
 
 #: one reader per lesson pack, shared by every session (immutable; building one costs about

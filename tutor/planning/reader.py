@@ -41,6 +41,7 @@ from tutor.planning.words import Words
 
 MAX_TEXT_CHARS = 2000
 ASK_FOR_TEAM = "Tell me who is on the team, e.g. 'Ana is a data scientist, Ben runs infra'."
+CORRECT_ME = "If I got anyone wrong, tell me the right names and roles and I'll redo it."
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,15 @@ class TeamReading:
     doubts: tuple[Doubt, ...] = ()
     question: str | None = None
     stated: int | None = None
+
+    @property
+    def lead(self) -> str:
+        """The line said before the plan: the summary, and when the reader was unsure of
+        someone (and assumed no roles, whose summary already asks), an invitation to correct
+        it. The same on every backend."""
+        if self.unsure and not self.assumed:
+            return f"{self.summary} {CORRECT_ME}"
+        return self.summary
 
 
 class TeamReader(PeopleFinder):
