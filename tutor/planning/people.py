@@ -35,15 +35,8 @@ class PeopleFinder:
         if self.words.any_run(self.words.phrase(text), self.words.not_me):
             # "Just the four of them, I'm their manager": the team is the others
             drafts = [d for d in drafts if d.kind != "me" or self.skills.levels(d.roles)]
-        count = self.words.count(text)
-        if count is not None and any(d.kind == "me" for d in drafts):
-            # "I manage a team of three: …": the speaker is one more than the count
-            count += not self.words.counts_me(text)
-        # Two counts ("about 10 people total, but the ML side is just three: …", "200 people
-        # overall and our ML team is 5"): the one nearest to the people named is the team's.
-        counts = self.words.counts(text)
-        if len(counts) > 1:
-            count = min(counts, key=lambda c: abs(c - len(drafts)))
+        speaker = any(d.kind == "me" for d in drafts)
+        count = self.words.team_count(text, len(drafts), speaker)
         fill_placeholders(drafts, self.skills, count)
         return drafts, count, []
 
@@ -125,7 +118,7 @@ class PeopleFinder:
             and not named_before
             and (piece.after_role or not piece.apposed)
         ):
-            name.roles = [self._role_at_end(piece.role_before)]
+            name.roles = [self.words.mention_at_end(piece.role_before)]
             return [name]
         if between:
             # With no such person read, the name is not bound to this team.
@@ -236,13 +229,6 @@ class PeopleFinder:
         if not skilled and self.words.any_run(said, self.words.everything):
             everything = "else" if self.words.any_run(said, self.words.everything_else) else "all"
         return (skilled if everything else roles), everything
-
-    def _role_at_end(self, text: str) -> str:
-        """'a freelance DevOps person' of 'we use a freelance DevOps person': the words after
-        the last article or possessive."""
-        said = text.split()
-        cut = max((k for k, w in enumerate(said) if w.lower() in _DETERMINERS), default=-1)
-        return " ".join(said[cut + 1 :])
 
     def _predicates(self, text: str) -> list[str]:
         """The text cut before each 'and' that goes on with a second verb ("… and is on
@@ -428,9 +414,6 @@ class PeopleFinder:
         if not names or not drafts:
             return []
         return [Draft(n[2], list(drafts[-1].roles), "named", piece.sentence) for n in names]
-
-
-_DETERMINERS = frozenset({"a", "an", "the", "our", "my", "their", "his", "her"})
 
 
 def _names_last(drafts: list[Draft], found: Draft, piece: Piece) -> bool:

@@ -18,7 +18,8 @@ from tutor.text import Lexicon, Token, is_ordinary_word, tool_name
 Phrase = tuple[str, ...]
 _ARTICLES = frozenset({"a", "an", "another", "one"})
 _POSSESSORS = frozenset({"a", "an", "our", "my", "their"})
-_AUXILIARIES = frozenset({"has", "have", "had", "recently", "already", "sadly", "finally"})
+# Words between a name and its verb of leaving ("Luke has left", "Luke just quit").
+_BEFORE_LEAVING = frozenset({"has", "have", "had", "recently", "already", "sadly", "finally"})
 _FILLERS = frozenset(
     {"and", "plus", "also", "just", "only", "then", "it", "be", "there", "with", "as", "well",
      "but", "so", "mostly", "mainly", "both", "all", "who", "that"}
@@ -214,10 +215,18 @@ class Words(NameFinder):
 
     # -- counts --------------------------------------------------------------------------------
 
-    def count(self, text: str) -> int | None:
-        """The head count a text states ('3-person team', 'team of four', 'just me'), if any."""
+    def team_count(self, text: str, people: int, speaker: bool) -> int | None:
+        """The head count the text states for the team ('3-person team', 'team of four',
+        'just me'), if any, given the `people` read and whether the `speaker` is one of them.
+        Of two counts ("about 10 people total, but the ML side is just three: …", "200
+        people overall and our ML team is 5") the one nearest to the people read; of one, the
+        speaker is one more when they say it of others ("I manage a team of three")."""
         counts = self.counts(text)
-        return counts[0] if counts else 1 if self.is_solo(text) else None
+        if len(counts) > 1:
+            return min(counts, key=lambda c: abs(c - people))
+        if not counts:
+            return 1 if self.is_solo(text) else None
+        return counts[0] + (speaker and not self.counts_me(text))
 
     def counts(self, text: str) -> list[int]:
         """Every head count the text states, in order ("about 10 people total, but the ML
@@ -371,13 +380,18 @@ class Words(NameFinder):
     def ends_with_someone(self, text: str) -> bool:
         """'we use a freelance DevOps person', 'PM: our CEO': the text ends with a mention of
         someone, after an article or possessive."""
+        mention = self.mention_at_end(text)
+        if not mention or any(n in self.first_person for n in self.phrase(text)):
+            return False  # "I'm a data scientist, Ana …": the job is the speaker's
+        return self.names_someone(mention)
+
+    @staticmethod
+    def mention_at_end(text: str) -> str:
+        """'a freelance DevOps person' of 'we use a freelance DevOps person': the words after
+        the last article or possessive ("" when there are none)."""
         said = text.split()
         cut = max((k for k, w in enumerate(said) if w.lower() in _POSSESSORS), default=None)
-        if cut is None or cut == len(said) - 1:
-            return False
-        if any(n in self.first_person for n in self.phrase(text)):
-            return False  # "I'm a data scientist, Ana …": the job is the speaker's
-        return self.names_someone(" ".join(said[cut + 1 :]))
+        return " ".join(said[cut + 1 :]) if cut is not None else ""
 
     def about_others(self, piece: Piece, opens: bool) -> bool:
         """The sentence is about people off the team: it opens with one as its subject ("Our
@@ -398,7 +412,7 @@ class Words(NameFinder):
     def says_gone(self, text: str) -> bool:
         """'left in March', 'just quit', 'has left': the words open with a verb of leaving."""
         said = tuple(w.strip(".,;:!?()") for w in text.lower().split())
-        while said and (said[0] in FOCUS_ADVERBS or said[0] in _AUXILIARIES):
+        while said and (said[0] in FOCUS_ADVERBS or said[0] in _BEFORE_LEAVING):
             said = said[1:]
         return any(said[: len(p)] == p for p in self.gone)
 
