@@ -239,6 +239,18 @@ async def test_secrets_are_redacted_from_notices() -> None:
     assert key not in notice.message and "[redacted]" in notice.message
 
 
+async def test_a_placeholder_key_does_not_cut_the_learners_words() -> None:
+    """Local servers accept any key, so people set OPENAI_API_KEY=x: the learner's "next
+    month" must reach the model whole. A real key pasted in a message is still hidden, as a
+    whole token (not inside a longer word)."""
+    key = "sk-proj-SENTINEL-7f3a"
+    backend = FunctionBackend(script(Scripted("ok")))
+    session = TutorSession(backend, limits=Limits(secrets=("x", key)))
+    await run(session, f"Chen leaves next month; my key is {key}, not {key}2")
+    sent = learner_text(backend.requests[-1][-1])
+    assert sent == f"Chen leaves next month; my key is [redacted], not {key}2"
+
+
 async def test_commands_do_not_call_the_model() -> None:
     backend = FunctionBackend(script(Scripted("x")))
     session = TutorSession(backend)

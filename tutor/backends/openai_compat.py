@@ -25,6 +25,7 @@ from tutor.backends.base import Backend, ModelProfile, T, fold_tool_messages, pa
 from tutor.backends.context import TurnContext
 from tutor.content.pack import known_model
 from tutor.errors import ProviderError, StructuredOutputError
+from tutor.text.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ class OpenAICompatBackend(Backend):
         try:
             await self._client.post("/chat/completions", body=body, cast_to=object)
         except Exception as exc:  # a warm-up must never stop the app
-            reason = f"{type(exc).__name__}: {exc}".replace(self._api_key, "[redacted]")
+            reason = redact(f"{type(exc).__name__}: {exc}", [self._api_key])
             log.warning("warm-up request to %s failed (ignored): %s", self.label, reason[:300])
             return False
         log.info("warm-up request to %s answered: its prompt cache holds the prefix", self.label)
@@ -297,7 +298,7 @@ class OpenAICompatBackend(Backend):
 
     def _redacted(self, error: ProviderError) -> ProviderError:
         # A server may echo the request back; the key must never reach a learner.
-        return ProviderError(error.kind, str(error).replace(self._api_key, "[redacted]"))
+        return ProviderError(error.kind, redact(str(error), [self._api_key]))
 
     async def aclose(self) -> None:
         await self._client.close()

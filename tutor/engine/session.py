@@ -68,6 +68,7 @@ from tutor.planning.teamplan import TeamPlan
 from tutor.quiz import QuizBank, QuizState
 from tutor.store import Store
 from tutor.text.privacy import mask_names
+from tutor.text.secrets import redact
 from tutor.tools.registry import ALLOCATE, ASK, GRADE, QuizTools, build_tools, grader_model
 
 log = logging.getLogger(__name__)
@@ -591,10 +592,7 @@ class TutorSession:
         )
 
     def redact(self, text: str) -> str:
-        for secret in self.limits.secrets:
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        return text
+        return redact(text, self.limits.secrets)
 
 
 def plan_answer(talk: PlanReply | None) -> str | None:
