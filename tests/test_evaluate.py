@@ -472,3 +472,26 @@ async def test_a_model_that_echoes_the_apps_note_explains_nothing() -> None:
     coverage = [r for r in card.results if r.kind == "covers_key_points"]
     assert coverage and not any(r.passed for r in coverage), failures(card)
     assert card.percent() < 40.0
+
+
+async def test_restating_the_lessons_answer_from_the_note_is_the_models_own_reply() -> None:
+    """The note quotes the lesson's answer for the model to say; a reply that says it (as a
+    baseline may say the lesson from its prompt) is scored on what it says. A reply that hands
+    back the note's instructions with it has answered nothing."""
+    from tutor.engine.request import NOTE_HEADER
+
+    def note_of(messages: Sequence[BaseMessage]) -> str:
+        last = [m for m in messages if isinstance(m, HumanMessage)][-1].text
+        return last[last.find(NOTE_HEADER) :] if NOTE_HEADER in last else ""
+
+    def restates(messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> Scripted:
+        quoted = [line[4:] for line in note_of(messages).splitlines() if line.startswith("  > ")]
+        return Scripted("Not quite: " + " ".join(quoted) if quoted else "Let's go on.")
+
+    def hands_back(messages: Sequence[BaseMessage], tools: Sequence[BaseTool]) -> Scripted:
+        return Scripted(note_of(messages).replace("</tutor-context>", "") or "Let's go on.")
+
+    for responder, passes in ((restates, True), (hands_back, False)):
+        card = await run_suite(lambda r=responder: TutorSession(FunctionBackend(r)))
+        [corrected] = [r for r in card.results if r.id == "oncall-correct"]
+        assert corrected.passed is passes, corrected.evidence

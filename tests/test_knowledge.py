@@ -183,9 +183,9 @@ def test_lesson_questions_are_not_secret_requests(text: str) -> None:
 def test_a_claim_beyond_ownership_gets_no_bare_yes() -> None:
     """ "Are data scientists done once the model is trained?" names a role and a stage the
     role owns, but claims more than ownership: never "Yes", and the belief it states (if one
-    fits) is what answers it."""
+    fits) is what answers it, judging the belief wrong."""
     done = KB.answer("so data scientists are done once the model is trained?")
-    assert done.verdict is None and done.entry == "mc-not-my-job"
+    assert done.verdict == "no" and done.entry == "mc-not-my-job"
     assert not done.text.startswith("Yes")
     built = KB.answer("is the data engineer done once the pipeline is built?")
     assert built.verdict is None and not built.text.startswith("Yes")
@@ -237,6 +237,33 @@ def test_no_role_before_a_question_is_a_team_without_it() -> None:
     found = KB.answer("no MLE. who serves?")
     assert found.entry == "no-ml-engineer" and found.verdict is None
     assert KB.answer("no, the SRE gets paged").verdict == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "not_about", "names"),
+    [
+        # issue 23's first example: the SRE paragraph, matched on "why … own … and not the
+        # data scientist"; then the answer for a team with no ML engineer.
+        (
+            "why does the ML engineer own the eval gate and not the data scientist?",
+            {"oncall-why-sre", "no-ml-engineer"},
+            "eval gate",
+        ),
+        (
+            "why is the data contract owned by the data engineer?",
+            {"no-data-engineer"},
+            "data contract",
+        ),
+    ],
+)
+def test_an_answer_is_about_the_owned_thing_the_question_names(
+    text: str, not_about: set[str], names: str
+) -> None:
+    """An entry that never names the eval gate does not answer a question about it, and a
+    question naming a role as present is not about a team that lacks it."""
+    found = KB.answer(text)
+    assert found.entry not in not_about
+    assert found.declined or names in found.text.lower()
 
 
 def test_a_belief_in_one_sentence_of_several_is_corrected() -> None:

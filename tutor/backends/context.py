@@ -50,6 +50,21 @@ class MessageReading(BaseModel):
     while_open: str | None = None
 
 
+class TurnActs(BaseModel):
+    """What a backend's reply did that the conversation keeps (all optional: a model that
+    reports nothing leaves the conversation with no open check, topic or offer)."""
+
+    #: the question the reply asked back (a quick check, "describe your team")
+    asked: OpenQuestion | None = None
+    topic: str | None = None
+    subject: str | None = None
+    offered: tuple[str, ...] = Field(default=(), max_length=5)
+    #: how the reply read the learner's message ("question", "answer", "ack", ...)
+    act: str | None = None
+    #: how it judged a claim the learner stated ("yes": right, "no": wrong, by the lesson)
+    verdict: Literal["yes", "no"] | None = None
+
+
 class TurnContext(BaseModel):
     """What a backend should know about this turn that the learner did not say."""
 
@@ -84,6 +99,12 @@ class TurnContext(BaseModel):
     #: tools the app ran for this message, with what it assumed while reading the message
     engine_ran: tuple[str, ...] = ()
     assumed: tuple[str, ...] = ()
+    #: with a model: the offline tutor's answer to this message when it has one it is sure
+    #: of (a knowledge entry over its calibrated threshold, a correction, a refusal), for the
+    #: model to say in its own words; and what that answer was about (topic, subject), which
+    #: the conversation keeps when the model reports nothing
+    lesson_answer: str | None = None
+    lesson_acts: TurnActs | None = None
 
     @property
     def lesson_done(self) -> bool:
@@ -94,16 +115,3 @@ class TurnContext(BaseModel):
         """The id of the quiz question waiting for an answer, if one is."""
         question = self.open_question
         return question.id if question is not None and question.kind == "quiz" else None
-
-
-class TurnActs(BaseModel):
-    """What a backend's reply did that the conversation keeps (all optional: a model that
-    reports nothing leaves the conversation with no open check, topic or offer)."""
-
-    #: the question the reply asked back (a quick check, "describe your team")
-    asked: OpenQuestion | None = None
-    topic: str | None = None
-    subject: str | None = None
-    offered: tuple[str, ...] = Field(default=(), max_length=5)
-    #: how the reply read the learner's message ("question", "answer", "ack", ...)
-    act: str | None = None

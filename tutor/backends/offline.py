@@ -133,7 +133,7 @@ class OfflineBackend(Backend):
             return self.guided(ctx.reading.step, text)
         action = kb.action(text)
         if action == "secret":
-            return Reply(a.decline_secret)
+            return Reply(a.decline_secret, acts=TurnActs(act="refused"))
         if ctx.plan_answer is not None:  # the engine answered from the learner's team plan
             # ... unless the message changes the demo by name ("put that in the demo").
             shown = self.demo_variant(text, ctx, ran, explicit=True)
@@ -191,6 +191,7 @@ class OfflineBackend(Backend):
             subject=found.subject,
             offered=found.suggestions,
             act="declined" if found.declined else "answered",
+            verdict=found.verdict,
         )
         return Reply(found.text, acts=acts)
 

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, HumanMessage
 
-from tutor.backends.context import TurnContext
+from tutor.backends.context import TurnActs, TurnContext
 from tutor.backends.offline import OfflineBackend, Reply
 from tutor.content.pack import lexicon
 from tutor.facts import FactIssue
 from tutor.facts.usefulness import Usefulness, usefulness
+
+#: the offline tutor's acts whose words a model is given to say in its own: a sure answer
+#: from the lesson (a knowledge entry over its threshold, a correction that holds) and a
+#: refusal of a request for secrets. Never a decline (the model may know better from the
+#: lesson), an acknowledgement (nothing to ground) or a team reading (planned by the engine).
+GUIDING_ACTS = ("answered", "refused")
 
 FROM_LESSON_MARK = "**From the lesson**"
 # `reason` reads after "the model's reply": "echoes the learner's message", "names the Data
@@ -80,6 +86,37 @@ def lesson_answer(
     if reply.tool_calls or not reply.text.strip():
         return None
     return reply
+
+
+def with_lesson_answer(
+    offline: OfflineBackend | None,
+    window: Sequence[BaseMessage],
+    tools: set[str],
+    context: TurnContext,
+) -> TurnContext:
+    """The turn's context with the offline tutor's answer to the learner's message, when it is
+    one a model should say in its own words (`GUIDING_ACTS`). A small model given the whole
+    lesson and no pointer agrees with "the data scientist gets paged, right?"; given the
+    lesson's correction it says it. Nothing is added for a try-it prompt (its task says what
+    to write), an artifact the app showed (the note asks about it), a team follow-up (the
+    plan's facts), or with a quiz question or quick check open (an answer from the lesson
+    could give it away)."""
+    question = context.open_question
+    if (
+        offline is None
+        or not window
+        or not isinstance(window[-1], HumanMessage)
+        or context.is_step_prompt
+        or context.engine_ran
+        or context.plan_answer is not None
+        or (question is not None and question.kind != "team")
+    ):
+        return context
+    reply = lesson_answer(offline, window, tools, context)
+    if reply is None or reply.acts.act not in GUIDING_ACTS or reply.acts.asked is not None:
+        return context
+    acts = TurnActs(topic=reply.acts.topic, subject=reply.acts.subject, verdict=reply.acts.verdict)
+    return context.model_copy(update={"lesson_answer": reply.text, "lesson_acts": acts})
 
 
 def unseen(lesson: str, shown: str) -> str:

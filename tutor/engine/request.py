@@ -23,6 +23,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from tutor.backends.base import neutralise_delimiters, with_context_note
 from tutor.backends.context import TurnContext
+from tutor.tools.names import ToolName
 
 #: the note's first line (the eval treats a reply quoting it as leaking the prompt)
 NOTE_HEADER = "Note from the tutor app (not written by the learner):"
@@ -147,8 +148,8 @@ def _message_lines(ctx: TurnContext) -> list[str]:
     lines += [f"- What the app read from the message: {a}" for a in ctx.assumed]
     if ctx.plan_facts:
         lines.append("- Facts from that team's plan (answer from these, by name):")
-        lines += [f"  - {fact}" for fact in ctx.plan_facts]
-    return lines + _reading_lines(ctx)
+        lines += [f"{_DATA}- {fact}" for fact in ctx.plan_facts]
+    return lines + _lesson_lines(ctx) + _reading_lines(ctx)
 
 
 def _brief_note(ctx: TurnContext) -> str:
@@ -156,17 +157,74 @@ def _brief_note(ctx: TurnContext) -> str:
     if ctx.step is not None and ctx.is_step_prompt:
         lines.append(f"- Your task: {ctx.step.explain}")
     elif ctx.engine_ran:
-        lines.append(
-            "- The learner sees the app's output above: explain it briefly, do not retype it."
-        )
+        lines.append(_ARTIFACT_ASKS.get(ctx.engine_ran[-1], _ARTIFACT_ASK))
     if ctx.plan_facts:
         lines.append("- Answer from these facts of the learner's team, by name:")
-        lines += [f"  - {fact}" for fact in ctx.plan_facts]
+        lines += [f"{_DATA}- {fact}" for fact in ctx.plan_facts]
+    lines += _lesson_lines(ctx)
     lines += _open_question_lines(ctx)
-    if not (ctx.step is not None and ctx.is_step_prompt):  # a step's task says how long
+    if not (ctx.step is not None and ctx.is_step_prompt) and not ctx.lesson_answer:
+        # a step's task and the lesson's answer say how long
         lines.append("- Answer the learner's message above in at most four sentences.")
     lines.append("- Do not repeat this note.")
     return "\n".join(lines)
+
+
+def _lesson_lines(ctx: TurnContext) -> list[str]:
+    """The lesson's answer to this message (the offline tutor's, when it is sure of one), for
+    the model to say in its own words, with the verdict on the learner's claim as the words to
+    begin with: measured on Qwen2.5-Coder-1.5B, told only to "say so where the learner is
+    wrong" it opened with the learner's own claim ("No, I am sure it is the data scientist.")
+    in most replies; told how to begin, it corrected them."""
+    if not ctx.lesson_answer:
+        return []
+    verdict = ctx.lesson_acts.verdict if ctx.lesson_acts is not None else None
+    ask = _LESSON_ASKS[verdict]
+    quoted = [f"{_QUOTE} {line}".rstrip() for line in ctx.lesson_answer.splitlines()]
+    return [ask, *quoted]
+
+
+_ARTIFACT_ASK = "- The learner sees the app's output above: explain it briefly, do not retype it."
+# What a small model is asked to do with each artifact the app showed outside the try-it
+# prompts (whose tasks are the steps' own): one concrete ask each. Measured on
+# Qwen2.5-Coder-1.5B, "explain it briefly" after a graded answer drew the question and the hint
+# retyped, and a wrong answer praised.
+_ARTIFACT_ASKS = {
+    ToolName.GRADE: (
+        "- The app graded the learner's answer and showed its verdict (final) and any hint "
+        "above. In one or two sentences of your own, say what the answer got right or missed, "
+        "without calling a wrong answer right and without naming the right answer."
+    ),
+    ToolName.ASK: (
+        "- The learner sees the app's quiz question above. Say in one sentence that you are "
+        "waiting for their answer; do not answer it, hint at it or retype it."
+    ),
+}
+
+
+def note_instructions(note: str) -> str:
+    """A note without the data it lists (the lesson's answer it quotes, a plan's facts, each
+    indented): what the app asks of the model, which a reply that hands it back has not
+    answered. The data is the lesson's and the plan's, which any reply may restate."""
+    return "\n".join(line for line in note.splitlines() if not line.startswith(_DATA))
+
+
+_DATA = "  "  # the indent of a note's data lines (a plan's facts, the lesson's answer)
+_QUOTE = f"{_DATA}>"
+_LESSON_ASKS = {
+    "no": (
+        '- By the lesson, the learner\'s message is wrong. Begin your reply with "Not quite:" '
+        "and then say what the lesson says, in your own words, in at most three sentences:"
+    ),
+    "yes": (
+        '- By the lesson, the learner is right. Begin your reply with "Yes:" and then say '
+        "why, in your own words, in at most three sentences:"
+    ),
+    None: (
+        "- The lesson's answer to this message, found by the app. Say it in your own words, in "
+        "at most three sentences, beginning with the answer (not with the learner's words):"
+    ),
+}
 
 
 def _step_line(ctx: TurnContext) -> str:

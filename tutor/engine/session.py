@@ -32,6 +32,7 @@ from tutor.engine.bounds import Limits
 from tutor.engine.commands import NEXT_COMMAND, CommandContext, run_command
 from tutor.engine.conversation import Conversation, DialogueState
 from tutor.engine.events import Event, Notice, TurnDone
+from tutor.engine.fallback import with_lesson_answer
 from tutor.engine.forget import forget_people
 from tutor.engine.history import (
     clean_message,
@@ -471,7 +472,10 @@ class TutorSession:
         """Stable prefix (system prompt with lesson and tools), a window of history, and the
         turn's context: as data for the backend, and as the note a model reads."""
         window, dropped = history_window(self.history, self.limits.history_turns)
-        context = self._context(plan, dropped)
+        tools = {t.name for t in self.tools}
+        context = with_lesson_answer(
+            self.runner.fallback, window, tools, self._context(plan, dropped)
+        )
         brief = self.backend.profile.brief
         pin_note(self.history, context_note(context, brief=brief, shown=shown_state(window)))
         return build_request(self._system, window), context

@@ -200,6 +200,11 @@ class TurnRunner:
         try:
             messages, context = request(plan)
             self._last_request = (messages, context)
+            if turn.acts is None and context.lesson_acts is not None:
+                # What the message was about, as the lesson's answer read it: kept when the
+                # model reports nothing ("no, I'm sure it's the data scientist" is then
+                # about the same subject).
+                turn.acts = context.lesson_acts
             # A model that cannot call tools is offered none: the engine runs what it needs.
             tools = self.tools if self.backend.profile.tool_calls else []
             stream = self.backend.stream(messages, tools, context)
@@ -398,7 +403,8 @@ class TurnRunner:
             learner=plan.prompt or "",
             note=context_note(context, brief=self.backend.profile.brief).text,
             previous=previous_reply(self.history),
-            lesson=self.lesson,
+            # Words of the lesson's answer the note gave the model are no echo of the note.
+            lesson=f"{self.lesson}\n\n{context.lesson_answer or ''}",
             asked_for_question=any(c.name == ASK for c in plan.calls),
             app_output="\n".join(str(t["content"]) for t in turn.tools),
             step_points=step_points(context),

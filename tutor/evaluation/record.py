@@ -9,10 +9,14 @@ verdicts: `source == "app"`), the tools that ran and any notices. The model's ru
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.messages import BaseMessage, HumanMessage
+
 from tutor.engine.events import Notice, TextDelta, ToolFinished, TurnDone
+from tutor.engine.request import NOTE_KEY
 from tutor.tools.names import ToolName
 
 QUESTION_TOOL = ToolName.ASK
@@ -33,6 +37,8 @@ class TurnRecord:
     step: int = 0
     #: id of the quiz question waiting for an answer during this turn (asked now or earlier)
     question: str | None = None
+    #: the app's note the learner's message was sent with ('' for none: a baseline, a command)
+    note: str = ""
 
     def ran(self, name: str) -> list[ToolFinished]:
         """The successful runs of tool `name` in this turn."""
@@ -94,8 +100,17 @@ async def play_turn(session: Any, text: str, question: str | None = None) -> Tur
         (app if record.status == "command" else model).append(record.text)
     record.model_text, record.app_text = "".join(model), "".join(app)
     record.step = getattr(session, "guided_step", 0)
+    record.note = sent_note(getattr(session, "history", []), text)
     record.question = record.asked() or _graded(record) or question
     return record
+
+
+def sent_note(history: Sequence[BaseMessage], text: str) -> str:
+    """The note pinned to the learner message `text` (the newest one), if it has one."""
+    last = next((m for m in reversed(history) if isinstance(m, HumanMessage)), None)
+    if last is None or last.text != text:
+        return ""
+    return str(last.additional_kwargs.get(NOTE_KEY, ""))
 
 
 def _graded(record: TurnRecord) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tutor.engine.request import note_instructions
 from tutor.evaluation import scripts as es
 from tutor.evaluation.claims import (
     StanceWords,
@@ -69,8 +70,15 @@ def facts_of(turn: TurnRecord) -> Facts:
 
 
 def reply_of(turn: TurnRecord, ctx: Context) -> Reply:
-    """The model's own words: without lines copied from the tools, the app or the app's note."""
-    return Reply(own_words(turn.model_text, [*turn.artifacts(), *ctx.note_texts]), ctx.lexicon)
+    """The model's own words: without lines copied from the tools, the app or the app's note.
+    A reply that hands back what the note asks of the model has said nothing of its own; the
+    lesson's answer the note quotes counts as the lesson's words, which any reply (a baseline's
+    too, from the lesson in its prompt) may restate."""
+    kept = own_words(turn.model_text, [*turn.artifacts(), *ctx.note_texts])
+    asked = note_instructions(turn.note)
+    if asked and own_words(kept, [asked]) != kept:
+        kept = ""
+    return Reply(kept, ctx.lexicon)
 
 
 def issues_of(reply: Reply, turn: TurnRecord, ctx: Context) -> list[FactIssue]:

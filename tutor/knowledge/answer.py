@@ -201,6 +201,13 @@ class Answerer:
         role = self._role(reading, top)
         if role is not None:
             return self._entry_answer(role)
+        hits = self._about_what_is_named(reading, hits)
+        if self._roles_named(reading) and not self._has_premise(reading):
+            # A message that names roles as present ("why does the ML engineer own…") is not
+            # about a team that lacks one: a premise's answer ("when there is no ML engineer")
+            # answers it no more than a misconception's answers a question.
+            hits = [h for h in hits if not h.entry.premise]
+        top = hits[0] if hits else None
         top = self._asks_why(reading, hits) or self._asks_what(reading, hits) or top
         top = self._not_a_definition(reading, hits, top)
         if top and top.coverage >= self.data.threshold and not top.entry.decline:
@@ -373,6 +380,15 @@ class Answerer:
         """A role named leaving the team ("what if our SRE quits?")."""
         norms = {t.norm for t in reading.tokens}
         return bool(self._roles_named(reading)) and bool(norms & self.data.dialogue.words("leave"))
+
+    def _about_what_is_named(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
+        """The entries whose wordings name every owned thing the question names (a stage, the
+        data contract, the eval gate, on-call): "why does the ML engineer own the eval gate?"
+        is not answered by why SRE holds the pager, however many other words they share."""
+        owned = {f"{m.kind}:{m.id}" for m in reading.mentions} & self._slots.keys()
+        if not owned:
+            return hits
+        return [h for h in hits if owned <= self.index.core(h.entry)]
 
     def _asks_why(self, reading: Reading, hits: Sequence[Hit]) -> Hit | None:
         """'Why do handoffs break so often?' asks for a reason: an entry whose own question asks
@@ -657,7 +673,9 @@ class Answerer:
     def _entry_answer(self, entry: Entry) -> Answer:
         if entry.stage or entry.responsibility:  # by retrieval: the fact, no claim to judge
             return self._owner_answer(entry, self.lexicon.read(""))
-        return Answer(f"{entry.answer}\n\n{_cite(entry.source)}", entry.id)
+        # A misconception's correction judges the belief it answers wrong.
+        verdict = "no" if entry.misconception else None
+        return Answer(f"{entry.answer}\n\n{_cite(entry.source)}", entry.id, verdict=verdict)
 
     def _decline(self, authored: Hit | None, hits: Sequence[Hit]) -> Answer:
         offer = self.suggestions(hits)
