@@ -10,14 +10,14 @@ from collections.abc import AsyncIterator
 import pytest
 from support.fake_openai import FakeOpenAI
 from support.shown import owners, shown
-from support.weak_models import STRAY_QUESTION, WEAK_MODELS
+from support.weak_models import STRAY_QUESTION, WEAK_MODELS, gives_away
 
 from tutor.backends.openai_compat import OpenAICompatBackend
 from tutor.content.pack import lexicon, load_pack
 from tutor.demo.handoffs import run_handoff_demo
 from tutor.engine import TutorSession
 from tutor.engine.events import Event, TurnDone
-from tutor.engine.fallback import FROM_LESSON_MARK
+from tutor.engine.fallback import FROM_LESSON_MARK, GIVES_AWAY
 from tutor.facts import Facts, check_claims
 
 STEPS = [s.prompt for s in load_pack().steps]
@@ -110,3 +110,21 @@ async def test_a_team_described_after_step_3_replaces_the_assumed_one() -> None:
         table = await say(session, TEAM)
         await backend.aclose()
     assert "I read your team as: Priya" in table and "Person 3" not in table
+
+
+async def test_a_model_that_gives_the_open_questions_answer_away_is_put_under_the_lesson() -> None:
+    """Measured on Qwen2.5-Coder-1.5B after a wrong answer: "The correct answer is …" under the
+    hint. The quiz's own grader, reading the reply as an answer, finds it right: the reply
+    fails the checks, and the learner's next try still counts."""
+    with FakeOpenAI(gives_away) as fake:
+        backend = OpenAICompatBackend(
+            model="m", api_key="k", base_url=fake.base_url, timeout=10, max_retries=0
+        )
+        session = TutorSession(backend)
+        await say(session, "/quiz")
+        waiting = session.conversation.open_question
+        assert waiting is not None and waiting.kind == "quiz"
+        shown = await say(session, "Maybe the data scientist does all of it.")
+        await backend.aclose()
+    assert FROM_LESSON_MARK in shown and GIVES_AWAY in shown
+    assert session.conversation.open_question == waiting  # still the learner's to answer

@@ -8,15 +8,18 @@ responder, so the tutor reaches it over real HTTP and SSE.
 - `invented_owner`: a confident wrong owner (the data scientist on call, the data engineer
   training);
 - `repeat_previous`: its first reply, then that same reply again every turn;
-- `vague`: friendly, on the subject, and says nothing a try-it prompt must cover.
+- `vague`: friendly, on the subject, and says nothing a try-it prompt must cover;
+- `gives_away`: with a quiz question open, "The correct answer is: …" under the hint.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from support.fake_openai import Reply, Responder, learner_words
 from tutor.backends.base import split_context_note
+from tutor.content.pack import quiz_bank
 
 STRAY_QUESTION = "What is the full context of the 'frame problem & metrics' stage?"
 INVENTED_OWNER = (
@@ -55,6 +58,15 @@ def repeat_previous(request: dict[str, Any]) -> Reply:
 
 def vague(request: dict[str, Any]) -> Reply:
     return Reply(text=VAGUE)
+
+
+def gives_away(request: dict[str, Any]) -> Reply:
+    """The open question's key, read from the note's "waiting for an answer (id …)"."""
+    last = next(m for m in reversed(request["messages"]) if m["role"] == "user")
+    waiting = re.search(r"waiting for an answer \(id ([a-z0-9-]+)\)", last["content"])
+    if waiting is None:
+        return Reply(text=VAGUE)
+    return Reply(text=f"The correct answer is: {quiz_bank().get(waiting[1]).explanation}")
 
 
 WEAK_MODELS: dict[str, Responder] = {

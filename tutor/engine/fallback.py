@@ -17,15 +17,18 @@ from langchain_core.messages import BaseMessage, HumanMessage
 
 from tutor.backends.context import TurnActs, TurnContext
 from tutor.backends.offline import OfflineBackend, Reply
-from tutor.content.pack import lexicon
+from tutor.content.pack import lexicon, quiz_bank
+from tutor.errors import InputError
 from tutor.facts import FactIssue
 from tutor.facts.usefulness import Usefulness, usefulness
+from tutor.quiz import Question, assess
 
 #: the offline tutor's acts whose words a model is given to say in its own: a sure answer
 #: from the lesson (a knowledge entry over its threshold, a correction that holds) and a
 #: refusal of a request for secrets. Never a decline (the model may know better from the
 #: lesson), an acknowledgement (nothing to ground) or a team reading (planned by the engine).
 GUIDING_ACTS = ("answered", "refused")
+GIVES_AWAY = "gives away the answer to the question the learner is working on"
 
 FROM_LESSON_MARK = "**From the lesson**"
 # `reason` reads after "the model's reply": "echoes the learner's message", "names the Data
@@ -48,11 +51,16 @@ def judge_reply(
     asked_for_question: bool = False,
     app_output: str = "",
     step_points: Sequence[Sequence[str]] = (),
+    question: Question | None = None,
 ) -> Usefulness:
     """Why a model's reply fails the checks (useless with a reason), or useful. A wrong fact
-    is named first: it says plainly what was wrong, where "echoes the learner" would not."""
+    is named first: it says plainly what was wrong, where "echoes the learner" would not.
+    `question`: the quiz question or quick check the learner is working on, whose answer the
+    reply must not give."""
     if issues:
         return Usefulness(True, issues[0].reason)
+    if question is not None and _gives_away(model_text, question):
+        return Usefulness(True, GIVES_AWAY)
     return usefulness(
         lexicon(),
         learner,
@@ -64,6 +72,24 @@ def judge_reply(
         app_output=app_output,
         step_points=step_points,
     )
+
+
+def open_question(context: TurnContext) -> Question | None:
+    """The bank question the learner is working on (a quiz question or a quick check)."""
+    waiting, bank = context.open_question, quiz_bank()
+    if waiting is None or waiting.kind == "team" or waiting.id not in bank.ids():
+        return None
+    return bank.get(waiting.id)
+
+
+def _gives_away(text: str, question: Question) -> bool:
+    """The reply, read as an answer, is one the quiz's own grader accepts: it told the learner
+    the answer (measured: Qwen2.5-Coder-1.5B, told not to, wrote "The correct answer is …"
+    under the hint)."""
+    try:
+        return assess(lexicon(), question, text, quiz_bank().guard).verdict == "correct"
+    except InputError:  # empty, or too long to read as an answer: nothing given
+        return False
 
 
 def step_points(context: TurnContext) -> list[list[str]]:

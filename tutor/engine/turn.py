@@ -33,6 +33,7 @@ from tutor.engine.fallback import (
     FROM_LESSON_ABOVE,
     judge_reply,
     lesson_answer,
+    open_question,
     step_points,
     unseen,
 )
@@ -408,6 +409,7 @@ class TurnRunner:
             asked_for_question=any(c.name == ASK for c in plan.calls),
             app_output="\n".join(str(t["content"]) for t in turn.tools),
             step_points=step_points(context),
+            question=open_question(context),
         )
 
     # -- ending early ----------------------------------------------------------------------------
