@@ -462,6 +462,20 @@ def test_a_role_the_team_says_it_lacks_is_never_assumed() -> None:
             "The only other person is Oded, he's a part-time data engineer.",
             [("Oded", {"Data Engineer"})],
         ),
+        # ... nor one before the phrase it governs ("As" is also a chemical symbol); "Will
+        # and Grace" are people
+        (
+            "As the ML engineer on the team, Ana also owns deploys. Bo runs infra.",
+            [("Ana", {"ML Engineer", "SRE/Platform"}), ("Bo", {"SRE/Platform"})],
+        ),
+        (
+            "Will and Grace are both data scientists. Hope runs infra.",
+            [
+                ("Will", {"Data Scientist"}),
+                ("Grace", {"Data Scientist"}),
+                ("Hope", {"SRE/Platform"}),
+            ],
+        ),
     ],
 )
 def test_people_read_from_sentence_structure(text: str, people: list) -> None:

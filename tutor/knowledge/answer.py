@@ -201,12 +201,18 @@ class Answerer:
         role = self._role(reading, top)
         if role is not None:
             return self._entry_answer(role)
-        hits = self._about_what_is_named(reading, hits)
+        kept = self._about_what_is_named(reading, hits)
         if self._roles_named(reading) and not self._has_premise(reading):
             # A message that names roles as present ("why does the ML engineer own…") is not
             # about a team that lacks one: a premise's answer ("when there is no ML engineer")
             # answers it no more than a misconception's answers a question.
-            hits = [h for h in hits if not h.entry.premise]
+            kept = [h for h in kept if not h.entry.premise]
+        if hits and (not kept or (kept[0] != hits[0] and kept[0].coverage < hits[0].coverage)):
+            # The best match was about something else: what ranked under it covers the
+            # question less, so it is no answer either ("but they wrote the serving code!" is
+            # no question about what productionizing means).
+            return self._decline(None, hits)
+        hits = kept
         top = hits[0] if hits else None
         top = self._asks_why(reading, hits) or self._asks_what(reading, hits) or top
         top = self._not_a_definition(reading, hits, top)

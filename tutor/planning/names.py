@@ -126,6 +126,11 @@ class NameFinder:
             return True  # "Can - MLE", "Will (backend)": bound to a job by punctuation
         if norm in self.never or (norm in self.grammar and not a_name_too):
             return False  # "Will" may be a name; "will", "That" and "Everyone" are not
+        if grammar and _opens_sentence(piece, k) and self._governs(piece, k):
+            # "As an SRE, I …", "For our team …": a word of grammar opening a sentence before
+            # the phrase it governs; its capital is the sentence's ("As" is also a chemical
+            # symbol, so no word list calls it ordinary). "Will and Grace are …" are people.
+            return False
         if capital:
             return True
         if inside and piece.text[piece.tokens[k - 1].end : piece.tokens[k].start] in ("-", "'"):
@@ -150,6 +155,13 @@ class NameFinder:
         if k + 1 >= len(piece.tokens) or not evidence.punctuated(piece, k + 1):
             return False
         return self.skills.names_a_role(piece.span(k + 1, min(k + 4, len(piece.tokens))))
+
+    def _governs(self, piece: Piece, k: int) -> bool:
+        """Token k is followed, with nothing between, by a determiner ("as an", "for our")."""
+        if k + 1 >= len(piece.tokens) or evidence.punctuated(piece, k + 1):
+            return False
+        gap = piece.text[piece.tokens[k].end : piece.tokens[k + 1].start]
+        return not gap.strip() and piece.norms[k + 1] in self.determiners
 
     def _subject_of_verb(self, piece: Piece, k: int, word: str) -> bool:
         """A lowercase word that is also a given name ("will", "bill"), opening the item and
@@ -240,3 +252,11 @@ def mentions(text: str, skills, lexicon: Lexicon) -> list:
     """Skill phrases, and the vocabulary's roles and stages, named in `text`."""
     shared = [m for m in lexicon.read(text).mentions if m.kind in ("role", "stage")]
     return list(skills.lexicon.read(text).mentions) + shared
+
+
+def _opens_sentence(piece: Piece, k: int) -> bool:
+    """Token k is the first of its sentence in the piece."""
+    if k == 0:
+        return True
+    gap = piece.text[piece.tokens[k - 1].end : piece.tokens[k].start]
+    return any(mark in gap for mark in ".!?\n")

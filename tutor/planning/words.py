@@ -75,6 +75,7 @@ class Words(NameFinder):
         self.gone = tuple(tuple(p.lower().split()) for p in words.gone)  # as written
         self.future = self._phrases(words.future)
         self.articles = _ARTICLES
+        self.determiners = _POSSESSORS | {"the", "his", "her", "its", "this", "that"}
         many = self._phrases
         self.relations, self.copy_roles = many(words.relations), many(words.copy_roles)
         self.first_person_plural = many(words.first_person_plural)
