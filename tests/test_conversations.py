@@ -83,14 +83,15 @@ def test_wrong_turns_are_at_most_five_percent(reports) -> None:
 #: conversations_2: first contact (cbb11e8) 23 wrong of 129 (17.8%); now 3.
 #: conversations_3: first contact (ec1b681) 25 wrong of 134 (18.7%); now 14 (10.4%).
 #: conversations_4: first contact (c2f0d12, after the batch-3 work) 28 wrong of 140 (20.0%);
-#: now 13 (9.3%; session 9's team reading fixed m15 and m06).
+#: now 12 (8.6%; session 9's team reading fixed m15 and m06; session 10's "an answer names
+#: the owned thing asked about" declines m29#1 instead of the SRE paragraph).
 #: conversations_5: first contact (b252535, session 8) 28 wrong of 157 (17.8%); now 8 (5.1%).
 HELD_OUT = DATA / "independent"
 #: file: (turns, wrong at most, in-scope good-or-partial at least)
 FLOORS = {
     HELD_OUT / "conversations_2.toml": (129, 3, 0.85),
     HELD_OUT / "conversations_3.toml": (134, 14, 0.75),
-    HELD_OUT / "conversations_4.toml": (140, 13, 0.70),
+    HELD_OUT / "conversations_4.toml": (140, 12, 0.70),
     HELD_OUT / "conversations_5.toml": (157, 8, 0.72),
 }
 
