@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tutor.content.files import load_toml, read_text
 from tutor.errors import LessonPackError
 from tutor.quiz.bank import QuizBank, unknown_refs
+from tutor.quiz.guard import answer_key_strings
 from tutor.quiz.intake import IntakeReader
 from tutor.text import KINDS, Lexicon, Vocabulary
 
@@ -275,6 +276,15 @@ def quiz_bank() -> QuizBank:
             f"prompts/quiz.toml: not in prompts/vocabulary.toml: {'; '.join(problems)}."
         )
     return bank
+
+
+@cache
+def answer_key() -> frozenset[str]:
+    """The quiz bank's distinctive answer-key strings, written as they are compared (lowercase,
+    single spaces): what no request to a model may carry. The lesson is public."""
+    return frozenset(
+        " ".join(s.lower().split()) for s in answer_key_strings(quiz_bank(), [load_pack().lesson])
+    )
 
 
 @cache

@@ -17,7 +17,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 
 from tutor.backends.context import TurnActs, TurnContext
 from tutor.backends.offline import OfflineBackend, Reply
-from tutor.content.pack import lexicon, quiz_bank
+from tutor.content.pack import answer_key, lexicon, quiz_bank
 from tutor.errors import InputError
 from tutor.facts import FactIssue
 from tutor.facts.usefulness import Usefulness, usefulness
@@ -141,6 +141,9 @@ def with_lesson_answer(
     reply = lesson_answer(offline, window, tools, context)
     if reply is None or reply.acts.act not in GUIDING_ACTS or reply.acts.asked is not None:
         return context
+    said = " ".join(reply.text.lower().split())
+    if any(key in said for key in answer_key()):
+        return context  # no request carries the quiz's answer key, even between questions
     acts = TurnActs(topic=reply.acts.topic, subject=reply.acts.subject, verdict=reply.acts.verdict)
     return context.model_copy(update={"lesson_answer": reply.text, "lesson_acts": acts})
 
