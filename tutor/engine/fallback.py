@@ -1,12 +1,15 @@
-"""Never worse than offline: when a model's reply fails the checks, the lesson's answer.
+"""The offline tutor's answer on a model's turn: handed to the model before it speaks, and put
+on top when its reply fails the checks — never worse than offline.
 
+Before the request (`with_lesson_answer`), the offline tutor reads the learner's message; when
+it has an answer it is sure of, the note quotes it for the model to say in its own words.
 After a model's reply has streamed, it is checked: the fact checker (a wrong owner, an invented
-handoff) and the usefulness checks (`tutor.facts.usefulness`: empty, only a question, an echo
-of the learner or of the note, a repeat, nothing about what was asked). When it fails, the
-offline tutor's answer to the same request — deterministic, about a millisecond — goes on top,
-marked as coming from the lesson, and the model's words are folded below it, kept. An offline
-decline never replaces a model reply that passes the checks (it only ever replaces one that
-fails them).
+handoff), the open question's answer given away, and the usefulness checks
+(`tutor.facts.usefulness`: empty, only a question, an echo of the learner or of the note, a
+repeat, nothing about what was asked). When it fails, the offline tutor's answer to the same
+request — deterministic, about a millisecond — goes on top, marked as coming from the lesson,
+and the model's words are folded below it, kept. An offline decline never replaces a model
+reply that passes the checks (it only ever replaces one that fails them).
 """
 
 from __future__ import annotations
