@@ -21,6 +21,7 @@ from tutor.engine import TutorSession
 BASE = "http://llm.test/v1"
 REPLY = sse(chunk({"content": "SRE/Platform holds the pager in the lesson."}), chunk({}, "stop"))
 MODELS = ["qwen2.5-coder-1.5b", "gpt-4o"]
+QUOTED = "\n  > "  # how the note quotes the lesson's answer
 
 
 async def requests_for(model: str, *messages: str) -> list[dict[str, Any]]:
@@ -50,7 +51,7 @@ def note_of(request: dict[str, Any]) -> str:
 async def test_a_misconception_comes_with_the_lessons_correction(model: str) -> None:
     [request] = await requests_for(model, "The data scientist gets paged at 3am, right?")
     note = note_of(request)
-    assert 'Begin your reply with "Not quite:"' in note
+    assert 'Begin your reply with "Not quite:"' in note and QUOTED in note
     assert "SRE/Platform" in note and "on-call" in note
 
 
@@ -84,12 +85,12 @@ async def test_nothing_is_handed_over_that_the_lesson_cannot_answer_or_a_step_al
     off, step = await requests_for(
         model, "What's the capital of France?", load_pack().steps[0].prompt
     )
-    assert "lesson's answer" not in note_of(off) and "Not quite" not in note_of(off)
-    assert "lesson's answer" not in note_of(step) and "Begin your reply" not in note_of(step)
+    for note in (note_of(off), note_of(step)):
+        assert QUOTED not in note and "Begin your reply" not in note
 
 
 async def test_with_a_quiz_question_open_no_answer_from_the_lesson_is_handed_over() -> None:
     """The lesson's answer to "who gets paged?" could be the open question's answer."""
     requests = await requests_for("gpt-4o", "/quiz", "who gets paged at 3am?")
     assert "waiting for an answer" in note_of(requests[-1])
-    assert "lesson's answer" not in note_of(requests[-1])
+    assert QUOTED not in note_of(requests[-1])

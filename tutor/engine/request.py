@@ -33,6 +33,8 @@ NOTE_HEADER = "Note from the tutor app (not written by the learner):"
 NOTE_KEY = "tutor_note"
 #: and the state lines that note stated, by key (what later notes need not restate)
 NOTE_STATE_KEY = "tutor_note_state"
+_DATA = "  "  # the indent of a note's data lines (a plan's facts, the lesson's answer)
+_QUOTE = f"{_DATA}>"
 
 #: the state line for "no question is waiting", said only to replace an earlier one
 _NO_QUESTION = "- No question is waiting for an answer now."
@@ -209,8 +211,6 @@ def note_instructions(note: str) -> str:
     return "\n".join(line for line in note.splitlines() if not line.startswith(_DATA))
 
 
-_DATA = "  "  # the indent of a note's data lines (a plan's facts, the lesson's answer)
-_QUOTE = f"{_DATA}>"
 _LESSON_ASKS = {
     "no": (
         '- By the lesson, the learner\'s message is wrong. Begin your reply with "Not quite:" '

@@ -157,8 +157,9 @@ class NameFinder:
         return self.skills.names_a_role(piece.span(k + 1, min(k + 4, len(piece.tokens))))
 
     def _governs(self, piece: Piece, k: int) -> bool:
-        """Token k is followed, with nothing between, by a determiner ("as an", "for our")."""
-        if k + 1 >= len(piece.tokens) or evidence.punctuated(piece, k + 1):
+        """Token k is followed, with nothing but space between, by a determiner ("as an",
+        "for our")."""
+        if k + 1 >= len(piece.tokens):
             return False
         gap = piece.text[piece.tokens[k].end : piece.tokens[k + 1].start]
         return not gap.strip() and piece.norms[k + 1] in self.determiners
