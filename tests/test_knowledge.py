@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from langchain_core.messages import HumanMessage
+
 from tutor.backends.offline import OfflineBackend
 from tutor.content.files import parse_toml, read_text
 from tutor.content.pack import knowledge, lexicon
@@ -288,3 +290,34 @@ def test_a_question_for_a_quantity_the_lesson_never_gives_is_declined(text: str)
     itself gives a quantity ("how many handoffs does the demo find?") answers one."""
     assert route(KB.answer(text)) == "decline"
     assert route(KB.answer("how many handoffs does the demo print")) == "demo-count"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so what does the ML eng do when latency spikes",  # stage-oncall's owner is SRE
+        "Should our next hire be a data engineer or an SRE?",
+        "and if ml eng also did on-call?",
+    ],
+)
+def test_a_question_about_a_role_the_answer_never_names_is_declined(text: str) -> None:
+    """The owner of the nearest stage answers another question: a question asking about a
+    role is answered only by a reply that speaks of that role, else declined plainly."""
+    reply = OfflineBackend().respond([HumanMessage(text)], set())
+    assert reply.acts.act == "declined", reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Claims: the owner's fact answers them, the claimed role unnamed.
+        "the data contract is the SRE's job since they run the infrastructure everything sits on",
+        "yeah but tbh if it's the model that's slow that's on the ML engineers, we shouldn't be "
+        "the ones getting paged",
+        # Asked about a role the answer names.
+        "what does a data engineer do?",
+    ],
+)
+def test_a_claim_or_a_question_the_answer_speaks_to_is_answered(text: str) -> None:
+    reply = OfflineBackend().respond([HumanMessage(text)], set())
+    assert reply.acts.act == "answered", reply.text

@@ -168,7 +168,7 @@ class OfflineBackend(Backend):
             named = named_topic(text, lexicon(), roles=act != "why")
             topic = kb.topic_of(named) if named else ctx.last_topic
             followed = kb.follow_up(act, topic)
-            if followed is not None:
+            if followed is not None and kb.addresses(text, followed, follows=True):
                 return Reply(followed.text, acts=TurnActs(topic=topic, act=act))
         if ctx.reading.asks_for_demo:
             return call(DEMO, {}, a.step2_intro)
@@ -186,6 +186,8 @@ class OfflineBackend(Backend):
         # A bare claim ("no, I'm sure it's the data scientist") is about the subject whose
         # owner the tutor's previous answer stated (kept in the conversation's state).
         found = kb.answer(text, subject=ctx.subject, topic=ctx.last_topic)
+        if not kb.addresses(text, found):
+            found = kb.declined(text)
         acts = TurnActs(
             topic=found.entry,
             subject=found.subject,

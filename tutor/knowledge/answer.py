@@ -63,6 +63,8 @@ _OPENERS = frozenset(
     {"what", "whats", "how", "why", "when", "where", "which", "explain", "describe", "define",
      "difference", "diff", "compare", "tell", "walk", "show"}
 )  # fmt: skip
+# Openers of a question about what is named in it (a role asked about, not claimed as owner).
+_ASKS_ABOUT = (_OPENERS - {"tell", "show", "walk"}) | _SUPPOSE | _ADVICE
 # Words that make a denied role a premise about the learner's team — the team lacks it ("we
 # don't have an SRE", "there's no SRE") — not a claim about the lesson ("the SRE doesn't get
 # paged", "our SREs don't understand the model", "the data scientist should, not SRE").
@@ -235,6 +237,32 @@ class Answerer:
         if self._slot(self.lexicon.read(text)) or self._handoff(self.lexicon.read(text), text):
             return None
         return top.entry.action
+
+    def addresses(self, text: str, reply: Answer, follows: bool = False) -> bool:
+        """Does `reply` answer what `text` asks about a role? A question about a role ("why
+        not the data scientist?", "what does the ML engineer do when latency spikes?", "and if
+        the ML engineer did on-call?") is answered only by a reply that names that role or
+        judges a claim about it: the owner of the stage, however close, answers another
+        question. A statement ("the SRE owns the pipeline since…", "if it's the model that's
+        slow, that's on the ML engineers") is answered by its facts. `follows`: the reply
+        continues the last topic, where a denied role ("why not the ML engineer then?") is the
+        alternative to that topic's owner, answered by why the owner owns it."""
+        if reply.declined or reply.verdict is not None:
+            return True
+        reading = self.lexicon.read(text)
+        norms = self._spoken(reading)
+        if not norms or norms[0] not in _ASKS_ABOUT:
+            return True
+        if norms[0] in _SUPPOSE and not self.lexicon.is_question(text):
+            return True
+        roles = self._roles_named(reading)
+        asked = {m.id for m in roles if not (follows and m.negated)}
+        said = {m.id for m in self.lexicon.read(reply.text).of_kind("role")}
+        return asked <= said
+
+    def declined(self, text: str) -> Answer:
+        """The plain decline of `text`, offering the closest questions the tutor answers."""
+        return self._decline(None, [h for h in self.index.rank(text, k=8) if not h.entry.action])
 
     def misconception(self, text: str) -> str | None:
         """The misconception entry `text` states ("why not just rotate the pager?"), if any."""
