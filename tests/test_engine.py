@@ -107,7 +107,7 @@ async def test_tool_loop_stops_after_the_round_limit_with_a_notice() -> None:
     assert events[-1].status == "cut_off"
     # The history stays valid: no tool call is left without its result.
     backend.responder = script(Scripted("fine"))
-    assert (await run(session, "next"))[-1].text == "fine "
+    assert (await run(session, "and now?"))[-1].text == "fine "
 
 
 async def test_provider_failure_midway_keeps_the_partial_answer_marked_cut_off() -> None:

@@ -43,6 +43,23 @@ async def test_step_one_answers_the_roles_in_one_paragraph_and_asks_back(session
     assert session.guided_step == 1
 
 
+@pytest.mark.parametrize("typed", ["Next prompt", "next pls", "ok, continue"])
+async def test_the_next_prompt_button_typed_in_words_gives_the_next_prompt(
+    session, typed: str
+) -> None:
+    """Learners type the button's label: it is the button, never a request for secrets."""
+    text, _ = await turn(session, typed)
+    assert covers(text, 0) == [] and session.guided_step == 1
+    text, tools = await turn(session, typed)
+    assert [t.name for t in tools] == ["run_handoff_demo"] and session.guided_step == 2
+
+
+async def test_a_question_about_the_lessons_prompts_is_not_a_request_for_secrets(session) -> None:
+    for text in ("whats the second prompt about", "next prompt is about what?"):
+        reply, _ = await turn(session, text)
+        assert "can't share my instructions" not in reply
+
+
 async def test_step_two_runs_the_real_demo_and_explains_full_and_partial(session) -> None:
     await turn(session, "/next")
     text, tools = await turn(session, "/next")
@@ -52,7 +69,7 @@ async def test_step_two_runs_the_real_demo_and_explains_full_and_partial(session
         assert line in text  # the real output is quoted, line by line
     assert covers(text, 1) == []
     assert "3 full and 2 partial" in text
-    assert "partial: ML Engineer continues" in text  # who joins: the output line above
+    assert "partial: ML Engineer → ML Engineer + SRE/Platform" in text  # who hands to whom
 
 
 async def test_step_three_allocates_a_three_person_llm_team(session) -> None:

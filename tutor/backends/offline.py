@@ -468,10 +468,10 @@ def asks(text: str) -> bool:
 
 
 def handoff_kind(h: Handoff, brief: bool = False) -> str:
-    """How ownership moves at a handoff; `brief` (under the demo's output, which shows the
-    owners) says only the kind and who continues, and what the kinds mean is said once."""
-    if brief:
-        return "full" if h.kind == "full" else f"partial: {', '.join(h.continues)} continues"
+    """How ownership moves at a handoff; `brief` (under the demo's output) says the kind and
+    who hands to whom, and what the kinds mean is said once, in the outro."""
+    if brief:  # who hands to whom: try-it 2 asks how work flows across the roles
+        return f"{h.kind}: {h.from_owner} → {h.to_owner}"
     if h.kind == "full":
         return f"full handoff: {h.from_owner} → {h.to_owner}, nobody continues"
     moves = [f"{', '.join(h.continues)} continues"]

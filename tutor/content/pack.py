@@ -52,6 +52,10 @@ class Requests(BaseModel):
     #: each prompt's number after a step word ("prompt 3"), and its ordinal before one
     step_numbers: list[list[str]] = []
     step_ordinals: list[list[str]] = []
+    #: a whole message that is the Next-prompt button in words ("Next prompt", "next pls")
+    next_prompt: list[str] = []
+    #: words a learner adds to it that change nothing ("please", "ok")
+    next_fillers: list[str] = []
 
 
 class Guided(BaseModel):
@@ -247,7 +251,8 @@ def knowledge() -> Answerer:
     if problems:
         raise LessonPackError("prompts/knowledge.toml: " + "; ".join(problems))
     owners = {r.id: (r.name, r.stage, r.hat) for r in catalogue.responsibilities}
-    return Answerer(data, lex, Facts(dict(LESSON_LIFECYCLE), owners))
+    steps = load_pack().guided.requests.step_words  # "prompt": the lesson's own, not a secret
+    return Answerer(data, lex, Facts(dict(LESSON_LIFECYCLE), owners), steps)
 
 
 @cache

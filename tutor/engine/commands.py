@@ -8,6 +8,8 @@ other turn.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,7 +78,7 @@ def run_command(ctx: CommandContext, text: str) -> CommandReply | None:
     """What the command in `text` does, or None when `text` is not a command."""
     stripped = text.strip()
     if not stripped.startswith("/"):
-        return None
+        return _next_in_words(ctx, stripped)
     word = stripped.split(maxsplit=1)[0].lower()
     if word == NEXT_COMMAND:
         return CommandReply(send=ctx.next_prompt) if ctx.next_prompt else CommandReply(ALL_DONE)
@@ -93,6 +95,18 @@ def run_command(ctx: CommandContext, text: str) -> CommandReply | None:
     if word == "/ask":
         return ask_offered(ctx, stripped)
     return CommandReply(f"Unknown command {word}.\n\n{HELP}")
+
+
+def _next_in_words(ctx: CommandContext, text: str) -> CommandReply | None:
+    """ "Next prompt", "next pls", "ok continue": the Next-prompt button typed (the learner
+    copies its label), while a try-it prompt is left; None for anything else."""
+    requests = ctx.pack.guided.requests
+    words = re.findall(r"[\w'-]+", text.lower())
+    fillers = set(requests.next_fillers)
+    said = " ".join(w for w in words if w not in fillers) or " ".join(words)
+    if ctx.next_prompt is None or said not in requests.next_prompt:
+        return None
+    return CommandReply(send=ctx.next_prompt)
 
 
 def quiz_command(ctx: CommandContext) -> CommandReply:

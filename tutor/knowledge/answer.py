@@ -115,8 +115,13 @@ class Facts:
 class Answerer:
     """Answers questions with one knowledge base. Immutable; build once and share."""
 
-    def __init__(self, data: KnowledgeData, lexicon: Lexicon, facts: Facts) -> None:
+    def __init__(
+        self, data: KnowledgeData, lexicon: Lexicon, facts: Facts, lesson_words: Sequence[str] = ()
+    ) -> None:
+        """`lesson_words`: what the lesson calls its own parts ("prompt" for a try-it prompt);
+        a message sharing only those with a request for secrets asks about the lesson."""
         self.data, self.lexicon, self.facts = data, lexicon, facts
+        self.lesson_words = frozenset(w for p in lesson_words for w in lexicon.read(p).norms)
         self.index = Index(data.entry, lexicon, data.fillers)
         self._things = frozenset(w for p in data.product_qualifiers for w in lexicon.read(p).norms)
         self._role_words = frozenset(w for p in data.role_words for w in lexicon.read(p).norms)
@@ -228,6 +233,8 @@ class Answerer:
         top = hits[0] if hits else None
         if not top or not top.entry.action or top.weak or top.coverage < self.data.action_threshold:
             return None
+        if top.coverage < 1 and top.matched <= self.lesson_words:
+            return None  # "the next prompt", "what's the second prompt about": the lesson's
         if read_act(text, self.lexicon, self.data.dialogue) in _FOLLOW_UP_ACTS:
             return None  # "give me an example" asks about the last topic, not for secrets
         if any(self.lexicon.find(text, p) for p in self.data.dialogue.example):

@@ -35,6 +35,8 @@ class Hit:
     coverage: float
     #: the question had only stopwords ("what can you do?"): matched on those alone
     weak: bool = False
+    #: the question's words the entry's wordings use
+    matched: frozenset[str] = frozenset()
 
 
 class Index:
@@ -118,7 +120,13 @@ class Index:
         scores = scores / (1 + PENALTY * missing)
         order = np.argsort(-scores, kind="stable")[:k]
         return [
-            Hit(self.entries[i], float(scores[i]), self.coverage(terms, int(i)), weak)
+            Hit(
+                self.entries[i],
+                float(scores[i]),
+                self.coverage(terms, int(i)),
+                weak,
+                frozenset(terms) & self._docs[i],
+            )
             for i in order
             if scores[i] > 0
         ]

@@ -250,8 +250,9 @@ def _skill_tokens(piece: Piece, skills, lexicon: Lexicon) -> set[int]:
 
 
 def mentions(text: str, skills, lexicon: Lexicon) -> list:
-    """Skill phrases, and the vocabulary's roles and stages, named in `text`."""
-    shared = [m for m in lexicon.read(text).mentions if m.kind in ("role", "stage")]
+    """Skill phrases, and the vocabulary's roles, stages and terms ("handoffs are a big-company
+    thing"), named in `text`."""
+    shared = [m for m in lexicon.read(text).mentions if m.kind in ("role", "stage", "term")]
     return list(skills.lexicon.read(text).mentions) + shared
 
 

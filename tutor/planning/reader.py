@@ -17,6 +17,8 @@ content (`Planning`) is passed in.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from tutor.errors import TeamError
@@ -42,6 +44,10 @@ from tutor.planning.words import Words
 MAX_TEXT_CHARS = 2000
 ASK_FOR_TEAM = "Tell me who is on the team, e.g. 'Ana is a data scientist, Ben runs infra'."
 CORRECT_ME = "If I got anyone wrong, tell me the right names and roles and I'll redo it."
+
+
+#: "and", "&" or "+" between words: a list of people, not a remark of two words
+_COORDINATED = re.compile(r"\w\s*(?:\band\b|&|\+)\s*\w", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -164,16 +170,32 @@ class TeamReader(PeopleFinder):
             # A question is a team only with the team spelled out in it ("We're 3: Ana is a
             # data scientist, Ben … Who should own what?"), not "my team has no SRE, who…".
             return len(with_roles) >= 2
+        named = [d for d in drafts if d.kind != "unnamed"]
+        if count is not None and not with_roles and all(d.kind == "me" for d in named):
+            return self._a_head_count_described(text, norms)
         if count is not None:
             return True
-        named = [d for d in drafts if d.kind != "unnamed"]
         # "I'm a PM" alone describes the speaker, not (yet) a team.
         others = [d for d in with_roles if d.kind != "me"]
         if len(drafts) == 1 and drafts[0].kind == "named" and common_word(drafts[0].name):
             # "Once my model beats the baseline …, the ML engineer just has to copy the
             # pickle": one capitalised common word is too little to plan a team on.
             return False
-        return bool(others) or len(named) >= 2
+        # A lowercase word is a guess at a name ("ok danke, verstanden"): guesses make a team
+        # only as a list of people ("ana, ben and chen") or beside a request for a plan.
+        sure = [d for d in named if not d.guessed]
+        listed = bool(_COORDINATED.search(text)) or self.words.any_run(norms, self.words.requests)
+        return bool(others) or len(sure) >= 2 or (len(named) >= 2 and listed)
+
+    def _a_head_count_described(self, text: str, norms: list[str]) -> bool:
+        """A head count with nobody named or given a job describes a team only when it asks
+        for a plan, or says what the team builds in one sentence ("five people building a
+        churn model"); "this feels like a lot of process for two people" or "we're 3 people
+        so we don't have any handoffs" speak about the lesson, not for a plan."""
+        if self.words.any_run(norms, self.words.requests) or self.words.is_solo(text):
+            return True  # "It's just me."
+        one_sentence = len([s for s in re.split(r"(?<=[.!?:;])\s+", text.strip()) if s]) == 1
+        return one_sentence and self.words.any_run(norms, self.words.product_cues)
 
     def names_people_with_jobs(self, text: str) -> bool:
         """At least two people bound to the team with MLOps jobs, one of them named ("I'm Dana,
