@@ -117,7 +117,7 @@ class OfflineBackend(Backend):
         if isinstance(chat[-1], ToolMessage):
             return self.keep_waiting(self.explain_tool_results(chat, ctx), ctx, chat)
         text = learner_text(chat[-1])
-        return self.keep_waiting(self.answer(text, ctx, tools, last_lifecycle(chat)), ctx)
+        return self.keep_waiting(self.answer(text, ctx, tools, last_lifecycle(chat)), ctx, chat)
 
     def answer(
         self, text: str, ctx: TurnContext, tools: set[str], ran: Pairs | None = None
@@ -250,8 +250,11 @@ class OfflineBackend(Backend):
         if intake.kind == "pushback":
             return Reply(self.answers.quiz_pushback)
         cues = knowledge().data.dialogue
-        if read_act(text, lexicon(), cues) == "why" and not named_topic(text, lexicon()):
-            return Reply(self.answers.quiz_why)  # "why is that wrong?": about the question
+        asks_why = read_act(text, lexicon(), cues) == "why" and not named_topic(text, lexicon())
+        if asks_why and ctx.open_question and ctx.open_question.kind != "check":
+            # "why is that wrong?": about the quiz question. After a quick check, "why?" asks
+            # about what the try-it prompt just explained.
+            return Reply(self.answers.quiz_why)
         if intake.kind == "remark" and reader.thinks_aloud(text):
             return Reply(self.answers.quiz_remark)
         # "ok", "thanks", "it says IndentationError": answered (or declined) as any message
@@ -273,7 +276,9 @@ class OfflineBackend(Backend):
         ):
             return reply
         text = reply.text
-        if states_the_answer(lexicon(), question, text):
+        # An answer already on screen (the try-it prompt's explanation a quick check asks
+        # about) gives nothing away: a follow-up on it is answered, the check still waits.
+        if states_the_answer(lexicon(), question, text) and not shown_before(question, chat):
             text = self.answers.quiz_own_question
         line = self.answers.quiz_waiting.format(question=question.prompt)
         asked = reply.acts.asked or (ctx.open_question if ctx.pending_quiz is None else None)
@@ -442,6 +447,14 @@ def last_lifecycle(chat: Sequence[BaseMessage]) -> Pairs | None:
                     custom = tool_call["args"].get("lifecycle")
                     return [(s["stage"], s["owner"]) for s in custom] if custom else None
     return None
+
+
+def shown_before(question: Question, chat: Sequence[BaseMessage]) -> bool:
+    """The tutor's last words before this turn already stated the answer to `question`."""
+    for message in reversed(chat[:-1]):
+        if isinstance(message, AIMessage) and message.text.strip():
+            return states_the_answer(lexicon(), question, message.text)
+    return False
 
 
 def who_does_what(allocation: Allocation) -> str:

@@ -77,12 +77,26 @@ def read_act(text: str, lexicon: Lexicon, cues: DialogueCues) -> Act | None:
         return "ack" if text.strip() and not text.strip().startswith("/") else None
     if all(n in cues.words("ack") for n in norms) and not text.rstrip().endswith("?"):
         return "ack"
+    if _thanks_for_what_was_said(reading, lexicon, cues):
+        return "ack"
     if len(norms) > cues.max_words:
         return None
     for act in _FOLLOW_UPS:
         if any(lexicon.find(text, phrase) for phrase in getattr(cues, act)):
             return act
     return "pushback" if set(norms) & cues.words("pushback") else None
+
+
+def _thanks_for_what_was_said(reading, lexicon: Lexicon, cues: DialogueCues) -> bool:
+    """ "ok, that's a useful list, thanks": thanks with a remark on the reply, naming nothing
+    of the lesson, asking nothing and pushing back on nothing."""
+    norms = set(reading.norms)
+    return (
+        bool(norms & cues.words("thanks"))
+        and not reading.mentions
+        and not lexicon.is_question(reading.text)
+        and not norms & cues.words("pushback")
+    )
 
 
 def named_topic(text: str, lexicon: Lexicon, roles: bool = True) -> str | None:
