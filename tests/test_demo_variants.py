@@ -180,3 +180,21 @@ if __name__ == "__main__":
         print("WRONG", line)
     for line in found.missed:
         print("MISSED", line)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A claim about the lesson's demo, to be judged, not run (conversations_6, p25).
+        "so according to the demo the SRE deploys the model on their own?",
+        "in the demo the data scientist trains the model, right?",
+    ],
+)
+def test_a_claim_about_the_demo_is_no_variant(text: str) -> None:
+    assert knowledge().variant(text) is None
+
+
+def test_a_request_to_run_the_demo_with_names_is_a_variant() -> None:
+    text = "run the demo but with one person, call her Priya, owning every single stage"
+    variant = knowledge().variant(text)
+    assert variant is not None and {o for _, o in variant.lifecycle} == {"Priya"}

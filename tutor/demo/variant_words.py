@@ -45,6 +45,8 @@ class VariantCues(BaseModel):
     demo: tuple[str, ...]
     #: words that ask for the demo's output ("what prints", "the output")
     output: tuple[str, ...]
+    #: words that ask to run it on something ("run the demo with our names: …")
+    run: tuple[str, ...] = ()
     #: words that keep the lesson's own list as the base, not the last variant
     original: tuple[str, ...]
     reverse: tuple[str, ...]

@@ -57,7 +57,7 @@ def read_variant(
         words = read_words(text, lexicon, cues, list(base), subject)
     if not (about_demo or words.quoted_stage or words.has(cues.demo + cues.stage_words)):
         return None
-    if _asks_about_it(words, lexicon, cues):
+    if _asks_about_it(words, lexicon, cues) or not _asks_a_change(words, cues, about_demo):
         return None
     pairs, own = [(s, o) for s, o in base], [(s, o) for s, o in lesson]
     for operation in (_reverse, _replace, _remove, _add, _give):
@@ -66,6 +66,15 @@ def read_variant(
             # The lesson's own list is the lesson's demo, not a variant of it.
             return found if found.lifecycle != own and len(found.lifecycle) > 1 else None
     return None
+
+
+def _asks_a_change(words: Words, cues: VariantCues, about_demo: bool) -> bool:
+    """A change is asked for: a word that changes, supposes, runs or asks what prints, or the talk
+    already on a variant of the demo ("and Ana on on-call?"). "So according to the demo the
+    SRE deploys the model on their own?" states who owns what: a claim about the demo."""
+    verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
+    asks = verbs + cues.suppose + cues.output + cues.run
+    return about_demo or words.has(asks) or bool(words.quotes)
 
 
 def _asks_about_it(words: Words, lexicon: Lexicon, cues: VariantCues) -> bool:
