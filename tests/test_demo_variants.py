@@ -195,6 +195,10 @@ def test_a_claim_about_the_demo_is_no_variant(text: str) -> None:
 
 
 def test_a_request_to_run_the_demo_with_names_is_a_variant() -> None:
-    text = "run the demo but with one person, call her Priya, owning every single stage"
+    text = (
+        "Run the demo with our names: Ana frames, Bilal pipeline, Ana trains, Chen serves, "
+        "Chen deploys & monitors, Chen on-call."
+    )
     variant = knowledge().variant(text)
-    assert variant is not None and {o for _, o in variant.lifecycle} == {"Priya"}
+    assert variant is not None
+    assert [o for _, o in variant.lifecycle] == ["Ana", "Bilal", "Ana", "Chen", "Chen", "Chen"]
