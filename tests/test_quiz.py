@@ -682,3 +682,14 @@ def test_denied_or_retracted_answers_are_never_accepted(
     bank: QuizBank, question_id: str, answer: str
 ) -> None:
     assert verdict(bank, question_id, answer) != "correct"
+
+
+def test_a_reason_offered_with_a_question_mark_is_an_answer_to_grade() -> None:
+    """ "because the handoff code is slower?" answers (wrongly): graded, never answered as a
+    new question about the demo's code; "since when…?" still asks."""
+    from tutor.content.pack import intake_reader, quiz_bank
+
+    question = next(q for q in quiz_bank().questions if "four roles" in q.prompt)
+    reader = intake_reader()
+    assert reader.read(question, "because the handoff code is slower?").is_attempt
+    assert not reader.read(question, "since when is that a thing?").is_attempt

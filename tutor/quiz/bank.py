@@ -328,6 +328,8 @@ class IntakeWords(_Content):
     ask_words: tuple[str, ...] = ()
     auxiliaries: tuple[str, ...] = ()
     answer_subjects: tuple[str, ...] = ()
+    #: words that open a reason ("because the handoff code is slower?"): an answer offered
+    reason_openers: tuple[str, ...] = ()
     self_words: tuple[str, ...] = ()
     own_world: tuple[str, ...] = ()
     offer_verbs: tuple[str, ...] = ()

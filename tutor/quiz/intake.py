@@ -106,7 +106,14 @@ class IntakeReader:
         }
         self._single = {
             name: frozenset(w for p in getattr(words, name) for w in normalize(p))
-            for name in ("ask_words", "auxiliaries", "answer_subjects", "self_words", "own_world")
+            for name in (
+                "ask_words",
+                "auxiliaries",
+                "answer_subjects",
+                "self_words",
+                "own_world",
+                "reason_openers",
+            )
         }
 
     def read(self, question: Question, text: str) -> Intake:
@@ -127,6 +134,10 @@ class IntakeReader:
         if request:
             return Intake("request", 0.85, self._wants(reading))
         pushing = [s for s in parts if self._pushes_back(reading, s)]
+        if not pushing and self._gives_reason(reading):
+            # "because the handoff code is slower?": a reason offered, however unsure, is an
+            # answer to grade — never a new question about the words it uses.
+            return Intake("answer", self.words.answer_threshold)
         asking = [s for s in parts if self._asks(question, reading, s)]
         # "what's an eval gate? the lesson never explains it": a question of its own beside
         # a complaint is answered as a question.
@@ -155,6 +166,11 @@ class IntakeReader:
             # (its grader says it is not one of the options or not right).
             return Intake("answer", 0.8)
         return Intake("remark", 0.7)
+
+    def _gives_reason(self, reading: Reading) -> bool:
+        """The message opens (after "so", "um"…) with a word that gives a reason."""
+        head = next((t.norm for t in reading.tokens if t.norm not in self.lex.openers), None)
+        return head in self._single["reason_openers"]
 
     def _fragment(self, reading: Reading) -> bool:
         """Names a role, stage, concept or number and nothing else (stopwords aside)."""
