@@ -321,3 +321,11 @@ def test_a_question_about_a_role_the_answer_never_names_is_declined(text: str) -
 def test_a_claim_or_a_question_the_answer_speaks_to_is_answered(text: str) -> None:
     reply = OfflineBackend().respond([HumanMessage(text)], set())
     assert reply.acts.act == "answered", reply.text
+
+
+def test_a_team_of_several_is_never_answered_as_a_one_person_team() -> None:
+    """ "why should a 4 person team care about roles? we all do everything" states four
+    people: the answer for a solo founder ("no backup inside a one-person team") is wrong."""
+    text = "honest question: why should a 4 person team care about 'roles'? we all do everything"
+    assert not KB.data.get(KB.answer(text).entry or "why-roles-matter").solo
+    assert KB.answer("I'm alone on the project, who is my backup?").entry == "solo-team"

@@ -143,6 +143,8 @@ class Answerer:
         `topic` the entry the previous answer came from (pushback on a correction holds it)."""
         reading = self.lexicon.read(text)
         hits = self.index.rank(text, k=8)
+        if _several(reading):  # a team of several is never answered as a one-person team
+            hits = [h for h in hits if not h.entry.solo]
         if hits and hits[0].weak:  # stopwords alone never trigger an action
             hits = [h for h in hits if not h.entry.action]
         top = hits[0] if hits else None
@@ -729,6 +731,20 @@ class Answerer:
         # own way (buttons on the page, `/ask N` lines in a terminal).
         entry = authored.entry.id if authored else None
         return Answer(first, entry, declined=True, suggestions=offer)
+
+
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_HEADS = frozenset({"person", "people", "ppl", "member", "of", "folk", "engineer", "dev"})
+
+
+def _several(reading: Reading) -> bool:
+    """The message states a team of two or more ("a 4 person team", "we're three people")."""
+    norms = [t.norm for t in reading.tokens]
+    for i, norm in enumerate(norms):
+        count = int(norm) if norm.isdecimal() else _NUMBERS.get(norm, 0)
+        if count >= 2 and set(norms[i + 1 : i + 3]) & _HEADS:
+            return True
+    return False
 
 
 def _cite(source: str) -> str:

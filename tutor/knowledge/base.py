@@ -33,6 +33,9 @@ class Entry(BaseModel):
     #: a "no X / solo" answer: preferred when the question sets a team premise ("we have no
     #: data engineer", "I'm a solo founder"), over the stock owner fact
     premise: bool = False
+    #: an answer for a one-person team: it never answers a message about a team of several
+    #: ("why should a 4 person team care about roles? we all do everything")
+    solo: bool = False
     #: what the tutor does instead of answering: "secret" (a request for its instructions, keys
     #: or answers: the authored refusal, verbatim), "quiz" (ask a quiz question), "greeting"
     action: Literal["secret", "quiz", "greeting"] | None = None
