@@ -153,3 +153,15 @@ async def test_streamed_text_and_the_stored_reply_agree(tmp_path) -> None:
     model_words = stored.meta["model_text"]
     assert model_words.strip() == "What is the full context of the 'frame problem' stage?"
     assert any(isinstance(e, TextDelta) and e.source == "model" for e in events)
+
+
+async def test_a_failing_reply_over_an_offline_decline_claims_no_lesson_answer() -> None:
+    """When the offline tutor would decline too, the model's wrong reply is withheld and the
+    head says the lesson has no answer here, never "Here is the lesson's answer:" over a
+    decline."""
+    backend = FunctionBackend(script(Scripted("The data scientist gets paged at 3am, always.")))
+    session = TutorSession(backend)
+    done = (await send(session, "so what does the ML eng do when latency spikes"))[-1]
+    head = done.text.split("<details>")[0]
+    assert LESSON_HEAD in head and "don't cover this one" in head
+    assert "Here is the lesson's answer" not in head

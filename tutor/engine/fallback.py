@@ -37,6 +37,11 @@ FROM_LESSON_MARK = "**From the lesson**"
 # `reason` reads after "the model's reply": "echoes the learner's message", "names the Data
 # Scientist as owner of on-call / incidents; the lesson says SRE/Platform".
 FROM_LESSON = FROM_LESSON_MARK + " — the model's reply {reason}. Here is the lesson's answer:"
+# When the lesson's answer is a decline: the model's reply is withheld, and nothing is claimed.
+FROM_LESSON_NONE = (
+    FROM_LESSON_MARK + " — the model's reply {reason}, so it is not shown; the lesson's own "
+    "answers don't cover this one:"
+)
 # When the app already showed everything the lesson's answer says (a plan's table and its lead).
 FROM_LESSON_ABOVE = (
     FROM_LESSON_MARK + " — the model's reply {reason}; the answer above is the lesson's."

@@ -30,6 +30,7 @@ from tutor.engine.conversation import Conversation
 from tutor.engine.events import Event, LessonFallback, Notice, ToolFinished, ToolStarted
 from tutor.engine.fallback import (
     FROM_LESSON,
+    FROM_LESSON_NONE,
     FROM_LESSON_ABOVE,
     judge_reply,
     lesson_answer,
@@ -390,7 +391,10 @@ class TurnRunner:
         turn.fell_back = True
         tail = turn.model_tail
         lesson = unseen(reply.text, turn.text[: len(turn.text) - len(tail)])
-        head = (FROM_LESSON if lesson else FROM_LESSON_ABOVE).format(reason=verdict.reason)
+        head = FROM_LESSON if lesson else FROM_LESSON_ABOVE
+        head = (FROM_LESSON_NONE if reply.acts.act == "declined" else head).format(
+            reason=verdict.reason
+        )
         text = turn.fold_tail(tail, head, lesson)
         return [LessonFallback(tail, text, f"{head}\n\n{lesson}".strip(), verdict.reason)]
 
