@@ -48,6 +48,7 @@ Allocation.owner_of
 IntakeWords.discourse
 IntakeWords.ask_words
 IntakeWords.answer_subjects
+IntakeWords.reason_openers
 IntakeWords.self_words
 IntakeWords.own_world
 IntakeWords.offer_verbs

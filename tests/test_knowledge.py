@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-
 from langchain_core.messages import HumanMessage
 
 from tutor.backends.offline import OfflineBackend

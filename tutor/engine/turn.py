@@ -30,8 +30,8 @@ from tutor.engine.conversation import Conversation
 from tutor.engine.events import Event, LessonFallback, Notice, ToolFinished, ToolStarted
 from tutor.engine.fallback import (
     FROM_LESSON,
-    FROM_LESSON_NONE,
     FROM_LESSON_ABOVE,
+    FROM_LESSON_NONE,
     judge_reply,
     lesson_answer,
     open_question,

@@ -18,7 +18,6 @@ content (`Planning`) is passed in.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from tutor.errors import TeamError
