@@ -81,18 +81,22 @@ def test_wrong_turns_are_at_most_five_percent(reports) -> None:
 #: honest estimate for conversations the project has not seen), then kept as floors: the
 #: numbers below are where each batch stands now, so a change can only make them better.
 #: conversations_2: first contact (cbb11e8) 23 wrong of 129 (17.8%); now 3.
-#: conversations_3: first contact (ec1b681) 25 wrong of 134 (18.7%); now 14 (10.4%).
+#: conversations_3: first contact (ec1b681) 25 wrong of 134 (18.7%); now 10 (7.5%; session
+#: 11: a question about a role is answered only by a reply that names it).
 #: conversations_4: first contact (c2f0d12, after the batch-3 work) 28 wrong of 140 (20.0%);
 #: now 12 (8.6%; session 9's team reading fixed m15 and m06; session 10's "an answer names
 #: the owned thing asked about" declines m29#1 instead of the SRE paragraph).
-#: conversations_5: first contact (b252535, session 8) 28 wrong of 157 (17.8%); now 8 (5.1%).
+#: conversations_5: first contact (b252535, session 8) 28 wrong of 157 (17.8%); now 7 (4.5%).
+#: conversations_6: first contact (21d74f4, session 11) 36 wrong of 152 (23.7%); now 22.
 HELD_OUT = DATA / "independent"
 #: file: (turns, wrong at most, in-scope good-or-partial at least)
 FLOORS = {
-    HELD_OUT / "conversations_2.toml": (129, 3, 0.85),
-    HELD_OUT / "conversations_3.toml": (134, 14, 0.75),
-    HELD_OUT / "conversations_4.toml": (140, 12, 0.70),
-    HELD_OUT / "conversations_5.toml": (157, 8, 0.72),
+    HELD_OUT / "conversations_2.toml": (129, 3, 0.86),
+    HELD_OUT / "conversations_3.toml": (134, 10, 0.77),
+    HELD_OUT / "conversations_4.toml": (140, 12, 0.72),
+    HELD_OUT / "conversations_5.toml": (157, 7, 0.74),
+    # session 11's batch: first contact 36 wrong of 152 at 21d74f4, then tuned on
+    HELD_OUT / "conversations_6.toml": (152, 22, 0.65),
 }
 
 
