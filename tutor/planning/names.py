@@ -242,17 +242,18 @@ def _joined(text: str, a: Token, b: Token, norm_a: str, words: NameFinder) -> bo
 
 
 def _skill_tokens(piece: Piece, skills, lexicon: Lexicon) -> set[int]:
-    """Token indexes inside a skill or vocabulary mention: never part of a name."""
+    """Token indexes inside a skill or vocabulary mention, a lesson term included ("handoffs
+    are a big-company thing"): never part of a name."""
+    terms = [m for m in lexicon.read(piece.text).mentions if m.kind == "term"]
     taken: set[int] = set()
-    for m in mentions(piece.text, skills, lexicon):
+    for m in [*mentions(piece.text, skills, lexicon), *terms]:
         taken.update(range(m.first, m.last))
     return taken
 
 
 def mentions(text: str, skills, lexicon: Lexicon) -> list:
-    """Skill phrases, and the vocabulary's roles, stages and terms ("handoffs are a big-company
-    thing"), named in `text`."""
-    shared = [m for m in lexicon.read(text).mentions if m.kind in ("role", "stage", "term")]
+    """Skill phrases, and the vocabulary's roles and stages, named in `text`."""
+    shared = [m for m in lexicon.read(text).mentions if m.kind in ("role", "stage")]
     return list(skills.lexicon.read(text).mentions) + shared
 
 

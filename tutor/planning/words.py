@@ -447,7 +447,8 @@ class Words(NameFinder):
     def opens_with_speaker(self, text: str) -> bool:
         """'I'm May …', 'me (DS)': the item starts with the speaker."""
         norms = self.phrase(text)
-        return bool(norms) and norms[self.skip_fillers(list(norms))] in self.first_person
+        head = self.skip_fillers(list(norms))  # ": are" is all fillers: nobody speaks
+        return head < len(norms) and norms[head] in self.first_person
 
     def is_person(self, text: str) -> bool:
         """'me', 'I', 'my cofounder': words that name someone even with no name in them."""
