@@ -99,6 +99,11 @@ class VariantCues(BaseModel):
     same_lines: str
     outro: str
 
+    @property
+    def changes(self) -> tuple[str, ...]:
+        """Every word that changes the list: set, add, remove, replace, reverse."""
+        return self.set + self.add + self.remove + self.replace + self.reverse
+
 
 @cache
 def norms_of(phrases: tuple[str, ...]) -> frozenset[str]:

@@ -72,8 +72,7 @@ def _asks_a_change(words: Words, cues: VariantCues, about_demo: bool) -> bool:
     """A change is asked for: a word that changes, supposes, runs or asks what prints, or the talk
     already on a variant of the demo ("and Ana on on-call?"). "So according to the demo the
     SRE deploys the model on their own?" states who owns what: a claim about the demo."""
-    verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
-    asks = verbs + cues.suppose + cues.output + cues.run
+    asks = cues.changes + cues.suppose + cues.output + cues.run
     return about_demo or words.has(asks) or bool(words.quotes)
 
 
@@ -84,8 +83,7 @@ def _asks_about_it(words: Words, lexicon: Lexicon, cues: VariantCues) -> bool:
     head = next((n for n in words.norms if n not in lexicon.openers), None)
     if head not in norms_of((*cues.explains, "what", "whats")):
         return False
-    verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
-    return not words.has(verbs + cues.suppose + cues.output)
+    return not words.has(cues.changes + cues.suppose + cues.output)
 
 
 def asks_for_change(
@@ -103,7 +101,7 @@ def asks_for_change(
     words = read_words(text, lexicon, cues, list(base))
     if not words.norms or words.norms[0] in norms_of(cues.explains):
         return False
-    verbs = cues.set + cues.add + cues.remove + cues.replace + cues.reverse
+    verbs = cues.changes
     named = [o for o in words.owners if o.name != "Me"]  # "if I run the demo" changes nothing
     # "what prints", or the demo's own words ("the 'deploy & monitor' line"); not "it's
     # just a demo app, we can skip the pager".

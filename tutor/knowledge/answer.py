@@ -509,12 +509,8 @@ class Answerer:
         return asks_about_unknown(reading, self.data.focus, self.index.stopwords, self.index.knows)
 
     def _spoken(self, reading: Reading) -> list[str]:
-        """The message's words from its head on: openers that leave a sentence's form alone
-        ("so", "and", "ok") are skipped, so "so what does the ML engineer do" asks, and
-        "and if the ML engineer did on-call?" supposes."""
-        norms = [t.norm for t in reading.tokens]
-        start = next((i for i, n in enumerate(norms) if n not in self.lexicon.openers), len(norms))
-        return norms[start:]
+        """The message's words from its head on (`Lexicon.spoken`)."""
+        return list(self.lexicon.spoken(reading))
 
     def _opens_why(self, entry: Entry) -> bool:
         norms = [t.norm for t in self.lexicon.read(entry.question).tokens]
@@ -733,18 +729,17 @@ class Answerer:
         return Answer(first, entry, declined=True, suggestions=offer)
 
 
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _HEADS = frozenset({"person", "people", "ppl", "member", "of", "folk", "engineer", "dev"})
 
 
 def _several(reading: Reading) -> bool:
-    """The message states a team of two or more ("a 4 person team", "we're three people")."""
-    norms = [t.norm for t in reading.tokens]
-    for i, norm in enumerate(norms):
-        count = int(norm) if norm.isdecimal() else _NUMBERS.get(norm, 0)
-        if count >= 2 and set(norms[i + 1 : i + 3]) & _HEADS:
-            return True
-    return False
+    """The message states a team of two or more ("a 4 person team", "we're three people":
+    the lexicon reads number words as digits)."""
+    norms = reading.norms
+    return any(
+        n.isdecimal() and int(n) >= 2 and set(norms[i + 1 : i + 3]) & _HEADS
+        for i, n in enumerate(norms)
+    )
 
 
 def _cite(source: str) -> str:

@@ -169,8 +169,7 @@ class IntakeReader:
 
     def _gives_reason(self, reading: Reading) -> bool:
         """The message opens (after "so", "um"…) with a word that gives a reason."""
-        head = next((t.norm for t in reading.tokens if t.norm not in self.lex.openers), None)
-        return head in self._single["reason_openers"]
+        return next(iter(self.lex.spoken(reading)), None) in self._single["reason_openers"]
 
     def _fragment(self, reading: Reading) -> bool:
         """Names a role, stage, concept or number and nothing else (stopwords aside)."""

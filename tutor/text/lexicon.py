@@ -260,13 +260,19 @@ class Lexicon:
         words = [t.norm for t in reading.tokens if t.norm not in self.stopwords]
         return words + [f"{m.kind}:{m.id}" for m in reading.mentions]
 
+    def spoken(self, reading: Reading) -> tuple[str, ...]:
+        """The normal forms from the message's head on: openers that leave a sentence's form
+        alone ("so", "and", "ok") are skipped, so "so what does…" asks and "and if…" supposes."""
+        norms = reading.norms
+        start = next((i for i, n in enumerate(norms) if n not in self.openers), len(norms))
+        return norms[start:]
+
     def is_question(self, text: str) -> bool:
         """Asks something: ends with '?', opens with a question word ("who owns …") after
         any opener ("so who is on call"), or ends with a tag ("…, isn't he", "…, right")."""
         if text.rstrip().endswith("?"):
             return True
-        norms = [t.norm for t in self.read(text).tokens]
-        head = next((w for w in norms if w not in self.openers), None)
+        head = next(iter(self.spoken(self.read(text))), None)
         return head in self.question_words or self.tag_start(text) is not None
 
     def tag_start(self, text: str) -> int | None:
